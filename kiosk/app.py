@@ -1,0 +1,298 @@
+"""KioskApp: owns the card monitor, routes reader events to screens, enforces kiosk rules.
+
+The monitor blocks on a worker thread (``SCardGetStatusChange`` or the simulated tray's
+queue) and posts :class:`ReaderChanged` messages, so the idle kiosk does no work at all
+between events apart from a once-a-minute clock repaint.
+"""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from typing import Any, Protocol
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+
+import screens
+from kiosk.domain.cards import card_problem
+from kiosk.domain.clock import Clock, SystemClock
+from kiosk.domain.config import Config
+from kiosk.domain.i18n import Catalog
+from reader.demo import DEMO_CARDS, DemoCard
+from reader.events import EventKind, ReaderEvent, ReadFailure
+from screens.base import LanguageAware
+from screens.card import CardScreen
+from screens.host import ReaderStatus
+from screens.idle import IdleScreen
+from screens.message import MessageScreen, Problem
+from screens.staff_exit import StaffExitScreen
+from screens.too_small import TooSmallScreen
+from screens.tray import TrayScreen
+
+MIN_SIZE = (80, 24)
+
+_FAILURE_PROBLEM = {
+    ReadFailure.NOT_NHI: Problem.NOT_NHI,
+    ReadFailure.REMOVED: Problem.REMOVED,
+    ReadFailure.FAILED: Problem.FAILED,
+    ReadFailure.MALFORMED: Problem.INVALID,
+}
+
+
+class Monitor(Protocol):
+    name: str
+
+    def events(self) -> Any: ...
+    def close(self) -> None: ...
+
+
+class ReaderChanged(Message):
+    def __init__(self, event: ReaderEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class KioskApp(App[None]):
+    CSS_PATH = str(Path(screens.__file__).with_name("kiosk.tcss"))
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "NHI Card Kiosk"
+    BINDINGS = [
+        # Public mode: no quit key, no interrupt; staff leave through F10 and the PIN.
+        Binding("ctrl+q", "ignore", show=False, priority=True),
+        Binding("ctrl+c", "ignore", show=False, priority=True, system=True),
+        Binding("f2", "toggle_lang", "key.lang", priority=True),
+        Binding("f7", "tray", "key.tray"),
+        Binding("f8", "remove_card", "key.remove"),
+        Binding("f10", "staff_exit", "key.exit", show=False),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        monitor: Monitor,
+        *,
+        clock: Clock | None = None,
+        demo: bool = False,
+        min_size: tuple[int, int] = MIN_SIZE,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.monitor = monitor
+        self.clock = clock or SystemClock()
+        self.catalog = Catalog(config.lang)
+        self.demo = demo
+        self.min_size = min_size
+        self.status = ReaderStatus(backend=monitor.name)
+        self._inserted: dict[str, ReaderEvent] = {}   # reader -> last insertion, while present
+        self._idle_timer: Timer | None = None
+        self._clock_timer: Timer | None = None
+
+    # -- lifecycle -----------------------------------------------------------------
+    def get_default_screen(self) -> Screen[Any]:
+        return IdleScreen()
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self._idle_timer = self.set_timer(self.config.inactivity, self.on_inactive, pause=True)
+        now = self.clock.now()
+        self.set_timer(60 - now.second + 0.05, self._start_clock)
+        self._check_size()
+        self._pump_reader()
+
+    def _start_clock(self) -> None:
+        self._repaint_clock()
+        self._clock_timer = self.set_interval(60, self._repaint_clock)
+
+    def _repaint_clock(self) -> None:
+        for screen in self.screen_stack:
+            for widget in screen.query("#clock"):
+                widget.refresh_text()  # type: ignore[attr-defined]
+
+    def on_unmount(self) -> None:
+        self.monitor.close()
+
+    @work(thread=True, exclusive=True, group="reader", exit_on_error=False)
+    def _pump_reader(self) -> None:
+        for event in self.monitor.events():
+            self.post_message(ReaderChanged(event))
+
+    # -- input, inactivity and size ------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown) and self._idle_timer:
+            self._idle_timer.reset()
+            self._idle_timer.resume()
+        await super().on_event(event)
+
+    def on_inactive(self) -> None:
+        """Nobody touched the kiosk for a while: wipe whatever is on screen."""
+        if self._idle_timer:
+            self._idle_timer.pause()
+        self.action_go_idle()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size()
+
+    def _too_small(self) -> bool:
+        return self.size.width < self.min_size[0] or self.size.height < self.min_size[1]
+
+    def _check_size(self) -> None:
+        showing = isinstance(self.screen, TooSmallScreen)
+        if self._too_small() and not showing:
+            self.push_screen(TooSmallScreen(self.min_size))
+        elif showing and not self._too_small():
+            self.pop_screen()
+
+    # -- screens -------------------------------------------------------------------
+    def _show(self, screen: Screen[Any] | None) -> None:
+        """Replace whatever is above the idle screen (wiping it) with ``screen``."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if screen is not None:
+            self.push_screen(screen)
+        self._check_size()
+        self._refresh_status()
+
+    def _condition_screen(self) -> Screen[Any] | None:
+        if not self.status.service_up:
+            return MessageScreen(Problem.NO_SERVICE)
+        if self.status.backend == "pcsc" and not self.status.readers:
+            return MessageScreen(Problem.NO_READER)
+        return None
+
+    def action_go_idle(self) -> None:
+        self._show(self._condition_screen())
+
+    def _card_screen(self, event: ReaderEvent) -> Screen[Any]:
+        if event.failure is not None:
+            return MessageScreen(_FAILURE_PROBLEM[event.failure],
+                                 "invalid.format" if event.failure is ReadFailure.MALFORMED
+                                 else None)
+        assert event.card is not None
+        problem = card_problem(event.card)
+        if problem:
+            return MessageScreen(Problem.INVALID, problem)
+        return CardScreen(event.card, event.reader or "")
+
+    def show_current_card(self) -> bool:
+        event = self._inserted.get(self.status.active or "")
+        if event is None:
+            return False
+        self._show(self._card_screen(event))
+        return True
+
+    def _refresh_status(self) -> None:
+        for screen in self.screen_stack:
+            if hasattr(screen, "refresh_status"):
+                screen.refresh_status()
+
+    # -- reader events -------------------------------------------------------------
+    def on_reader_changed(self, message: ReaderChanged) -> None:
+        event, status = message.event, self.status
+        kind = event.kind
+        if kind is EventKind.SERVICE_LOST:
+            status.service_up = False
+            status.readers.clear()
+            self._inserted.clear()
+            status.active = None
+            self._show(self._condition_screen())
+            return
+        if kind is EventKind.SERVICE_BACK:
+            status.service_up = True
+            self._show(self._condition_screen())
+            return
+        name = event.reader or ""
+        if kind is EventKind.READER_ATTACHED:
+            status.readers[name] = False
+            if isinstance(self.screen, MessageScreen) and self.screen.problem is Problem.NO_READER:
+                self._show(None)
+        elif kind is EventKind.READER_DETACHED:
+            status.readers.pop(name, None)
+            self._inserted.pop(name, None)
+        elif kind is EventKind.INSERTED:
+            status.readers[name] = True
+            self._inserted[name] = event
+        elif kind is EventKind.REMOVED:
+            status.readers[name] = False
+            self._inserted.pop(name, None)
+        self._follow_active_card(kind)
+
+    def _follow_active_card(self, kind: EventKind) -> None:
+        status = self.status
+        before = status.active
+        status.active = next((r for r in status.readers if r in self._inserted), None)
+        if status.active != before:
+            if status.active is not None:
+                self._show(self._card_screen(self._inserted[status.active]))
+            elif not self._sticky():
+                self._show(self._condition_screen())
+        elif kind is EventKind.READER_DETACHED and not status.readers:
+            self._show(self._condition_screen())
+        self._refresh_status()
+
+    def _sticky(self) -> bool:
+        """A "removed during reading" message outlives the removal that follows it."""
+        screen = self.screen
+        return isinstance(screen, MessageScreen) and screen.problem is Problem.REMOVED
+
+    # -- language, demo tray, exit ---------------------------------------------------
+    def toggle_language(self) -> None:
+        self.catalog.toggle()
+        for screen in self.screen_stack:
+            if isinstance(screen, LanguageAware):
+                screen.refresh_language()
+
+    def action_toggle_lang(self) -> None:
+        self.toggle_language()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("tray", "remove_card"):
+            if not self.demo:
+                return False
+            if action == "remove_card" and self.demo_present() is None:
+                return False
+        return True
+
+    def demo_cards(self) -> tuple[DemoCard, ...]:
+        return getattr(self.monitor, "cards", DEMO_CARDS)
+
+    def demo_present(self) -> str | None:
+        present = getattr(self.monitor, "present", None)
+        return present.key if present is not None else None
+
+    def insert_demo(self, key: str) -> None:
+        self.monitor.insert(key)  # type: ignore[attr-defined]
+        self.refresh_bindings()
+
+    def remove_demo(self) -> None:
+        self.monitor.remove()  # type: ignore[attr-defined]
+        self.refresh_bindings()
+
+    def action_tray(self) -> None:
+        if not isinstance(self.screen, TrayScreen):
+            self.push_screen(TrayScreen())
+
+    def action_remove_card(self) -> None:
+        self.remove_demo()
+
+    def action_staff_exit(self) -> None:
+        if not isinstance(self.screen, StaffExitScreen):
+            self.push_screen(StaffExitScreen())
+
+    def action_ignore(self) -> None:
+        """Swallow quit and interrupt keys in public mode."""
+
+    def exit_pin_configured(self) -> bool:
+        return bool(self.config.exit_pin)
+
+    def check_exit_pin(self, pin: str) -> bool:
+        expected = self.config.exit_pin
+        return bool(expected) and hmac.compare_digest(pin.encode(), expected.encode())  # type: ignore[union-attr]
+
+    def leave_kiosk(self) -> None:
+        self.monitor.close()
+        self.exit()

@@ -1,0 +1,1 @@
+"""The product's rules, free of Textual: testable without a terminal."""

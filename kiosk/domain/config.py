@@ -1,0 +1,112 @@
+"""Settings from CLI flags > environment (NHI_KIOSK_*) > TOML file > defaults.
+
+The TOML file is ``--config FILE``, else ``$NHI_KIOSK_CONFIG``, else ``config.toml`` in the
+platform config dir when it exists. Every value is checked here, so a typo stops the kiosk
+with a message instead of a surprise at the counter.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_dir
+
+from kiosk.domain.i18n import DEFAULT_LANG, LANGS
+
+READERS = ("auto", "pcsc", "sim")
+ENV_PREFIX = "NHI_KIOSK_"
+MIN_INACTIVITY = 5.0
+
+
+class ConfigError(ValueError):
+    """A setting has a value the kiosk cannot use; the message names it and its source."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    db: Path | None = None          # None: the platform data dir (store.paths)
+    reader: str = "auto"
+    lang: str = DEFAULT_LANG
+    demo: bool = False
+    inactivity: float = 120.0       # seconds without input before the kiosk wipes to idle
+    exit_pin: str | None = None     # staff PIN to leave the kiosk (until staff accounts exist)
+
+
+def default_config_file() -> Path:
+    return Path(user_config_dir("nhi-kiosk")) / "config.toml"
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    try:
+        if name == "db":
+            return Path(str(value)).expanduser()
+        if name == "reader":
+            if str(value) not in READERS:
+                raise ValueError(f"choose one of {', '.join(READERS)}")
+            return str(value)
+        if name == "lang":
+            if str(value) not in LANGS:
+                raise ValueError(f"choose one of {', '.join(LANGS)}")
+            return str(value)
+        if name == "demo":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError("expected true or false")
+        if name == "inactivity":
+            seconds = float(value)
+            if seconds < MIN_INACTIVITY:
+                raise ValueError(f"must be at least {MIN_INACTIVITY:g} seconds")
+            return seconds
+        if name == "exit_pin":
+            pin = str(value).strip()
+            if not pin.isdigit() or not 4 <= len(pin) <= 12:
+                raise ValueError("must be 4 to 12 digits")
+            return pin
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name} from {source}: {value!r} is not usable ({exc})") from exc
+    raise ConfigError(f"unknown setting {name!r} in {source}")
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from exc
+    return {k: _coerce(k, v, str(path)) for k, v in data.items()}
+
+
+def load_config(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Config:
+    """Merge the sources; ``flags`` holds only what the user actually passed."""
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    env = os.environ if env is None else env
+    names = [f.name for f in fields(Config)]
+
+    path = config_file or (Path(env[f"{ENV_PREFIX}CONFIG"]) if env.get(f"{ENV_PREFIX}CONFIG")
+                           else None)
+    if path is None and default_config_file().is_file():
+        path = default_config_file()
+    values: dict[str, Any] = _from_file(path) if path else {}
+    for name in names:
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw is not None and raw != "":
+            values[name] = _coerce(name, raw, f"${ENV_PREFIX}{name.upper()}")
+    for name, raw in flags.items():
+        values[name] = _coerce(name, raw, f"--{name.replace('_', '-')}")
+    return replace(Config(), **values)

@@ -1,0 +1,33 @@
+"""ROC (民國) dates for the screen; English mode shows the Gregorian date beside them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from kiosk.domain.i18n import Catalog
+
+ROC_OFFSET = 1911
+
+
+def roc_year(day: date) -> int:
+    return day.year - ROC_OFFSET
+
+
+def roc_date(day: date, catalog: Catalog) -> str:
+    return catalog.t(
+        "date.day", roc=roc_year(day), y=day.year, m=f"{day.month:02d}", d=f"{day.day:02d}"
+    )
+
+
+def roc_datetime(moment: datetime, catalog: Catalog) -> str:
+    weekday = catalog.t(f"date.weekday.{moment.weekday()}")
+    return catalog.t(
+        "date.moment",
+        roc=roc_year(moment),
+        y=moment.year,
+        m=f"{moment.month:02d}",
+        d=f"{moment.day:02d}",
+        wd=weekday,
+        hh=f"{moment.hour:02d}",
+        mm=f"{moment.minute:02d}",
+    )

@@ -1,0 +1,70 @@
+"""Taiwan identity formats (SPEC §2): national ID, ARC and UI numbers, card numbers.
+
+Pure functions; each answers a yes/no question or a reason key for the catalog, so the
+screens can show the reason in the user's language.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+LETTER_VALUES = {
+    "A": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15, "G": 16, "H": 17, "J": 18,
+    "K": 19, "L": 20, "M": 21, "N": 22, "P": 23, "Q": 24, "R": 25, "S": 26, "T": 27,
+    "U": 28, "V": 29, "X": 30, "Y": 31, "W": 32, "Z": 33, "I": 34, "O": 35,
+}
+_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 1)
+
+_NATIONAL = re.compile(r"[A-Z][12]\d{8}")
+_UI_NEW = re.compile(r"[A-Z][89]\d{8}")
+_ARC_OLD = re.compile(r"[A-Z][A-D]\d{8}")
+_CARD_NO = re.compile(r"\d{12}")
+
+
+class IdKind(StrEnum):
+    NATIONAL = "national"
+    RESIDENT_UI = "resident_ui"      # new-format resident number (from 2021)
+    RESIDENT_ARC = "resident_arc"    # old-format ARC number
+    UNKNOWN = "unknown"
+
+
+def id_kind(id_no: str) -> IdKind:
+    """Classify by shape only; see :func:`is_valid_id` for the checksum."""
+    value = id_no.strip().upper()
+    if _NATIONAL.fullmatch(value):
+        return IdKind.NATIONAL
+    if _UI_NEW.fullmatch(value):
+        return IdKind.RESIDENT_UI
+    if _ARC_OLD.fullmatch(value):
+        return IdKind.RESIDENT_ARC
+    return IdKind.UNKNOWN
+
+
+def _checksum(id_no: str, second: int) -> int:
+    v = LETTER_VALUES[id_no[0]]
+    digits = [second, *(int(c) for c in id_no[2:9])]
+    return v // 10 + (v % 10) * 9 + sum(d * w for d, w in zip(digits, _WEIGHTS, strict=True)) + int(
+        id_no[9]
+    )
+
+
+def is_valid_id(id_no: str) -> bool:
+    """National ID, new UI number or old ARC number with a correct check digit."""
+    value = id_no.strip().upper()
+    kind = id_kind(value)
+    if kind is IdKind.UNKNOWN:
+        return False
+    if kind is IdKind.RESIDENT_ARC:
+        second = LETTER_VALUES[value[1]] % 10
+    else:
+        second = int(value[1])
+    return _checksum(value, second) % 10 == 0
+
+
+def is_resident(id_no: str) -> bool:
+    return id_kind(id_no) in (IdKind.RESIDENT_UI, IdKind.RESIDENT_ARC)
+
+
+def is_valid_card_no(card_no: str) -> bool:
+    return bool(_CARD_NO.fullmatch(card_no.strip()))

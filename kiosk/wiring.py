@@ -1,0 +1,54 @@
+"""Choosing the parts the app runs on: the reader backend and the store."""
+
+from __future__ import annotations
+
+import sys
+
+from kiosk.domain.config import Config
+from kiosk.domain.i18n import Catalog
+from reader.monitor import PcscMonitor
+from reader.simulated import SimulatedMonitor
+from store import Store, StoreCorruptError, StoreError
+from store.paths import default_db_path
+
+
+def pcsc_has_readers() -> bool:
+    """``auto`` uses PC/SC only when pcscd answers and a reader is attached."""
+    from reader import pcsc
+    from reader.errors import NoServiceError
+
+    try:
+        ctx = pcsc.establish()
+    except NoServiceError:
+        return False
+    try:
+        return bool(pcsc.list_readers(ctx))
+    except NoServiceError:
+        return False
+    finally:
+        pcsc.scard().SCardReleaseContext(ctx)
+
+
+def choose_monitor(config: Config) -> tuple[PcscMonitor | SimulatedMonitor, bool]:
+    """The monitor and whether the demo tray is on."""
+    if config.demo or config.reader == "sim":
+        return SimulatedMonitor(), True
+    if config.reader == "pcsc" or pcsc_has_readers():
+        return PcscMonitor(), False
+    return SimulatedMonitor(), True
+
+
+def open_store(config: Config, catalog: Catalog) -> Store | None:
+    """The store, or None after telling the user (in their language) why it cannot open."""
+    path = config.db or default_db_path()
+    try:
+        return Store.open(path)
+    except StoreCorruptError as exc:
+        print(catalog.t("cli.store_corrupt", path=exc.path, reason=exc.reason), file=sys.stderr)
+        if exc.backup:
+            print(catalog.t("cli.store_backup", path=exc.backup), file=sys.stderr)
+        else:
+            print(catalog.t("cli.store_no_backup"), file=sys.stderr)
+    except (StoreError, OSError) as exc:
+        print(catalog.t("cli.store_other", path=path, detail=exc), file=sys.stderr)
+    return None

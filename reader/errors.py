@@ -1,0 +1,31 @@
+"""Typed reader failures, so each one gets its own screen and exit code."""
+
+from __future__ import annotations
+
+
+class ReaderError(Exception):
+    """Base of everything the reader layer raises on purpose."""
+
+
+class NoServiceError(ReaderError):
+    """The PC/SC service (pcscd) is not running or not reachable."""
+
+
+class NoReaderError(ReaderError):
+    """PC/SC works but no reader is attached."""
+
+
+class NoCardError(ReaderError):
+    """Readers are attached but none holds a card."""
+
+
+class CardReadError(ReaderError):
+    """The card is there but talking to it failed."""
+
+
+class CardRemovedError(CardReadError):
+    """The card left the reader before the profile was read."""
+
+
+class NotNhiCardError(CardReadError):
+    """The card answered, but neither SELECT nor READ PROFILE: a bank card, say."""

@@ -1,0 +1,49 @@
+"""What a card monitor reports. Every backend yields the same events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from reader.card import CardData
+
+
+class EventKind(StrEnum):
+    READER_ATTACHED = "reader_attached"
+    READER_DETACHED = "reader_detached"
+    INSERTED = "inserted"
+    REMOVED = "removed"
+    SERVICE_LOST = "service_lost"
+    SERVICE_BACK = "service_back"
+
+
+class ReadFailure(StrEnum):
+    """Why an inserted card produced no card record."""
+
+    NOT_NHI = "not_nhi"
+    REMOVED = "removed_during_read"
+    FAILED = "read_failed"
+    MALFORMED = "malformed"
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderEvent:
+    kind: EventKind
+    at: datetime
+    reader: str | None = None
+    card: CardData | None = None
+    failure: ReadFailure | None = None
+    detail: str = field(default="", compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"event": self.kind.value, "reader": self.reader}
+        if self.kind is EventKind.INSERTED:
+            out["card"] = self.card.to_json() if self.card else None
+            if self.failure:
+                out["error"] = self.failure.value
+        if self.detail:
+            out["detail"] = self.detail
+        out["at"] = self.at.isoformat(timespec="milliseconds")
+        return out

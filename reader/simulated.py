@@ -1,0 +1,89 @@
+"""The in-process card tray: the embedded default when PC/SC is not usable.
+
+Inserting a demo card runs the same SELECT/READ code path as a real reader, against the
+card applet, so the simulated kiosk behaves like the real one.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from reader.apdu import read_profile
+from reader.applet import CardPulled
+from reader.card import CardFormatError
+from reader.demo import DEMO_BY_KEY, DEMO_CARDS, DemoCard
+from reader.errors import CardReadError, NotNhiCardError
+from reader.events import EventKind, ReaderEvent, ReadFailure
+
+READER_NAME = "Simulated NHI reader 00"
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class SimulatedMonitor:
+    """A one-slot reader whose card is inserted and removed by :meth:`insert`/:meth:`remove`."""
+
+    name = "sim"
+
+    def __init__(
+        self,
+        clock: Callable[[], datetime] = _local_now,
+        cards: tuple[DemoCard, ...] = DEMO_CARDS,
+    ) -> None:
+        self._clock = clock
+        self.cards = cards
+        self._queue: queue.SimpleQueue[ReaderEvent | None] = queue.SimpleQueue()
+        self.present: DemoCard | None = None
+        self.readers = {READER_NAME: False}
+
+    @property
+    def card_reader(self) -> str | None:
+        return READER_NAME if self.present else None
+
+    def insert(self, demo: DemoCard | str) -> None:
+        card = DEMO_BY_KEY[demo] if isinstance(demo, str) else demo
+        if self.present is not None:
+            self.remove()
+        self.present = card
+        self.readers[READER_NAME] = True
+        self._queue.put(self._read(card))
+
+    def remove(self) -> None:
+        if self.present is None:
+            return
+        self.present = None
+        self.readers[READER_NAME] = False
+        self._queue.put(ReaderEvent(EventKind.REMOVED, self._clock(), READER_NAME))
+
+    def _read(self, demo: DemoCard) -> ReaderEvent:
+        applet = demo.applet()
+
+        def transmit(apdu: list[int]) -> tuple[list[int], int, int]:
+            reply = applet.respond(bytes(apdu))
+            return list(reply[:-2]), reply[-2], reply[-1]
+
+        def event(**kw: object) -> ReaderEvent:
+            return ReaderEvent(EventKind.INSERTED, self._clock(), READER_NAME, **kw)  # type: ignore[arg-type]
+
+        try:
+            return event(card=read_profile(transmit))
+        except CardPulled:
+            return event(failure=ReadFailure.REMOVED)
+        except NotNhiCardError as exc:
+            return event(failure=ReadFailure.NOT_NHI, detail=str(exc))
+        except CardFormatError as exc:
+            return event(failure=ReadFailure.MALFORMED, detail=str(exc))
+        except CardReadError as exc:
+            return event(failure=ReadFailure.FAILED, detail=str(exc))
+
+    def events(self) -> Iterator[ReaderEvent]:
+        yield ReaderEvent(EventKind.READER_ATTACHED, self._clock(), READER_NAME)
+        while (item := self._queue.get()) is not None:
+            yield item
+
+    def close(self) -> None:
+        self._queue.put(None)

@@ -1,0 +1,35 @@
+"""What screens may ask of the app, without importing it (the app sits above screens)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kiosk.domain.clock import Clock
+from kiosk.domain.i18n import Catalog
+from reader.demo import DemoCard
+
+
+@dataclass
+class ReaderStatus:
+    backend: str                       # "pcsc" or "sim"
+    service_up: bool = True
+    readers: dict[str, bool] = field(default_factory=dict)   # name -> card present
+    active: str | None = None          # the reader whose card the kiosk is using
+
+
+class KioskHost(Protocol):
+    catalog: Catalog
+    clock: Clock
+    demo: bool
+    status: ReaderStatus
+
+    def demo_cards(self) -> tuple[DemoCard, ...]: ...
+    def demo_present(self) -> str | None: ...
+    def insert_demo(self, key: str) -> None: ...
+    def remove_demo(self) -> None: ...
+    def show_current_card(self) -> bool: ...
+    def toggle_language(self) -> None: ...
+    def check_exit_pin(self, pin: str) -> bool: ...
+    def exit_pin_configured(self) -> bool: ...
+    def leave_kiosk(self) -> None: ...

@@ -1,0 +1,42 @@
+"""Widgets whose text comes from the catalog and follows the language toggle."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from textual.widgets import Static
+
+from screens.host import KioskHost
+
+
+def host_of(node: Any) -> KioskHost:
+    return cast(KioskHost, node.app)
+
+
+class Tr(Static):
+    """A catalog string; re-rendered when the language changes."""
+
+    def __init__(self, key: str, *, params: dict[str, object] | None = None, **kw: Any) -> None:
+        super().__init__("", markup=False, **kw)
+        self.key = key
+        self.params = params or {}
+
+    def on_mount(self) -> None:
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        self.update(host_of(self).catalog.t(self.key, **self.params))
+
+
+class Computed(Static):
+    """Text computed from app state by a callback (status lines, masked values)."""
+
+    def __init__(self, render_text: Any, **kw: Any) -> None:
+        super().__init__("", markup=False, **kw)
+        self._render_text = render_text
+
+    def on_mount(self) -> None:
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        self.update(self._render_text())
