@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from reader.card import CardData
-
 from kiosk.domain.validate import is_valid_card_no, is_valid_id
+from reader.card import CardData
 
 
 def card_problem(card: CardData) -> str | None:

@@ -1,0 +1,147 @@
+"""Low-level file operations: private modes, crash-safe replace, cheap change detection.
+
+Everything here is about never leaving a half-written database behind: a new version is written
+to a temp file in the same directory, fsync-ed, renamed over the old one and the directory is
+fsync-ed, so after a crash (or kill -9) the path holds either the old or the new version. Files
+are created 0600 regardless of the umask because the database holds personal data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from pathlib import Path
+
+#: How many leading bytes take part in the change signature. The writer puts a random commit
+#: token there, which catches the rare case where inode number, size and (coarse, jiffy-based)
+#: mtime of a new version all equal those of the version we loaded.
+HEADER_BYTES = 64
+
+#: (st_ino, st_size, st_mtime_ns, leading bytes) of one version of the file.
+Signature = tuple[int, int, int, bytes]
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def temp_prefix(path: Path) -> str:
+    """Name prefix of this database's temp files (they are all stale when we hold the lock)."""
+    return f".{path.name}.tmp-"
+
+
+def ensure_private_dir(directory: Path) -> None:
+    """Create ``directory`` and missing parents with mode 0700 (existing ones are not touched)."""
+    missing: list[Path] = []
+    current = directory
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, PRIVATE_DIR)
+        except FileExistsError:
+            continue
+        os.chmod(folder, PRIVATE_DIR)  # mkdir's mode is filtered by the umask
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file with mode 0600 unless it exists (used for the lock file)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+    finally:
+        os.close(fd)
+
+
+def read_if_changed(path: Path, known: Signature | None) -> tuple[Signature, bytes | None]:
+    """Return the file's signature and, only if it differs from ``known``, its content.
+
+    Signature and content come from the same open descriptor, so they always describe the
+    same version even if another process replaces the file meanwhile. Raises ``OSError``.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        signature = (st.st_ino, st.st_size, st.st_mtime_ns, os.pread(fd, HEADER_BYTES, 0))
+        if signature == known:
+            return signature, None
+        with open(fd, "rb", closefd=False) as f:
+            return signature, f.read()
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make renames inside ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def atomic_write(path: Path, data: bytes, backup: Path) -> Signature:
+    """Replace ``path`` by ``data`` crash-safely; the replaced version becomes ``backup``.
+
+    The backup costs no copying: the current file is hard-linked to a temp name which is
+    renamed onto ``backup``. Returns the signature of the new version.
+    """
+    directory = path.parent
+    tmp = directory / f"{temp_prefix(path)}{os.getpid()}-{secrets.token_hex(6)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE)
+    try:
+        try:
+            os.fchmod(fd, PRIVATE_FILE)
+            _write_all(fd, data)
+            os.fsync(fd)
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        _rotate_backup(path, backup)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(directory)
+    return (st.st_ino, st.st_size, st.st_mtime_ns, bytes(data[:HEADER_BYTES]))
+
+
+def _rotate_backup(path: Path, backup: Path) -> None:
+    link = path.parent / f"{temp_prefix(path)}bak-{os.getpid()}-{secrets.token_hex(6)}"
+    try:
+        os.link(path, link)
+    except FileNotFoundError:
+        return  # first commit: nothing to back up
+    except OSError as exc:
+        if exc.errno in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            return  # filesystem without hard links: keep the older backup rather than fail
+        raise
+    try:
+        os.replace(link, backup)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(link)
+        raise
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Delete temp files left by killed writers. Call only while holding the lock."""
+    prefix = temp_prefix(path)
+    for name in os.listdir(path.parent):
+        if name.startswith(prefix):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path.parent / name)

@@ -1,0 +1,48 @@
+"""Typed errors of the persistence layer.
+
+Callers (screens, domain code) must be able to tell "the data file is damaged, do not touch it"
+from "another kiosk session holds the lock" without parsing messages, hence one class per case.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class StoreError(Exception):
+    """Base class of every error raised by ``store``."""
+
+
+class StoreCorruptError(StoreError):
+    """The database file cannot be read or parsed; it was left exactly as it was.
+
+    The message names the file and the last good backup so an operator can restore it by hand.
+    """
+
+    def __init__(self, path: Path, backup: Path | None, reason: str) -> None:
+        super().__init__(path, backup, reason)
+        self.path = path
+        self.backup = backup
+        self.reason = reason
+
+    def __str__(self) -> str:
+        if self.backup is not None:
+            where = f"the last good version is kept in {self.backup}"
+        else:
+            where = "there is no backup of it"
+        return (
+            f"database file {self.path} is unreadable or corrupt ({self.reason}); "
+            f"it was left untouched and {where}"
+        )
+
+
+class StoreVersionError(StoreError):
+    """The file's schema version cannot be handled by this program (too new, or no migration)."""
+
+
+class StoreLockedError(StoreError):
+    """The cross-process lock could not be acquired within the timeout."""
+
+
+class DuplicateError(StoreError):
+    """A record with the same unique key already exists."""

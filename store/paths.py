@@ -1,0 +1,12 @@
+"""Where the kiosk keeps its database by default (per-user data dir, e.g. ~/.local/share)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+
+def default_db_path() -> Path:
+    """Return the default database file: ``<user data dir>/nhi-kiosk/kiosk.json``."""
+    return Path(platformdirs.user_data_dir("nhi-kiosk", appauthor=False)) / "kiosk.json"

@@ -1,0 +1,67 @@
+"""Kiosk apps for Pilot and snapshot tests: a fixed clock, the simulated reader or a
+scripted monitor, and a helper that waits on conditions with a deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import time
+from datetime import datetime
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.domain.clock import TAIPEI, FixedClock
+from kiosk.domain.config import Config
+from reader.events import EventKind, ReaderEvent
+from reader.simulated import SimulatedMonitor
+
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=TAIPEI)
+
+
+class ScriptedMonitor:
+    """A PC/SC-like monitor whose events the test pushes."""
+
+    name = "pcsc"
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[ReaderEvent | None] = queue.SimpleQueue()
+
+    def push(self, kind: EventKind, reader: str | None = None, **kw: object) -> None:
+        self._queue.put(ReaderEvent(kind, NOW, reader, **kw))  # type: ignore[arg-type]
+
+    def events(self):
+        while (event := self._queue.get()) is not None:
+            yield event
+
+    def close(self) -> None:
+        self._queue.put(None)
+
+
+def make_app(*, lang: str = "zh-TW", demo: bool = True, monitor=None,
+             inactivity: float = 600, exit_pin: str | None = None) -> KioskApp:
+    config = Config(lang=lang, demo=demo, inactivity=inactivity, exit_pin=exit_pin)
+    monitor = monitor or SimulatedMonitor(clock=lambda: NOW)
+    return KioskApp(config, monitor, clock=FixedClock(NOW), demo=demo)
+
+
+async def wait_until(pilot, predicate, timeout: float = 5.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+    await pilot.pause()  # let the new screen finish mounting before the test reads it
+
+
+def screen_text(app: KioskApp) -> str:
+    """Everything the active screen shows, as plain text."""
+    return "\n".join(str(w.render()) for w in app.screen.query("Static"))
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+__all__ = ["NOW", "ScriptedMonitor", "asyncio", "make_app", "screen_text", "wait_until"]

@@ -1,0 +1,325 @@
+"""Single-process tests of store/: file safety, schema handling, transactions, indexes."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from tinydb import Query
+
+from store.core import Store
+from store.errors import (
+    DuplicateError,
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    StoreVersionError,
+)
+from store.paths import default_db_path
+from store.repos import Accounts
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "kiosk.json"
+
+
+@pytest.fixture
+def store(db_path: Path):
+    s = Store.open(db_path)
+    yield s
+    s.close()
+
+
+def account(n: int, **extra: object) -> dict:
+    return {"id_no": f"A{n:09d}", "card_no": f"{n:012d}", "state": "active", **extra}
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+# -- files and modes ----------------------------------------------------------------------
+
+
+def test_files_are_private_even_with_permissive_umask(db_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        store = Store.open(db_path)
+        Accounts(store).add(account(1))
+    finally:
+        os.umask(old)
+    assert mode(db_path.parent) == 0o700
+    assert mode(db_path) == 0o600
+    assert mode(db_path.with_name("kiosk.json.bak")) == 0o600
+    assert mode(db_path.with_name("kiosk.json.lock")) == 0o600
+    assert sorted(os.listdir(db_path.parent)) == ["kiosk.json", "kiosk.json.bak", "kiosk.json.lock"]
+
+
+def test_backup_is_the_previous_version(store: Store, db_path: Path) -> None:
+    accounts = Accounts(store)
+    accounts.add(account(1))
+    before = db_path.read_bytes()
+    accounts.add(account(2))
+    assert db_path.with_name("kiosk.json.bak").read_bytes() == before
+    assert Store.open(db_path).db().table("accounts").count(Query().id_no == account(2)["id_no"])
+
+
+def test_stale_temp_files_are_removed_on_open(store: Store, db_path: Path) -> None:
+    stale = db_path.with_name(".kiosk.json.tmp-999-dead")
+    stale.write_bytes(b"half written")
+    Store.open(db_path)
+    assert not stale.exists()
+
+
+def test_default_db_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_db_path() == tmp_path / "nhi-kiosk" / "kiosk.json"
+
+
+def test_store_never_imports_textual() -> None:
+    code = "import sys, store, store.repos; assert 'textual' not in sys.modules, 'textual'"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=30)
+
+
+# -- corrupt and foreign files ------------------------------------------------------------
+
+CORRUPT = {
+    "garbage": b"\x00\xff\x13garbage\x9c",
+    "truncated": b'{"_meta":{"1":{"schema":1}},"accounts":{"1":{"id_no":"A1"',
+    "empty": b"",
+    "list": b'[{"_meta": 1}]',
+    "table not object": b'{"_meta":{"1":{"schema":1}},"accounts":[1,2]}',
+    "no schema": b'{"accounts":{}}',
+}
+
+
+@pytest.mark.parametrize("content", CORRUPT.values(), ids=CORRUPT.keys())
+def test_corrupt_file_is_reported_and_untouched(db_path: Path, content: bytes) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(content)
+    with pytest.raises(StoreCorruptError) as info:
+        Store.open(db_path)
+    assert info.value.path == db_path
+    assert info.value.backup is None
+    assert str(db_path) in str(info.value)
+    assert "no backup" in str(info.value)
+    assert db_path.read_bytes() == content
+
+
+@pytest.mark.parametrize("content", CORRUPT.values(), ids=CORRUPT.keys())
+def test_corruption_seen_by_open_store_names_backup(
+    store: Store, db_path: Path, content: bytes
+) -> None:
+    accounts = Accounts(store)
+    accounts.add(account(1))
+    accounts.add(account(2))  # now kiosk.json.bak exists
+    tmp = db_path.with_name("replacement")
+    tmp.write_bytes(content)
+    os.replace(tmp, db_path)  # as another process would
+
+    backup = db_path.with_name("kiosk.json.bak")
+    for attempt in (store.db, accounts.count, lambda: accounts.add(account(3))):
+        with pytest.raises(StoreCorruptError) as info:
+            attempt()
+        assert info.value.backup == backup
+        assert str(db_path) in str(info.value) and str(backup) in str(info.value)
+    assert db_path.read_bytes() == content
+
+
+def test_unreadable_path_is_corrupt_not_overwritten(db_path: Path) -> None:
+    db_path.mkdir(parents=True)  # a directory where the file should be: EISDIR
+    with pytest.raises(StoreCorruptError, match="cannot read"):
+        Store.open(db_path)
+    assert db_path.is_dir() and not any(db_path.iterdir())
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read mode-000 files")
+def test_permission_denied_is_corrupt_not_overwritten(store: Store, db_path: Path) -> None:
+    content = db_path.read_bytes()
+    db_path.chmod(0)
+    try:
+        with pytest.raises(StoreCorruptError, match="cannot read"):
+            Store.open(db_path)
+    finally:
+        db_path.chmod(0o600)
+    assert db_path.read_bytes() == content
+
+
+# -- schema versions ----------------------------------------------------------------------
+
+
+def test_newer_schema_is_refused_and_untouched(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    content = orjson.dumps({"_meta": {"1": {"schema": Store.SCHEMA_VERSION + 1}}, "accounts": {}})
+    db_path.write_bytes(content)
+    with pytest.raises(StoreVersionError, match="newer"):
+        Store.open(db_path)
+    assert db_path.read_bytes() == content
+
+
+def test_migration_runs_once_and_is_committed(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Accounts(Store.open(db_path)).add(account(1))
+    calls: list[int] = []
+
+    def add_flag(tables: dict) -> None:
+        calls.append(1)
+        for doc in tables["accounts"].values():
+            doc["flag"] = True
+
+    monkeypatch.setattr(Store, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(Store, "MIGRATIONS", {1: add_flag})
+    first = Store.open(db_path)
+    assert Accounts(first).get_by_id(account(1)["id_no"])["flag"] is True
+    Store.open(db_path)
+    first.db()
+    assert calls == [1]
+    raw = orjson.loads(db_path.read_bytes())
+    assert raw["_meta"]["1"]["schema"] == 2
+    assert raw["accounts"]["1"]["flag"] is True
+
+
+def test_missing_migration_is_refused(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    Store.open(db_path)
+    content = db_path.read_bytes()
+    monkeypatch.setattr(Store, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(Store, "MIGRATIONS", {1: lambda tables: None})
+    with pytest.raises(StoreVersionError, match="no migration from version 2"):
+        Store.open(db_path)
+    assert db_path.read_bytes() == content
+
+
+# -- transactions -------------------------------------------------------------------------
+
+
+def test_failed_transaction_leaves_file_and_memory_untouched(store: Store, db_path: Path) -> None:
+    accounts = Accounts(store)
+    accounts.add(account(1))
+    before, st = db_path.read_bytes(), os.stat(db_path)
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db.table("accounts").update({"state": "broken"})
+        db.table("accounts").insert(account(2))
+        raise RuntimeError("boom")
+    assert db_path.read_bytes() == before
+    assert os.stat(db_path).st_ino == st.st_ino
+    assert accounts.get_by_id(account(1)["id_no"])["state"] == "active"
+    assert accounts.get_by_id(account(2)["id_no"]) is None
+    assert accounts.count() == 1
+
+
+def test_read_only_transaction_does_not_write(store: Store, db_path: Path) -> None:
+    st = os.stat(db_path)
+    with store.transaction() as db:
+        assert db.table("accounts").all() == []
+    assert os.stat(db_path).st_ino == st.st_ino
+    assert not db_path.with_name("kiosk.json.bak").exists()
+
+
+def test_nested_transaction_raises(store: Store) -> None:
+    with store.transaction(), pytest.raises(StoreError, match="nested"), store.transaction():
+        pass
+
+
+def test_write_outside_transaction_raises_and_is_not_kept(store: Store, db_path: Path) -> None:
+    with pytest.raises(StoreError, match="outside"):
+        store.db().table("accounts").insert(account(1))
+    assert store.db().table("accounts").all() == []
+    with store.transaction() as db:
+        db.table("other").insert({"x": 1})
+    assert not orjson.loads(db_path.read_bytes()).get("accounts")
+    assert Accounts(store).count() == 0
+
+
+def test_lock_timeout_raises_typed_error(store: Store, db_path: Path) -> None:
+    other = Store.open(db_path, lock_timeout=0.2)
+    with store.transaction(), pytest.raises(StoreLockedError), other.transaction():
+        pass
+    with other.transaction():  # the lock is free again
+        pass
+
+
+def test_generation_increments_on_commit_and_reload(store: Store, db_path: Path) -> None:
+    start = store.generation
+    Accounts(store).add(account(1))
+    assert store.generation == start + 1
+    Accounts(Store.open(db_path)).add(account(2))
+    store.db()
+    assert store.generation == start + 2
+    store.db()
+    assert store.generation == start + 2
+
+
+def test_closed_store_refuses_use(store: Store) -> None:
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.db()
+
+
+# -- another instance on the same file ----------------------------------------------------
+
+
+def test_second_instance_changes_are_seen_with_right_indexes(store: Store, db_path: Path) -> None:
+    mine = Accounts(store)
+    for n in range(1, 4):
+        mine.add(account(n))
+    cached = store.db().table("accounts").search(Query().state == "active")
+    assert len(cached) == 3  # now in TinyDB's query cache
+
+    other_store = Store.open(db_path)
+    theirs = Accounts(other_store)
+    theirs.add(account(4))
+    theirs.update(account(1)["id_no"], {"state": "blocked", "card_no": "NEWCARD"})
+    theirs.update(account(2)["id_no"], {"id_no": "B2"})
+
+    assert mine.count() == 4
+    assert mine.get_by_id(account(4)["id_no"])["card_no"] == account(4)["card_no"]
+    assert mine.get_by_card("NEWCARD")["id_no"] == account(1)["id_no"]
+    assert mine.get_by_card(account(1)["card_no"]) is None
+    assert mine.get_by_id(account(2)["id_no"]) is None
+    assert mine.get_by_id("B2")["card_no"] == account(2)["card_no"]
+    assert len(store.db().table("accounts").search(Query().state == "active")) == 3
+    # TinyDB's next-ID cache was reset too: this insert must not clash with doc 4.
+    assert mine.add(account(5)) == 5
+    assert theirs.get_by_id(account(5)["id_no"]) is not None
+
+
+# -- Accounts -----------------------------------------------------------------------------
+
+
+def test_accounts_crud(store: Store) -> None:
+    accounts = Accounts(store)
+    assert accounts.get_by_id("nobody") is None and accounts.count() == 0
+    doc_id = accounts.add(account(1))
+    assert accounts.add(account(2)) == doc_id + 1
+    assert accounts.get_by_card(account(2)["card_no"])["id_no"] == account(2)["id_no"]
+    with pytest.raises(DuplicateError):
+        accounts.add(account(1, card_no="other"))
+    with pytest.raises(KeyError):
+        accounts.update("nobody", {"state": "x"})
+    with pytest.raises(DuplicateError):
+        accounts.update(account(1)["id_no"], {"id_no": account(2)["id_no"]})
+    accounts.update(account(1)["id_no"], {"email": "a@example.org"})
+    assert accounts.get_by_id(account(1)["id_no"])["email"] == "a@example.org"
+    assert [a["id_no"] for a in accounts.all()] == [account(1)["id_no"], account(2)["id_no"]]
+    assert accounts.count() == 2
+    assert accounts.get_by_card("other") is None
+
+
+def test_index_is_not_rebuilt_after_own_commit(store: Store) -> None:
+    accounts = Accounts(store)
+    accounts.add(account(1))
+    accounts._by_id["sentinel"] = 1  # would vanish on a rebuild
+    accounts.add(account(2))
+    accounts.update(account(2)["id_no"], {"state": "x"})
+    assert "sentinel" in accounts._by_id
+    assert accounts.get_by_id(account(2)["id_no"])["state"] == "x"
