@@ -8,6 +8,7 @@ between events apart from a once-a-minute clock repaint.
 from __future__ import annotations
 
 import hmac
+import threading
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,6 +36,7 @@ from screens.too_small import TooSmallScreen
 from screens.tray import TrayScreen
 
 MIN_SIZE = (80, 24)
+MONITOR_RESTART_S = 2.0
 
 _FAILURE_PROBLEM = {
     ReadFailure.NOT_NHI: Problem.NOT_NHI,
@@ -91,6 +93,8 @@ class KioskApp(App[None]):
         self._inserted: dict[str, ReaderEvent] = {}   # reader -> last insertion, while present
         self._idle_timer: Timer | None = None
         self._clock_timer: Timer | None = None
+        self._stopping = threading.Event()
+        self.monitor_restart_s = MONITOR_RESTART_S
 
     # -- lifecycle -----------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -114,12 +118,23 @@ class KioskApp(App[None]):
                 widget.refresh_text()  # type: ignore[attr-defined]
 
     def on_unmount(self) -> None:
+        self._stopping.set()
         self.monitor.close()
 
     @work(thread=True, exclusive=True, group="reader", exit_on_error=False)
     def _pump_reader(self) -> None:
-        for event in self.monitor.events():
-            self.post_message(ReaderChanged(event))
+        """Forward monitor events; a failing monitor shows as "service down" and restarts."""
+        while not self._stopping.is_set():
+            try:
+                for event in self.monitor.events():
+                    self.post_message(ReaderChanged(event))
+                return  # closed
+            except Exception as exc:  # a driver or library fault must not end card handling
+                self.log.error(f"card monitor failed: {exc!r}")
+                self.post_message(ReaderChanged(
+                    ReaderEvent(EventKind.SERVICE_LOST, self.clock.now(), detail=repr(exc))
+                ))
+                self._stopping.wait(self.monitor_restart_s)
 
     # -- input, inactivity and size ------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
@@ -157,12 +172,17 @@ class KioskApp(App[None]):
         self._check_size()
         self._refresh_status()
 
-    def _condition_screen(self) -> Screen[Any] | None:
+    def _condition(self) -> Problem | None:
+        """A reader-side problem that must stay on screen until it is fixed."""
         if not self.status.service_up:
-            return MessageScreen(Problem.NO_SERVICE)
+            return Problem.NO_SERVICE
         if self.status.backend == "pcsc" and not self.status.readers:
-            return MessageScreen(Problem.NO_READER)
+            return Problem.NO_READER
         return None
+
+    def _condition_screen(self) -> Screen[Any] | None:
+        problem = self._condition()
+        return MessageScreen(problem) if problem else None
 
     def action_go_idle(self) -> None:
         self._show(self._condition_screen())
@@ -193,7 +213,7 @@ class KioskApp(App[None]):
     # -- reader events -------------------------------------------------------------
     def on_reader_changed(self, message: ReaderChanged) -> None:
         event, status = message.event, self.status
-        kind = event.kind
+        kind, name = event.kind, event.reader or ""
         if kind is EventKind.SERVICE_LOST:
             status.service_up = False
             status.readers.clear()
@@ -201,15 +221,9 @@ class KioskApp(App[None]):
             status.active = None
             self._show(self._condition_screen())
             return
-        if kind is EventKind.SERVICE_BACK:
-            status.service_up = True
-            self._show(self._condition_screen())
-            return
-        name = event.reader or ""
+        status.service_up = True  # SERVICE_BACK, or the first events of a restarted monitor
         if kind is EventKind.READER_ATTACHED:
             status.readers[name] = False
-            if isinstance(self.screen, MessageScreen) and self.screen.problem is Problem.NO_READER:
-                self._show(None)
         elif kind is EventKind.READER_DETACHED:
             status.readers.pop(name, None)
             self._inserted.pop(name, None)
@@ -219,20 +233,27 @@ class KioskApp(App[None]):
         elif kind is EventKind.REMOVED:
             status.readers[name] = False
             self._inserted.pop(name, None)
-        self._follow_active_card(kind)
+        self._follow_active_card()
 
-    def _follow_active_card(self, kind: EventKind) -> None:
+    def _follow_active_card(self) -> None:
         status = self.status
         before = status.active
         status.active = next((r for r in status.readers if r in self._inserted), None)
-        if status.active != before:
-            if status.active is not None:
-                self._show(self._card_screen(self._inserted[status.active]))
-            elif not self._sticky():
-                self._show(self._condition_screen())
-        elif kind is EventKind.READER_DETACHED and not status.readers:
+        if status.active != before and status.active is not None:
+            self._show(self._card_screen(self._inserted[status.active]))
+        elif status.active != before and not self._sticky():
             self._show(self._condition_screen())
+        elif self._showing_condition() != self._condition():
+            self._show(self._condition_screen())  # pcscd or a reader came (back) or went
         self._refresh_status()
+
+    def _showing_condition(self) -> Problem | None:
+        screen = self.screen
+        if isinstance(screen, MessageScreen) and screen.problem in (
+            Problem.NO_SERVICE, Problem.NO_READER
+        ):
+            return screen.problem
+        return None
 
     def _sticky(self) -> bool:
         """A "removed during reading" message outlives the removal that follows it."""
@@ -294,5 +315,6 @@ class KioskApp(App[None]):
         return bool(expected) and hmac.compare_digest(pin.encode(), expected.encode())  # type: ignore[union-attr]
 
     def leave_kiosk(self) -> None:
+        self._stopping.set()
         self.monitor.close()
         self.exit()

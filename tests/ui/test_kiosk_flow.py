@@ -200,3 +200,31 @@ async def test_first_reader_holding_a_card_is_used():
         monitor.push(EventKind.REMOVED, "R0")
         await wait_until(pilot, lambda: getattr(app.screen, "reader", None) == "R1"
                          and "S**** J***" in screen_text(app), what="the remaining card")
+
+
+class CrashingMonitor(ScriptedMonitor):
+    """Fails once, as a driver or library fault would, then works."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs = 0
+
+    def events(self):
+        self.runs += 1
+        if self.runs == 1:
+            raise RuntimeError("driver fault")
+        yield from super().events()
+
+
+async def test_a_failing_monitor_shows_service_down_and_restarts():
+    monitor = CrashingMonitor()
+    app = make_app(lang="en", demo=False, monitor=monitor)
+    app.monitor_restart_s = 0.05
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: getattr(app.screen, "problem", None)
+                         is Problem.NO_SERVICE, what="service down")
+        await wait_until(pilot, lambda: monitor.runs == 2, what="restart")
+        monitor.push(EventKind.READER_ATTACHED, "R0")
+        await wait_until(pilot, on(app, IdleScreen), what="idle after the restart")
+        monitor.push(EventKind.INSERTED, "R0", card=DEMO_BY_KEY["national"].card)
+        await wait_until(pilot, on(app, CardScreen))
