@@ -90,8 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 # -- run -------------------------------------------------------------------------
 def _run(config: Config, catalog: Catalog) -> int:
     from kiosk.app import KioskApp
-    from kiosk.wiring import choose_monitor, open_store
+    from kiosk.wiring import choose_monitor, open_store, pyscard_installed
 
+    if config.reader == "pcsc" and not config.demo and not pyscard_installed():
+        print(catalog.t("cli.no_pyscard"), file=sys.stderr)
+        return EXIT_NO_SERVICE
     store = open_store(config, catalog)
     if store is None:
         return EXIT_STORE

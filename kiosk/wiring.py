@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 from kiosk.domain.config import Config
@@ -10,6 +11,10 @@ from reader.monitor import PcscMonitor
 from reader.simulated import SimulatedMonitor
 from store import Store, StoreCorruptError, StoreError
 from store.paths import default_db_path
+
+
+def pyscard_installed() -> bool:
+    return importlib.util.find_spec("smartcard") is not None
 
 
 def pcsc_has_readers() -> bool:
