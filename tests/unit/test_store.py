@@ -142,15 +142,22 @@ def test_unreadable_path_is_corrupt_not_overwritten(db_path: Path) -> None:
     assert db_path.is_dir() and not any(db_path.iterdir())
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read mode-000 files")
-def test_permission_denied_is_corrupt_not_overwritten(store: Store, db_path: Path) -> None:
+def test_permission_denied_is_corrupt_not_overwritten(
+    store: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EACCES on reading (root reads mode-000 files, so the refusal is injected)."""
     content = db_path.read_bytes()
-    db_path.chmod(0)
-    try:
-        with pytest.raises(StoreCorruptError, match="cannot read"):
-            Store.open(db_path)
-    finally:
-        db_path.chmod(0o600)
+    real_open = os.open
+
+    def refuse(path: object, flags: int, *args: object, **kw: object) -> int:
+        if Path(str(path)) == db_path and not flags & (os.O_WRONLY | os.O_RDWR):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kw)
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(StoreCorruptError, match="cannot read"):
+        Store.open(db_path)
+    monkeypatch.undo()
     assert db_path.read_bytes() == content
 
 

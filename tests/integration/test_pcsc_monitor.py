@@ -1,0 +1,154 @@
+"""PcscMonitor against the real pcscd, with virtual cards in the vpcd readers.
+
+Every test asserts what the kiosk (and so the citizen at the counter) would notice: which
+reader, which card, or which failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+
+from reader.applet import CardBehaviour, NhiApplet, PullOn
+from reader.card import CardData, encode_profile
+from reader.demo import DEMO_BY_KEY
+from reader.events import EventKind, ReaderEvent, ReadFailure
+from reader.virtual import VirtualCard
+from tests.integration.helpers import READER_0, READER_1, MonitorRun, Pcscd
+
+pytestmark = pytest.mark.pcsc
+
+NATIONAL = CardData("000011112222", "王大明", "A123456789", date(1980, 5, 12), "M",
+                    date(2015, 3, 2))
+
+
+def _inserted(reader: str) -> Callable[[ReaderEvent], bool]:
+    return lambda e: e.kind is EventKind.INSERTED and e.reader == reader
+
+
+def _removed(reader: str) -> Callable[[ReaderEvent], bool]:
+    return lambda e: e.kind is EventKind.REMOVED and e.reader == reader
+
+
+def test_insert_then_remove_reports_the_parsed_card(monitor: MonitorRun) -> None:
+    with VirtualCard.from_demo("national", slot=0):
+        event = monitor.wait_for(_inserted(READER_0), what="inserted in slot 0")
+        assert event.failure is None, event.detail
+        assert event.card == NATIONAL
+        assert event.card.name == "王大明"
+        assert event.card.id_no == "A123456789"
+        assert event.card.birth_date == date(1980, 5, 12)
+        assert event.card.issue_date == date(2015, 3, 2)
+        assert monitor.monitor.card_reader == READER_0
+    removed = monitor.next()
+    assert (removed.kind, removed.reader) == (EventKind.REMOVED, READER_0)
+
+
+def test_two_cards_in_two_readers(monitor: MonitorRun) -> None:
+    resident = DEMO_BY_KEY["resident_ui"].card
+    with VirtualCard.from_demo("national", slot=0):
+        second = VirtualCard.from_demo("resident_ui", slot=1).insert()
+        try:
+            cards = {}
+            while len(cards) < 2:
+                event = monitor.next()
+                assert event.kind is EventKind.INSERTED, monitor.seen
+                assert event.failure is None, event.detail
+                cards[event.reader] = event.card
+            assert cards == {READER_0: NATIONAL, READER_1: resident}
+        finally:
+            second.remove()
+        # Removing the card in slot 1 reports that reader only: the very next event is
+        # its removal, and the one after that only comes when slot 0 is emptied too.
+        event = monitor.next()
+        assert (event.kind, event.reader) == (EventKind.REMOVED, READER_1)
+        assert monitor.monitor.readers == {READER_0: True, READER_1: False}
+        assert monitor.monitor.card_reader == READER_0
+    event = monitor.next()
+    assert (event.kind, event.reader) == (EventKind.REMOVED, READER_0)
+
+
+def test_bank_card_is_not_an_nhi_card(monitor: MonitorRun) -> None:
+    with VirtualCard.from_demo("bank_card") as card:
+        event = monitor.wait_for(_inserted(READER_0))
+        assert event.failure is ReadFailure.NOT_NHI, event.detail
+        assert event.card is None
+        assert card.commands, "the monitor never talked to the card"
+    monitor.wait_for(_removed(READER_0))
+
+
+def test_select_refused_with_6d00_still_reads_cp950_name(monitor: MonitorRun) -> None:
+    with VirtualCard.from_demo("cp950_ext") as card:
+        event = monitor.wait_for(_inserted(READER_0))
+        assert event.failure is None, event.detail
+        assert event.card.name == "陳碁峰"  # 碁 is a cp950 extension (F9D6), not Big5
+        assert event.card.id_no == "E123456783"
+        # the card really refused SELECT and was read anyway
+        assert [c[:2] for c in card.commands] == [b"\x00\xa4", b"\x00\xca"]
+    monitor.wait_for(_removed(READER_0))
+
+
+def test_61xx_answer_is_followed_by_get_response(monitor: MonitorRun) -> None:
+    applet = NhiApplet(encode_profile(NATIONAL), CardBehaviour(chain_response=True))
+    with VirtualCard(applet) as card:
+        event = monitor.wait_for(_inserted(READER_0))
+        assert event.failure is None, event.detail
+        assert event.card == NATIONAL
+        get_responses = [c for c in card.commands if c[:2] == b"\x00\xc0"]
+        assert get_responses, f"no GET RESPONSE reached the card: {card.commands}"
+    monitor.wait_for(_removed(READER_0))
+
+
+@pytest.mark.parametrize("pull_on", [PullOn.READ, PullOn.SELECT])
+def test_card_pulled_mid_read(monitor: MonitorRun, pull_on: PullOn) -> None:
+    applet = NhiApplet(encode_profile(NATIONAL), CardBehaviour(pull_on=pull_on))
+    with VirtualCard(applet) as card:
+        event = monitor.wait_for(_inserted(READER_0))
+        assert card.pulled.is_set(), "the card was never pulled: the test proves nothing"
+        assert event.failure is ReadFailure.REMOVED, (event.failure, event.detail)
+        assert event.card is None
+        event = monitor.next()
+        assert (event.kind, event.reader) == (EventKind.REMOVED, READER_0)
+    # the monitor is still working: the next card is read normally
+    with VirtualCard.from_demo("national"):
+        event = monitor.wait_for(_inserted(READER_0))
+        assert event.failure is None, event.detail
+        assert event.card == NATIONAL
+    monitor.wait_for(_removed(READER_0))
+
+
+def test_specimen_card_is_read_validity_is_not_the_readers_business(
+    monitor: MonitorRun,
+) -> None:
+    with VirtualCard.from_demo("specimen"):
+        event = monitor.wait_for(_inserted(READER_0))
+        assert event.failure is None, event.detail
+        assert event.card.id_no == "A223456789"  # fails the checksum, but it *is* read
+        assert event.card.name == "甄健康"
+    monitor.wait_for(_removed(READER_0))
+
+
+def test_close_right_after_an_event_stops_the_monitor(pcscd: Pcscd) -> None:
+    """The kiosk closes the monitor on exit; its worker thread must end at once.
+
+    A consumer that reacts to an event by closing the monitor calls close() while the
+    monitor thread is on its way back into SCardGetStatusChange (60 s wait). Several rounds,
+    because the window is a race.
+    """
+    from reader.monitor import PcscMonitor
+
+    for round_no in range(3):
+        run = MonitorRun(PcscMonitor(max_backoff_s=0.5)).start()
+        try:
+            run.wait_readers()
+            with VirtualCard.from_demo("national"):
+                run.wait_for(_inserted(READER_0))
+                run.monitor.close()
+                run.thread.join(timeout=3)
+                assert not run.thread.is_alive(), (
+                    f"round {round_no}: the monitor thread still blocks 3 s after close()"
+                )
+        finally:
+            run.close()
