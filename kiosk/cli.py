@@ -159,22 +159,35 @@ def _human_card(catalog: Catalog, card: CardData, reader: str, *, unmasked: bool
 
 
 def _watch(catalog: Catalog, as_json: bool) -> int:
+    import queue
+
     from reader.monitor import PcscMonitor
 
     monitor = PcscMonitor()
+    items: queue.Queue[Any] = queue.Queue()
+
+    def pump() -> None:  # the blocking SCardGetStatusChange stays off the main thread
+        try:
+            for event in monitor.events():
+                items.put(event)
+        except NoServiceError as exc:
+            items.put(exc)
+        finally:
+            items.put(None)
+
     _close_on_signals(monitor.close)
-    try:
-        for event in monitor.events():
-            if as_json:
-                print(json.dumps(event.to_json(), ensure_ascii=False), flush=True)
-            else:
-                card = event.card
-                what = f"{mask_name(card.name)} {mask_id(card.id_no)}" if card else ""
-                failure = event.failure.value if event.failure else ""
-                print(f"{event.at:%H:%M:%S} {event.kind.value} {event.reader or ''} "
-                      f"{what}{failure}".rstrip(), flush=True)
-    except NoServiceError as exc:
-        return _fail(catalog, exc)
+    threading.Thread(target=pump, name="pcsc-watch", daemon=True).start()
+    while (event := items.get()) is not None:  # interruptible: the signal handler runs
+        if isinstance(event, NoServiceError):
+            return _fail(catalog, event)
+        if as_json:
+            print(json.dumps(event.to_json(), ensure_ascii=False), flush=True)
+        else:
+            card = event.card
+            what = f"{mask_name(card.name)} {mask_id(card.id_no)}" if card else ""
+            failure = event.failure.value if event.failure else ""
+            print(f"{event.at:%H:%M:%S} {event.kind.value} {event.reader or ''} "
+                  f"{what}{failure}".rstrip(), flush=True)
     return 0
 
 

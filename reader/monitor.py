@@ -41,6 +41,7 @@ class PcscMonitor:
         self._fallback_wait_ms = fallback_wait_ms
         self._max_backoff = max_backoff_s
         self._closed = threading.Event()
+        self._stopped = threading.Event()
         self._ctx: int | None = None
         self._lock = threading.Lock()
         self._use_pnp = True
@@ -48,9 +49,15 @@ class PcscMonitor:
 
     def close(self) -> None:
         self._closed.set()
-        with self._lock:
-            if self._ctx is not None:
+        # SCardCancel only cancels a call in progress: one landing between the loop's check
+        # and the next SCardGetStatusChange is lost, so repeat it until events() has ended.
+        for _ in range(100):
+            with self._lock:
+                if self._ctx is None:
+                    return
                 pcsc.scard().SCardCancel(self._ctx)
+            if self._stopped.wait(0.02):
+                return
 
     @property
     def card_reader(self) -> str | None:
@@ -74,6 +81,14 @@ class PcscMonitor:
         self.readers.clear()
 
     def events(self) -> Iterator[ReaderEvent]:
+        self._stopped.clear()
+        try:
+            yield from self._events()
+        finally:
+            self._drop_context()
+            self._stopped.set()
+
+    def _events(self) -> Iterator[ReaderEvent]:
         sc = pcsc.scard()
         service_up: bool | None = None
         backoff = 0.1
