@@ -7,7 +7,6 @@ between events apart from a once-a-minute clock repaint.
 
 from __future__ import annotations
 
-import hmac
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,13 +26,11 @@ from kiosk.domain.i18n import Catalog
 from reader.demo import DEMO_CARDS, DemoCard
 from reader.events import EventKind, ReaderEvent, ReadFailure
 from screens.base import LanguageAware
-from screens.card import CardScreen
 from screens.host import ReaderStatus
 from screens.idle import IdleScreen
 from screens.message import MessageScreen, Problem
-from screens.staff_exit import StaffExitScreen
 from screens.too_small import TooSmallScreen
-from screens.tray import TrayScreen
+from screens.widgets.bars import TitleBar
 
 MIN_SIZE = (80, 24)
 MONITOR_RESTART_S = 2.0
@@ -101,7 +98,6 @@ class KioskApp(App[None]):
         return IdleScreen()
 
     def on_mount(self) -> None:
-        self.theme = "textual-dark"
         self._idle_timer = self.set_timer(self.config.inactivity, self.on_inactive, pause=True)
         now = self.clock.now()
         self.set_timer(60 - now.second + 0.05, self._start_clock)
@@ -114,8 +110,8 @@ class KioskApp(App[None]):
 
     def _repaint_clock(self) -> None:
         for screen in self.screen_stack:
-            for widget in screen.query("#clock"):
-                widget.refresh_text()  # type: ignore[attr-defined]
+            for bar in screen.query(TitleBar):
+                bar.refresh()
 
     def on_unmount(self) -> None:
         self._stopping.set()
@@ -196,6 +192,8 @@ class KioskApp(App[None]):
         problem = card_problem(event.card)
         if problem:
             return MessageScreen(Problem.INVALID, problem)
+        from screens.card import CardScreen
+
         return CardScreen(event.card, event.reader or "")
 
     def show_current_card(self) -> bool:
@@ -294,6 +292,8 @@ class KioskApp(App[None]):
         self.refresh_bindings()
 
     def action_tray(self) -> None:
+        from screens.tray import TrayScreen
+
         if not isinstance(self.screen, TrayScreen):
             self.push_screen(TrayScreen())
 
@@ -301,6 +301,8 @@ class KioskApp(App[None]):
         self.remove_demo()
 
     def action_staff_exit(self) -> None:
+        from screens.staff_exit import StaffExitScreen
+
         if not isinstance(self.screen, StaffExitScreen):
             self.push_screen(StaffExitScreen())
 
@@ -311,6 +313,8 @@ class KioskApp(App[None]):
         return bool(self.config.exit_pin)
 
     def check_exit_pin(self, pin: str) -> bool:
+        import hmac
+
         expected = self.config.exit_pin
         return bool(expected) and hmac.compare_digest(pin.encode(), expected.encode())  # type: ignore[union-attr]
 

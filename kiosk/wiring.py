@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from typing import TYPE_CHECKING
 
 from kiosk.domain.config import Config
 from kiosk.domain.i18n import Catalog
-from reader.monitor import PcscMonitor
-from reader.simulated import SimulatedMonitor
 from store import Store, StoreCorruptError, StoreError
 from store.paths import default_db_path
+
+if TYPE_CHECKING:
+    from reader.monitor import PcscMonitor
+    from reader.simulated import SimulatedMonitor
 
 
 def pyscard_installed() -> bool:
@@ -35,10 +38,14 @@ def pcsc_has_readers() -> bool:
 
 
 def choose_monitor(config: Config) -> tuple[PcscMonitor | SimulatedMonitor, bool]:
-    """The monitor and whether the demo tray is on."""
+    """The monitor and whether the demo tray is on (imported here: only one is needed)."""
+    from reader.simulated import SimulatedMonitor
+
     if config.demo or config.reader == "sim":
         return SimulatedMonitor(), True
     if config.reader == "pcsc" or pcsc_has_readers():
+        from reader.monitor import PcscMonitor
+
         return PcscMonitor(), False
     return SimulatedMonitor(), True
 

@@ -21,7 +21,7 @@ class LanguageAware:
         return self.host.catalog.t(key, **params)
 
     def refresh_language(self) -> None:
-        for widget in self.query("Tr, Computed, KeyBar"):  # type: ignore[attr-defined]
+        for widget in self.query("Tr, Computed, KeyBar, TitleBar"):  # type: ignore[attr-defined]
             widget.refresh_text()
 
 
@@ -29,7 +29,7 @@ class KioskScreen(LanguageAware, Screen[None]):
     """A full public screen; subclasses yield their body from :meth:`body`."""
 
     def compose(self) -> ComposeResult:
-        yield TitleBar(classes="title-bar")
+        yield TitleBar()
         yield from self.body()
         yield StatusBar()
         yield KeyBar()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Vertical
 
 from screens.base import KioskScreen
-from screens.widgets.text import Computed, Tr
+from screens.widgets.text import Computed
 
 
 class IdleScreen(KioskScreen):
@@ -27,16 +27,18 @@ class IdleScreen(KioskScreen):
         return items
 
     def body(self) -> ComposeResult:
-        with Vertical(id="idle-body"):
-            with Center(id="prompt-box"):
-                yield Tr("idle.primary", id="prompt-primary")
-                yield Tr("idle.secondary", id="prompt-secondary")
-            with Vertical(id="menu"):
-                yield Tr("idle.menu", classes="menu-title")
-                for number, (key, _action) in enumerate(self.menu_items(), start=1):
-                    yield Computed(
-                        lambda n=number, k=key: f"[{n}]  {self.t(k)}", classes="menu-item"
-                    )
+        yield Computed(self._prompt, id="prompt-box")
+        yield Computed(self._menu, id="menu")
+
+    def _prompt(self) -> Text:
+        return Text.assemble((self.t("idle.primary"), "bold"), "\n",
+                             (self.t("idle.secondary"), "dim"))
+
+    def _menu(self) -> Text:
+        lines = [Text(self.t("idle.menu"), style="bold underline"), Text()]
+        lines += [Text(f"  [{n}]  {self.t(key)}")
+                  for n, (key, _action) in enumerate(self.menu_items(), start=1)]
+        return Text("\n").join(lines)
 
     def action_menu(self, number: int) -> None:
         items = self.menu_items()

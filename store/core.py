@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-import filelock
 import orjson
 from tinydb import TinyDB
 
 from store import _fs
+from store._lock import FileLock, LockTimeout
 from store.errors import StoreCorruptError, StoreError, StoreLockedError, StoreVersionError
 from store.storage import CachedJSONStorage, Tables
 
@@ -48,7 +48,7 @@ class Store:
         self.backup_path = path.with_name(path.name + ".bak")
         self.lock_path = path.with_name(path.name + ".lock")
         self._lock_timeout = lock_timeout
-        self._file_lock = filelock.FileLock(self.lock_path, timeout=lock_timeout, mode=0o600)
+        self._file_lock = FileLock(self.lock_path)
         self._thread_lock = threading.Lock()
         self._tx_thread: int | None = None
         self._storage = CachedJSONStorage(path, self._decode, self._after_reload)
@@ -138,7 +138,7 @@ class Store:
         try:
             try:
                 self._file_lock.acquire(timeout=self._lock_timeout)
-            except filelock.Timeout as exc:
+            except LockTimeout as exc:
                 raise StoreLockedError(
                     f"could not lock {self.lock_path} within {self._lock_timeout:g} s; "
                     "another kiosk process is holding it"

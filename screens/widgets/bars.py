@@ -1,20 +1,35 @@
-"""The frame every screen shares: title with ROC date and time, reader status, keys."""
+"""The frame every screen shares: title with ROC date and time, reader status, keys.
+
+Each bar is one widget: the idle screen is the first thing painted, and every widget
+costs start-up time (benchmarks/bench_startup.py).
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+from rich.cells import cell_len
+from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import Static
 
 from kiosk.domain.dates import roc_datetime
 from screens.widgets.text import Computed, host_of
 
 
-class TitleBar(Horizontal):
-    def compose(self) -> ComposeResult:
+class TitleBar(Widget):
+    """The kiosk's name on the left, the ROC date and time on the right."""
+
+    def __init__(self) -> None:
+        super().__init__(classes="title-bar")
+
+    def render(self) -> Text:
         host = host_of(self)
-        yield Computed(lambda: host.catalog.t("app.title"), id="title")
-        yield Computed(lambda: roc_datetime(host.clock.now(), host.catalog), id="clock")
+        title = host.catalog.t("app.title")
+        clock = roc_datetime(host.clock.now(), host.catalog)
+        gap = max(1, self.size.width - 2 - cell_len(title) - cell_len(clock))
+        return Text.assemble(" ", (title, "bold"), " " * gap, clock, " ")
+
+    def refresh_text(self) -> None:
+        self.refresh()
 
 
 def status_text(node: object) -> str:

@@ -29,7 +29,8 @@ class Tr(Static):
 
 
 class Computed(Static):
-    """Text computed from app state by a callback (status lines, masked values)."""
+    """Text (or a Rich ``Text``) computed from app state by a callback; re-rendered on
+    language and status changes."""
 
     def __init__(self, render_text: Any, **kw: Any) -> None:
         super().__init__("", markup=False, **kw)

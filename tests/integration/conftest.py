@@ -34,8 +34,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from filelock import FileLock, Timeout
 
+from store._lock import FileLock, LockTimeout
 from tests.integration.helpers import (
     INSTALL_HINT,
     REPO_ROOT,
@@ -67,8 +67,8 @@ def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pcscd]:
     lock = FileLock(Path(tempfile.gettempdir()) / "nhi-kiosk-pcsc-tests.lock")
     try:
         lock.acquire(timeout=SESSION_LOCK_TIMEOUT)
-    except Timeout:
-        pytest.fail(f"another test session has held {lock.lock_file} for "
+    except LockTimeout:
+        pytest.fail(f"another test session has held {lock.path} for "
                     f"{SESSION_LOCK_TIMEOUT:g} s", pytrace=False)
     daemon = Pcscd(binary, tmp_path_factory.mktemp("pcscd") / "pcscd.log")
     try:
