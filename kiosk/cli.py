@@ -222,7 +222,7 @@ def _virtual_card(catalog: Catalog, args: argparse.Namespace) -> int:
         card = VirtualCard.from_demo(args.demo, slot=args.slot, port=args.port)
         label = catalog.t(f"demo.{args.demo}")
     stop = threading.Event()
-    _close_on_signals(lambda: stop.set())
+    _close_on_signals(stop.set)
     try:
         card.insert()
     except VirtualCardError as exc:

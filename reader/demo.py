@@ -12,7 +12,7 @@ from datetime import date
 from reader.applet import CardBehaviour, NhiApplet
 from reader.card import CardData, encode_profile
 
-ATR_PVJCOP4 = bytes.fromhex("3BFA1800008131FE4550564A434F5034534944 93".replace(" ", ""))
+ATR_PVJCOP4 = bytes.fromhex("3BFA1800008131FE4550564A434F503453494493")
 ATR_SLJ52G = bytes.fromhex("3BFD1800008131FE45534C4A35324778787979797A52AA")
 ATR_BANK = bytes.fromhex("3B6800000073C84013009000")
 

@@ -7,7 +7,7 @@ from textual.screen import ModalScreen, Screen
 
 from screens.host import KioskHost
 from screens.widgets.bars import KeyBar, StatusBar, TitleBar
-from screens.widgets.text import Computed, Tr, host_of
+from screens.widgets.text import host_of
 
 
 class LanguageAware:
@@ -45,5 +45,3 @@ class KioskScreen(LanguageAware, Screen[None]):
 class KioskModal(LanguageAware, ModalScreen[None]):
     pass
 
-
-__all__ = ["Computed", "KioskModal", "KioskScreen", "LanguageAware", "Tr"]

@@ -3,7 +3,6 @@ scripted monitor, and a helper that waits on conditions with a deadline."""
 
 from __future__ import annotations
 
-import asyncio
 import queue
 import time
 from datetime import datetime
@@ -58,10 +57,3 @@ def screen_text(app: KioskApp) -> str:
     """Everything the active screen shows, as plain text."""
     return "\n".join(str(w.render()) for w in app.screen.query("Static"))
 
-
-@pytest.fixture
-def anyio_backend():
-    return "asyncio"
-
-
-__all__ = ["NOW", "ScriptedMonitor", "asyncio", "make_app", "screen_text", "wait_until"]
