@@ -239,15 +239,10 @@ def _enter_private_namespace() -> None:
 
 
 def pcsc_answers() -> bool:
-    try:
-        from smartcard import scard as sc
-    except ImportError:
-        return False
-    hr, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
-    if hr != sc.SCARD_S_SUCCESS:
-        return False
-    sc.SCardReleaseContext(ctx)
-    return True
+    ensure_repo_importable()
+    from reader.pcsc import pcsc_available
+
+    return pcsc_available()
 
 
 def _readers() -> list[str]:
