@@ -1,0 +1,460 @@
+"""Mail: compose every message in zh-TW and English, keep it in the outbox, deliver by SMTP.
+
+Every mail goes to the store's outbox first (:class:`store.outbox.Outbox`) and stays there
+for good; SMTP delivery, when configured, is an extra that may fail and retry without ever
+losing that copy. Like the NHIA's bilingual pages, each mail carries both languages: the
+subject is ``"中文 / English"``, the body the Chinese text, a line of dashes, then English.
+Texts are the catalog keys ``mail.<kind>.subject`` and ``mail.<kind>.body`` plus
+``mail.footer``.
+
+Outbox record fields: ``to``, ``kind`` (a :class:`MailKind` value), ``subject``, ``body``,
+``created_at`` (ISO 8601 with offset), ``status`` (``queued`` | ``sent`` | ``failed``),
+``final`` (a failure that will not be retried), ``attempts``, ``last_error``,
+``last_attempt_at``, ``next_attempt_at``, ``sent_at``; confirmation mails (VERIFY, RESET,
+EMAIL_CHANGE) also keep ``code``, ``link`` and ``expires_at``, so the demo's outbox viewer
+can "follow" them.
+
+Links (the kiosk's own URL scheme; the screens resolve them, no web server is involved):
+
+* ``nhi-kiosk://confirm/<code>`` confirms a registration (VERIFY) or a new address
+  (EMAIL_CHANGE);
+* ``nhi-kiosk://reset/<code>`` opens the password reset (RESET);
+* ``nhi-kiosk://login`` is the sign-in screen (BATCH_WELCOME).
+
+Delivery: :meth:`Mailer.deliver_pending` tries each due mail once per call. A temporary
+failure (4xx answer, network, TLS, authentication) is retried after 1, 2, 4, 8 … minutes
+(``next_attempt_at``, from the injected clock) until ``max_attempts``; a hard refusal (5xx
+for the sender, recipient or message) is final at once. Authentication failures count as
+temporary: they are the kiosk's configuration, not the mail's fault, and still end after
+``max_attempts``.
+
+Secrets: codes, links and default passwords appear only in the mail body and the outbox
+record, never in a log line; log lines name the mail id, kind and masked address only. The
+SMTP password comes from ``$NHI_KIOSK_SMTP_PASSWORD`` (see :mod:`kiosk.domain.config`) and
+is kept out of every ``repr``.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.policy
+import logging
+import re
+import smtplib
+import socket
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kiosk.domain.clock import TAIPEI, Clock
+from kiosk.domain.dates import roc_datetime
+from kiosk.domain.i18n import LANGS, Catalog, load_catalog
+from kiosk.domain.validate import is_valid_email
+
+if TYPE_CHECKING:
+    from kiosk.domain.config import Config
+    from store.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+CONFIRM_LINK = "nhi-kiosk://confirm/{code}"
+RESET_LINK = "nhi-kiosk://reset/{code}"
+LOGIN_LINK = "nhi-kiosk://login"
+SEPARATOR = "-" * 40
+BACKOFF_MINUTES = (1, 2, 4, 8, 16, 32, 60)  # after the 1st, 2nd, ... failed attempt
+CLAIM_MINUTES = 10  # how long one process reserves a mail while it talks to the server
+_CODE = re.compile(r"[A-Za-z0-9_-]{4,128}")
+
+
+class MailKind(StrEnum):
+    VERIFY = "verify"                       # code, expires_at [, link]
+    RESET = "reset"                         # code, expires_at [, link]
+    EMAIL_CHANGE = "email_change"           # code, expires_at [, link]
+    PASSWORD_CHANGED = "password_changed"   # [at]: defaults to now
+    REGISTERED = "registered"               # no parameters
+    ACCOUNT_LOCKED = "account_locked"       # until
+    BATCH_WELCOME = "batch_welcome"         # unit, password [, login_link]
+
+
+CONFIRMATION_KINDS = frozenset({MailKind.VERIFY, MailKind.RESET, MailKind.EMAIL_CHANGE})
+
+#: kind -> (required parameters, optional parameters)
+PARAMS: dict[MailKind, tuple[frozenset[str], frozenset[str]]] = {
+    MailKind.VERIFY: (frozenset({"code", "expires_at"}), frozenset({"link"})),
+    MailKind.RESET: (frozenset({"code", "expires_at"}), frozenset({"link"})),
+    MailKind.EMAIL_CHANGE: (frozenset({"code", "expires_at"}), frozenset({"link"})),
+    MailKind.PASSWORD_CHANGED: (frozenset(), frozenset({"at"})),
+    MailKind.REGISTERED: (frozenset(), frozenset()),
+    MailKind.ACCOUNT_LOCKED: (frozenset({"until"}), frozenset()),
+    MailKind.BATCH_WELCOME: (frozenset({"unit", "password"}), frozenset({"login_link"})),
+}
+
+
+def link_for(kind: MailKind, code: str) -> str:
+    """The link a confirmation mail carries for ``code``."""
+    return (RESET_LINK if kind is MailKind.RESET else CONFIRM_LINK).format(code=code)
+
+
+def parse_link(link: str) -> tuple[str, str] | None:
+    """``("confirm" | "reset", code)`` for one of our links, else None (for the demo)."""
+    match = re.fullmatch(r"nhi-kiosk://(confirm|reset)/([A-Za-z0-9_-]{4,128})", link.strip())
+    return (match.group(1), match.group(2)) if match else None
+
+
+def mask_email(address: str) -> str:
+    """someone@example.com -> s***@example.com (logs and the human outbox listing)."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+# -- composing ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMail:
+    subject: str
+    body: str
+    code: str | None = None
+    link: str | None = None
+    expires_at: str | None = None
+
+
+def _moment(value: Any, name: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"mail parameter {name}: {value!r} is not an ISO time") from exc
+    if not isinstance(value, datetime):
+        raise TypeError(f"mail parameter {name} must be a datetime, not {type(value).__name__}")
+    return value if value.tzinfo else value.replace(tzinfo=TAIPEI)
+
+
+def render(kind: MailKind | str, now: datetime, **params: Any) -> RenderedMail:
+    """Both languages of one mail; TypeError/ValueError for wrong parameters (a bug)."""
+    kind = MailKind(kind)
+    required, optional = PARAMS[kind]
+    given = set(params)
+    if missing := required - given:
+        raise TypeError(f"{kind.value} mail needs {', '.join(sorted(missing))}")
+    if unknown := given - required - optional:
+        raise TypeError(f"{kind.value} mail takes no {', '.join(sorted(unknown))}")
+
+    values: dict[str, Any] = dict(params)
+    moments: dict[str, datetime] = {}
+    code = link = expires_at = None
+    if kind in CONFIRMATION_KINDS:
+        code = str(params["code"])
+        if not _CODE.fullmatch(code):
+            raise ValueError("a mail code is 4 to 128 letters, digits, '-' or '_'")
+        link = str(params.get("link") or link_for(kind, code))
+        values |= {"code": code, "link": link}
+        moments["expires_at"] = _moment(params["expires_at"], "expires_at")
+        expires_at = moments["expires_at"].isoformat(timespec="seconds")
+    elif kind is MailKind.PASSWORD_CHANGED:
+        moments["at"] = _moment(params.get("at") or now, "at")
+    elif kind is MailKind.ACCOUNT_LOCKED:
+        moments["until"] = _moment(params["until"], "until")
+    elif kind is MailKind.BATCH_WELCOME:
+        values.setdefault("login_link", LOGIN_LINK)
+
+    subjects, bodies = [], []
+    for lang in LANGS:  # zh-TW first
+        strings = load_catalog(lang)
+        catalog = Catalog(lang)
+        localized = values | {k: roc_datetime(v, catalog) for k, v in moments.items()}
+        try:
+            subject = strings[f"mail.{kind.value}.subject"].format(**localized)
+            body = strings[f"mail.{kind.value}.body"].format(**localized)
+            footer = strings["mail.footer"]
+        except KeyError as exc:  # a catalog bug; tests keep both catalogs complete
+            raise ValueError(f"{lang} mail template {kind.value} needs {exc}") from exc
+        subjects.append(subject.strip())
+        bodies.append(f"{body.strip()}\n\n{footer.strip()}")
+    return RenderedMail(
+        subject=" / ".join(subjects),
+        body=f"\n\n{SEPARATOR}\n\n".join(bodies) + "\n",
+        code=code,
+        link=link,
+        expires_at=expires_at,
+    )
+
+
+# -- delivery ---------------------------------------------------------------------------
+
+
+class MailDeliveryError(Exception):
+    """One delivery attempt failed; ``reason`` is readable, ``permanent`` means do not retry."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, code: int | None = None,
+                 category: str = "error") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.code = code
+        self.category = category  # short and free of personal data: safe for logs
+
+
+class Sender(Protocol):
+    def send(self, mail: Mapping[str, Any]) -> None:
+        """Deliver one outbox record or raise MailDeliveryError."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0        # failed for good in this round
+    retry: int = 0         # failed, will be retried later
+    waiting: int = 0       # pending but not due yet (backoff) or being sent by another process
+    configured: bool = True
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.failed + self.retry
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failed attempt: 1, 2, 4, 8 … minutes, at most 60."""
+    index = min(max(attempts, 1), len(BACKOFF_MINUTES)) - 1
+    return timedelta(minutes=BACKOFF_MINUTES[index])
+
+
+class Mailer:
+    """Queues mails in the outbox and delivers them through ``sender`` when there is one."""
+
+    def __init__(self, outbox: Outbox, clock: Clock, sender: Sender | None = None) -> None:
+        self._outbox = outbox
+        self._clock = clock
+        self._sender = sender
+
+    @property
+    def configured(self) -> bool:
+        return self._sender is not None
+
+    def queue(self, kind: MailKind | str, to: str, **params: Any) -> int:
+        """Compose and store a mail; return its outbox id. Never touches the network."""
+        kind = MailKind(kind)
+        to = to.strip()
+        if not is_valid_email(to):
+            raise ValueError("not a usable e-mail address")  # no address: it is personal data
+        now = self._clock.now()
+        mail = render(kind, now, **params)
+        record: dict[str, Any] = {
+            "to": to,
+            "kind": kind.value,
+            "subject": mail.subject,
+            "body": mail.body,
+            "created_at": now.isoformat(timespec="seconds"),
+            "status": "queued",
+            "final": False,
+            "attempts": 0,
+            "last_error": None,
+            "next_attempt_at": None,
+        }
+        if kind in CONFIRMATION_KINDS:
+            record |= {"code": mail.code, "link": mail.link, "expires_at": mail.expires_at}
+        mail_id = self._outbox.add(record)
+        log.info("mail %d (%s) to %s queued", mail_id, kind.value, mask_email(to))
+        return mail_id
+
+    def deliver_pending(self, *, max_attempts: int = 5) -> DeliveryReport:
+        """Try every due pending mail once; the records are updated, never removed."""
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        pending = self._outbox.pending()
+        if self._sender is None:
+            return DeliveryReport(waiting=len(pending), configured=False)
+        sent = failed = retry = waiting = 0
+        for mail in pending:
+            now = self._clock.now()
+            due = mail.get("next_attempt_at")
+            if due and datetime.fromisoformat(due) > now:
+                waiting += 1
+                continue
+            claim_until = now + timedelta(minutes=CLAIM_MINUTES)
+            claimed = self._outbox.claim(mail["id"], _iso(now), _iso(claim_until))
+            if claimed is None:  # another process is on it, or it changed meanwhile
+                waiting += 1
+                continue
+            mail = claimed
+            try:
+                self._sender.send(mail)
+            except MailDeliveryError as exc:
+                error = exc
+            except Exception as exc:  # a bug in a sender must not stop the others
+                error = MailDeliveryError(f"unexpected error: {type(exc).__name__}: {exc}",
+                                          category=type(exc).__name__)
+            else:
+                self._outbox.mark_sent(mail["id"], _iso(self._clock.now()))
+                log.info("mail %d (%s) to %s sent", mail["id"], mail.get("kind"),
+                         mask_email(mail.get("to", "")))
+                sent += 1
+                continue
+            at = self._clock.now()
+            attempts = int(mail.get("attempts", 0)) + 1
+            final = error.permanent or attempts >= max_attempts
+            next_at = None if final else _iso(at + backoff(attempts))
+            self._outbox.mark_attempt_failed(mail["id"], _iso(at), error.reason, final,
+                                             next_attempt_at=next_at)
+            log.warning("mail %d (%s) to %s: attempt %d failed (%s%s)%s", mail["id"],
+                        mail.get("kind"), mask_email(mail.get("to", "")), attempts,
+                        error.category, f" {error.code}" if error.code else "",
+                        "; giving up" if final else f"; retry at {next_at}")
+            if final:
+                failed += 1
+            else:
+                retry += 1
+        return DeliveryReport(sent=sent, failed=failed, retry=retry, waiting=waiting)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+# -- SMTP -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    starttls: bool = True
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    mail_from: str = "nhi-kiosk@localhost"
+    timeout: float = 30.0
+    #: None: the system's trusted CAs with host name checks (tests pass their own)
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_config(cls, config: Config) -> SmtpSettings | None:
+        """The settings, or None when no SMTP host is configured (outbox only)."""
+        if not config.smtp_host:
+            return None
+        return cls(host=config.smtp_host, port=config.smtp_port, starttls=config.smtp_starttls,
+                   user=config.smtp_user, password=config.smtp_password,
+                   mail_from=config.mail_from)
+
+
+class SmtpSender:
+    """Delivers outbox records with :mod:`smtplib`: one connection per mail."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def __repr__(self) -> str:
+        return f"SmtpSender({self.settings!r})"
+
+    def build_message(self, mail: Mapping[str, Any]) -> EmailMessage:
+        msg = EmailMessage(policy=email.policy.SMTP)
+        from_addr = parseaddr(self.settings.mail_from)[1] or self.settings.mail_from
+        domain = from_addr.rpartition("@")[2] or "localhost"
+        msg["From"] = self.settings.mail_from
+        msg["To"] = mail["to"]
+        msg["Subject"] = mail["subject"]
+        created = mail.get("created_at")
+        msg["Date"] = format_datetime(datetime.fromisoformat(created) if created
+                                      else datetime.now(TAIPEI))
+        msg["Message-ID"] = make_msgid(idstring=f"outbox.{mail.get('id', 0)}", domain=domain)
+        msg["Content-Language"] = ", ".join(LANGS)
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(mail["body"], charset="utf-8")
+        return msg
+
+    def send(self, mail: Mapping[str, Any]) -> None:
+        s = self.settings
+        try:
+            msg = self.build_message(mail)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise MailDeliveryError(f"the mail cannot be encoded: {exc}", permanent=True,
+                                    category="encoding") from exc
+        envelope_from = parseaddr(s.mail_from)[1] or s.mail_from
+        try:
+            with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
+                smtp.ehlo()
+                if s.starttls:
+                    smtp.starttls(context=s.ssl_context or ssl.create_default_context())
+                    smtp.ehlo()
+                if s.user:
+                    _login(smtp, s.user, s.password or "")
+                refused = smtp.send_message(msg, from_addr=envelope_from, to_addrs=[mail["to"]])
+        except Exception as exc:
+            error = _classify(exc, s)
+            if error is None:  # not a delivery problem but a bug: let it show
+                raise
+            raise error from exc
+        if refused:  # only possible with several recipients; kept for completeness
+            code, text = next(iter(refused.values()))
+            raise MailDeliveryError(f"recipient refused: {code} {_text(text)}",
+                                    permanent=code >= 500, code=code, category="recipient")
+
+
+def _login(smtp: smtplib.SMTP, user: str, password: str) -> None:
+    """``smtp.login``, except that non-ASCII credentials (which smtplib encodes as ASCII
+    and so cannot send) go as RFC 4616 AUTH PLAIN in UTF-8."""
+    if user.isascii() and password.isascii():
+        smtp.login(user, password)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    if "PLAIN" not in smtp.esmtp_features["auth"].upper().split():
+        raise smtplib.SMTPNotSupportedError(
+            "the server does not offer AUTH PLAIN, which a non-ASCII user or password needs")
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+    code, response = smtp.docmd("AUTH", "PLAIN " + token)
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, response)
+
+
+def _text(raw: bytes | str) -> str:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return " ".join(text.split())
+
+
+def _classify(exc: Exception, s: SmtpSettings) -> MailDeliveryError | None:
+    where = f"{s.host}:{s.port}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()), (0, b""))
+        return MailDeliveryError(f"recipient refused: {code} {_text(text)}",
+                                 permanent=code >= 500, code=code, category="recipient")
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return MailDeliveryError(
+            f"authentication failed for user {s.user!r}: {exc.smtp_code} {_text(exc.smtp_error)}",
+            code=exc.smtp_code, category="auth")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        what = {
+            smtplib.SMTPSenderRefused: "sender refused",
+            smtplib.SMTPDataError: "message refused",
+            smtplib.SMTPConnectError: "server refused the connection",
+            smtplib.SMTPHeloError: "greeting refused",
+        }.get(type(exc), "server answered")
+        code = exc.smtp_code
+        return MailDeliveryError(f"{what}: {code} {_text(exc.smtp_error)}",
+                                 permanent=500 <= code < 600, code=code, category="refused")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return MailDeliveryError(f"{where}: {exc}", category="unsupported")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return MailDeliveryError(f"{where} closed the connection: {exc}", category="disconnected")
+    if isinstance(exc, smtplib.SMTPException):
+        return MailDeliveryError(f"{where}: {exc}", category="smtp")
+    if isinstance(exc, ssl.SSLError):
+        return MailDeliveryError(f"TLS with {where} failed: {exc.reason or exc}", category="tls")
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return MailDeliveryError(f"{where} timed out after {s.timeout:g} s", category="timeout")
+    if isinstance(exc, ConnectionRefusedError):
+        return MailDeliveryError(f"connection refused by {where}", category="refused-connect")
+    if isinstance(exc, socket.gaierror):
+        return MailDeliveryError(f"host {s.host!r} not found: {exc.strerror or exc}",
+                                 category="dns")
+    if isinstance(exc, OSError):
+        return MailDeliveryError(f"network error with {where}: {exc.strerror or exc}",
+                                 category="network")
+    return None

@@ -1,0 +1,143 @@
+"""The mail outbox: every mail the kiosk ever composed, kept for good.
+
+Records are plain dicts (see :mod:`kiosk.domain.mail` for their fields). This repository
+only stores and updates them; it never deletes one, so a delivery failure can never lose
+the copy. Each record read back carries its ``id`` (the TinyDB doc_id, increasing with age).
+
+Status values: ``queued`` (not tried yet, or claimed by a sender right now), ``sent``, and
+``failed`` with ``final`` false (will be retried) or true (given up). Times are ISO 8601
+strings with an offset; they are compared as datetimes, never as text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from store.core import Store
+
+__all__ = ["FAILED", "QUEUED", "SENT", "STATUSES", "Outbox"]
+
+QUEUED, SENT, FAILED = "queued", "sent", "failed"
+STATUSES = (QUEUED, SENT, FAILED)
+
+
+class Outbox:
+    """Mail records in the table ``outbox``; writes go through ``store.transaction()``."""
+
+    TABLE = "outbox"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get(self, mail_id: int) -> dict[str, Any] | None:
+        """The mail with this id (including ``id``), or None."""
+        doc = self._table(self._store.db()).get(doc_id=int(mail_id))
+        return _with_id(doc) if doc is not None else None
+
+    def list(self, limit: int | None = None, newest_first: bool = True) -> list[dict[str, Any]]:
+        """Mails in creation order (newest first by default), at most ``limit`` of them."""
+        docs = sorted(self._table(self._store.db()).all(), key=lambda d: d.doc_id,
+                      reverse=newest_first)
+        if limit is not None:
+            docs = docs[: max(limit, 0)]
+        return [_with_id(d) for d in docs]
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Mails still to deliver: queued, or failed but retryable; oldest first.
+
+        Whether a retry is already due (``next_attempt_at``) is for the caller to decide.
+        """
+        return [m for m in self.list(newest_first=False) if _is_pending(m)]
+
+    def count(self) -> int:
+        return len(self._table(self._store.db()))
+
+    # -- writes --------------------------------------------------------------------------
+
+    def add(self, mail: dict[str, Any]) -> int:
+        """Store a new mail; return its id. Fills ``status`` queued and ``attempts`` 0."""
+        record = {k: v for k, v in mail.items() if k != "id"}
+        for key, default in (("status", QUEUED), ("attempts", 0), ("last_error", None)):
+            record.setdefault(key, default)
+        if record["status"] not in STATUSES:
+            raise ValueError(f"unknown mail status {record['status']!r}")
+        with self._store.transaction() as db:
+            return self._table(db).insert(record)
+
+    def claim(self, mail_id: int, at: str, until: str) -> dict[str, Any] | None:
+        """Reserve a pending mail that is due at ``at`` for one delivery attempt until
+        ``until``; return its current record, or None.
+
+        None if it is not pending any more, its retry is not due, or another process holds
+        an unexpired claim, so two kiosk processes delivering at once never send the same
+        mail twice.
+        """
+        with self._store.transaction() as db:
+            table = self._table(db)
+            doc = table.get(doc_id=int(mail_id))
+            if doc is None or not _is_pending(doc):
+                return None
+            for later in (doc.get("claimed_until"), doc.get("next_attempt_at")):
+                if later and _time(later) > _time(at):
+                    return None
+            table.update({"claimed_until": until}, doc_ids=[int(mail_id)])
+            return {"id": doc.doc_id, **doc, "claimed_until": until}
+
+    def mark_sent(self, mail_id: int, at: str) -> None:
+        """Record a successful delivery at ``at``. KeyError if there is no such mail."""
+        self._update(mail_id, lambda doc: {
+            "status": SENT,
+            "attempts": int(doc.get("attempts", 0)) + 1,
+            "sent_at": at,
+            "last_attempt_at": at,
+            "next_attempt_at": None,
+            "claimed_until": None,
+            "final": True,
+        })
+
+    def mark_attempt_failed(self, mail_id: int, at: str, error: str, final: bool,
+                            *, next_attempt_at: str | None = None) -> None:
+        """Record a failed attempt: ``final`` gives up, otherwise retry at ``next_attempt_at``
+        (None: at once). The record itself always stays."""
+        self._update(mail_id, lambda doc: {
+            "status": FAILED,
+            "attempts": int(doc.get("attempts", 0)) + 1,
+            "last_error": str(error),
+            "last_attempt_at": at,
+            "next_attempt_at": None if final else next_attempt_at,
+            "claimed_until": None,
+            "final": bool(final),
+        })
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _table(self, db: TinyDB) -> Table:
+        return db.table(self.TABLE)
+
+    def _update(self, mail_id: int, changes: Any) -> None:
+        with self._store.transaction() as db:
+            table = self._table(db)
+            doc = table.get(doc_id=int(mail_id))
+            if doc is not None:
+                table.update(changes(doc), doc_ids=[int(mail_id)])
+        if doc is None:  # raised outside: an exception would force a full reload
+            raise KeyError(mail_id)
+
+
+def _with_id(doc: Document) -> dict[str, Any]:
+    return {"id": doc.doc_id, **doc}
+
+
+def _is_pending(mail: dict[str, Any]) -> bool:
+    status = mail.get("status")
+    return status == QUEUED or (status == FAILED and not mail.get("final", False))
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
