@@ -102,6 +102,35 @@ class Accounts:
         if card_changed:
             self._generation = -1
 
+    def modify(self, id_no: str, change: Any) -> dict[str, Any]:
+        """Atomically apply ``change(account) -> changes`` (read and write under one lock,
+        so two kiosks counting failed logins never lose a count). Returns the new account.
+
+        Raises KeyError if there is no such account.
+        """
+        with self._store.transaction() as db:
+            self._sync(db)
+            doc_id = self._by_id.get(id_no)
+            if doc_id is not None:
+                table = self._table(db)
+                changes = change(dict(table.get(doc_id=doc_id)))
+                if changes:
+                    table.update(dict(changes), doc_ids=[doc_id])
+                updated = dict(table.get(doc_id=doc_id))
+        self._generation = -1
+        if doc_id is None:
+            raise KeyError(id_no)
+        return updated
+
+    def remove(self, id_no: str) -> None:
+        """Delete the account ``id_no`` (a cancelled pending registration); no-op if absent."""
+        with self._store.transaction() as db:
+            self._sync(db)
+            doc_id = self._by_id.get(id_no)
+            if doc_id is not None:
+                self._table(db).remove(doc_ids=[doc_id])
+        self._generation = -1
+
     # -- indexes -------------------------------------------------------------------------
 
     def _table(self, db: TinyDB) -> Table:

@@ -8,9 +8,11 @@ with a message instead of a surprise at the counter.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +37,31 @@ class Config:
     demo: bool = False
     inactivity: float = 120.0       # seconds without input before the kiosk wipes to idle
     exit_pin: str | None = None     # staff PIN to leave the kiosk (until staff accounts exist)
+    smtp_host: str | None = None    # None: mail stays in the outbox only
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    mail_from: str = "nhi-kiosk@localhost"
+    # Only from $NHI_KIOSK_SMTP_PASSWORD (never a file or a flag) and never in repr().
+    smtp_password: str | None = field(default=None, repr=False)
 
 
 def default_config_file() -> Path:
     return Path(user_config_dir("nhi-kiosk")) / "config.toml"
 
 
+SECRET_FROM_ENV_ONLY = ("smtp_password",)
+_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>.][^@\s<>]*")  # "localhost" domains are fine here
+
+
 def _coerce(name: str, value: Any, source: str) -> Any:
+    if name in SECRET_FROM_ENV_ONLY:  # the value is never put into a message
+        env_name = f"${ENV_PREFIX}{name.upper()}"
+        if source != env_name:
+            raise ConfigError(f"{name} from {source}: secrets are read only from {env_name}")
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{name} from {source} is empty")
+        return value
     try:
         if name == "db":
             return Path(str(value)).expanduser()
@@ -53,7 +73,7 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             if str(value) not in LANGS:
                 raise ValueError(f"choose one of {', '.join(LANGS)}")
             return str(value)
-        if name == "demo":
+        if name in ("demo", "smtp_starttls"):
             if isinstance(value, bool):
                 return value
             text = str(value).strip().lower()
@@ -72,6 +92,30 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             if not pin.isdigit() or not 4 <= len(pin) <= 12:
                 raise ValueError("must be 4 to 12 digits")
             return pin
+        if name == "smtp_host":
+            host = str(value).strip()
+            if not host or any(ch.isspace() or ch in "/@" for ch in host):
+                raise ValueError("expected a host name or IP address")
+            return host
+        if name == "smtp_port":
+            if isinstance(value, bool):
+                raise ValueError("expected a port number")
+            port = int(str(value).strip())
+            if not 1 <= port <= 65535:
+                raise ValueError("must be 1 to 65535")
+            return port
+        if name == "smtp_user":
+            user = str(value).strip()
+            if not user or any(ch in "\r\n" for ch in user):
+                raise ValueError("expected a user name")
+            return user
+        if name == "mail_from":
+            text = str(value).strip()
+            address = parseaddr(text)[1]
+            if any(ch in "\r\n" for ch in text) or not _ADDRESS.fullmatch(address):
+                raise ValueError("expected an address like kiosk@example.com or "
+                                 "'NHI Kiosk <kiosk@example.com>'")
+            return text
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{name} from {source}: {value!r} is not usable ({exc})") from exc
     raise ConfigError(f"unknown setting {name!r} in {source}")

@@ -20,6 +20,11 @@ _NATIONAL = re.compile(r"[A-Z][12]\d{8}")
 _UI_NEW = re.compile(r"[A-Z][89]\d{8}")
 _ARC_OLD = re.compile(r"[A-Z][A-D]\d{8}")
 _CARD_NO = re.compile(r"\d{12}")
+_HOUSEHOLD = re.compile(r"[A-Z][A-Z0-9]\d{6}")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
+_MOBILE = re.compile(r"09\d{8}")
+_PHONE = re.compile(r"0\d{1,3}-?\d{5,8}(?:#\d{1,6})?")
 
 
 class IdKind(StrEnum):
@@ -68,3 +73,31 @@ def is_resident(id_no: str) -> bool:
 
 def is_valid_card_no(card_no: str) -> bool:
     return bool(_CARD_NO.fullmatch(card_no.strip()))
+
+
+def normalize_household(value: str) -> str:
+    return value.strip().upper()
+
+
+def is_valid_household(value: str) -> bool:
+    """戶號: 8 characters, letter(s) then digits (e.g. AB123456), case-insensitive."""
+    return bool(_HOUSEHOLD.fullmatch(normalize_household(value)))
+
+
+def is_valid_email(value: str) -> bool:
+    value = value.strip()
+    return len(value) <= 254 and bool(_EMAIL.fullmatch(value))
+
+
+def normalize_phone(value: str) -> str:
+    return "".join(c for c in value.strip() if c not in " ()")
+
+
+def is_valid_mobile(value: str) -> bool:
+    return bool(_MOBILE.fullmatch(normalize_phone(value).replace("-", "")))
+
+
+def is_valid_phone(value: str) -> bool:
+    """A mobile number, or area code + number (+ #extension): 02-23456789#123."""
+    value = normalize_phone(value)
+    return is_valid_mobile(value) or bool(_PHONE.fullmatch(value))

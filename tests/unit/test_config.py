@@ -56,3 +56,65 @@ def test_bad_file_is_a_clear_error(tmp_path):
     file.write_text('colour = "blue"\n')
     with pytest.raises(ConfigError, match="unknown setting"):
         load_config({}, env={}, config_file=file)
+
+
+# -- mail / SMTP settings -------------------------------------------------------------
+
+
+def test_smtp_defaults():
+    config = load_config({}, env={}, config_file=None)
+    assert config.smtp_host is None and config.smtp_user is None
+    assert config.smtp_port == 587 and config.smtp_starttls is True
+    assert config.mail_from == "nhi-kiosk@localhost" and config.smtp_password is None
+
+
+def test_smtp_settings_precedence(tmp_path):
+    file = tmp_path / "kiosk.toml"
+    file.write_text('smtp_host = "file.example.com"\nsmtp_port = 25\nsmtp_starttls = false\n'
+                    'smtp_user = "file-user"\nmail_from = "NHI Kiosk <kiosk@example.com>"\n')
+    env = {"NHI_KIOSK_SMTP_HOST": "env.example.com", "NHI_KIOSK_SMTP_STARTTLS": "yes"}
+    config = load_config({"smtp_port": "2525"}, env=env, config_file=file)
+    assert config.smtp_host == "env.example.com"       # env beats file
+    assert config.smtp_starttls is True                  # env beats file
+    assert config.smtp_port == 2525                      # flag beats file
+    assert config.smtp_user == "file-user"
+    assert config.mail_from == "NHI Kiosk <kiosk@example.com>"
+
+
+def test_smtp_password_only_from_the_environment_and_never_shown(tmp_path):
+    config = load_config({}, env={"NHI_KIOSK_SMTP_PASSWORD": "hunter2-secret"})
+    assert config.smtp_password == "hunter2-secret"
+    assert "hunter2-secret" not in repr(config) and "smtp_password" not in repr(config)
+
+    file = tmp_path / "kiosk.toml"
+    file.write_text('smtp_password = "file-secret"\n')
+    with pytest.raises(ConfigError, match="NHI_KIOSK_SMTP_PASSWORD") as info:
+        load_config({}, env={}, config_file=file)
+    assert "file-secret" not in str(info.value)
+    with pytest.raises(ConfigError, match="NHI_KIOSK_SMTP_PASSWORD") as info:
+        load_config({"smtp_password": "flag-secret"}, env={})
+    assert "flag-secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"NHI_KIOSK_SMTP_HOST": "mail example.com"}, "smtp_host"),
+        ({"NHI_KIOSK_SMTP_PORT": "smtp"}, "smtp_port"),
+        ({"NHI_KIOSK_SMTP_PORT": "70000"}, "1 to 65535"),
+        ({"NHI_KIOSK_SMTP_STARTTLS": "sometimes"}, "true or false"),
+        ({"NHI_KIOSK_MAIL_FROM": "kiosk"}, "mail_from"),
+        ({"NHI_KIOSK_MAIL_FROM": "a@b.tw\r\nBcc: x@y.tw"}, "mail_from"),
+    ],
+)
+def test_bad_smtp_values_name_the_setting_and_source(env, fragment):
+    with pytest.raises(ConfigError, match=fragment) as info:
+        load_config({}, env=env)
+    assert "$NHI_KIOSK_" in str(info.value)
+
+
+def test_smtp_port_from_file_must_be_a_number(tmp_path):
+    file = tmp_path / "kiosk.toml"
+    file.write_text("smtp_port = true\n")
+    with pytest.raises(ConfigError, match="smtp_port"):
+        load_config({}, env={}, config_file=file)

@@ -29,6 +29,48 @@ def test_languages_have_the_same_keys_and_placeholders():
         assert zh[key].strip() and en[key].strip(), key
 
 
+# Strings shaped like keys that are not: a data file name and a Textual action.
+NOT_KEYS = {"address.json", "app.go_idle"}
+
+
+def _key_like_literals() -> set[str]:
+    """Every plain string in kiosk/ and screens/ shaped like a key of a catalog table."""
+    import ast
+
+    tables = {key.split(".")[0] for key in load_catalog("zh-TW")}
+    shape = re.compile(r"[a-z_]+(\.[a-z0-9_]+)+")
+    found = set()
+    for folder in ("kiosk", "screens"):
+        for path in (ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text("utf-8"))
+            in_fstrings = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
+                           for part in node.values}
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                        and id(node) not in in_fstrings
+                        and node.value not in NOT_KEYS
+                        and shape.fullmatch(node.value)
+                        and node.value.split(".")[0] in tables):
+                    found.add(node.value)
+    return found
+
+
+def test_every_key_shaped_string_in_the_code_exists():
+    catalog = load_catalog("en")
+    found = _key_like_literals()
+    assert {"err.login.locked", "registry.err.id", "err.contact.email"} <= found
+    assert sorted(k for k in found if k not in catalog) == []
+
+
+def test_keys_built_at_run_time_exist():
+    catalog = load_catalog("en")
+    families = [f"err.identity.{g}" for g in ("household", "address", "resident")]
+    families += [f"err.register.already_{s}" for s in ("active", "pending", "suspended")]
+    families += [f"card.kind_{k}" for k in ("national", "resident_ui", "resident_arc")]
+    families += [f"demo.{d.key}" for d in __import__("reader.demo").demo.DEMO_CARDS]
+    assert [k for k in families if k not in catalog] == []
+
+
 def test_every_literal_key_in_the_code_exists():
     catalog = load_catalog("zh-TW")
     used = set()

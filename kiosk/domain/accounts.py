@@ -1,0 +1,111 @@
+"""What every account service shares: the store parts, the clock, the mail queue, and the
+checks that make a card acceptable for online services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from kiosk.domain.cards import card_problem
+from kiosk.domain.clock import Clock
+from kiosk.domain.codes import Codes
+from kiosk.domain.errors import IdentityMismatch, InvalidInput, KioskError, Locked, WrongPassword
+from kiosk.domain.lockout import Lockout
+from kiosk.domain.mail import MailKind
+from kiosk.domain.passwords import verify_password
+from kiosk.domain.registry import NationalProof, Proof, Registry, ResidentProof
+from kiosk.domain.validate import is_resident, is_valid_email, is_valid_phone, normalize_phone
+from reader.card import CardData
+from store.core import Store
+from store.outbox import Outbox
+from store.repos import Accounts
+
+IDENTITY_LOCK = timedelta(minutes=15)
+LOGIN_LOCK = timedelta(minutes=30)
+VERIFY_TTL = timedelta(hours=24)
+RESET_TTL = timedelta(hours=1)
+EMAIL_CHANGE_TTL = timedelta(hours=24)
+
+
+class State(StrEnum):
+    PENDING = "pending"        # registered online, mail not confirmed yet
+    ACTIVE = "active"
+    SUSPENDED = "suspended"    # 停用: counter only
+
+
+class MailQueue(Protocol):
+    def queue(self, kind: Any, to: str, **params: Any) -> int: ...
+
+
+@dataclass
+class Services:
+    """The parts an account service needs; built once by the composition root."""
+
+    store: Store
+    clock: Clock
+    mail: MailQueue
+
+    def __post_init__(self) -> None:
+        self.accounts = Accounts(self.store)
+        self.registry = Registry(self.store)
+        self.codes = Codes(self.store, self.clock)
+        self.identity_lock = Lockout(self.store, self.clock, scope="identity",
+                                     period=IDENTITY_LOCK, locked_key="err.identity.locked")
+        self.login_lock = Lockout(self.store, self.clock, scope="login", period=LOGIN_LOCK,
+                                  locked_key="err.login.locked")
+        self._outbox = Outbox(self.store)
+
+    def mails(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The outbox, newest first (the demo reads its mail here)."""
+        return self._outbox.list(limit=limit)
+
+    def mail_by_id(self, mail_id: int) -> dict[str, Any] | None:
+        return self._outbox.get(mail_id)
+
+    # -- shared checks --------------------------------------------------------------------
+    def require_valid_card(self, card: CardData) -> None:
+        problem = card_problem(card)
+        if problem:
+            raise KioskError("err.card.invalid", reason_key=problem)
+
+    def prove_identity(self, card: CardData, proof: Proof) -> None:
+        """Compare the proof with the registry; count failures towards the 15-minute lock."""
+        self.identity_lock.check(card.id_no)
+        expected = ResidentProof if is_resident(card.id_no) else NationalProof
+        if isinstance(proof, expected) and self.registry.matches(card.id_no, proof):
+            self.identity_lock.reset(card.id_no)
+            return
+        group = "resident" if is_resident(card.id_no) else (
+            "household" if isinstance(proof, NationalProof) and proof.household_no
+            else "address")
+        tries_left = self.identity_lock.fail(card.id_no)  # raises Locked on the fifth
+        raise IdentityMismatch(group, tries_left)
+
+
+    def check_password(self, account: dict[str, Any], password: str) -> None:
+        """Constant-time check; 5 failures lock login for LOGIN_LOCK (tries left shown)."""
+        self.login_lock.check(account["id_no"])
+        if verify_password(password, account["password_hash"]):
+            self.login_lock.reset(account["id_no"])
+            return
+        try:
+            tries_left = self.login_lock.fail(account["id_no"])
+        except Locked:
+            if account.get("email"):
+                until = self.login_lock.locked_until(account["id_no"])
+                self.mail.queue(MailKind.ACCOUNT_LOCKED, account["email"], until=until)
+            raise
+        raise WrongPassword(tries_left)
+
+
+def check_contact(email: str, phone: str, *, email_required: bool = True) -> tuple[str, str]:
+    """Validated and normalised (email, phone); phone may be empty."""
+    email, phone = email.strip(), normalize_phone(phone)
+    if (email or email_required) and not is_valid_email(email):
+        raise InvalidInput("email", "err.contact.email")
+    if phone and not is_valid_phone(phone):
+        raise InvalidInput("phone", "err.contact.phone")
+    return email, phone
+

@@ -1,0 +1,83 @@
+"""One-time codes for mail links: verification, password reset, e-mail change.
+
+Random from ``secrets``, 10 characters of an alphabet without look-alikes (50 bits),
+single-use and expiring; typed at the kiosk or followed as a link from the outbox.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from kiosk.domain.clock import Clock
+from kiosk.domain.errors import KioskError
+from store.core import Store
+from store.keyed import KeyedTable
+
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+LENGTH = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    expires_at: datetime
+
+    @property
+    def display(self) -> str:
+        return f"{self.code[:5]}-{self.code[5:]}"
+
+
+def normalize(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isalnum())
+
+
+class Codes:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._table = KeyedTable(store, "codes", "code")
+        self._clock = clock
+
+    def issue(self, purpose: str, id_no: str, ttl: timedelta, **data: Any) -> Code:
+        """A new code; earlier unused codes of the same purpose for this person stop working."""
+        self.void(purpose, id_no)
+        code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        expires = self._clock.now() + ttl
+        self._table.put({"code": code, "purpose": purpose, "id_no": id_no,
+                         "expires_at": expires.isoformat(), "used_at": None, "data": data})
+        return Code(code, expires)
+
+    def void(self, purpose: str, id_no: str) -> None:
+        for doc in self._table.all():
+            if doc["purpose"] == purpose and doc["id_no"] == id_no and not doc["used_at"]:
+                self._table.modify(doc["code"], lambda _d: None)
+
+    def purpose(self, text: str) -> str | None:
+        """What a typed code is for (verify, reset, email_change), without using it."""
+        doc = self._table.get(normalize(text))
+        return doc["purpose"] if doc else None
+
+    def redeem(self, text: str, purpose: str) -> dict[str, Any]:
+        """Use a code once; raises KioskError(err.code.unknown/expired/used)."""
+        code = normalize(text)
+        now = self._clock.now()
+        outcome: dict[str, Any] = {}
+
+        def use(doc: dict | None) -> dict | None:
+            if doc is None or doc["purpose"] != purpose:
+                outcome["error"] = "err.code.unknown"
+                return doc
+            if doc["used_at"]:
+                outcome["error"] = "err.code.used"
+                return doc
+            if datetime.fromisoformat(doc["expires_at"]) <= now:
+                outcome["error"] = "err.code.expired"
+                return doc
+            outcome["doc"] = {**doc, "used_at": now.isoformat()}
+            return outcome["doc"]
+
+        self._table.modify(code, use)
+        if "error" in outcome:
+            raise KioskError(outcome["error"])
+        return outcome["doc"]

@@ -1,0 +1,30 @@
+"""Turning what a person typed into domain values, with the field to blame on failure."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from kiosk.domain.errors import InvalidInput
+from kiosk.domain.registry import ResidentProof
+
+_ROC = re.compile(r"(\d{2,3})[/.-](\d{1,2})[/.-](\d{1,2})")
+
+
+def parse_date(text: str, field: str) -> date:
+    """YYYY-MM-DD, or the ROC form 113/03/01 that is printed on Taiwanese documents."""
+    text = text.strip()
+    try:
+        if match := _ROC.fullmatch(text):
+            year, month, day = (int(g) for g in match.groups())
+            return date(year + 1911, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(field, "err.date") from None
+
+
+def resident_proof(issue: str, expiry: str, serial: str) -> ResidentProof:
+    serial = serial.strip().upper()
+    if not serial:
+        raise InvalidInput("serial", "err.required")
+    return ResidentProof(parse_date(issue, "issue"), parse_date(expiry, "expiry"), serial)

@@ -1,0 +1,77 @@
+"""Registration passwords (SPEC §2): the rules, the strength meter, and slow hashing.
+
+Only scrypt hashes are stored; comparison is constant-time. The cost parameters are in the
+stored string, so they can be raised later without breaking existing accounts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from enum import IntEnum
+
+from kiosk.domain.errors import InvalidInput
+
+MIN_LEN, MAX_LEN = 6, 12
+FORBIDDEN = frozenset(" <>'\"")
+SPECIALS = frozenset("~!@#$%^&*")
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+
+
+class Strength(IntEnum):
+    WEAK = 1
+    MEDIUM = 2
+    STRONG = 3
+
+
+def strength(password: str) -> Strength:
+    """Strong = upper + lower + digit + one of ~!@#$%^&* and at least 8 characters."""
+    classes = sum((
+        any(c.isupper() for c in password),
+        any(c.islower() for c in password),
+        any(c.isdigit() for c in password),
+        any(c in SPECIALS for c in password),
+    ))
+    if classes == 4 and len(password) >= 8:
+        return Strength.STRONG
+    if classes >= 3 or (classes == 2 and len(password) >= 8):
+        return Strength.MEDIUM
+    return Strength.WEAK
+
+
+def check_new_password(password: str, repeat: str, field: str = "password") -> None:
+    """Raise InvalidInput with the first rule the new password breaks."""
+    if not MIN_LEN <= len(password) <= MAX_LEN:
+        raise InvalidInput(field, "err.password.length", min=MIN_LEN, max=MAX_LEN)
+    if any(c in FORBIDDEN for c in password):
+        raise InvalidInput(field, "err.password.forbidden")
+    if not all(c.isascii() and c.isprintable() for c in password):
+        raise InvalidInput(field, "err.password.charset")
+    if password != repeat:
+        raise InvalidInput(f"{field}2", "err.password.repeat")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+                            dklen=32)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n),
+                                r=int(r), p=int(p), dklen=len(expected))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)

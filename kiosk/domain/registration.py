@@ -1,0 +1,106 @@
+"""健保卡網路服務註冊: first registration (SPEC §3.1) and its pending life until the
+verification mail is confirmed, resent or the application cancelled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.domain.accounts import (
+    VERIFY_TTL,
+    Services,
+    State,
+    check_contact,
+)
+from kiosk.domain.errors import KioskError
+from kiosk.domain.mail import MailKind, link_for
+from kiosk.domain.passwords import check_new_password, hash_password
+from kiosk.domain.registry import Proof
+from reader.card import CardData
+
+
+class AlreadyRegistered(KioskError):
+    """「你已做過申請」: the ID has a registration; ``state`` says which ways are open."""
+
+    def __init__(self, state: State) -> None:
+        super().__init__(f"err.register.already_{state.value}")
+        self.state = state
+
+
+class Registration:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def state_of(self, card: CardData) -> State | None:
+        """None when the person has no registration (SPEC §3.7 "not sure if registered")."""
+        account = self.s.accounts.get_by_id(card.id_no)
+        return State(account["state"]) if account else None
+
+    def begin(self, card: CardData) -> None:
+        """Step 2, after Read: refuse an invalid card, an existing registration or a lock."""
+        self.s.require_valid_card(card)
+        state = self.state_of(card)
+        if state is not None:
+            raise AlreadyRegistered(state)
+        self.s.identity_lock.check(card.id_no)
+
+    def check_identity(self, card: CardData, proof: Proof) -> None:
+        """Step 3: the registry comparison (raises IdentityMismatch or Locked)."""
+        self.begin(card)
+        self.s.prove_identity(card, proof)
+
+    def register(self, card: CardData, proof: Proof, password: str, password2: str,
+                 email: str, phone: str, *, at_counter: bool = False) -> dict[str, Any]:
+        """Step 5: create the account. Online it stays pending until the mail is confirmed;
+        at the counter (staff checked a document, 要點 四(一)) it is active at once."""
+        self.check_identity(card, proof)
+        check_new_password(password, password2)
+        email, phone = check_contact(email, phone, email_required=not at_counter)
+        now = self.s.clock.now()
+        account = {
+            "id_no": card.id_no, "card_no": card.card_no,
+            "card_issue_date": card.issue_date.isoformat(), "name": card.name,
+            "state": (State.ACTIVE if at_counter else State.PENDING).value,
+            "password_hash": hash_password(password), "email": email, "phone": phone,
+            "created_at": now.isoformat(), "confirmed_at": now.isoformat() if at_counter else None,
+            "must_change_password": False,
+        }
+        self.s.accounts.add(account)
+        if not at_counter:
+            self._send_verification(account)
+        return account
+
+    def _send_verification(self, account: dict[str, Any]) -> None:
+        code = self.s.codes.issue("verify", account["id_no"], VERIFY_TTL)
+        self.s.mail.queue(MailKind.VERIFY, account["email"], code=code.display,
+                          link=link_for(MailKind.VERIFY, code.code), expires_at=code.expires_at)
+
+    def confirm(self, code: str) -> dict[str, Any]:
+        """The mail's link or code: the registration becomes active."""
+        used = self.s.codes.redeem(code, "verify")
+        account = self.s.accounts.get_by_id(used["id_no"])
+        if account is None or account["state"] != State.PENDING:
+            raise KioskError("err.code.unknown")
+        now = self.s.clock.now().isoformat()
+        account = self.s.accounts.modify(
+            used["id_no"], lambda _a: {"state": State.ACTIVE.value, "confirmed_at": now})
+        self.s.mail.queue(MailKind.REGISTERED, account["email"])
+        return account
+
+    def _pending(self, card: CardData, password: str) -> dict[str, Any]:
+        account = self.s.accounts.get_by_id(card.id_no)
+        if account is None or account["state"] != State.PENDING:
+            raise KioskError("err.register.not_pending")
+        self.s.check_password(account, password)
+        return account
+
+    def resend(self, card: CardData, password: str) -> str:
+        """A new verification mail (the old link stops working); returns the address."""
+        account = self._pending(card, password)
+        self._send_verification(account)
+        return account["email"]
+
+    def cancel(self, card: CardData, password: str) -> None:
+        """刪除註冊申請: a pending application disappears, with its codes."""
+        self._pending(card, password)
+        self.s.codes.void("verify", card.id_no)
+        self.s.accounts.remove(card.id_no)

@@ -1,0 +1,79 @@
+"""A table whose documents are unique by one field, with an O(1) index on it.
+
+Registry people, one-time codes and failure counters all need "get by key" and an atomic
+read-modify-write under the store's cross-process lock; this is that, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tinydb import TinyDB
+
+from store.core import Store
+
+Doc = dict[str, Any]
+
+
+class KeyedTable:
+    def __init__(self, store: Store, table: str, key: str) -> None:
+        self._store = store
+        self._table_name = table
+        self._key = key
+        self._generation = -1
+        self._index: dict[str, int] = {}
+
+    def get(self, key: str) -> Doc | None:
+        db = self._store.db()
+        self._sync(db)
+        doc_id = self._index.get(key)
+        return None if doc_id is None else dict(db.table(self._table_name).get(doc_id=doc_id))
+
+    def all(self) -> list[Doc]:
+        return [dict(doc) for doc in self._store.db().table(self._table_name).all()]
+
+    def count(self) -> int:
+        return len(self._store.db().table(self._table_name))
+
+    def put(self, doc: Doc) -> bool:
+        """Insert or replace the document with ``doc[key]``; True when it was new."""
+        return self.modify(doc[self._key], lambda _old: dict(doc))
+
+    def modify(self, key: str, change: Callable[[Doc | None], Doc | None]) -> bool:
+        """Atomically replace the document by ``change(old)`` (None deletes, or skips when
+        there was none). Returns True when a new document was created."""
+        with self._store.transaction() as db:
+            self._sync(db)
+            table = db.table(self._table_name)
+            doc_id = self._index.get(key)
+            old = dict(table.get(doc_id=doc_id)) if doc_id is not None else None
+            new = change(None if old is None else dict(old))
+            if new is None:
+                if doc_id is not None:
+                    table.remove(doc_ids=[doc_id])
+                created = False
+            elif doc_id is None:
+                table.insert({**new, self._key: key})
+                created = True
+            elif new != old:
+                replacement = {**new, self._key: key}
+
+                def replace(doc: Doc) -> None:  # not a merge: a removed field must go
+                    doc.clear()
+                    doc.update(replacement)
+
+                table.update(replace, doc_ids=[doc_id])
+                created = False
+            else:
+                created = False
+        self._generation = -1
+        return created
+
+    def _sync(self, db: TinyDB) -> None:
+        if self._generation == self._store.generation:
+            return
+        raw = db.storage.read().get(self._table_name, {})
+        self._index = {doc[self._key]: int(doc_id) for doc_id, doc in raw.items()
+                       if self._key in doc}
+        self._generation = self._store.generation

@@ -1,0 +1,81 @@
+"""A store with the demo registry, a fixed clock and a mail queue that records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from kiosk.domain.accounts import Services
+from kiosk.domain.auth import Auth
+from kiosk.domain.clock import TAIPEI, FixedClock
+from kiosk.domain.demo_people import seed_demo
+from kiosk.domain.errors import KioskError
+from kiosk.domain.registration import Registration
+from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
+from reader.card import CardData
+from reader.demo import DEMO_BY_KEY
+from store import Store
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TAIPEI)
+TAIPEI_HOME = AddressFacts("臺北市", "中正區", "水源里", 12)
+NATIONAL_PROOF = NationalProof("AB123456", TAIPEI_HOME)
+ARC_PROOF = ResidentProof(date(2024, 3, 1), date(2027, 2, 28), "YE00012345")
+GOOD = "Nhi@2026x"
+
+
+def card(key: str) -> CardData:
+    found = DEMO_BY_KEY[key].card
+    assert found is not None
+    return found
+
+
+def new_card(old: CardData, card_no: str, issued: date) -> CardData:
+    return replace(old, card_no=card_no, issue_date=issued)
+
+
+@dataclass
+class RecordingMail:
+    sent: list[tuple[Any, str, dict[str, Any]]] = field(default_factory=list)
+
+    def queue(self, kind: Any, to: str, **params: Any) -> int:
+        self.sent.append((kind, to, params))
+        return len(self.sent)
+
+    def last(self, kind: Any) -> tuple[str, dict[str, Any]]:
+        for k, to, params in reversed(self.sent):
+            if k == kind:
+                return to, params
+        raise AssertionError(f"no {kind} mail in {self.sent}")
+
+
+@dataclass
+class World:
+    store: Store
+    clock: FixedClock
+    mail: RecordingMail
+    services: Services
+    registration: Registration
+    auth: Auth
+
+
+@pytest.fixture
+def world(tmp_path) -> World:
+    store = Store.open(tmp_path / "kiosk.json")
+    clock = FixedClock(NOW)
+    mail = RecordingMail()
+    services = Services(store, clock, mail)
+    seed_demo(store, NOW)
+    return World(store, clock, mail, services, Registration(services), Auth(services))
+
+
+@contextmanager
+def refused(key: str) -> Iterator[pytest.ExceptionInfo[KioskError]]:
+    """Expect a KioskError carrying exactly this catalog key."""
+    with pytest.raises(KioskError) as info:
+        yield info
+    assert info.value.key == key, info.value.key

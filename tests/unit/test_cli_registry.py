@@ -1,0 +1,44 @@
+"""``nhi-kiosk registry import`` as an operator runs it."""
+
+import json
+
+from kiosk.cli import EXIT_USAGE, main
+from kiosk.domain.registry import Registry
+from store import Store
+
+CSV = ("id_no,name,birth_date,household_no,county,district,village,neighborhood\n"
+       "A123456789,王大明,1980-05-12,AB123456,臺北市,中正區,水源里,12\n"
+       "A123456788,壞資料,1980-05-12,AB123456,臺北市,中正區,水源里,12\n")
+
+
+def test_import_reports_each_row_in_the_users_language(tmp_path, capsys):
+    db, people = tmp_path / "kiosk.json", tmp_path / "people.csv"
+    people.write_text(CSV, "utf-8")
+    assert main(["registry", "import", str(people), "--db", str(db), "--lang", "zh-TW"]) == 1
+    out = capsys.readouterr().out
+    assert "新增 1 筆" in out and "退回 1 筆" in out
+    assert "第 2 列「A123456788」：身分證號或居留證號無效" in out
+    assert Registry(Store.open(db)).person("A123456789")["name"] == "王大明"
+
+
+def test_import_json_report_and_idempotence(tmp_path, capsys):
+    db, people = tmp_path / "kiosk.json", tmp_path / "people.csv"
+    people.write_text(CSV, "utf-8")
+    main(["registry", "import", str(people), "--db", str(db), "--json"])
+    capsys.readouterr()
+    main(["registry", "import", str(people), "--db", str(db), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["added"] == 0 and report["unchanged"] == 1
+    assert report["rejected"] == [{"row": 2, "value": "A123456788", "reason": "registry.err.id"}]
+
+
+def test_unreadable_file_is_a_usage_error(tmp_path, capsys):
+    assert main(["registry", "import", str(tmp_path / "none.csv"), "--db",
+                 str(tmp_path / "k.json"), "--lang", "en"]) == EXIT_USAGE
+    assert "cannot be read" in capsys.readouterr().err
+
+
+def test_seed_demo(tmp_path, capsys):
+    db = tmp_path / "kiosk.json"
+    assert main(["registry", "seed-demo", "--db", str(db)]) == 0
+    assert Registry(Store.open(db)).person("A123456789") is not None

@@ -1,0 +1,123 @@
+"""Loading registry facts from the operator's CSV or JSON file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kiosk.domain.registry import Registry
+from kiosk.domain.registry_import import ImportFileError, import_registry
+from store import Store
+
+HEADER = ("id_no,name,birth_date,household_no,county,district,village,neighborhood,"
+          "permit_issue_date,permit_expiry_date,permit_serial,dependants\n")
+GOOD_ROWS = (
+    "A123456789,王大明,1980-05-12,ab123456,台北市,中正區,水源里,12,,,,F229876540\n"
+    "F229876540,林小美,107/03/03,AB123456,臺北市,中正區,水源里,12,,,,\n"
+    "AC01234567,NGUYEN THI LAN,1992-08-20,,,,,,2024-03-01,2027-02-28,ye00012345,\n"
+)
+
+
+@pytest.fixture
+def registry(tmp_path):
+    return Registry(Store.open(tmp_path / "kiosk.json"))
+
+
+def write(tmp_path, text, name="people.csv", encoding="utf-8-sig"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_good_rows_are_stored_normalised(tmp_path, registry):
+    report = import_registry(write(tmp_path, HEADER + GOOD_ROWS), registry)
+    assert (report.added, report.updated, report.unchanged, report.problems) == (3, 0, 0, [])
+    wang = registry.person("A123456789")
+    assert wang["household_no"] == "AB123456"
+    assert wang["address"] == {"county": "臺北市", "district": "中正區", "village": "水源里",
+                               "neighborhood": 12}
+    assert registry.person("F229876540")["birth_date"] == "2018-03-03"  # ROC 107/03/03
+    assert [p["name"] for p in registry.dependants_of("A123456789")] == ["林小美"]
+    assert registry.person("AC01234567")["permit"]["serial"] == "YE00012345"
+
+
+def test_reimport_is_idempotent_and_changes_are_counted(tmp_path, registry):
+    path = write(tmp_path, HEADER + GOOD_ROWS)
+    import_registry(path, registry)
+    again = import_registry(path, registry)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+    moved = GOOD_ROWS.replace("水源里,12,,,,F", "水源里,13,,,,F")
+    changed = import_registry(write(tmp_path, HEADER + moved), registry)
+    assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 2)
+
+
+def test_cp950_file_from_excel(tmp_path, registry):
+    report = import_registry(write(tmp_path, HEADER + GOOD_ROWS, encoding="cp950"), registry)
+    assert report.added == 3 and registry.person("A123456789")["name"] == "王大明"
+
+
+def test_json_file(tmp_path, registry):
+    rows = [{"id_no": "A123456789", "name": "王大明", "birth_date": "1980-05-12",
+             "household_no": "AB123456", "county": "臺北市", "district": "中正區",
+             "village": "水源里", "neighborhood": 12}]
+    path = tmp_path / "people.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
+    assert import_registry(path, registry).added == 1
+
+
+@pytest.mark.parametrize(
+    ("row", "value", "reason"),
+    [
+        ("A123456788,王大明,1980-05-12,AB123456,臺北市,中正區,水源里,12,,,,", "A123456788",
+         "registry.err.id"),
+        ("A123456789,,1980-05-12,AB123456,臺北市,中正區,水源里,12,,,,", "", "registry.err.name"),
+        ("A123456789,王大明,1980-13-12,AB123456,臺北市,中正區,水源里,12,,,,", "1980-13-12",
+         "registry.err.birth"),
+        ("A123456789,王大明,1980-05-12,123456,臺北市,中正區,水源里,12,,,,", "123456",
+         "registry.err.household"),
+        ("A123456789,王大明,1980-05-12,AB123456,火星市,中正區,水源里,12,,,,", "火星市",
+         "registry.err.address"),
+        ("A123456789,王大明,1980-05-12,AB123456,臺北市,板橋區,水源里,12,,,,", "板橋區",
+         "registry.err.address"),
+        ("A123456789,王大明,1980-05-12,AB123456,臺北市,中正區,留侯里,12,,,,", "留侯里",
+         "registry.err.address"),
+        ("A123456789,王大明,1980-05-12,AB123456,臺北市,中正區,水源里,0,,,,", "0",
+         "registry.err.neighborhood"),
+        ("AC01234567,LAN,1992-08-20,,,,,,2027-03-01,2024-02-28,YE00012345,", "YE00012345",
+         "registry.err.permit"),
+        ("AC01234567,LAN,1992-08-20,,,,,,2024-03-01,2027-02-28,,", "", "registry.err.permit"),
+        ("A123456789,王大明,1980-05-12,AB123456,臺北市,中正區,水源里,12,,,,X1", "X1",
+         "registry.err.dependant"),
+    ],
+)
+def test_each_bad_row_is_reported_and_the_rest_kept(tmp_path, registry, row, value, reason):
+    good = "F229876540,林小美,2018-03-03,AB123456,臺北市,中正區,水源里,12,,,,\n"
+    report = import_registry(write(tmp_path, HEADER + row + "\n" + good), registry)
+    assert [(p.row, p.value, p.reason) for p in report.problems] == [(1, value, reason)]
+    assert report.added == 1 and registry.person("F229876540") is not None
+
+
+def test_duplicates_inside_the_file_are_reported(tmp_path, registry):
+    first = GOOD_ROWS.splitlines()[0]
+    report = import_registry(write(tmp_path, HEADER + first + "\n" + first + "\n"), registry)
+    assert report.added == 1
+    assert [(p.row, p.reason) for p in report.problems] == [(2, "registry.err.duplicate")]
+
+
+@pytest.mark.parametrize(("name", "content"), [("people.json", b"{not json"),
+                                               ("people.json", b'{"id_no": 1}'),
+                                               ("people.csv", b"name,phone\nx,y\n"),
+                                               ("people.csv", b"\xff\xfe\xff\xff\x81")])
+def test_unreadable_files_are_one_clear_error(tmp_path, registry, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ImportFileError) as info:
+        import_registry(path, registry)
+    assert info.value.key == "registry.err.file"
+    assert registry.count() == 0
+
+
+def test_missing_file(tmp_path, registry):
+    with pytest.raises(ImportFileError):
+        import_registry(tmp_path / "nope.csv", registry)
