@@ -361,13 +361,16 @@ def cycle_kiosk(card: VirtualCard, probe: Probe, poll_at: float, offset: float,
                 db: Path) -> tuple[float, float]:
     from kiosk.app import KioskApp
     from kiosk.domain.config import Config
+    from kiosk.wiring import build_services
     from reader.monitor import PcscMonitor
     from screens.card import CardScreen
     from screens.idle import IdleScreen
+    from store import Store
 
     async def run() -> tuple[float, float]:
         monitor = PcscMonitor()
-        app = KioskApp(Config(reader="pcsc", db=db), monitor)
+        config = Config(reader="pcsc", db=db)
+        app = KioskApp(config, monitor, build_services(config, Store.open(db), demo=False))
         async with app.run_test(size=(80, 24)) as pilot:
             deadline = clock() + STEP_TIMEOUT
             while VPCD_READER not in app.status.readers:

@@ -19,10 +19,13 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 import screens
+from kiosk.domain.accounts import Services
+from kiosk.domain.auth import Auth, Session
 from kiosk.domain.cards import card_problem
-from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.config import Config
 from kiosk.domain.i18n import Catalog
+from kiosk.domain.registration import Registration
+from reader.card import CardData
 from reader.demo import DEMO_CARDS, DemoCard
 from reader.events import EventKind, ReaderEvent, ReadFailure
 from screens.base import LanguageAware
@@ -74,15 +77,19 @@ class KioskApp(App[None]):
         self,
         config: Config,
         monitor: Monitor,
+        services: Services,
         *,
-        clock: Clock | None = None,
         demo: bool = False,
         min_size: tuple[int, int] = MIN_SIZE,
     ) -> None:
         super().__init__()
         self.config = config
         self.monitor = monitor
-        self.clock = clock or SystemClock()
+        self.services = services
+        self.clock = services.clock
+        self.registration = Registration(services)
+        self.auth = Auth(services)
+        self.session: Session | None = None
         self.catalog = Catalog(config.lang)
         self.demo = demo
         self.min_size = min_size
@@ -160,7 +167,9 @@ class KioskApp(App[None]):
 
     # -- screens -------------------------------------------------------------------
     def _show(self, screen: Screen[Any] | None) -> None:
-        """Replace whatever is above the idle screen (wiping it) with ``screen``."""
+        """Replace whatever is above the idle screen (wiping it, and any logged-in session)
+        with ``screen``."""
+        self.session = None
         while len(self.screen_stack) > 1:
             self.pop_screen()
         if screen is not None:
@@ -237,13 +246,35 @@ class KioskApp(App[None]):
         status = self.status
         before = status.active
         status.active = next((r for r in status.readers if r in self._inserted), None)
+        top = self.screen
         if status.active != before and status.active is not None:
-            self._show(self._card_screen(self._inserted[status.active]))
-        elif status.active != before and not self._sticky():
-            self._show(self._condition_screen())
+            event = self._inserted[status.active]
+            if getattr(top, "accepts_card", False):
+                top.card_changed(event)  # type: ignore[attr-defined]  # the workflow reads it
+            else:
+                self._show(self._card_screen(event))
+        elif status.active != before:
+            if any(getattr(s, "card_bound", False) for s in self.screen_stack):
+                self._show(self._condition_screen())  # card pulled: wipe, end the session
+            elif getattr(top, "accepts_card", False):
+                top.card_changed(None)  # type: ignore[attr-defined]
+            elif not self._sticky():
+                self._show(self._condition_screen())
         elif self._showing_condition() != self._condition():
             self._show(self._condition_screen())  # pcscd or a reader came (back) or went
         self._refresh_status()
+
+    def current_card(self) -> CardData | None:
+        """The valid card in the active reader, for workflows; None if there is none."""
+        event = self._inserted.get(self.status.active or "")
+        return event.card if event is not None and event.card is not None else None
+
+    def start_session(self, session: Session) -> None:
+        self.session = session
+
+    def go(self, screen: Screen[Any]) -> None:
+        """Open a workflow screen on top of the current one."""
+        self.push_screen(screen)
 
     def _showing_condition(self) -> Problem | None:
         screen = self.screen

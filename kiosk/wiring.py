@@ -12,6 +12,7 @@ from store import Store, StoreCorruptError, StoreError
 from store.paths import default_db_path
 
 if TYPE_CHECKING:
+    from kiosk.domain.accounts import Services
     from reader.monitor import PcscMonitor
     from reader.simulated import SimulatedMonitor
 
@@ -64,3 +65,20 @@ def open_store(config: Config, catalog: Catalog) -> Store | None:
     except (StoreError, OSError) as exc:
         print(catalog.t("cli.store_other", path=path, detail=exc), file=sys.stderr)
     return None
+
+
+def build_services(config: Config, store: Store, *, demo: bool) -> Services:
+    """The account services over the store, with mail delivery when SMTP is configured;
+    the demo registry is seeded in demo mode only (a real kiosk imports its registry)."""
+    from kiosk.domain.accounts import Services
+    from kiosk.domain.clock import SystemClock
+    from kiosk.domain.demo_people import seed_demo
+    from kiosk.domain.mail import Mailer, SmtpSender, SmtpSettings
+    from store.outbox import Outbox
+
+    clock = SystemClock()
+    if demo:
+        seed_demo(store, clock.now())
+    settings = SmtpSettings.from_config(config)
+    sender = SmtpSender(settings) if settings else None
+    return Services(store, clock, Mailer(Outbox(store), clock, sender))

@@ -21,7 +21,8 @@ class LanguageAware:
         return self.host.catalog.t(key, **params)
 
     def refresh_language(self) -> None:
-        for widget in self.query("Tr, Computed, KeyBar, TitleBar"):  # type: ignore[attr-defined]
+        for widget in self.query(  # type: ignore[attr-defined]
+                "Tr, Computed, KeyBar, TitleBar, Notice, AddressPicker"):
             widget.refresh_text()
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
+from textual.screen import Screen
 
 from kiosk.domain.dates import roc_date
 from kiosk.domain.mask import mask_card_no, mask_id, mask_name
@@ -15,12 +19,41 @@ from screens.widgets.text import Computed, Tr
 
 
 class CardScreen(KioskScreen):
-    BINDINGS = [Binding("escape", "app.go_idle", "key.back")]
+    BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
+                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 4))]
+    card_bound = True
 
     def __init__(self, card: CardData, reader: str) -> None:
         super().__init__()
         self.card = card
         self.reader = reader
+
+    def _state(self) -> str:
+        state = self.host.registration.state_of(self.card)
+        return state.value if state else "none"
+
+    def actions(self) -> list[tuple[str, Callable[[], Screen[Any]]]]:
+        """What this card can do next, by its registration state (SPEC §3.7)."""
+        from screens.account import ForgotScreen, LoginScreen, PendingScreen
+        from screens.register import TermsScreen
+
+        return {
+            "none": [("card.action_register", TermsScreen)],
+            "pending": [("card.action_resend", lambda: PendingScreen("resend")),
+                        ("card.action_cancel", lambda: PendingScreen("cancel"))],
+            "active": [("card.action_login", LoginScreen),
+                       ("card.action_forgot", ForgotScreen)],
+        }.get(self._state(), [])
+
+    def _actions_text(self) -> str:
+        state = self.t("card.status", state=self.t(f"card.state_{self._state()}"))
+        items = [f"[{n}] {self.t(key)}" for n, (key, _s) in enumerate(self.actions(), start=1)]
+        return "   ".join([state, *items])
+
+    def action_pick(self, number: int) -> None:
+        actions = self.actions()
+        if 1 <= number <= len(actions):
+            self.app.push_screen(actions[number - 1][1]())
 
     def body(self) -> ComposeResult:
         card = self.card
@@ -41,5 +74,6 @@ class CardScreen(KioskScreen):
                 for label, value in rows:
                     yield Tr(label, classes="field-label")
                     yield Computed(value, classes="field-value")
+            yield Computed(self._actions_text, id="card-actions", classes="hint")
             yield Tr("card.masked", classes="note")
-            yield Tr("card.remove_hint", classes="hint")
+            yield Tr("card.remove_hint", classes="note")

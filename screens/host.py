@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from kiosk.domain.accounts import Services
+from kiosk.domain.auth import Auth, Session
 from kiosk.domain.clock import Clock
 from kiosk.domain.i18n import Catalog
+from kiosk.domain.registration import Registration
+from reader.card import CardData
 from reader.demo import DemoCard
 
 
@@ -23,6 +27,13 @@ class KioskHost(Protocol):
     clock: Clock
     demo: bool
     status: ReaderStatus
+    services: Services
+    registration: Registration
+    auth: Auth
+    session: Session | None
+
+    def current_card(self) -> CardData | None: ...
+    def start_session(self, session: Session) -> None: ...
 
     def demo_cards(self) -> tuple[DemoCard, ...]: ...
     def demo_present(self) -> str | None: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,16 +16,32 @@ from screens.widgets.text import Computed
 class IdleScreen(KioskScreen):
     BINDINGS = [Binding(str(n), f"menu({n})", show=False) for n in range(1, 10)]
 
-    def menu_items(self) -> list[tuple[str, Callable[[], object]]]:
-        """(catalog key, action) for each item; only what works is listed."""
-        host = self.host
-        items: list[tuple[str, Callable[[], object]]] = [
-            ("menu.show_card", self._show_card),
-            ("menu.lang", host.toggle_language),
-        ]
-        if host.demo:
-            items.append(("menu.tray", self.app.action_tray))  # type: ignore[attr-defined]
+    def menu_items(self) -> list[str]:
+        """Catalog keys of the items, in order; only workflows that work are listed."""
+        items = ["menu.register", "menu.login", "menu.forgot", "menu.code", "menu.show_card",
+                 "menu.lang"]
+        if self.host.demo:
+            items += ["menu.outbox", "menu.tray"]
         return items
+
+    def _open(self, key: str) -> None:
+        # Imported on use: the first paint needs none of the workflow screens.
+        from screens.account import CodeScreen, ForgotScreen, LoginScreen
+        from screens.outbox import OutboxScreen
+        from screens.register import TermsScreen
+
+        screens: dict[str, Callable[[], Any]] = {
+            "menu.register": TermsScreen, "menu.login": LoginScreen,
+            "menu.forgot": ForgotScreen, "menu.code": CodeScreen, "menu.outbox": OutboxScreen,
+        }
+        if key in screens:
+            self.app.push_screen(screens[key]())
+        elif key == "menu.show_card":
+            self._show_card()
+        elif key == "menu.lang":
+            self.host.toggle_language()
+        elif key == "menu.tray":
+            self.app.action_tray()  # type: ignore[attr-defined]
 
     def body(self) -> ComposeResult:
         yield Computed(self._prompt, id="prompt-box")
@@ -37,13 +54,13 @@ class IdleScreen(KioskScreen):
     def _menu(self) -> Text:
         lines = [Text(self.t("idle.menu"), style="bold underline"), Text()]
         lines += [Text(f"  [{n}]  {self.t(key)}")
-                  for n, (key, _action) in enumerate(self.menu_items(), start=1)]
+                  for n, key in enumerate(self.menu_items(), start=1)]
         return Text("\n").join(lines)
 
     def action_menu(self, number: int) -> None:
         items = self.menu_items()
         if 1 <= number <= len(items):
-            items[number - 1][1]()
+            self._open(items[number - 1])
 
     def _show_card(self) -> None:
         if not self.host.show_current_card():

@@ -31,6 +31,9 @@ class TitleBar(Widget):
     def refresh_text(self) -> None:
         self.refresh()
 
+    def on_resize(self) -> None:
+        self.refresh()  # the clock is right-aligned to the width
+
 
 def status_text(node: object) -> str:
     host = host_of(node)

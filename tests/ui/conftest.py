@@ -4,16 +4,23 @@ scripted monitor, and a helper that waits on conditions with a deadline."""
 from __future__ import annotations
 
 import queue
+import tempfile
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from kiosk.app import KioskApp
+from kiosk.domain.accounts import Services
 from kiosk.domain.clock import TAIPEI, FixedClock
 from kiosk.domain.config import Config
+from kiosk.domain.demo_people import seed_demo
+from kiosk.domain.mail import Mailer
 from reader.events import EventKind, ReaderEvent
 from reader.simulated import SimulatedMonitor
+from store import Store
+from store.outbox import Outbox
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=TAIPEI)
 
@@ -37,11 +44,21 @@ class ScriptedMonitor:
         self._queue.put(None)
 
 
+def make_services(folder: Path | None = None) -> Services:
+    """A fresh store with the demo registry, a fixed clock and a real outbox."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="kiosk-ui-"))
+    store = Store.open(folder / "kiosk.json")
+    clock = FixedClock(NOW)
+    seed_demo(store, NOW)
+    return Services(store, clock, Mailer(Outbox(store), clock))
+
+
 def make_app(*, lang: str = "zh-TW", demo: bool = True, monitor=None,
-             inactivity: float = 600, exit_pin: str | None = None) -> KioskApp:
+             inactivity: float = 600, exit_pin: str | None = None,
+             services: Services | None = None) -> KioskApp:
     config = Config(lang=lang, demo=demo, inactivity=inactivity, exit_pin=exit_pin)
     monitor = monitor or SimulatedMonitor(clock=lambda: NOW)
-    return KioskApp(config, monitor, clock=FixedClock(NOW), demo=demo)
+    return KioskApp(config, monitor, services or make_services(), demo=demo)
 
 
 async def wait_until(pilot, predicate, timeout: float = 5.0, what: str = "condition") -> None:

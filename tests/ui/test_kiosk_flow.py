@@ -20,6 +20,11 @@ def on(app, cls):
     return lambda: isinstance(app.screen, cls)
 
 
+def menu_key(app, item: str) -> str:
+    """The number key of an idle menu item, as the screen shows it."""
+    return str(app.screen.menu_items().index(item) + 1)
+
+
 async def test_insert_shows_masked_card_and_removal_wipes_it():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
@@ -40,7 +45,7 @@ async def test_insert_shows_masked_card_and_removal_wipes_it():
 async def test_tray_inserts_and_f8_removes_a_demo_card():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("3")                 # menu: demo card tray
+        await pilot.press(menu_key(app, "menu.tray"))
         await wait_until(pilot, on(app, TrayScreen), what="tray")
         await pilot.press("5")                 # cp950_ext card (陳碁峰, refuses SELECT)
         await wait_until(pilot, on(app, CardScreen), what="card screen")
@@ -67,7 +72,7 @@ async def test_specimen_card_is_not_valid_and_bank_card_is_not_an_nhi_card():
 async def test_show_card_menu_item_needs_a_card():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("1")
+        await pilot.press(menu_key(app, "menu.show_card"))
         await pilot.pause()
         assert isinstance(app.screen, IdleScreen)
         assert any("insert your NHI card first" in str(n.message) for n in app._notifications)
@@ -75,7 +80,7 @@ async def test_show_card_menu_item_needs_a_card():
         await wait_until(pilot, on(app, CardScreen))
         await pilot.press("escape")            # back to idle, card still in the reader
         await wait_until(pilot, on(app, IdleScreen))
-        await pilot.press("1")
+        await pilot.press(menu_key(app, "menu.show_card"))
         await wait_until(pilot, on(app, CardScreen), what="card shown again from the menu")
 
 

@@ -1,0 +1,345 @@
+"""Login with card and password, the services after it, and getting back in: forgotten
+password, pending registrations, and the codes that arrive by mail."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input
+
+from kiosk.domain.errors import KioskError
+from kiosk.domain.forms import resident_proof
+from kiosk.domain.mail import mask_email, parse_link
+from kiosk.domain.mask import mask_id, mask_name
+from kiosk.domain.registry import AddressFacts, NationalProof, Proof
+from kiosk.domain.validate import is_resident
+from reader.card import CardData
+from reader.events import ReaderEvent
+from screens.base import KioskScreen
+from screens.forms import FormScreen, Notice, field_row
+from screens.widgets.address_picker import AddressPicker
+from screens.widgets.text import Computed, Tr
+
+
+class CardForm(FormScreen):
+    """A form that needs the inserted card; it waits for one when there is none."""
+
+    accepts_card = True
+
+    def card(self) -> CardData | None:
+        card = self.host.current_card()
+        if card is None:
+            self.query_one("#form-error", Notice).say("reg.read_none")
+        return card
+
+    def card_line(self) -> Computed:
+        def text() -> str:
+            card = self.host.current_card()
+            if card is None:
+                return self.t("reg.read_none")
+            return self.t("reg.read_found", name=mask_name(card.name), id=mask_id(card.id_no))
+
+        return Computed(text, id="card-line")
+
+    def card_changed(self, event: ReaderEvent | None) -> None:
+        self.query_one("#card-line", Computed).refresh_text()
+        self.query_one("#form-error", Notice).say(None)
+
+
+class LoginScreen(CardForm):
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("login.title", classes="screen-title")
+            yield self.card_line()
+            yield from field_row("password", "login.password", password=True, max_length=12)
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-password", Input).focus()
+
+    def submit(self) -> None:
+        card = self.card()
+        if card is None:
+            return
+        box = self.query_one("#f-password", Input)
+        session = self.attempt(self.host.auth.login, card, box.value)
+        box.value = ""
+        if session is None:
+            return
+        self.host.start_session(session)
+        self.app.switch_screen(ServicesScreen())
+
+
+class ServicesScreen(KioskScreen):
+    """After login (SPEC §3.3). Device items arrive with the app-binding workflow."""
+
+    card_bound = True
+    BINDINGS = [Binding("escape", "logout", "svc.logout"),
+                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 4))]
+    ITEMS = ("svc.change_password", "svc.update_info", "svc.logout")
+
+    def body(self) -> ComposeResult:
+        session = self.host.session
+        name = mask_name(session.name) if session else ""
+        with Vertical(classes="form"):
+            yield Tr("svc.title", classes="screen-title")
+            yield Tr("svc.welcome", params={"name": name}, classes="message")
+            if session and session.must_change_password:
+                yield Tr("svc.must_change", classes="error")
+            for n, key in enumerate(self.ITEMS, start=1):
+                yield Computed(lambda n=n, key=key: f"[{n}]  {self.t(key)}", classes="menu-item")
+            yield Notice(id="form-error", classes="hint")
+
+    def action_pick(self, number: int) -> None:
+        if number == 1:
+            self.app.push_screen(ChangePasswordScreen())
+        elif number == 2:
+            self.app.push_screen(UpdateInfoScreen())
+        elif number == 3:
+            self.action_logout()
+
+    def action_logout(self) -> None:
+        self.app.action_go_idle()  # type: ignore[attr-defined]  # wipes the session
+
+    def done(self, key: str, **params: object) -> None:
+        self.query_one("#form-error", Notice).say(key, **params)
+
+
+class ChangePasswordScreen(FormScreen):
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("pw.title", classes="screen-title")
+            yield from field_row("old", "pw.old", password=True, max_length=12)
+            yield from field_row("new", "pw.new", password=True, max_length=12)
+            yield from field_row("new2", "pw.new2", password=True, max_length=12)
+            yield Tr("reg.password_rules", classes="note")
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-old", Input).focus()
+
+    def submit(self) -> None:
+        session = self.host.session
+        if session is None:
+            return
+        try:
+            self.host.auth.change_password(session, self.value("old"), self.value("new"),
+                                           self.value("new2"))
+        except KioskError as error:
+            self.show_error(error)
+            return
+        self.dismiss()
+        report_to_services(self, "pw.done")
+
+
+def report_to_services(screen: KioskScreen, key: str, **params: object) -> None:
+    """After a service form closes, say on the services menu what it did."""
+    below = screen.app.screen
+    if isinstance(below, ServicesScreen):
+        below.done(key, **params)
+
+
+class UpdateInfoScreen(FormScreen):
+    def body(self) -> ComposeResult:
+        account = self.host.auth.account(self.host.session) if self.host.session else {}
+        with Vertical(classes="form"):
+            yield Tr("info.title", classes="screen-title")
+            yield from field_row("email", "reg.email", value=account.get("email", ""))
+            yield from field_row("phone", "reg.phone", value=account.get("phone", ""))
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-email", Input).focus()
+
+    def submit(self) -> None:
+        session = self.host.session
+        if session is None:
+            return
+        change = self.attempt(self.host.auth.update_info, session, self.value("email"),
+                              self.value("phone"))
+        if change is None:
+            return
+        self.dismiss()
+        if change.email_pending:
+            report_to_services(self, "info.done_email", email=mask_email(change.email_pending))
+        else:
+            report_to_services(self, "info.done_phone" if change.phone_changed
+                               else "info.nochange")
+
+
+class ForgotScreen(CardForm):
+    """忘記密碼: a reset mail to the address on file, or — without one — prove the
+    registered address (residents: the permit) and give a new address."""
+
+    BINDINGS = [Binding("escape", "back", "key.back"), Binding("enter", "read", "key.read")]
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("forgot.title", classes="screen-title")
+            yield self.card_line()
+            yield Tr("forgot.intro", id="intro", classes="message")
+            yield Notice(id="sent", classes="hint")
+            yield from self.form_footer()
+
+    def action_read(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:
+        card = self.card()
+        if card is None:
+            return
+        try:
+            email = self.host.auth.forgot(card)
+        except KioskError as error:
+            self.show_error(error)
+            return
+        if email is None:
+            self.app.switch_screen(ForgotIdentityScreen(card))
+        else:
+            self.query_one("#sent", Notice).say("forgot.sent", email=mask_email(email))
+
+
+class ForgotIdentityScreen(FormScreen):
+    def __init__(self, card: CardData) -> None:
+        super().__init__()
+        self.card = card
+        self.resident = is_resident(card.id_no)
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("forgot.identity_title", classes="screen-title")
+            if self.resident:
+                yield from field_row("issue", "reg.permit_issue", placeholder="2024-03-01")
+                yield from field_row("expiry", "reg.permit_expiry", placeholder="2027-02-28")
+                yield from field_row("serial", "reg.permit_serial", max_length=12)
+            else:
+                yield AddressPicker(id="address")
+            yield from field_row("email", "forgot.new_email")
+            yield Notice(id="sent", classes="hint")
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def proof(self) -> Proof:
+        if self.resident:
+            return resident_proof(self.value("issue"), self.value("expiry"), self.value("serial"))
+        address = self.query_one(AddressPicker).value
+        if address is None:
+            raise KioskError("err.address_incomplete")
+        return NationalProof(None, AddressFacts(address.county.name, address.district.name,
+                                                address.village.name, address.neighborhood))
+
+    def submit(self) -> None:
+        def run() -> bool:
+            self.host.auth.forgot_with_identity(self.card, self.proof(), self.value("email"))
+            return True
+
+        if self.attempt(run):
+            self.query_one("#sent", Notice).say("forgot.sent",
+                                                email=mask_email(self.value("email")))
+
+
+class PendingScreen(CardForm):
+    """Resend the verification mail, or cancel the pending application (password needed)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what   # "resend" or "cancel"
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr(f"card.action_{self.what}", classes="screen-title")
+            yield self.card_line()
+            yield from field_row("password", "login.password", password=True, max_length=12)
+            yield Notice(id="sent", classes="hint")
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-password", Input).focus()
+
+    def submit(self) -> None:
+        card = self.card()
+        if card is None:
+            return
+        box = self.query_one("#f-password", Input)
+        password, box.value = box.value, ""
+        if self.what == "resend":
+            email = self.attempt(self.host.registration.resend, card, password)
+            if email:
+                self.query_one("#sent", Notice).say("pending.resent", email=mask_email(email))
+        else:
+            try:
+                self.host.registration.cancel(card, password)
+            except KioskError as error:
+                self.show_error(error)
+                return
+            self.query_one("#sent", Notice).say("pending.cancelled")
+
+
+class CodeScreen(FormScreen):
+    """A code (or link) from a mail: confirms a registration or a new e-mail address, or
+    opens the password reset form. No card needed: the mail may be read anywhere."""
+
+    card_bound = False
+
+    def __init__(self, code: str = "") -> None:
+        super().__init__()
+        self.initial = code
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("code.title", classes="screen-title")
+            yield from field_row("code", "code.label", value=self.initial, max_length=80)
+            yield Notice(id="done", classes="hint")
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-code", Input).focus()
+
+    def submit(self) -> None:
+        text = self.value("code").strip()
+        link = parse_link(text)
+        code = link[1] if link else text
+        purpose = self.host.services.codes.purpose(code)
+        if purpose == "reset":
+            self.app.switch_screen(ResetPasswordScreen(code))
+            return
+        done = self.query_one("#done", Notice)
+        if purpose == "email_change":
+            email = self.attempt(self.host.auth.confirm_email, code)
+            if email:
+                done.say("code.email_confirmed", email=mask_email(email))
+        elif self.attempt(self.host.registration.confirm, code):
+            done.say("code.confirmed")
+
+
+class ResetPasswordScreen(FormScreen):
+    card_bound = False
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("code.reset_title", classes="screen-title")
+            yield from field_row("new", "pw.new", password=True, max_length=12)
+            yield from field_row("new2", "pw.new2", password=True, max_length=12)
+            yield Tr("reg.password_rules", classes="note")
+            yield Notice(id="done", classes="hint")
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-new", Input).focus()
+
+    def submit(self) -> None:
+        def run() -> bool:
+            self.host.auth.reset_password(self.code, self.value("new"), self.value("new2"))
+            return True
+
+        if self.attempt(run):
+            for box in self.query(Input):
+                box.value = ""
+            self.query_one("#done", Notice).say("code.reset_done")

@@ -1,0 +1,105 @@
+"""Keyboard forms for the workflows: labelled inputs with inline, translated errors.
+
+Enter moves to the next field and submits from the last one; Escape goes back. A domain
+error (KioskError) is shown next to its field (InvalidInput) or under the form, in the
+user's language, and re-rendered when the language changes. Nothing typed is lost on an
+error; password fields are cleared when the screen closes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Static
+
+from kiosk.domain.errors import InvalidInput, KioskError
+from screens.base import KioskScreen
+from screens.widgets.text import Tr, host_of
+
+
+class Notice(Static):
+    """A translated message that can be set, cleared and re-rendered on a language toggle."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__("", markup=False, **kw)
+        self._key: str | None = None
+        self._params: dict[str, Any] = {}
+        self.display = False
+
+    def say(self, key: str | None, **params: Any) -> None:
+        self._key, self._params = key, params
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        self.update(host_of(self).catalog.t(self._key, **self._params) if self._key else "")
+        self.display = bool(self._key)
+
+
+def field_row(name: str, label_key: str, *, password: bool = False, value: str = "",
+              max_length: int = 0, restrict: str | None = None,
+              placeholder: str = "") -> ComposeResult:
+    with Horizontal(classes="form-row"):
+        yield Tr(label_key, classes="form-label")
+        yield Input(value=value, password=password, max_length=max_length, restrict=restrict,
+                    placeholder=placeholder, id=f"f-{name}", compact=True)
+    yield Notice(id=f"e-{name}", classes="field-error")
+
+
+class FormScreen(KioskScreen):
+    """Subclasses compose fields with :func:`field_row` and implement :meth:`submit`."""
+
+    BINDINGS = [Binding("escape", "back", "key.back")]
+    card_bound = True   # workflows end when the card leaves the reader
+
+    def form_footer(self) -> ComposeResult:
+        yield Notice(id="form-error", classes="form-error")
+        yield Tr("form.hint", classes="note")
+
+    def value(self, name: str) -> str:
+        return self.query_one(f"#f-{name}", Input).value
+
+    def clear_errors(self) -> None:
+        for notice in self.query(Notice):
+            notice.say(None)
+
+    def show_error(self, error: KioskError) -> None:
+        self.clear_errors()
+        target = f"#e-{error.field}" if isinstance(error, InvalidInput) else "#form-error"
+        if not self.query(target):
+            target = "#form-error"
+        self.query_one(target, Notice).say(error.key, **error.params)
+        if isinstance(error, InvalidInput) and self.query(f"#f-{error.field}"):
+            self.query_one(f"#f-{error.field}", Input).focus()
+
+    def attempt(self, action: Any, *args: Any, **kw: Any) -> Any:
+        """Run a domain call; on a KioskError show it and return None."""
+        self.clear_errors()
+        try:
+            return action(*args, **kw)
+        except KioskError as error:
+            self.show_error(error)
+            return None
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        inputs = [i for i in self.query(Input) if i.display and not i.disabled]
+        index = inputs.index(event.input) if event.input in inputs else -1
+        if 0 <= index < len(inputs) - 1:
+            inputs[index + 1].focus()
+        else:
+            self.submit()
+
+    def submit(self) -> None:
+        raise NotImplementedError
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def on_unmount(self) -> None:
+        for box in self.query(Input):
+            if box.password:
+                box.value = ""   # a password never outlives its screen

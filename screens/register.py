@@ -1,0 +1,298 @@
+"""健保卡網路服務註冊, the wizard of SPEC §3.1: terms → read card → identity proof →
+account → confirm → verification mail. Each step is a screen; the draft travels along and
+the password leaves memory once the application is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Checkbox, Input
+
+from kiosk.domain.accounts import check_contact
+from kiosk.domain.errors import InvalidInput, KioskError
+from kiosk.domain.forms import resident_proof
+from kiosk.domain.mail import mask_email
+from kiosk.domain.mask import mask_id, mask_name
+from kiosk.domain.passwords import check_new_password, strength
+from kiosk.domain.registration import AlreadyRegistered
+from kiosk.domain.registry import AddressFacts, NationalProof, Proof
+from kiosk.domain.validate import is_resident
+from reader.card import CardData
+from reader.events import ReaderEvent
+from screens.base import KioskScreen
+from screens.forms import FormScreen, Notice, field_row
+from screens.widgets.address_picker import AddressPicker
+from screens.widgets.text import Computed, Tr
+
+
+@dataclass
+class Draft:
+    card: CardData | None = None
+    proof: Proof | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+
+
+class TermsScreen(FormScreen):
+    """Step 1: the rules, and the box that must be ticked before anything goes on."""
+
+    card_bound = False
+    BINDINGS = [Binding("escape", "back", "key.back"), Binding("f5", "next", "key.next")]
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("reg.terms_title", classes="screen-title")
+            with VerticalScroll(id="terms-box"):
+                yield Tr("reg.terms_body", id="terms")
+            yield Checkbox(self.t("reg.terms_agree"), id="agree", compact=True)
+            yield Notice(id="form-error", classes="form-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#agree", Checkbox).focus()
+
+    def refresh_language(self) -> None:
+        super().refresh_language()
+        self.query_one("#agree", Checkbox).label = self.t("reg.terms_agree")
+
+    def action_next(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:
+        if not self.query_one("#agree", Checkbox).value:
+            self.query_one("#form-error", Notice).say("reg.terms_required")
+            return
+        self.app.switch_screen(ReadCardScreen(Draft()))
+
+
+class ReadCardScreen(FormScreen):
+    """Step 2: 請插入健保卡並按讀取. Also tells whether the card is registered (§3.7)."""
+
+    accepts_card = True
+    BINDINGS = [Binding("escape", "back", "key.back"), Binding("enter", "read", "key.read")]
+
+    def __init__(self, draft: Draft) -> None:
+        super().__init__()
+        self.draft = draft
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("reg.read_title", classes="screen-title")
+            yield Computed(self._card_text, id="card-line")
+            yield Notice(id="form-error", classes="form-error")
+
+    def _card_text(self) -> str:
+        card = self.host.current_card()
+        if card is None:
+            return self.t("reg.read_none")
+        return self.t("reg.read_found", name=mask_name(card.name), id=mask_id(card.id_no))
+
+    def card_changed(self, event: ReaderEvent | None) -> None:
+        self.refresh_language()
+        self.query_one("#form-error", Notice).say(None)
+
+    def action_read(self) -> None:
+        card = self.host.current_card()
+        if card is None:
+            self.query_one("#form-error", Notice).say("reg.read_none")
+            return
+        try:
+            self.host.registration.begin(card)
+        except AlreadyRegistered as already:
+            self.app.switch_screen(AlreadyScreen(card, already))
+            return
+        except KioskError as error:
+            self.show_error(error)
+            return
+        self.draft.card = card
+        self.app.switch_screen(IdentityScreen(self.draft))
+
+
+class AlreadyScreen(KioskScreen):
+    """「你已做過申請」 with the ways on, depending on the registration's state."""
+
+    card_bound = True
+    BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
+                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 4))]
+
+    def __init__(self, card: CardData, already: AlreadyRegistered) -> None:
+        super().__init__()
+        self.card = card
+        self.already = already
+
+    def _choices(self) -> list[tuple[str, Any]]:
+        from screens.account import ForgotScreen, LoginScreen, PendingScreen
+
+        state = self.already.state.value
+        if state == "active":
+            return [("menu.login", LoginScreen), ("menu.forgot", ForgotScreen)]
+        if state == "pending":
+            return [("card.action_resend", lambda: PendingScreen("resend")),
+                    ("card.action_cancel", lambda: PendingScreen("cancel"))]
+        return []
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("reg.already_title", classes="screen-title")
+            yield Tr(self.already.key, classes="message")
+            for n, (key, _make) in enumerate(self._choices(), start=1):
+                yield Computed(lambda n=n, key=key: f"[{n}]  {self.t(key)}",
+                               classes="menu-item")
+
+    def action_pick(self, number: int) -> None:
+        choices = self._choices()
+        if 1 <= number <= len(choices):
+            self.app.switch_screen(choices[number - 1][1]())
+
+
+class IdentityScreen(FormScreen):
+    """Step 3: 戶號 + 戶籍 address for nationals; the residence permit for residents."""
+
+    def __init__(self, draft: Draft) -> None:
+        super().__init__()
+        self.draft = draft
+        assert draft.card is not None
+        self.resident = is_resident(draft.card.id_no)
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("reg.identity_title", classes="screen-title")
+            if self.resident:
+                yield from field_row("issue", "reg.permit_issue", placeholder="2024-03-01")
+                yield from field_row("expiry", "reg.permit_expiry", placeholder="2027-02-28")
+                yield from field_row("serial", "reg.permit_serial", max_length=12)
+                yield Tr("reg.date_hint", classes="note")
+            else:
+                yield from field_row("household", "reg.household", max_length=8)
+                yield AddressPicker(id="address")
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def proof(self) -> Proof:
+        if self.resident:
+            return resident_proof(self.value("issue"), self.value("expiry"), self.value("serial"))
+        if not self.value("household").strip():
+            raise InvalidInput("household", "err.required")
+        address = self.query_one(AddressPicker).value
+        if address is None:
+            raise InvalidInput("address", "err.address_incomplete")
+        facts = AddressFacts(address.county.name, address.district.name,
+                             address.village.name, address.neighborhood)
+        return NationalProof(self.value("household"), facts)
+
+    def submit(self) -> None:
+        assert self.draft.card is not None
+        proof = self.attempt(self.proof)
+        if proof is None:
+            return
+        try:
+            self.host.registration.check_identity(self.draft.card, proof)
+        except KioskError as error:
+            self.show_error(error)
+            return
+        self.draft.proof = proof
+        self.app.switch_screen(AccountScreen(self.draft))
+
+
+class AccountScreen(FormScreen):
+    """Step 4: password twice with its strength, e-mail, phone."""
+
+    def __init__(self, draft: Draft) -> None:
+        super().__init__()
+        self.draft = draft
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("reg.account_title", classes="screen-title")
+            yield from field_row("password", "reg.password", password=True, max_length=12)
+            yield Computed(self._strength, id="strength", classes="note")
+            yield from field_row("password2", "reg.password2", password=True, max_length=12)
+            yield from field_row("email", "reg.email", value=self.draft.answers.get("email", ""))
+            yield from field_row("phone", "reg.phone", value=self.draft.answers.get("phone", ""))
+            yield Tr("reg.password_rules", classes="note")
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-password", Input).focus()
+
+    def _strength(self) -> str:
+        if not self.is_mounted or not self.value("password"):
+            return ""
+        level = strength(self.value("password"))
+        return self.t("reg.strength", level=self.t(f"reg.strength_{int(level)}"))
+
+    @on(Input.Changed, "#f-password")
+    def _typed(self) -> None:
+        self.query_one("#strength", Computed).refresh_text()
+
+    def _check(self) -> bool:
+        def run() -> bool:
+            check_new_password(self.value("password"), self.value("password2"))
+            check_contact(self.value("email"), self.value("phone"))
+            return True
+
+        return bool(self.attempt(run))
+
+    def submit(self) -> None:
+        if not self._check():
+            return
+        self.draft.answers = {"email": self.value("email").strip(),
+                              "phone": self.value("phone").strip(),
+                              "password": self.value("password")}
+        self.app.switch_screen(ConfirmScreen(self.draft))
+
+
+class ConfirmScreen(FormScreen):
+    """Step 5: what will be sent, masked; Enter sends it."""
+
+    BINDINGS = [Binding("escape", "back", "key.back"), Binding("enter", "send", "key.send")]
+
+    def __init__(self, draft: Draft) -> None:
+        super().__init__()
+        self.draft = draft
+
+    def body(self) -> ComposeResult:
+        card, answers = self.draft.card, self.draft.answers
+        assert card is not None
+        with Vertical(classes="form"):
+            yield Tr("reg.confirm_title", classes="screen-title")
+            yield Computed(lambda: f"{self.t('card.name')}: {mask_name(card.name)}")
+            yield Computed(lambda: f"{self.t('card.id')}: {mask_id(card.id_no)}")
+            yield Computed(lambda: f"{self.t('reg.email')}: {answers['email']}")
+            yield Computed(lambda: f"{self.t('reg.phone')}: {answers['phone'] or '—'}")
+            yield Tr("reg.confirm_hint", classes="hint")
+            yield Notice(id="form-error", classes="form-error")
+
+    def action_back(self) -> None:
+        self.app.switch_screen(AccountScreen(self.draft))
+
+    def action_send(self) -> None:
+        draft, answers = self.draft, self.draft.answers
+        assert draft.card is not None and draft.proof is not None
+        password = answers.pop("password", "")
+        account = self.attempt(self.host.registration.register, draft.card, draft.proof,
+                               password, password, answers["email"], answers["phone"])
+        if account is None:
+            answers["password"] = password
+            return
+        self.app.switch_screen(DoneScreen(account["email"]))
+
+
+class DoneScreen(KioskScreen):
+    card_bound = False
+    BINDINGS = [Binding("enter", "app.go_idle", "key.done"),
+                Binding("escape", "app.go_idle", "key.done", show=False)]
+
+    def __init__(self, email: str) -> None:
+        super().__init__()
+        self.email = email
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("reg.done_title", classes="screen-title")
+            yield Tr("reg.done_body", params={"email": mask_email(self.email)}, classes="message")
