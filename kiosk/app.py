@@ -8,6 +8,7 @@ between events apart from a once-a-minute clock repaint.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,6 +38,7 @@ from screens.widgets.bars import TitleBar
 
 MIN_SIZE = (80, 24)
 MONITOR_RESTART_S = 2.0
+MAIL_INTERVAL_S = 10.0
 
 _FAILURE_PROBLEM = {
     ReadFailure.NOT_NHI: Problem.NOT_NHI,
@@ -81,6 +83,7 @@ class KioskApp(App[None]):
         *,
         demo: bool = False,
         min_size: tuple[int, int] = MIN_SIZE,
+        deliver_mail: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -90,6 +93,8 @@ class KioskApp(App[None]):
         self.registration = Registration(services)
         self.auth = Auth(services)
         self.session: Session | None = None
+        self._deliver_mail = deliver_mail
+        self.mail_interval_s = MAIL_INTERVAL_S
         self.catalog = Catalog(config.lang)
         self.demo = demo
         self.min_size = min_size
@@ -110,6 +115,8 @@ class KioskApp(App[None]):
         self.set_timer(60 - now.second + 0.05, self._start_clock)
         self._check_size()
         self._pump_reader()
+        if self._deliver_mail is not None:  # SMTP configured: send what the outbox holds
+            self.set_interval(self.mail_interval_s, self._start_delivery)
 
     def _start_clock(self) -> None:
         self._repaint_clock()
@@ -119,6 +126,17 @@ class KioskApp(App[None]):
         for screen in self.screen_stack:
             for bar in screen.query(TitleBar):
                 bar.refresh()
+
+    def _start_delivery(self) -> None:
+        self.run_worker(self._deliver, thread=True, exclusive=True, group="mail",
+                        exit_on_error=False)
+
+    def _deliver(self) -> None:
+        try:
+            assert self._deliver_mail is not None
+            self._deliver_mail()
+        except Exception as exc:  # the outbox keeps every mail; the next round retries
+            self.log.error(f"mail delivery round failed: {type(exc).__name__}")
 
     def on_unmount(self) -> None:
         self._stopping.set()

@@ -109,7 +109,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 # -- run -------------------------------------------------------------------------
 def _run(config: Config, catalog: Catalog) -> int:
     from kiosk.app import KioskApp
-    from kiosk.wiring import build_services, choose_monitor, open_store, pyscard_installed
+    from kiosk.wiring import (
+        build_services,
+        choose_monitor,
+        mail_delivery,
+        open_store,
+        pyscard_installed,
+    )
 
     if config.reader == "pcsc" and not config.demo and not pyscard_installed():
         print(catalog.t("cli.no_pyscard"), file=sys.stderr)
@@ -120,7 +126,8 @@ def _run(config: Config, catalog: Catalog) -> int:
     monitor, demo = choose_monitor(config)
     services = build_services(config, store, demo=demo)
     try:
-        KioskApp(config, monitor, services, demo=demo).run()
+        KioskApp(config, monitor, services, demo=demo,
+                 deliver_mail=mail_delivery(config)).run()
     finally:
         monitor.close()
         store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kiosk.domain.config import Config
@@ -68,17 +69,34 @@ def open_store(config: Config, catalog: Catalog) -> Store | None:
 
 
 def build_services(config: Config, store: Store, *, demo: bool) -> Services:
-    """The account services over the store, with mail delivery when SMTP is configured;
-    the demo registry is seeded in demo mode only (a real kiosk imports its registry)."""
+    """The account services over the store (mail is queued; :func:`mail_delivery` sends it).
+    The demo registry is seeded in demo mode only: a real kiosk imports its registry."""
     from kiosk.domain.accounts import Services
     from kiosk.domain.clock import SystemClock
     from kiosk.domain.demo_people import seed_demo
-    from kiosk.domain.mail import Mailer, SmtpSender, SmtpSettings
+    from kiosk.domain.mail import Mailer
     from store.outbox import Outbox
 
     clock = SystemClock()
     if demo:
         seed_demo(store, clock.now())
+    return Services(store, clock, Mailer(Outbox(store), clock))  # delivery: mail_delivery
+
+
+def mail_delivery(config: Config) -> Callable[[], object] | None:
+    """A delivery round for the app's worker thread, or None without SMTP. Each round opens
+    its own Store on the file (the store is safe across processes, not across threads)."""
+    from kiosk.domain.clock import SystemClock
+    from kiosk.domain.mail import Mailer, SmtpSender, SmtpSettings
+    from store.outbox import Outbox
+
     settings = SmtpSettings.from_config(config)
-    sender = SmtpSender(settings) if settings else None
-    return Services(store, clock, Mailer(Outbox(store), clock, sender))
+    if settings is None:
+        return None
+    sender, path = SmtpSender(settings), config.db or default_db_path()
+
+    def deliver() -> object:
+        with Store.open(path) as store:
+            return Mailer(Outbox(store), SystemClock(), sender).deliver_pending()
+
+    return deliver

@@ -47,3 +47,42 @@ async def test_bank_card_over_pcsc_says_not_an_nhi_card(pcscd: Pcscd) -> None:
             assert "這不是健保卡" in screen_text(app)
         await wait_until(pilot, lambda: isinstance(app.screen, IdleScreen),
                          timeout=TIMEOUT, what="idle after removal")
+
+
+async def test_register_confirm_login_and_logout_over_pcsc(pcscd: Pcscd) -> None:
+    """The whole registration over the real stack: the card in vpcd, read through pcscd."""
+    from screens.account import CodeScreen, ServicesScreen
+    from tests.ui.flows import (
+        PASSWORD,
+        account_step,
+        confirm_and_send,
+        login,
+        menu,
+        national_identity,
+        shows,
+        through_terms_and_read,
+        type_into,
+    )
+
+    app = _pcsc_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.status.readers, timeout=TIMEOUT, what="readers")
+        with VirtualCard.from_demo("national"):
+            await wait_until(pilot, lambda: isinstance(app.screen, CardScreen),
+                             timeout=TIMEOUT, what="card screen")
+            await pilot.press("1")
+            await through_terms_and_read(pilot)
+            await national_identity(pilot)
+            await account_step(pilot)
+            await confirm_and_send(pilot)
+            await menu(pilot, "menu.code")
+            await wait_until(pilot, lambda: isinstance(app.screen, CodeScreen))
+            await type_into(pilot, app.services.mails()[0]["link"])
+            await pilot.press("enter")
+            await shows(pilot, "Registration complete")
+            await login(pilot, PASSWORD)
+            await wait_until(pilot, lambda: isinstance(app.screen, ServicesScreen),
+                             timeout=TIMEOUT, what="logged in")
+        await wait_until(pilot, lambda: isinstance(app.screen, IdleScreen),
+                         timeout=TIMEOUT, what="idle after the card left")
+        assert app.session is None

@@ -55,10 +55,11 @@ def make_services(folder: Path | None = None) -> Services:
 
 def make_app(*, lang: str = "zh-TW", demo: bool = True, monitor=None,
              inactivity: float = 600, exit_pin: str | None = None,
-             services: Services | None = None) -> KioskApp:
+             services: Services | None = None, deliver_mail=None) -> KioskApp:
     config = Config(lang=lang, demo=demo, inactivity=inactivity, exit_pin=exit_pin)
     monitor = monitor or SimulatedMonitor(clock=lambda: NOW)
-    return KioskApp(config, monitor, services or make_services(), demo=demo)
+    return KioskApp(config, monitor, services or make_services(), demo=demo,
+                    deliver_mail=deliver_mail)
 
 
 async def wait_until(pilot, predicate, timeout: float = 5.0, what: str = "condition") -> None:

@@ -81,6 +81,9 @@ async def test_resident_registers_with_the_permit():
         await account_step(pilot, email="lan@example.com", phone="")
         await confirm_and_send(pilot)
         await shows(pilot, "l***@example.com")
+        await follow_newest_mail(pilot)
+        await shows(pilot, "註冊完成")
+        assert app.registration.state_of(DEMO_BY_KEY["resident_arc"].card).value == "active"
 
 
 async def test_already_registered_is_told_with_the_ways_on():
