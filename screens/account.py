@@ -9,42 +9,11 @@ from textual.containers import Vertical
 from textual.widgets import Input
 
 from kiosk.domain.errors import KioskError
-from kiosk.domain.forms import resident_proof
 from kiosk.domain.mail import mask_email, parse_link
-from kiosk.domain.mask import mask_id, mask_name
-from kiosk.domain.registry import AddressFacts, NationalProof, Proof
-from kiosk.domain.validate import is_resident
-from reader.card import CardData
-from reader.events import ReaderEvent
+from kiosk.domain.mask import mask_name
 from screens.base import KioskScreen
-from screens.forms import FormScreen, Notice, field_row
-from screens.widgets.address_picker import AddressPicker
+from screens.forms import CardForm, FormScreen, Notice, ProofForm, field_row
 from screens.widgets.text import Computed, Tr
-
-
-class CardForm(FormScreen):
-    """A form that needs the inserted card; it waits for one when there is none."""
-
-    accepts_card = True
-
-    def card(self) -> CardData | None:
-        card = self.host.current_card()
-        if card is None:
-            self.query_one("#form-error", Notice).say("reg.read_none")
-        return card
-
-    def card_line(self) -> Computed:
-        def text() -> str:
-            card = self.host.current_card()
-            if card is None:
-                return self.t("reg.read_none")
-            return self.t("reg.read_found", name=mask_name(card.name), id=mask_id(card.id_no))
-
-        return Computed(text, id="card-line")
-
-    def card_changed(self, event: ReaderEvent | None) -> None:
-        self.query_one("#card-line", Computed).refresh_text()
-        self.query_one("#form-error", Notice).say(None)
 
 
 class LoginScreen(CardForm):
@@ -200,40 +169,23 @@ class ForgotScreen(CardForm):
             self.query_one("#sent", Notice).say("forgot.sent", email=mask_email(email))
 
 
-class ForgotIdentityScreen(FormScreen):
-    def __init__(self, card: CardData) -> None:
-        super().__init__()
-        self.card = card
-        self.resident = is_resident(card.id_no)
+class ForgotIdentityScreen(ProofForm):
+    """No mail on file: the registered address alone (residents: the permit) and a new
+    address to send the reset mail to."""
+
+    with_household = False
 
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Tr("forgot.identity_title", classes="screen-title")
-            if self.resident:
-                yield from field_row("issue", "reg.permit_issue", placeholder="2024-03-01")
-                yield from field_row("expiry", "reg.permit_expiry", placeholder="2027-02-28")
-                yield from field_row("serial", "reg.permit_serial", max_length=12)
-            else:
-                yield AddressPicker(id="address")
+            yield from self.proof_fields()
             yield from field_row("email", "forgot.new_email")
             yield Notice(id="sent", classes="hint")
             yield from self.form_footer()
 
-    def on_mount(self) -> None:
-        self.query(Input).first().focus()
-
-    def proof(self) -> Proof:
-        if self.resident:
-            return resident_proof(self.value("issue"), self.value("expiry"), self.value("serial"))
-        address = self.query_one(AddressPicker).value
-        if address is None:
-            raise KioskError("err.address_incomplete")
-        return NationalProof(None, AddressFacts(address.county.name, address.district.name,
-                                                address.village.name, address.neighborhood))
-
     def submit(self) -> None:
         def run() -> bool:
-            self.host.auth.forgot_with_identity(self.card, self.proof(), self.value("email"))
+            self.host.auth.forgot_with_identity(self.proof_card, self.proof(), self.value("email"))
             return True
 
         if self.attempt(run):

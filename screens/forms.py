@@ -17,8 +17,15 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from kiosk.domain.errors import InvalidInput, KioskError
+from kiosk.domain.forms import national_proof, resident_proof
+from kiosk.domain.mask import mask_id, mask_name
+from kiosk.domain.registry import Proof
+from kiosk.domain.validate import is_resident
+from reader.card import CardData
+from reader.events import ReaderEvent
 from screens.base import KioskScreen
-from screens.widgets.text import Tr, host_of
+from screens.widgets.address_picker import AddressPicker
+from screens.widgets.text import Computed, Tr, host_of
 
 
 class Notice(Static):
@@ -103,3 +110,60 @@ class FormScreen(KioskScreen):
         for box in self.query(Input):
             if box.password:
                 box.value = ""   # a password never outlives its screen
+
+
+class CardForm(FormScreen):
+    """A form that needs the inserted card; it waits for one when there is none."""
+
+    accepts_card = True
+
+    def card(self) -> CardData | None:
+        card = self.host.current_card()
+        if card is None:
+            self.query_one("#form-error", Notice).say("reg.read_none")
+        return card
+
+    def card_line(self) -> Computed:
+        def text() -> str:
+            card = self.host.current_card()
+            if card is None:
+                return self.t("reg.read_none")
+            return self.t("reg.read_found", name=mask_name(card.name), id=mask_id(card.id_no))
+
+        return Computed(text, id="card-line")
+
+    def card_changed(self, event: ReaderEvent | None) -> None:
+        self.query_one("#card-line", Computed).refresh_text()
+        self.query_one("#form-error", Notice).say(None)
+
+
+class ProofForm(FormScreen):
+    """The identity proof fields: the residence permit for residents, else the address
+    picker (with the household number when ``with_household``)."""
+
+    with_household = True
+
+    def __init__(self, card: CardData) -> None:
+        super().__init__()
+        self.proof_card = card
+        self.resident = is_resident(card.id_no)
+
+    def proof_fields(self) -> ComposeResult:
+        if self.resident:
+            yield from field_row("issue", "reg.permit_issue", placeholder="2024-03-01")
+            yield from field_row("expiry", "reg.permit_expiry", placeholder="2027-02-28")
+            yield from field_row("serial", "reg.permit_serial", max_length=12)
+            yield Tr("reg.date_hint", classes="note")
+        else:
+            if self.with_household:
+                yield from field_row("household", "reg.household", max_length=8)
+            yield AddressPicker(id="address")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def proof(self) -> Proof:
+        if self.resident:
+            return resident_proof(self.value("issue"), self.value("expiry"), self.value("serial"))
+        household = self.value("household") if self.with_household else None
+        return national_proof(household, self.query_one(AddressPicker).value)

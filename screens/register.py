@@ -14,19 +14,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input
 
 from kiosk.domain.accounts import check_contact
-from kiosk.domain.errors import InvalidInput, KioskError
-from kiosk.domain.forms import resident_proof
+from kiosk.domain.errors import KioskError
 from kiosk.domain.mail import mask_email
 from kiosk.domain.mask import mask_id, mask_name
 from kiosk.domain.passwords import check_new_password, strength
 from kiosk.domain.registration import AlreadyRegistered
-from kiosk.domain.registry import AddressFacts, NationalProof, Proof
-from kiosk.domain.validate import is_resident
+from kiosk.domain.registry import Proof
 from reader.card import CardData
-from reader.events import ReaderEvent
 from screens.base import KioskScreen
-from screens.forms import FormScreen, Notice, field_row
-from screens.widgets.address_picker import AddressPicker
+from screens.forms import CardForm, FormScreen, Notice, ProofForm, field_row
 from screens.widgets.text import Computed, Tr
 
 
@@ -68,10 +64,9 @@ class TermsScreen(FormScreen):
         self.app.switch_screen(ReadCardScreen(Draft()))
 
 
-class ReadCardScreen(FormScreen):
+class ReadCardScreen(CardForm):
     """Step 2: 請插入健保卡並按讀取. Also tells whether the card is registered (§3.7)."""
 
-    accepts_card = True
     BINDINGS = [Binding("escape", "back", "key.back"), Binding("enter", "read", "key.read")]
 
     def __init__(self, draft: Draft) -> None:
@@ -81,23 +76,12 @@ class ReadCardScreen(FormScreen):
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Tr("reg.read_title", classes="screen-title")
-            yield Computed(self._card_text, id="card-line")
+            yield self.card_line()
             yield Notice(id="form-error", classes="form-error")
 
-    def _card_text(self) -> str:
-        card = self.host.current_card()
-        if card is None:
-            return self.t("reg.read_none")
-        return self.t("reg.read_found", name=mask_name(card.name), id=mask_id(card.id_no))
-
-    def card_changed(self, event: ReaderEvent | None) -> None:
-        self.refresh_language()
-        self.query_one("#form-error", Notice).say(None)
-
     def action_read(self) -> None:
-        card = self.host.current_card()
+        card = self.card()
         if card is None:
-            self.query_one("#form-error", Notice).say("reg.read_none")
             return
         try:
             self.host.registration.begin(card)
@@ -148,42 +132,19 @@ class AlreadyScreen(KioskScreen):
             self.app.switch_screen(choices[number - 1][1]())
 
 
-class IdentityScreen(FormScreen):
+class IdentityScreen(ProofForm):
     """Step 3: 戶號 + 戶籍 address for nationals; the residence permit for residents."""
 
     def __init__(self, draft: Draft) -> None:
-        super().__init__()
-        self.draft = draft
         assert draft.card is not None
-        self.resident = is_resident(draft.card.id_no)
+        super().__init__(draft.card)
+        self.draft = draft
 
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Tr("reg.identity_title", classes="screen-title")
-            if self.resident:
-                yield from field_row("issue", "reg.permit_issue", placeholder="2024-03-01")
-                yield from field_row("expiry", "reg.permit_expiry", placeholder="2027-02-28")
-                yield from field_row("serial", "reg.permit_serial", max_length=12)
-                yield Tr("reg.date_hint", classes="note")
-            else:
-                yield from field_row("household", "reg.household", max_length=8)
-                yield AddressPicker(id="address")
+            yield from self.proof_fields()
             yield from self.form_footer()
-
-    def on_mount(self) -> None:
-        self.query(Input).first().focus()
-
-    def proof(self) -> Proof:
-        if self.resident:
-            return resident_proof(self.value("issue"), self.value("expiry"), self.value("serial"))
-        if not self.value("household").strip():
-            raise InvalidInput("household", "err.required")
-        address = self.query_one(AddressPicker).value
-        if address is None:
-            raise InvalidInput("address", "err.address_incomplete")
-        facts = AddressFacts(address.county.name, address.district.name,
-                             address.village.name, address.neighborhood)
-        return NationalProof(self.value("household"), facts)
 
     def submit(self) -> None:
         assert self.draft.card is not None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from kiosk.domain.address import Address
 from kiosk.domain.errors import InvalidInput
-from kiosk.domain.registry import ResidentProof
+from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
 
 _ROC = re.compile(r"(\d{2,3})[/.-](\d{1,2})[/.-](\d{1,2})")
 
@@ -28,3 +29,13 @@ def resident_proof(issue: str, expiry: str, serial: str) -> ResidentProof:
     if not serial:
         raise InvalidInput("serial", "err.required")
     return ResidentProof(parse_date(issue, "issue"), parse_date(expiry, "expiry"), serial)
+
+
+def national_proof(household: str | None, address: Address | None) -> NationalProof:
+    """戶號 (None when only the address is asked, as in forgot password) + 戶籍 address."""
+    if household is not None and not household.strip():
+        raise InvalidInput("household", "err.required")
+    if address is None:
+        raise InvalidInput("address", "err.address_incomplete")
+    return NationalProof(household, AddressFacts(address.county.name, address.district.name,
+                                                 address.village.name, address.neighborhood))
