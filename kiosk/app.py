@@ -138,6 +138,18 @@ class KioskApp(App[None]):
         except Exception as exc:  # the outbox keeps every mail; the next round retries
             self.log.error(f"mail delivery round failed: {type(exc).__name__}")
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report prints every local variable, which here may be a password
+        or a citizen's data: print the exception's type only."""
+        from rich.segment import Segments
+        from rich.text import Text
+
+        error = self._exception
+        self.bell()
+        message = Text(f"nhi-kiosk stopped after an unexpected {type(error).__name__}.")
+        self._exit_renderables.append(Segments(self.console.render(message)))
+        self._close_messages_no_wait()
+
     def on_unmount(self) -> None:
         self._stopping.set()
         self.monitor.close()

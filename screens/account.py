@@ -8,7 +8,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input
 
-from kiosk.domain.errors import KioskError
 from kiosk.domain.mail import mask_email, parse_link
 from kiosk.domain.mask import mask_name
 from screens.base import KioskScreen
@@ -92,11 +91,10 @@ class ChangePasswordScreen(FormScreen):
         session = self.host.session
         if session is None:
             return
-        try:
-            self.host.auth.change_password(session, self.value("old"), self.value("new"),
-                                           self.value("new2"))
-        except KioskError as error:
-            self.show_error(error)
+        if not self.attempt(lambda: self.host.auth.change_password(
+                session, self.value("old"), self.value("new"), self.value("new2")) or True):
+            if self.host.services.login_lock.locked_until(session.id_no):
+                self.app.action_go_idle()  # type: ignore[attr-defined]  # locked: log out
             return
         self.dismiss()
         report_to_services(self, "pw.done")
@@ -111,7 +109,10 @@ def report_to_services(screen: KioskScreen, key: str, **params: object) -> None:
 
 class UpdateInfoScreen(FormScreen):
     def body(self) -> ComposeResult:
-        account = self.host.auth.account(self.host.session) if self.host.session else {}
+        try:
+            account = self.host.auth.account(self.host.session) if self.host.session else {}
+        except Exception:  # shown when the form is sent; the form itself must still open
+            account = {}
         with Vertical(classes="form"):
             yield Tr("info.title", classes="screen-title")
             yield from field_row("email", "reg.email", value=account.get("email", ""))
@@ -151,21 +152,28 @@ class ForgotScreen(CardForm):
             yield Notice(id="sent", classes="hint")
             yield from self.form_footer()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = False
+
     def action_read(self) -> None:
-        self.submit()
+        if self.sent:   # one mail per visit: another would void the code just sent
+            self.dismiss()
+        else:
+            self.submit()
 
     def submit(self) -> None:
         card = self.card()
         if card is None:
             return
-        try:
-            email = self.host.auth.forgot(card)
-        except KioskError as error:
-            self.show_error(error)
+        outcome = self.attempt(lambda: {"email": self.host.auth.forgot(card)})
+        if outcome is None:
             return
+        email = outcome["email"]
         if email is None:
             self.app.switch_screen(ForgotIdentityScreen(card))
         else:
+            self.sent = True
             self.query_one("#sent", Notice).say("forgot.sent", email=mask_email(email))
 
 
@@ -222,12 +230,8 @@ class PendingScreen(CardForm):
             if email:
                 self.query_one("#sent", Notice).say("pending.resent", email=mask_email(email))
         else:
-            try:
-                self.host.registration.cancel(card, password)
-            except KioskError as error:
-                self.show_error(error)
-                return
-            self.query_one("#sent", Notice).say("pending.cancelled")
+            if self.attempt(lambda: self.host.registration.cancel(card, password) or True):
+                self.query_one("#sent", Notice).say("pending.cancelled")
 
 
 class CodeScreen(FormScreen):
@@ -254,7 +258,9 @@ class CodeScreen(FormScreen):
         text = self.value("code").strip()
         link = parse_link(text)
         code = link[1] if link else text
-        purpose = self.host.services.codes.purpose(code)
+        purpose = self.attempt(self.host.services.code_purpose, code)
+        if purpose is None:
+            return
         if purpose == "reset":
             self.app.switch_screen(ResetPasswordScreen(code))
             return

@@ -50,6 +50,9 @@ class CardScreen(KioskScreen):
         items = [f"[{n}] {self.t(key)}" for n, (key, _s) in enumerate(self.actions(), start=1)]
         return "   ".join([state, *items])
 
+    def on_screen_resume(self) -> None:
+        self.refresh_language()  # a workflow opened from here may have changed the state
+
     def action_pick(self, number: int) -> None:
         actions = self.actions()
         if 1 <= number <= len(actions):

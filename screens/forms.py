@@ -26,6 +26,7 @@ from reader.events import ReaderEvent
 from screens.base import KioskScreen
 from screens.widgets.address_picker import AddressPicker
 from screens.widgets.text import Computed, Tr, host_of
+from store.errors import StoreError
 
 
 class Notice(Static):
@@ -46,13 +47,24 @@ class Notice(Static):
         self.display = bool(self._key)
 
 
+class SecretInput(Input):
+    """A password box: its text cannot be copied or cut to the clipboard, which outlives
+    the citizen who typed it."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("copy", "cut"):
+            return False
+        return super().check_action(action, parameters)
+
+
 def field_row(name: str, label_key: str, *, password: bool = False, value: str = "",
               max_length: int = 0, restrict: str | None = None,
               placeholder: str = "") -> ComposeResult:
     with Horizontal(classes="form-row"):
         yield Tr(label_key, classes="form-label")
-        yield Input(value=value, password=password, max_length=max_length, restrict=restrict,
-                    placeholder=placeholder, id=f"f-{name}", compact=True)
+        kind = SecretInput if password else Input
+        yield kind(value=value, password=password, max_length=max_length, restrict=restrict,
+                   placeholder=placeholder, id=f"f-{name}", compact=True)
     yield Notice(id=f"e-{name}", classes="field-error")
 
 
@@ -83,13 +95,19 @@ class FormScreen(KioskScreen):
             self.query_one(f"#f-{error.field}", Input).focus()
 
     def attempt(self, action: Any, *args: Any, **kw: Any) -> Any:
-        """Run a domain call; on a KioskError show it and return None."""
+        """Run a domain call; on failure show why and return None. Anything that is not a
+        KioskError (a busy store, a bug) is logged by type only — never its values, which
+        may hold a password — and shown as a generic message."""
         self.clear_errors()
         try:
             return action(*args, **kw)
         except KioskError as error:
             self.show_error(error)
-            return None
+        except Exception as error:
+            self.log.error(f"{type(error).__name__} in {type(self).__name__}")
+            self.show_error(KioskError("err.busy" if isinstance(error, StoreError)
+                                       else "err.generic"))
+        return None
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:

@@ -14,7 +14,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input
 
 from kiosk.domain.accounts import check_contact
-from kiosk.domain.errors import KioskError
 from kiosk.domain.mail import mask_email
 from kiosk.domain.mask import mask_id, mask_name
 from kiosk.domain.passwords import check_new_password, strength
@@ -88,8 +87,8 @@ class ReadCardScreen(CardForm):
         except AlreadyRegistered as already:
             self.app.switch_screen(AlreadyScreen(card, already))
             return
-        except KioskError as error:
-            self.show_error(error)
+        except Exception:
+            self.attempt(self.host.registration.begin, card)  # shows why, never raises
             return
         self.draft.card = card
         self.app.switch_screen(IdentityScreen(self.draft))
@@ -151,10 +150,8 @@ class IdentityScreen(ProofForm):
         proof = self.attempt(self.proof)
         if proof is None:
             return
-        try:
-            self.host.registration.check_identity(self.draft.card, proof)
-        except KioskError as error:
-            self.show_error(error)
+        if not self.attempt(lambda: self.host.registration.check_identity(
+                self.draft.card, proof) or True):
             return
         self.draft.proof = proof
         self.app.switch_screen(AccountScreen(self.draft))
@@ -231,6 +228,9 @@ class ConfirmScreen(FormScreen):
 
     def action_back(self) -> None:
         self.app.switch_screen(AccountScreen(self.draft))
+
+    def on_unmount(self) -> None:
+        self.draft.answers.pop("password", None)  # card pulled, timed out or went back
 
     def action_send(self) -> None:
         draft, answers = self.draft, self.draft.answers

@@ -40,6 +40,29 @@ class KeyedTable:
         """Insert or replace the document with ``doc[key]``; True when it was new."""
         return self.modify(doc[self._key], lambda _old: dict(doc))
 
+    def get_many(self) -> dict[str, Doc]:
+        """Every document by key (one read, for bulk comparisons)."""
+        return {doc[self._key]: doc for doc in self.all() if self._key in doc}
+
+    def put_many(self, docs: list[Doc]) -> None:
+        """Insert or replace many documents in one transaction (one rewrite of the file)."""
+        with self._store.transaction() as db:
+            self._sync(db)
+            table = db.table(self._table_name)
+            for doc in docs:
+                doc_id = self._index.get(doc[self._key])
+                if doc_id is None:
+                    self._index[doc[self._key]] = table.insert(dict(doc))
+                else:
+                    replacement = dict(doc)
+
+                    def replace(old: Doc, new: Doc = replacement) -> None:
+                        old.clear()
+                        old.update(new)
+
+                    table.update(replace, doc_ids=[doc_id])
+        self._generation = -1
+
     def modify(self, key: str, change: Callable[[Doc | None], Doc | None]) -> bool:
         """Atomically replace the document by ``change(old)`` (None deletes, or skips when
         there was none). Returns True when a new document was created."""

@@ -3,6 +3,7 @@ checks that make a card acceptable for online services."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -21,6 +22,8 @@ from reader.card import CardData
 from store.core import Store
 from store.outbox import Outbox
 from store.repos import Accounts
+
+log = logging.getLogger(__name__)
 
 IDENTITY_LOCK = timedelta(minutes=15)
 LOGIN_LOCK = timedelta(minutes=30)
@@ -84,6 +87,25 @@ class Services:
         raise IdentityMismatch(group, tries_left)
 
 
+    def modify_account(self, id_no: str, change: Any) -> dict[str, Any]:
+        """Accounts.modify, with a vanished account (cancelled elsewhere) as a KioskError."""
+        try:
+            return self.accounts.modify(id_no, change)
+        except KeyError:
+            raise KioskError("err.code.unknown") from None
+
+    def notify(self, kind: Any, to: str, **params: Any) -> None:
+        """A notice after something already happened: an unusable stored address must not
+        undo it (the mail is simply not queued)."""
+        try:
+            self.mail.queue(kind, to, **params)
+        except ValueError:
+            log.warning("notice %s not queued: the stored address is not usable", kind)
+
+    def code_purpose(self, text: str) -> str:
+        """What a code from a mail is for; KioskError if it is unknown, used or expired."""
+        return self.codes.live_purpose(text)
+
     def check_password(self, account: dict[str, Any], password: str) -> None:
         """Constant-time check; 5 failures lock login for LOGIN_LOCK (tries left shown)."""
         self.login_lock.check(account["id_no"])
@@ -95,7 +117,7 @@ class Services:
         except Locked:
             if account.get("email"):
                 until = self.login_lock.locked_until(account["id_no"])
-                self.mail.queue(MailKind.ACCOUNT_LOCKED, account["email"], until=until)
+                self.notify(MailKind.ACCOUNT_LOCKED, account["email"], until=until)
             raise
         raise WrongPassword(tries_left)
 

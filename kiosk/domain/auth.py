@@ -88,7 +88,7 @@ class Auth:
         self.s.accounts.modify(session.id_no, lambda _a: {
             "password_hash": hash_password(new), "must_change_password": False})
         if account.get("email"):
-            self.s.mail.queue(MailKind.PASSWORD_CHANGED, account["email"])
+            self.s.notify(MailKind.PASSWORD_CHANGED, account["email"])
 
     def update_info(self, session: Session, email: str, phone: str) -> InfoChange:
         """Phone changes at once; a new e-mail address must be confirmed from that address."""
@@ -108,7 +108,7 @@ class Auth:
     def confirm_email(self, code: str) -> str:
         used = self.s.codes.redeem(code, "email_change")
         email = used["data"]["email"]
-        self.s.accounts.modify(used["id_no"], lambda _a: {"email": email})
+        self.s.modify_account(used["id_no"], lambda _a: {"email": email})
         return email
 
     # -- forgotten password ---------------------------------------------------------------
@@ -138,8 +138,8 @@ class Auth:
         check_new_password(new, new2, field="new")
         used = self.s.codes.redeem(code, "reset")
         id_no = used["id_no"]
-        self.s.accounts.modify(id_no, lambda _a: {
+        self.s.modify_account(id_no, lambda _a: {
             "password_hash": hash_password(new), "email": used["data"]["email"],
             "must_change_password": False})
         self.s.login_lock.reset(id_no)
-        self.s.mail.queue(MailKind.PASSWORD_CHANGED, used["data"]["email"])
+        self.s.notify(MailKind.PASSWORD_CHANGED, used["data"]["email"])

@@ -53,10 +53,17 @@ class Codes:
             if doc["purpose"] == purpose and doc["id_no"] == id_no and not doc["used_at"]:
                 self._table.modify(doc["code"], lambda _d: None)
 
-    def purpose(self, text: str) -> str | None:
-        """What a typed code is for (verify, reset, email_change), without using it."""
+    def live_purpose(self, text: str) -> str:
+        """What a code is for (verify, reset, email_change), without using it; a
+        KioskError when it is unknown, used or expired."""
         doc = self._table.get(normalize(text))
-        return doc["purpose"] if doc else None
+        if doc is None:
+            raise KioskError("err.code.unknown")
+        if doc["used_at"]:
+            raise KioskError("err.code.used")
+        if datetime.fromisoformat(doc["expires_at"]) <= self._clock.now():
+            raise KioskError("err.code.expired")
+        return str(doc["purpose"])
 
     def redeem(self, text: str, purpose: str) -> dict[str, Any]:
         """Use a code once; raises KioskError(err.code.unknown/expired/used)."""

@@ -6,6 +6,7 @@ and permit data below, and the password of the already-registered demo person.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from kiosk.domain.passwords import hash_password
 from kiosk.domain.registry import Registry
 from reader.demo import DEMO_BY_KEY
 from store.core import Store
+from store.errors import DuplicateError
 from store.repos import Accounts
 
 DEMO_PASSWORD = "Demo@2026"
@@ -59,9 +61,11 @@ def seed_demo(store: Store, now: datetime) -> int:
             added += 1
         extra = DEMO_ACCOUNTS.get(key)
         if extra and accounts.get_by_id(card.id_no) is None:
-            accounts.add({"id_no": card.id_no, "card_no": card.card_no,
-                          "card_issue_date": card.issue_date.isoformat(), "name": card.name,
-                          "password_hash": hash_password(DEMO_PASSWORD),
-                          "created_at": now.isoformat(), "must_change_password": False,
-                          **extra})
+            with contextlib.suppress(DuplicateError):  # another kiosk seeded it just now
+                accounts.add({"id_no": card.id_no, "card_no": card.card_no,
+                              "card_issue_date": card.issue_date.isoformat(),
+                              "name": card.name,
+                              "password_hash": hash_password(DEMO_PASSWORD),
+                              "created_at": now.isoformat(), "must_change_password": False,
+                              **extra})
     return added

@@ -8,8 +8,10 @@ from datetime import date
 from kiosk.domain.address import Address
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
+from kiosk.domain.validate import is_valid_household
 
 _ROC = re.compile(r"(\d{2,3})[/.-](\d{1,2})[/.-](\d{1,2})")
+_SERIAL = re.compile(r"[A-Z0-9]{6,12}")
 
 
 def parse_date(text: str, field: str) -> date:
@@ -25,16 +27,22 @@ def parse_date(text: str, field: str) -> date:
 
 
 def resident_proof(issue: str, expiry: str, serial: str) -> ResidentProof:
+    """Shape errors are caught here, before the registry comparison counts a failure."""
+    issued, expires = parse_date(issue, "issue"), parse_date(expiry, "expiry")
+    if issued > expires:
+        raise InvalidInput("expiry", "err.permit_dates")
     serial = serial.strip().upper()
-    if not serial:
-        raise InvalidInput("serial", "err.required")
-    return ResidentProof(parse_date(issue, "issue"), parse_date(expiry, "expiry"), serial)
+    if not _SERIAL.fullmatch(serial):
+        raise InvalidInput("serial", "err.serial")
+    return ResidentProof(issued, expires, serial)
 
 
 def national_proof(household: str | None, address: Address | None) -> NationalProof:
     """戶號 (None when only the address is asked, as in forgot password) + 戶籍 address."""
     if household is not None and not household.strip():
         raise InvalidInput("household", "err.required")
+    if household is not None and not is_valid_household(household):
+        raise InvalidInput("household", "err.household")
     if address is None:
         raise InvalidInput("address", "err.address_incomplete")
     return NationalProof(household, AddressFacts(address.county.name, address.district.name,

@@ -16,6 +16,7 @@ from kiosk.domain.mail import MailKind, link_for
 from kiosk.domain.passwords import check_new_password, hash_password
 from kiosk.domain.registry import Proof
 from reader.card import CardData
+from store.errors import DuplicateError
 
 
 class AlreadyRegistered(KioskError):
@@ -64,7 +65,10 @@ class Registration:
             "created_at": now.isoformat(), "confirmed_at": now.isoformat() if at_counter else None,
             "must_change_password": False,
         }
-        self.s.accounts.add(account)
+        try:
+            self.s.accounts.add(account)
+        except DuplicateError:  # another kiosk registered this ID a moment ago
+            raise AlreadyRegistered(self.state_of(card) or State.PENDING) from None
         if not at_counter:
             self._send_verification(account)
         return account
@@ -77,13 +81,18 @@ class Registration:
     def confirm(self, code: str) -> dict[str, Any]:
         """The mail's link or code: the registration becomes active."""
         used = self.s.codes.redeem(code, "verify")
-        account = self.s.accounts.get_by_id(used["id_no"])
-        if account is None or account["state"] != State.PENDING:
-            raise KioskError("err.code.unknown")
         now = self.s.clock.now().isoformat()
-        account = self.s.accounts.modify(
-            used["id_no"], lambda _a: {"state": State.ACTIVE.value, "confirmed_at": now})
-        self.s.mail.queue(MailKind.REGISTERED, account["email"])
+
+        def activate(account: dict[str, Any]) -> dict[str, Any]:
+            # decided under the store lock: a suspension or cancel elsewhere wins
+            if account["state"] != State.PENDING:
+                return {}
+            return {"state": State.ACTIVE.value, "confirmed_at": now}
+
+        account = self.s.modify_account(used["id_no"], activate)
+        if account["state"] != State.ACTIVE or account["confirmed_at"] != now:
+            raise KioskError("err.code.unknown")
+        self.s.notify(MailKind.REGISTERED, account["email"])
         return account
 
     def _pending(self, card: CardData, password: str) -> dict[str, Any]:

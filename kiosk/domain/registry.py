@@ -79,6 +79,12 @@ class Registry:
         """Insert or replace; True when the person is new."""
         return self._people.put(person)
 
+    def put_many(self, people: list[dict[str, Any]]) -> None:
+        self._people.put_many(people)
+
+    def everyone(self) -> dict[str, dict[str, Any]]:
+        return self._people.get_many()
+
     def count(self) -> int:
         return self._people.count()
 

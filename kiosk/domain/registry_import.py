@@ -173,6 +173,8 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 def import_registry(path: Path, registry: Registry) -> ImportReport:
     report = ImportReport()
     seen: set[str] = set()
+    stored = registry.everyone()
+    changed: list[dict[str, Any]] = []
     for number, row in enumerate(read_rows(path), start=1):
         try:
             person = person_from_row(row)
@@ -183,11 +185,15 @@ def import_registry(path: Path, registry: Registry) -> ImportReport:
             report.problems.append(RowProblem(number, person["id_no"], "registry.err.duplicate"))
             continue
         seen.add(person["id_no"])
-        old = registry.person(person["id_no"])
+        old = stored.get(person["id_no"])
         if old == person:
             report.unchanged += 1
-        elif registry.put(person):
+            continue
+        changed.append(person)
+        if old is None:
             report.added += 1
         else:
             report.updated += 1
+    if changed:
+        registry.put_many(changed)   # one transaction: one rewrite of the store file
     return report

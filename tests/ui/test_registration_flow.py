@@ -36,6 +36,7 @@ from tests.ui.flows import (
     through_terms_and_read,
     type_into,
 )
+from tests.unit.domain_fixtures import NATIONAL_PROOF
 
 SIZE = (80, 24)
 
@@ -238,3 +239,80 @@ async def test_forgot_password_without_mail_proves_the_address():
         await pilot.press("enter")
         await shows(pilot, "c***@example.com")
         assert app.services.mails()[0]["to"] == "chang.back@example.com"
+
+
+async def test_a_busy_store_is_a_message_not_a_crash():
+    """Another kiosk process holds the store lock: the login says so and nothing is lost."""
+    from store import Store
+
+    app = make_app(lang="en")
+    app.services.store._lock_timeout = 0.2
+    other = Store.open(app.services.store.path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.monitor.insert("registered")
+        await wait_until(pilot, on(app, CardScreen))
+        await pilot.press("1")
+        await wait_until(pilot, on(app, LoginScreen))
+        with other.transaction():
+            await type_into(pilot, DEMO_PASSWORD)
+            await pilot.press("enter")
+            await shows(pilot, "The system is busy")
+        assert app.is_running and DEMO_PASSWORD not in screen_text(app)
+        await type_into(pilot, DEMO_PASSWORD)
+        await pilot.press("enter")
+        await logged_in(pilot)
+
+
+async def test_the_password_leaves_the_draft_when_the_card_is_pulled():
+    from screens.register import ConfirmScreen
+
+    app = make_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        app.monitor.insert("national")
+        await wait_until(pilot, on(app, CardScreen))
+        await pilot.press("1")
+        await through_terms_and_read(pilot)
+        await national_identity(pilot)
+        await account_step(pilot)
+        await wait_until(pilot, on(app, ConfirmScreen))
+        draft = app.screen.draft
+        assert draft.answers["password"] == PASSWORD
+        app.monitor.remove()
+        await wait_until(pilot, on(app, IdleScreen))
+        assert "password" not in draft.answers
+
+
+async def test_the_card_screen_follows_a_cancelled_application():
+    from screens.account import PendingScreen
+
+    app = make_app(lang="en")
+    app.registration.register(DEMO_BY_KEY["national"].card, NATIONAL_PROOF, PASSWORD,
+                              PASSWORD, "wang@example.com", "")
+    async with app.run_test(size=SIZE) as pilot:
+        app.monitor.insert("national")
+        await wait_until(pilot, on(app, CardScreen))
+        await shows(pilot, "awaiting confirmation")
+        await pilot.press("2")                            # [2] Cancel application
+        await wait_until(pilot, on(app, PendingScreen))
+        await type_into(pilot, PASSWORD)
+        await pilot.press("enter")
+        await shows(pilot, "cancelled")
+        await pilot.press("escape")
+        await wait_until(pilot, on(app, CardScreen))
+        await shows(pilot, "not registered")
+        await pilot.press("1")
+        await wait_until(pilot, on(app, TermsScreen), what="register offered again")
+
+
+async def test_forgot_sends_one_mail_per_visit():
+    app = make_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        app.monitor.insert("registered")
+        await wait_until(pilot, on(app, CardScreen))
+        await pilot.press("2")
+        await wait_until(pilot, on(app, ForgotScreen))
+        await pilot.press("enter")
+        await shows(pilot, "c***@example.com")
+        await pilot.press("enter")                        # again: closes, sends nothing
+        await wait_until(pilot, on(app, CardScreen))
+        assert [m["kind"] for m in app.services.mails()] == ["reset"]

@@ -15,8 +15,10 @@ from kiosk.domain.auth import Auth
 from kiosk.domain.clock import TAIPEI, FixedClock
 from kiosk.domain.demo_people import seed_demo
 from kiosk.domain.errors import KioskError
+from kiosk.domain.mail import render
 from kiosk.domain.registration import Registration
 from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
+from kiosk.domain.validate import is_valid_email
 from reader.card import CardData
 from reader.demo import DEMO_BY_KEY
 from store import Store
@@ -43,6 +45,10 @@ class RecordingMail:
     sent: list[tuple[Any, str, dict[str, Any]]] = field(default_factory=list)
 
     def queue(self, kind: Any, to: str, **params: Any) -> int:
+        """Checks what the real Mailer checks: a usable address and renderable params."""
+        if not is_valid_email(to):
+            raise ValueError("not a usable e-mail address")
+        render(kind, NOW, **params)
         self.sent.append((kind, to, params))
         return len(self.sent)
 

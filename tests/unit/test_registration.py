@@ -71,18 +71,19 @@ def test_tai_and_tai_are_the_same_county(world):
 
 
 @pytest.mark.parametrize(
-    "proof",
+    ("proof", "group"),
     [
-        NationalProof("AB123457", TAIPEI_HOME),
-        NationalProof("AB123456", AddressFacts("臺北市", "中正區", "水源里", 13)),
-        NationalProof("AB123456", AddressFacts("臺北市", "大同區", "水源里", 12)),
-        ARC_PROOF,  # a resident's proof for a national
+        (NationalProof("AB123457", TAIPEI_HOME), "household"),
+        (NationalProof("AB123456", AddressFacts("臺北市", "中正區", "水源里", 13)), "household"),
+        (NationalProof("AB123456", AddressFacts("臺北市", "大同區", "水源里", 12)), "household"),
+        (ARC_PROOF, "address"),  # a resident's proof for a national
     ],
 )
-def test_a_wrong_proof_names_the_group_never_the_field(world, proof):
+def test_a_wrong_proof_names_the_group_never_the_field(world, proof, group):
+    """Household number or any address part wrong: the same message, whatever the field."""
     with pytest.raises(IdentityMismatch) as info:
         world.registration.check_identity(card("national"), proof)
-    assert info.value.key in ("err.identity.household", "err.identity.address")
+    assert info.value.key == f"err.identity.{group}"
     assert info.value.tries_left == 4
 
 
@@ -177,3 +178,20 @@ def test_counter_registration_needs_no_mail(world):
                                 at_counter=True)
     assert world.registration.state_of(card("national")) is State.ACTIVE
     assert not world.mail.sent
+
+
+def test_a_confirmation_after_a_suspension_does_not_reactivate(world):
+    register_national(world)
+    _, params = world.mail.last(MailKind.VERIFY)
+    world.services.accounts.modify("A123456789", lambda _a: {"state": "suspended"})
+    with refused("err.code.unknown"):
+        world.registration.confirm(params["code"])
+    assert world.registration.state_of(card("national")) is State.SUSPENDED
+
+
+def test_a_confirmation_after_a_cancel_elsewhere_is_refused_cleanly(world):
+    register_national(world)
+    _, params = world.mail.last(MailKind.VERIFY)
+    world.services.accounts.remove("A123456789")
+    with refused("err.code.unknown"):
+        world.registration.confirm(params["code"])
