@@ -15,24 +15,35 @@ from screens.forms import CardForm, FormScreen, Notice, ProofForm, field_row
 from screens.widgets.text import Computed, Tr
 
 
-class LoginScreen(CardForm):
+class PasswordCardForm(CardForm):
+    """The card and its registration password: login, and the pending-application actions."""
+
+    title_key = "login.title"
+
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
-            yield Tr("login.title", classes="screen-title")
+            yield Tr(self.title_key, classes="screen-title")
             yield self.card_line()
             yield from field_row("password", "login.password", password=True, max_length=12)
+            yield Notice(id="sent", classes="hint")
             yield from self.form_footer()
 
     def on_mount(self) -> None:
         self.query_one("#f-password", Input).focus()
 
+    def take_password(self) -> str:
+        """The typed password, cleared from the box at once."""
+        box = self.query_one("#f-password", Input)
+        password, box.value = box.value, ""
+        return password
+
+
+class LoginScreen(PasswordCardForm):
     def submit(self) -> None:
         card = self.card()
         if card is None:
             return
-        box = self.query_one("#f-password", Input)
-        session = self.attempt(self.host.auth.login, card, box.value)
-        box.value = ""
+        session = self.attempt(self.host.auth.login, card, self.take_password())
         if session is None:
             return
         self.host.start_session(session)
@@ -201,30 +212,19 @@ class ForgotIdentityScreen(ProofForm):
                                                 email=mask_email(self.value("email")))
 
 
-class PendingScreen(CardForm):
+class PendingScreen(PasswordCardForm):
     """Resend the verification mail, or cancel the pending application (password needed)."""
 
     def __init__(self, what: str) -> None:
         super().__init__()
         self.what = what   # "resend" or "cancel"
-
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr(f"card.action_{self.what}", classes="screen-title")
-            yield self.card_line()
-            yield from field_row("password", "login.password", password=True, max_length=12)
-            yield Notice(id="sent", classes="hint")
-            yield from self.form_footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#f-password", Input).focus()
+        self.title_key = f"card.action_{what}"
 
     def submit(self) -> None:
         card = self.card()
         if card is None:
             return
-        box = self.query_one("#f-password", Input)
-        password, box.value = box.value, ""
+        password = self.take_password()
         if self.what == "resend":
             email = self.attempt(self.host.registration.resend, card, password)
             if email:
