@@ -281,7 +281,8 @@ def _outbox(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from kiosk.domain.clock import SystemClock
-    from kiosk.domain.mail import Mailer, SmtpSender, SmtpSettings, mask_email
+    from kiosk.domain.mail import Mailer, mask_email
+    from kiosk.domain.smtp import SmtpSender, SmtpSettings
     from kiosk.wiring import open_store
     from store.outbox import Outbox
 

@@ -87,7 +87,8 @@ def mail_delivery(config: Config) -> Callable[[], object] | None:
     """A delivery round for the app's worker thread, or None without SMTP. Each round opens
     its own Store on the file (the store is safe across processes, not across threads)."""
     from kiosk.domain.clock import SystemClock
-    from kiosk.domain.mail import Mailer, SmtpSender, SmtpSettings
+    from kiosk.domain.mail import Mailer
+    from kiosk.domain.smtp import SmtpSender, SmtpSettings
     from store.outbox import Outbox
 
     settings = SmtpSettings.from_config(config)

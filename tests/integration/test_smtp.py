@@ -25,7 +25,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from kiosk.domain.clock import TAIPEI, FixedClock
-from kiosk.domain.mail import Mailer, MailKind, SmtpSender, SmtpSettings
+from kiosk.domain.mail import Mailer, MailKind
+from kiosk.domain.smtp import SmtpSender, SmtpSettings
 from store.core import Store
 from store.outbox import Outbox
 

@@ -22,14 +22,13 @@ from kiosk.domain.mail import (
     MailDeliveryError,
     Mailer,
     MailKind,
-    SmtpSender,
-    SmtpSettings,
     backoff,
     link_for,
     mask_email,
     parse_link,
     render,
 )
+from kiosk.domain.smtp import SmtpSender, SmtpSettings
 from store.core import Store
 from store.outbox import Outbox
 
