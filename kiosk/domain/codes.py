@@ -7,6 +7,7 @@ single-use and expiring; typed at the kiosk or followed as a link from the outbo
 from __future__ import annotations
 
 import secrets
+import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,9 @@ from store.keyed import KeyedTable
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 LENGTH = 10
+# 裝置認證碼 like 3G4f10m1: typed into the app or scanned, case matters (8 chars ≈ 47 bits)
+DEVICE_ALPHABET = string.ascii_letters + string.digits
+DEVICE_LENGTH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +39,23 @@ def normalize(text: str) -> str:
 
 
 class Codes:
-    def __init__(self, store: Store, clock: Clock) -> None:
-        self._table = KeyedTable(store, "codes", "code")
+    """Mail codes by default; ``case_sensitive`` codes (device codes) keep their case."""
+
+    def __init__(self, store: Store, clock: Clock, *, table: str = "codes",
+                 alphabet: str = ALPHABET, length: int = LENGTH,
+                 case_sensitive: bool = False) -> None:
+        self._table = KeyedTable(store, table, "code")
         self._clock = clock
+        self._alphabet, self._length = alphabet, length
+        self._case_sensitive = case_sensitive
+
+    def _normalize(self, text: str) -> str:
+        return "".join(c for c in text if c.isalnum()) if self._case_sensitive else normalize(text)
 
     def issue(self, purpose: str, id_no: str, ttl: timedelta, **data: Any) -> Code:
         """A new code; earlier unused codes of the same purpose for this person stop working."""
         self.void(purpose, id_no)
-        code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        code = "".join(secrets.choice(self._alphabet) for _ in range(self._length))
         expires = self._clock.now() + ttl
         self._table.put({"code": code, "purpose": purpose, "id_no": id_no,
                          "expires_at": expires.isoformat(), "used_at": None, "data": data})
@@ -56,7 +69,7 @@ class Codes:
     def live_purpose(self, text: str) -> str:
         """What a code is for (verify, reset, email_change), without using it; a
         KioskError when it is unknown, used or expired."""
-        doc = self._table.get(normalize(text))
+        doc = self._table.get(self._normalize(text))
         if doc is None:
             raise KioskError("err.code.unknown")
         if doc["used_at"]:
@@ -67,7 +80,7 @@ class Codes:
 
     def redeem(self, text: str, purpose: str) -> dict[str, Any]:
         """Use a code once; raises KioskError(err.code.unknown/expired/used)."""
-        code = normalize(text)
+        code = self._normalize(text)
         now = self._clock.now()
         outcome: dict[str, Any] = {}
 
