@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +25,7 @@ from kiosk.domain.accounts import Services
 from kiosk.domain.auth import Auth, Session
 from kiosk.domain.cards import card_problem
 from kiosk.domain.config import Config
+from kiosk.domain.devices import Devices
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.registration import Registration
 from reader.card import CardData
@@ -92,6 +94,7 @@ class KioskApp(App[None]):
         self.clock = services.clock
         self.registration = Registration(services)
         self.auth = Auth(services)
+        self.devices = Devices(services, timedelta(minutes=config.device_code_minutes))
         self.session: Session | None = None
         self._deliver_mail = deliver_mail
         self.mail_interval_s = MAIL_INTERVAL_S

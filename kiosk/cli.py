@@ -31,7 +31,7 @@ from reader.errors import (
 
 EXIT_USAGE, EXIT_NO_SERVICE, EXIT_NO_READER, EXIT_NO_CARD = 2, 3, 4, 5
 EXIT_NOT_NHI, EXIT_READ_FAILED, EXIT_STORE = 6, 7, 8
-SUBCOMMANDS = ("run", "card", "virtual-card", "outbox", "registry")
+SUBCOMMANDS = ("run", "card", "virtual-card", "outbox", "registry", "qr")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--json", action="store_true", help="print the report as JSON")
     verbs.add_parser("seed-demo", parents=[common],
                      help="add the demo people that match the demo cards")
+
+    qr = sub.add_parser("qr", parents=[common],
+                        help="print a QR code exactly as the kiosk draws it (font check)")
+    qr.add_argument("text", help="the payload")
+    qr.add_argument("--png", type=Path, metavar="FILE", help="also save a PNG for printing")
+    qr.add_argument("--invert", action="store_true",
+                    help="draw the light modules (for a light-on-dark terminal theme)")
     return parser
 
 
@@ -103,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _outbox(config, catalog, args)
     if args.command == "registry":
         return _registry(config, catalog, args)
+    if args.command == "qr":
+        return _qr(catalog, args)
     return _run(config, catalog)
 
 
@@ -376,3 +385,25 @@ def _registry(config: Config, catalog: Catalog, args: argparse.Namespace) -> int
             print(t("registry.row", row=problem.row, value=problem.value,
                     reason=t(problem.reason)))
     return 1 if report.problems else 0
+
+
+# -- qr ------------------------------------------------------------------------------
+def _qr(catalog: Catalog, args: argparse.Namespace) -> int:
+    """The kiosk's half-block drawing, plain (no colours): by default the glyphs are the
+    dark modules (a light terminal, paper); ``--invert`` for light-on-dark themes."""
+    from kiosk.domain.qr import qr_lines, qr_png
+
+    try:
+        lines = qr_lines(args.text, invert=args.invert)
+    except ValueError as exc:  # segno's DataOverflowError
+        print(catalog.t("qr.too_long", detail=exc), file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(lines), flush=True)
+    if args.png:
+        try:
+            qr_png(args.text, args.png)
+        except OSError as exc:
+            print(catalog.t("qr.png_failed", path=args.png, detail=exc), file=sys.stderr)
+            return EXIT_USAGE
+        print(catalog.t("qr.png_saved", path=args.png), file=sys.stderr)
+    return 0

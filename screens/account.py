@@ -55,8 +55,10 @@ class ServicesScreen(KioskScreen):
 
     card_bound = True
     BINDINGS = [Binding("escape", "logout", "svc.logout"),
-                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 4))]
-    ITEMS = ("svc.change_password", "svc.update_info", "svc.logout")
+                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 6))]
+    # SPEC §3.3, in the NHIA's order
+    ITEMS = ("svc.device_code", "svc.devices", "svc.change_password", "svc.update_info",
+             "svc.logout")
 
     def body(self) -> ComposeResult:
         session = self.host.session
@@ -71,11 +73,13 @@ class ServicesScreen(KioskScreen):
             yield Notice(id="form-error", classes="hint")
 
     def action_pick(self, number: int) -> None:
-        if number == 1:
-            self.app.push_screen(ChangePasswordScreen())
-        elif number == 2:
-            self.app.push_screen(UpdateInfoScreen())
-        elif number == 3:
+        from screens.devices import DeviceCodeScreen, DevicesScreen
+
+        opens = {1: DeviceCodeScreen, 2: DevicesScreen, 3: ChangePasswordScreen,
+                 4: UpdateInfoScreen}
+        if number in opens:
+            self.app.push_screen(opens[number]())
+        elif number == 5:
             self.action_logout()
 
     def action_logout(self) -> None:

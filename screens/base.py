@@ -22,7 +22,7 @@ class LanguageAware:
 
     def refresh_language(self) -> None:
         for widget in self.query(  # type: ignore[attr-defined]
-                "Tr, Computed, KeyBar, TitleBar, Notice, AddressPicker"):
+                "Tr, Computed, KeyBar, TitleBar, Notice, AddressPicker, QrCode"):
             widget.refresh_text()
 
 

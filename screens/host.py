@@ -8,6 +8,7 @@ from typing import Protocol
 from kiosk.domain.accounts import Services
 from kiosk.domain.auth import Auth, Session
 from kiosk.domain.clock import Clock
+from kiosk.domain.devices import Devices
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.registration import Registration
 from reader.card import CardData
@@ -30,6 +31,7 @@ class KioskHost(Protocol):
     services: Services
     registration: Registration
     auth: Auth
+    devices: Devices
     session: Session | None
 
     def current_card(self) -> CardData | None: ...

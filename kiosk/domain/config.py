@@ -37,6 +37,7 @@ class Config:
     demo: bool = False
     inactivity: float = 120.0       # seconds without input before the kiosk wipes to idle
     exit_pin: str | None = None     # staff PIN to leave the kiosk (until staff accounts exist)
+    device_code_minutes: float = 10.0  # lifetime of a 裝置認證碼
     smtp_host: str | None = None    # None: mail stays in the outbox only
     smtp_port: int = 587
     smtp_starttls: bool = True
@@ -87,6 +88,11 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             if seconds < MIN_INACTIVITY:
                 raise ValueError(f"must be at least {MIN_INACTIVITY:g} seconds")
             return seconds
+        if name == "device_code_minutes":
+            minutes = float(value)
+            if not 1 <= minutes <= 60:
+                raise ValueError("must be 1 to 60 minutes")
+            return minutes
         if name == "exit_pin":
             pin = str(value).strip()
             if not pin.isdigit() or not 4 <= len(pin) <= 12:

@@ -179,14 +179,14 @@ async def test_change_password_and_email_after_login():
         await pilot.press("escape")
         await login(pilot, DEMO_PASSWORD)
         await logged_in(pilot)
-        await pilot.press("1")
+        await pilot.press("3")                            # [3] Change password
         await wait_until(pilot, on(app, ChangePasswordScreen))
         for value in (DEMO_PASSWORD, PASSWORD, PASSWORD):
             await type_into(pilot, value)
             await pilot.press("enter")
         await wait_until(pilot, on(app, ServicesScreen))
         await shows(pilot, "Your password was changed")
-        await pilot.press("2")
+        await pilot.press("4")                            # [4] Update basic information
         await wait_until(pilot, on(app, UpdateInfoScreen))
         email = app.screen.query_one("#f-email")
         email.value = "chang.new@example.com"

@@ -129,13 +129,13 @@ async def services(pilot):
 
 async def change_password(pilot):
     await services(pilot)
-    await pilot.press("1")
+    await pilot.press("3")
     await wait_until(pilot, on(pilot.app, ChangePasswordScreen))
 
 
 async def update_info(pilot):
     await services(pilot)
-    await pilot.press("2")
+    await pilot.press("4")
     await wait_until(pilot, on(pilot.app, UpdateInfoScreen))
 
 
@@ -176,8 +176,27 @@ async def mail(pilot):
     await wait_until(pilot, on(pilot.app, MailScreen))
 
 
-STEPS = [terms, read_card, identity_national, identity_resident, account, confirm, done,
-         already, login_wrong, services, change_password, update_info, forgot,
+async def device_code(pilot):
+    from screens.devices import DeviceCodeScreen
+
+    await services(pilot)
+    await pilot.press("1")
+    await wait_until(pilot, on(pilot.app, DeviceCodeScreen))
+
+
+async def devices(pilot):
+    from screens.devices import DevicesScreen
+
+    await services(pilot)
+    session = pilot.app.session
+    for name in ("Pixel 8", "iPhone 15"):
+        pilot.app.devices.redeem(pilot.app.devices.new_code(session).code, name)
+    await pilot.press("2")
+    await wait_until(pilot, on(pilot.app, DevicesScreen))
+
+
+STEPS = [device_code, devices, terms, read_card, identity_national, identity_resident, account,
+         confirm, done, already, login_wrong, services, change_password, update_info, forgot,
          forgot_identity, code, outbox, mail]
 
 

@@ -1,0 +1,184 @@
+"""行動裝置認證 and 行動裝置管理作業 after login: a device code shown as text and QR with
+its countdown, the bound devices with unbinding, and (demo) the app's side of binding."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from kiosk.domain.codes import Code
+from kiosk.domain.dates import roc_datetime
+from screens.base import KioskModal, KioskScreen
+from screens.forms import FormScreen, Notice, field_row
+from screens.widgets.qr import QrCode
+from screens.widgets.text import Computed, Tr
+
+
+class DeviceCodeScreen(KioskScreen):
+    """產生裝置認證碼: the code as text beside its QR, and the time it has left."""
+
+    card_bound = True
+    BINDINGS = [Binding("escape", "close", "key.back"),
+                Binding("f5", "new_code", "key.new_code"),
+                Binding("f9", "app_panel", "key.demo_app")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.code: Code | None = None
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="device-code"):
+            with Vertical(id="device-code-text"):
+                yield Tr("dev.code_title", classes="screen-title")
+                yield Tr("dev.code_intro", classes="message")
+                yield Computed(lambda: self.code.code if self.code else "", id="code-text")
+                yield Computed(self._left, id="countdown", classes="hint")
+            yield QrCode(id="code-qr")
+
+    def on_mount(self) -> None:
+        self.action_new_code()
+        self.set_interval(1, self._tick)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.host.demo if action == "app_panel" else True
+
+    def _left(self) -> str:
+        if self.code is None:
+            return ""
+        seconds = int((self.code.expires_at - self.host.clock.now()).total_seconds())
+        if seconds <= 0:
+            return self.t("dev.expired")
+        return self.t("dev.left", mm=seconds // 60, ss=f"{seconds % 60:02d}")
+
+    def _tick(self) -> None:
+        self.query_one("#countdown", Computed).refresh_text()
+
+    def action_new_code(self) -> None:
+        session = self.host.session
+        if session is None:
+            return
+        self.code = self.host.devices.new_code(session)
+        self.query_one("#code-qr", QrCode).set_text(self.code.code)
+        self.refresh_language()
+
+    def action_app_panel(self) -> None:
+        if self.code is not None:
+            self.app.push_screen(AppPanelScreen(self.code.code))
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+
+class DevicesScreen(KioskScreen):
+    """行動裝置管理作業: name, bound at, last used; Delete unbinds after a confirmation."""
+
+    card_bound = True
+    BINDINGS = [Binding("escape", "close", "key.back"),
+                Binding("delete", "unbind", "key.unbind")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, str] = {}
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("dev.list_title", classes="screen-title")
+            yield Notice(id="empty", classes="message")
+            yield OptionList(id="devices")
+            yield Notice(id="done", classes="hint")
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#devices", OptionList).focus()
+
+    def _when(self, iso: str) -> str:
+        return roc_datetime(datetime.fromisoformat(iso), self.host.catalog)
+
+    def reload(self) -> None:
+        session = self.host.session
+        devices = self.host.devices.of(session) if session else []
+        self.names = {d["device_id"]: d["name"] for d in devices}
+        listing = self.query_one("#devices", OptionList)
+        listing.clear_options()
+        listing.add_options(
+            Option(self.t("dev.row", name=d["name"], bound=self._when(d["bound_at"]),
+                          used=self._when(d["last_used"])), id=d["device_id"])
+            for d in devices)
+        if devices:
+            listing.highlighted = 0
+        self.query_one("#empty", Notice).say(None if devices else "dev.none")
+
+    def refresh_language(self) -> None:
+        super().refresh_language()
+        self.reload()
+
+    def action_unbind(self) -> None:
+        listing = self.query_one("#devices", OptionList)
+        if listing.highlighted is None:
+            return
+        option = listing.get_option_at_index(listing.highlighted)
+        name = self.names.get(option.id or "", "")
+
+        def confirmed(yes: bool | None) -> None:
+            session = self.host.session
+            if yes and session is not None and option.id:
+                self.host.devices.unbind(session, option.id)
+                self.reload()
+                self.query_one("#done", Notice).say("dev.unbound", name=name)
+
+        self.app.push_screen(ConfirmUnbind(name), confirmed)
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+
+class ConfirmUnbind(KioskModal):
+    BINDINGS = [Binding("enter", "answer(True)", "key.confirm"),
+                Binding("escape", "answer(False)", "key.cancel")]
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.device_name = name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="exit-box"):
+            yield Tr("dev.unbind_title", classes="screen-title")
+            yield Tr("dev.unbind_ask", params={"name": self.device_name}, classes="message")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)  # type: ignore[arg-type]
+
+
+class AppPanelScreen(FormScreen):
+    """Demo only: what the 健保快易通 app does with the code (scan or type it, name the
+    phone), so a binding can be shown without a phone."""
+
+    card_bound = False
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("dev.app_title", classes="screen-title")
+            yield from field_row("code", "dev.app_code", value=self.code, max_length=16)
+            yield from field_row("device", "dev.app_device", value=self.t("dev.app_default"),
+                                 max_length=40)
+            yield Notice(id="done", classes="hint")
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-device").focus()
+
+    def submit(self) -> None:
+        device: Any = self.attempt(self.host.devices.redeem, self.value("code"),
+                                   self.value("device"))
+        if device:
+            self.query_one("#done", Notice).say("dev.bound", name=device["name"])
