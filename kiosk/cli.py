@@ -31,7 +31,7 @@ from reader.errors import (
 
 EXIT_USAGE, EXIT_NO_SERVICE, EXIT_NO_READER, EXIT_NO_CARD = 2, 3, 4, 5
 EXIT_NOT_NHI, EXIT_READ_FAILED, EXIT_STORE = 6, 7, 8
-SUBCOMMANDS = ("run", "card", "virtual-card", "outbox", "registry", "qr")
+SUBCOMMANDS = ("run", "card", "virtual-card", "outbox", "registry", "qr", "app")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     verbs.add_parser("seed-demo", parents=[common],
                      help="add the demo people that match the demo cards")
 
+    app = sub.add_parser("app", help="the simulated 健保快易通 app")
+    app_verbs = app.add_subparsers(dest="verb", required=True)
+    redeem = app_verbs.add_parser("redeem", parents=[common],
+                                  help="bind a device with a device verification code")
+    redeem.add_argument("code")
+    redeem.add_argument("--device", required=True, metavar="NAME", help="the device's name")
+
     qr = sub.add_parser("qr", parents=[common],
                         help="print a QR code exactly as the kiosk draws it (font check)")
     qr.add_argument("text", help="the payload")
@@ -110,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _outbox(config, catalog, args)
     if args.command == "registry":
         return _registry(config, catalog, args)
+    if args.command == "app":
+        return _app(config, catalog, args)
     if args.command == "qr":
         return _qr(catalog, args)
     return _run(config, catalog)
@@ -406,4 +415,30 @@ def _qr(catalog: Catalog, args: argparse.Namespace) -> int:
             print(catalog.t("qr.png_failed", path=args.png, detail=exc), file=sys.stderr)
             return EXIT_USAGE
         print(catalog.t("qr.png_saved", path=args.png), file=sys.stderr)
+    return 0
+
+
+# -- app (simulated) -------------------------------------------------------------------
+def _app(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    from kiosk.domain.accounts import Services
+    from kiosk.domain.clock import SystemClock
+    from kiosk.domain.devices import Devices
+    from kiosk.domain.errors import KioskError
+    from kiosk.domain.mail import Mailer
+    from kiosk.wiring import open_store
+    from store.outbox import Outbox
+
+    store = open_store(config, catalog)
+    if store is None:
+        return EXIT_STORE
+    clock = SystemClock()
+    try:
+        services = Services(store, clock, Mailer(Outbox(store), clock))
+        device = Devices(services).redeem(args.code, args.device)
+    except KioskError as error:
+        print(catalog.t(error.key, **error.params), file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(catalog.t("dev.bound", name=device["name"]))
     return 0

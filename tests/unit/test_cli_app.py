@@ -1,0 +1,35 @@
+"""``nhi-kiosk app redeem``: the simulated app binds a device from the shell."""
+
+from kiosk.cli import main
+from kiosk.domain.accounts import Services
+from kiosk.domain.auth import Auth
+from kiosk.domain.clock import SystemClock
+from kiosk.domain.demo_people import DEMO_PASSWORD, seed_demo
+from kiosk.domain.devices import Devices
+from kiosk.domain.mail import Mailer
+from reader.demo import DEMO_BY_KEY
+from store import Store
+from store.outbox import Outbox
+
+
+def test_redeem_binds_and_a_second_use_is_refused(tmp_path, capsys):
+    db = tmp_path / "kiosk.json"
+    store = Store.open(db)
+    clock = SystemClock()
+    seed_demo(store, clock.now())
+    services = Services(store, clock, Mailer(Outbox(store), clock))
+    session = Auth(services).login(DEMO_BY_KEY["registered"].card, DEMO_PASSWORD)
+    code = Devices(services).new_code(session).code
+    assert main(["app", "redeem", code, "--device", "Pixel 8", "--db", str(db),
+                 "--lang", "en"]) == 0
+    assert "Pixel 8" in capsys.readouterr().out
+    assert [d["name"] for d in Devices(services).of(session)] == ["Pixel 8"]
+    assert main(["app", "redeem", code, "--device", "Other", "--db", str(db),
+                 "--lang", "en"]) == 1
+    assert "already been used" in capsys.readouterr().err
+
+
+def test_unknown_code(tmp_path, capsys):
+    assert main(["app", "redeem", "nope1234", "--device", "x", "--db",
+                 str(tmp_path / "k.json"), "--lang", "zh-TW"]) == 1
+    assert "認證碼不正確" in capsys.readouterr().err
