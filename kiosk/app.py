@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual import events, work
 from textual.app import App
@@ -21,13 +22,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 import screens
-from kiosk.domain.accounts import Services
-from kiosk.domain.auth import Auth, Session
-from kiosk.domain.cards import card_problem
+from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.config import Config
-from kiosk.domain.devices import Devices
 from kiosk.domain.i18n import Catalog
-from kiosk.domain.registration import Registration
 from reader.card import CardData
 from reader.demo import DEMO_CARDS, DemoCard
 from reader.events import EventKind, ReaderEvent, ReadFailure
@@ -37,6 +34,12 @@ from screens.idle import IdleScreen
 from screens.message import MessageScreen, Problem
 from screens.too_small import TooSmallScreen
 from screens.widgets.bars import TitleBar
+
+if TYPE_CHECKING:
+    from kiosk.domain.accounts import Services
+    from kiosk.domain.auth import Auth, Session
+    from kiosk.domain.devices import Devices
+    from kiosk.domain.registration import Registration
 
 MIN_SIZE = (80, 24)
 MONITOR_RESTART_S = 2.0
@@ -81,20 +84,21 @@ class KioskApp(App[None]):
         self,
         config: Config,
         monitor: Monitor,
-        services: Services,
+        services: Services | Callable[[], Services],
         *,
         demo: bool = False,
         min_size: tuple[int, int] = MIN_SIZE,
         deliver_mail: Callable[[], object] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.monitor = monitor
-        self.services = services
-        self.clock = services.clock
-        self.registration = Registration(services)
-        self.auth = Auth(services)
-        self.devices = Devices(services, timedelta(minutes=config.device_code_minutes))
+        # Services (and the account domain behind them) are built on first use, or right
+        # after the first paint: the idle screen needs none of it (bench_startup).
+        self._services = None if callable(services) else services
+        self._make_services = services if callable(services) else None
+        self.clock = clock or (self._services.clock if self._services else SystemClock())
         self.session: Session | None = None
         self._deliver_mail = deliver_mail
         self.mail_interval_s = MAIL_INTERVAL_S
@@ -108,6 +112,31 @@ class KioskApp(App[None]):
         self._stopping = threading.Event()
         self.monitor_restart_s = MONITOR_RESTART_S
 
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            assert self._make_services is not None
+            self._services = self._make_services()
+        return self._services
+
+    @cached_property
+    def registration(self) -> Registration:
+        from kiosk.domain.registration import Registration
+
+        return Registration(self.services)
+
+    @cached_property
+    def auth(self) -> Auth:
+        from kiosk.domain.auth import Auth
+
+        return Auth(self.services)
+
+    @cached_property
+    def devices(self) -> Devices:
+        from kiosk.domain.devices import Devices
+
+        return Devices(self.services, timedelta(minutes=self.config.device_code_minutes))
+
     # -- lifecycle -----------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
         return IdleScreen()
@@ -118,6 +147,7 @@ class KioskApp(App[None]):
         self.set_timer(60 - now.second + 0.05, self._start_clock)
         self._check_size()
         self._pump_reader()
+        self.call_after_refresh(lambda: self.services)  # ready before anyone can act
         if self._deliver_mail is not None:  # SMTP configured: send what the outbox holds
             self.set_interval(self.mail_interval_s, self._start_delivery)
 
@@ -231,6 +261,8 @@ class KioskApp(App[None]):
                                  "invalid.format" if event.failure is ReadFailure.MALFORMED
                                  else None)
         assert event.card is not None
+        from kiosk.domain.cards import card_problem
+
         problem = card_problem(event.card)
         if problem:
             return MessageScreen(Problem.INVALID, problem)

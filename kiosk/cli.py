@@ -4,16 +4,14 @@ reader backend and starts the app, or runs one of the technicians' subcommands."
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
-from kiosk.domain.cards import card_problem
 from kiosk.domain.config import READERS, Config, ConfigError, load_config
 from kiosk.domain.dates import roc_date, roc_datetime
 from kiosk.domain.i18n import LANGS, Catalog
@@ -28,6 +26,9 @@ from reader.errors import (
     NotNhiCardError,
     ReaderError,
 )
+
+if TYPE_CHECKING:
+    from kiosk.domain.accounts import Services
 
 EXIT_USAGE, EXIT_NO_SERVICE, EXIT_NO_READER, EXIT_NO_CARD = 2, 3, 4, 5
 EXIT_NOT_NHI, EXIT_READ_FAILED, EXIT_STORE = 6, 7, 8
@@ -142,7 +143,9 @@ def _run(config: Config, catalog: Catalog) -> int:
     if store is None:
         return EXIT_STORE
     monitor, demo = choose_monitor(config)
-    services = build_services(config, store, demo=demo)
+    def services() -> Services:
+        return build_services(config, store, demo=demo)
+
     try:
         KioskApp(config, monitor, services, demo=demo,
                  deliver_mail=mail_delivery(config)).run()
@@ -171,6 +174,9 @@ def _fail(catalog: Catalog, exc: Exception) -> int:
 
 
 def _card(catalog: Catalog, args: argparse.Namespace) -> int:
+    import json
+
+    from kiosk.domain.cards import card_problem
     from reader import pcsc
 
     try:
@@ -204,6 +210,7 @@ def _human_card(catalog: Catalog, card: CardData, reader: str, *, unmasked: bool
 
 
 def _watch(catalog: Catalog, as_json: bool) -> int:
+    import json
     import queue
 
     from reader.monitor import PcscMonitor
@@ -246,6 +253,8 @@ def _close_on_signals(close: Any) -> None:
 
 # -- virtual-card ------------------------------------------------------------------
 def _virtual_card(catalog: Catalog, args: argparse.Namespace) -> int:
+    import json
+
     from reader.virtual import VirtualCard, VirtualCardError
 
     if args.card:
@@ -296,6 +305,7 @@ def _non_negative(text: str) -> int:
 
 
 def _outbox(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    import json
     from datetime import datetime
 
     from kiosk.domain.clock import SystemClock
@@ -363,6 +373,8 @@ def _outbox(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
 
 # -- registry ------------------------------------------------------------------------
 def _registry(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    import json
+
     from kiosk.domain.clock import SystemClock
     from kiosk.domain.demo_people import seed_demo
     from kiosk.domain.registry import Registry

@@ -86,6 +86,8 @@ def build_services(config: Config, store: Store, *, demo: bool) -> Services:
 def mail_delivery(config: Config) -> Callable[[], object] | None:
     """A delivery round for the app's worker thread, or None without SMTP. Each round opens
     its own Store on the file (the store is safe across processes, not across threads)."""
+    if not config.smtp_host:
+        return None  # before any import: smtplib and ssl cost start-up time
     from kiosk.domain.clock import SystemClock
     from kiosk.domain.mail import Mailer
     from kiosk.domain.smtp import SmtpSender, SmtpSettings

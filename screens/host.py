@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from kiosk.domain.accounts import Services
-from kiosk.domain.auth import Auth, Session
-from kiosk.domain.clock import Clock
-from kiosk.domain.devices import Devices
-from kiosk.domain.i18n import Catalog
-from kiosk.domain.registration import Registration
-from reader.card import CardData
-from reader.demo import DemoCard
+if TYPE_CHECKING:  # types only: importing the account domain would slow the first paint
+    from kiosk.domain.accounts import Services
+    from kiosk.domain.auth import Auth, Session
+    from kiosk.domain.clock import Clock
+    from kiosk.domain.devices import Devices
+    from kiosk.domain.i18n import Catalog
+    from kiosk.domain.registration import Registration
+    from reader.card import CardData
+    from reader.demo import DemoCard
 
 
 @dataclass

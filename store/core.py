@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -233,7 +232,8 @@ class Store:
         tables = self._storage.tables
         old_meta = tables.get(META_TABLE, {}).get(_META_DOC, {})
         # _meta goes first and the random commit token near the top: see _fs.HEADER_BYTES.
-        meta: dict[str, Any] = {"commit": secrets.token_hex(8), "schema": self.SCHEMA_VERSION}
+        # a change marker, not a secret: os.urandom spares start-up the secrets/hashlib import
+        meta: dict[str, Any] = {"commit": os.urandom(8).hex(), "schema": self.SCHEMA_VERSION}
         meta.update((k, v) for k, v in old_meta.items() if k not in meta)
         out: Tables = {META_TABLE: {_META_DOC: meta}}
         out.update((name, table) for name, table in tables.items() if name != META_TABLE)

@@ -12,7 +12,6 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +116,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return user
         if name == "mail_from":
             text = str(value).strip()
+            from email.utils import parseaddr  # only when a sender is configured
+
             address = parseaddr(text)[1]
             if any(ch in "\r\n" for ch in text) or not _ADDRESS.fullmatch(address):
                 raise ValueError("expected an address like kiosk@example.com or "

@@ -50,15 +50,21 @@ DEMO_ACCOUNTS = {
 
 def seed_demo(store: Store, now: datetime) -> int:
     """Add the demo people (and the two demo accounts) that are missing; idempotent."""
-    registry, accounts, added = Registry(store), Accounts(store), 0
+    registry, accounts = Registry(store), Accounts(store)
+    known = registry.everyone()
+    missing = []
     for key, facts in DEMO_FACTS.items():
         card = DEMO_BY_KEY[key].card
         assert card is not None
-        if registry.person(card.id_no) is None:
-            registry.put({"id_no": card.id_no, "name": card.name,
-                          "birth_date": card.birth_date.isoformat(),
-                          "dependants": [], **facts})
-            added += 1
+        if card.id_no not in known:
+            missing.append({"id_no": card.id_no, "name": card.name,
+                            "birth_date": card.birth_date.isoformat(),
+                            "dependants": [], **facts})
+    if missing:
+        registry.put_many(missing)   # one commit for all of them
+    for key in DEMO_ACCOUNTS:
+        card = DEMO_BY_KEY[key].card
+        assert card is not None
         extra = DEMO_ACCOUNTS.get(key)
         if extra and accounts.get_by_id(card.id_no) is None:
             with contextlib.suppress(DuplicateError):  # another kiosk seeded it just now
@@ -68,4 +74,4 @@ def seed_demo(store: Store, now: datetime) -> int:
                               "password_hash": hash_password(DEMO_PASSWORD),
                               "created_at": now.isoformat(), "must_change_password": False,
                               **extra})
-    return added
+    return len(missing)
