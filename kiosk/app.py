@@ -89,7 +89,6 @@ class KioskApp(App[None]):
         demo: bool = False,
         min_size: tuple[int, int] = MIN_SIZE,
         deliver_mail: Callable[[], object] | None = None,
-        clock: Clock | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -98,7 +97,7 @@ class KioskApp(App[None]):
         # after the first paint: the idle screen needs none of it (bench_startup).
         self._services = None if callable(services) else services
         self._make_services = services if callable(services) else None
-        self.clock = clock or (self._services.clock if self._services else SystemClock())
+        self.clock: Clock = self._services.clock if self._services else SystemClock()
         self.session: Session | None = None
         self._deliver_mail = deliver_mail
         self.mail_interval_s = MAIL_INTERVAL_S
