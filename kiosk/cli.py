@@ -4,10 +4,11 @@ reader backend and starts the app, or runs one of the technicians' subcommands."
 from __future__ import annotations
 
 import argparse
+import functools
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from reader.errors import (
 
 if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
+    from store import Store
 
 EXIT_USAGE, EXIT_NO_SERVICE, EXIT_NO_READER, EXIT_NO_CARD = 2, 3, 4, 5
 EXIT_NOT_NHI, EXIT_READ_FAILED, EXIT_STORE = 6, 7, 8
@@ -304,34 +306,46 @@ def _non_negative(text: str) -> int:
     return value
 
 
-def _outbox(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+def _with_store(command: Callable[..., int]) -> Callable[..., int]:
+    """Open the store for a subcommand (or exit 8 after saying why) and close it after."""
+
+    @functools.wraps(command)
+    def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+        from kiosk.wiring import open_store
+
+        store = open_store(config, catalog)
+        if store is None:
+            return EXIT_STORE
+        try:
+            return command(store, config, catalog, args)
+        finally:
+            store.close()
+
+    return run
+
+
+@_with_store
+def _outbox(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     import json
     from datetime import datetime
 
     from kiosk.domain.clock import SystemClock
     from kiosk.domain.mail import Mailer, mask_email
     from kiosk.domain.smtp import SmtpSender, SmtpSettings
-    from kiosk.wiring import open_store
     from store.outbox import Outbox
 
     t = catalog.t
-    store = open_store(config, catalog)
-    if store is None:
-        return EXIT_STORE
-    try:
-        outbox = Outbox(store)
-        if args.deliver:
-            settings = SmtpSettings.from_config(config)
-            if settings is None:
-                print(t("mail.outbox.not_configured"), file=sys.stderr)
-                return EXIT_USAGE
-            report = Mailer(outbox, SystemClock(), SmtpSender(settings)).deliver_pending()
-            print(t("mail.outbox.report", sent=report.sent, failed=report.failed,
-                    retry=report.retry, waiting=report.waiting),
-                  file=sys.stderr if args.json else sys.stdout)
-        mails = outbox.list(limit=args.limit)
-    finally:
-        store.close()
+    outbox = Outbox(store)
+    if args.deliver:
+        settings = SmtpSettings.from_config(config)
+        if settings is None:
+            print(t("mail.outbox.not_configured"), file=sys.stderr)
+            return EXIT_USAGE
+        report = Mailer(outbox, SystemClock(), SmtpSender(settings)).deliver_pending()
+        print(t("mail.outbox.report", sent=report.sent, failed=report.failed,
+                retry=report.retry, waiting=report.waiting),
+              file=sys.stderr if args.json else sys.stdout)
+    mails = outbox.list(limit=args.limit)
     if args.json:
         print(json.dumps(mails, ensure_ascii=False, indent=2))
         return 0
@@ -372,31 +386,26 @@ def _outbox(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
 
 
 # -- registry ------------------------------------------------------------------------
-def _registry(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+@_with_store
+def _registry(store: Store, config: Config, catalog: Catalog,
+              args: argparse.Namespace) -> int:
     import json
 
     from kiosk.domain.clock import SystemClock
     from kiosk.domain.demo_people import seed_demo
     from kiosk.domain.registry import Registry
     from kiosk.domain.registry_import import ImportFileError, import_registry
-    from kiosk.wiring import open_store
 
     t = catalog.t
-    store = open_store(config, catalog)
-    if store is None:
-        return EXIT_STORE
+    if args.verb == "seed-demo":
+        added = seed_demo(store, SystemClock().now())
+        print(t("registry.report", added=added, updated=0, unchanged=0, rejected=0))
+        return 0
     try:
-        if args.verb == "seed-demo":
-            added = seed_demo(store, SystemClock().now())
-            print(t("registry.report", added=added, updated=0, unchanged=0, rejected=0))
-            return 0
-        try:
-            report = import_registry(args.file, Registry(store))
-        except ImportFileError as exc:
-            print(t(exc.key, **exc.params), file=sys.stderr)
-            return EXIT_USAGE
-    finally:
-        store.close()
+        report = import_registry(args.file, Registry(store))
+    except ImportFileError as exc:
+        print(t(exc.key, **exc.params), file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -431,26 +440,17 @@ def _qr(catalog: Catalog, args: argparse.Namespace) -> int:
 
 
 # -- app (simulated) -------------------------------------------------------------------
-def _app(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
-    from kiosk.domain.accounts import Services
-    from kiosk.domain.clock import SystemClock
+@_with_store
+def _app(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     from kiosk.domain.devices import Devices
     from kiosk.domain.errors import KioskError
-    from kiosk.domain.mail import Mailer
-    from kiosk.wiring import open_store
-    from store.outbox import Outbox
+    from kiosk.wiring import build_services
 
-    store = open_store(config, catalog)
-    if store is None:
-        return EXIT_STORE
-    clock = SystemClock()
     try:
-        services = Services(store, clock, Mailer(Outbox(store), clock))
-        device = Devices(services).redeem(args.code, args.device)
+        device = Devices(build_services(config, store, demo=False)).redeem(args.code,
+                                                                           args.device)
     except KioskError as error:
         print(catalog.t(error.key, **error.params), file=sys.stderr)
         return 1
-    finally:
-        store.close()
     print(catalog.t("dev.bound", name=device["name"]))
     return 0

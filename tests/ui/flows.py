@@ -26,6 +26,16 @@ def focused_id(app) -> str:
     return getattr(app.focused, "id", None) or ""
 
 
+async def card_screen(pilot, key: str) -> None:
+    """Insert a demo card and wait for its card screen."""
+    from screens.card import CardScreen
+
+    app = pilot.app
+    await wait_until(pilot, lambda: app.status.readers, what="reader")
+    app.monitor.insert(key)
+    await wait_until(pilot, on(app, CardScreen), what=f"card screen for {key}")
+
+
 async def back_to_idle(pilot) -> None:
     """Escape back out of whatever is open, as a citizen would."""
     app = pilot.app

@@ -4,18 +4,15 @@ unbinding from device management."""
 from __future__ import annotations
 
 from kiosk.domain.demo_people import DEMO_PASSWORD
-from screens.card import CardScreen
 from screens.devices import AppPanelScreen, ConfirmUnbind, DeviceCodeScreen, DevicesScreen
 from screens.widgets.qr import QrCode
 from tests.ui.conftest import make_app, screen_text, wait_until
-from tests.ui.flows import logged_in, login, on, shows, type_into
+from tests.ui.flows import card_screen, logged_in, login, on, shows, type_into
 from tests.ui.test_qr_widget import decode_screen
 
 
 async def _logged_in(pilot):
-    app = pilot.app
-    app.monitor.insert("registered")
-    await wait_until(pilot, on(app, CardScreen))
+    await card_screen(pilot, "registered")
     await pilot.press("escape")
     await login(pilot, DEMO_PASSWORD)
     await logged_in(pilot)

@@ -24,6 +24,7 @@ from tests.ui.conftest import NOW, make_app, screen_text, wait_until
 from tests.ui.flows import (
     PASSWORD,
     account_step,
+    card_screen,
     confirm_and_send,
     follow_newest_mail,
     logged_in,
@@ -44,8 +45,7 @@ SIZE = (80, 24)
 async def test_national_registers_confirms_from_the_outbox_and_logs_in():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("national")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "national")
         await shows(pilot, "not registered")
         await pilot.press("1")                            # [1] Register
         await wait_until(pilot, on(app, TermsScreen))
@@ -71,8 +71,7 @@ async def test_national_registers_confirms_from_the_outbox_and_logs_in():
 async def test_resident_registers_with_the_permit():
     app = make_app(lang="zh-TW")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("resident_arc")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "resident_arc")
         await pilot.press("1")
         await through_terms_and_read(pilot)
         await wait_until(pilot, on(app, IdentityScreen))
@@ -90,8 +89,7 @@ async def test_resident_registers_with_the_permit():
 async def test_already_registered_is_told_with_the_ways_on():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("registered")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "registered")
         await shows(pilot, "Online services: registered")
         await pilot.press("escape")
         await menu(pilot, "menu.register")
@@ -105,8 +103,7 @@ async def test_already_registered_is_told_with_the_ways_on():
 async def test_wrong_identity_five_times_locks_registration():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("national")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "national")
         await pilot.press("1")
         await through_terms_and_read(pilot)
         await national_identity(pilot, household="ZZ000000")
@@ -121,8 +118,7 @@ async def test_wrong_identity_five_times_locks_registration():
 async def test_wrong_password_five_times_locks_login():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("registered")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "registered")
         await pilot.press("1")                            # [1] Log in
         await wait_until(pilot, on(app, LoginScreen))
         for left in (4, 3, 2, 1):
@@ -138,8 +134,7 @@ async def test_wrong_password_five_times_locks_login():
 async def test_card_pulled_mid_registration_wipes_the_wizard():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("national")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "national")
         await pilot.press("1")
         await through_terms_and_read(pilot)
         await national_identity(pilot)
@@ -174,8 +169,7 @@ async def test_a_new_card_logs_in_and_the_old_one_is_refused():
 async def test_change_password_and_email_after_login():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("registered")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "registered")
         await pilot.press("escape")
         await login(pilot, DEMO_PASSWORD)
         await logged_in(pilot)
@@ -205,8 +199,7 @@ async def test_change_password_and_email_after_login():
 async def test_forgot_password_by_mail_then_reset_from_the_outbox():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("registered")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "registered")
         await pilot.press("2")                            # [2] Forgot password
         await wait_until(pilot, on(app, ForgotScreen))
         await pilot.press("enter")
@@ -227,8 +220,7 @@ async def test_forgot_password_without_mail_proves_the_address():
     app = make_app(lang="en")
     app.services.accounts.modify("J128765432", lambda _a: {"email": ""})
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("registered")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "registered")
         await pilot.press("2")
         await wait_until(pilot, on(app, ForgotScreen))
         await pilot.press("enter")
@@ -249,8 +241,7 @@ async def test_a_busy_store_is_a_message_not_a_crash():
     app.services.store._lock_timeout = 0.2
     other = Store.open(app.services.store.path)
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("registered")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "registered")
         await pilot.press("1")
         await wait_until(pilot, on(app, LoginScreen))
         with other.transaction():
@@ -268,8 +259,7 @@ async def test_the_password_leaves_the_draft_when_the_card_is_pulled():
 
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("national")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "national")
         await pilot.press("1")
         await through_terms_and_read(pilot)
         await national_identity(pilot)
@@ -289,8 +279,7 @@ async def test_the_card_screen_follows_a_cancelled_application():
     app.registration.register(DEMO_BY_KEY["national"].card, NATIONAL_PROOF, PASSWORD,
                               PASSWORD, "wang@example.com", "")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("national")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "national")
         await shows(pilot, "awaiting confirmation")
         await pilot.press("2")                            # [2] Cancel application
         await wait_until(pilot, on(app, PendingScreen))
@@ -307,8 +296,7 @@ async def test_the_card_screen_follows_a_cancelled_application():
 async def test_forgot_sends_one_mail_per_visit():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        app.monitor.insert("registered")
-        await wait_until(pilot, on(app, CardScreen))
+        await card_screen(pilot, "registered")
         await pilot.press("2")
         await wait_until(pilot, on(app, ForgotScreen))
         await pilot.press("enter")

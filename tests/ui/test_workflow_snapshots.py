@@ -19,7 +19,6 @@ from screens.account import (
     LoginScreen,
     UpdateInfoScreen,
 )
-from screens.card import CardScreen
 from screens.outbox import MailScreen, OutboxScreen
 from screens.register import (
     AccountScreen,
@@ -33,6 +32,7 @@ from screens.register import (
 from tests.ui.conftest import make_app, wait_until
 from tests.ui.flows import (
     account_step,
+    card_screen,
     confirm_and_send,
     logged_in,
     login,
@@ -46,15 +46,8 @@ from tests.ui.flows import (
 LANGS = ["zh-TW", "en"]
 
 
-async def _card(pilot, key: str) -> None:
-    app = pilot.app
-    await wait_until(pilot, lambda: app.status.readers, what="reader")
-    app.monitor.insert(key)
-    await wait_until(pilot, on(app, CardScreen), what="card screen")
-
-
 async def terms(pilot):
-    await _card(pilot, "national")
+    await card_screen(pilot, "national")
     await pilot.press("1")
     await wait_until(pilot, on(pilot.app, TermsScreen))
 
@@ -75,7 +68,7 @@ async def identity_national(pilot):
 
 
 async def identity_resident(pilot):
-    await _card(pilot, "resident_ui")
+    await card_screen(pilot, "resident_ui")
     await pilot.press("1")
     await through_terms_and_read(pilot)
     await wait_until(pilot, on(pilot.app, IdentityScreen))
@@ -106,14 +99,14 @@ async def done(pilot):
 
 
 async def already(pilot):
-    await _card(pilot, "registered")
+    await card_screen(pilot, "registered")
     await menu(pilot, "menu.register")
     await through_terms_and_read(pilot)
     await wait_until(pilot, on(pilot.app, AlreadyScreen))
 
 
 async def login_wrong(pilot):
-    await _card(pilot, "registered")
+    await card_screen(pilot, "registered")
     await pilot.press("1")
     await wait_until(pilot, on(pilot.app, LoginScreen))
     await type_into(pilot, "Wrong@123")
@@ -122,7 +115,7 @@ async def login_wrong(pilot):
 
 
 async def services(pilot):
-    await _card(pilot, "registered")
+    await card_screen(pilot, "registered")
     await login(pilot, DEMO_PASSWORD)
     await logged_in(pilot)
 
@@ -140,7 +133,7 @@ async def update_info(pilot):
 
 
 async def forgot(pilot):
-    await _card(pilot, "registered")
+    await card_screen(pilot, "registered")
     await pilot.press("2")
     await wait_until(pilot, on(pilot.app, ForgotScreen))
     await pilot.press("enter")
@@ -149,7 +142,7 @@ async def forgot(pilot):
 
 async def forgot_identity(pilot):
     pilot.app.services.accounts.modify("J128765432", lambda _a: {"email": ""})
-    await _card(pilot, "registered")
+    await card_screen(pilot, "registered")
     await pilot.press("2")
     await wait_until(pilot, on(pilot.app, ForgotScreen))
     await pilot.press("enter")

@@ -3,8 +3,6 @@ and never removed."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import orjson
 import pytest
 
@@ -15,17 +13,6 @@ T0 = "2026-03-01T09:00:00+08:00"
 T1 = "2026-03-01T09:01:00+08:00"
 T2 = "2026-03-01T09:02:00+08:00"
 
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "kiosk.json"
-
-
-@pytest.fixture
-def store(db_path: Path):
-    s = Store.open(db_path)
-    yield s
-    s.close()
 
 
 def _mail(n: int) -> dict:

@@ -26,17 +26,6 @@ from store.repos import Accounts
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "kiosk.json"
-
-
-@pytest.fixture
-def store(db_path: Path):
-    s = Store.open(db_path)
-    yield s
-    s.close()
-
 
 def account(n: int, **extra: object) -> dict:
     return {"id_no": f"A{n:09d}", "card_no": f"{n:012d}", "state": "active", **extra}
