@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
     from kiosk.domain.auth import Auth, Session
     from kiosk.domain.devices import Devices
+    from kiosk.domain.phone_auth import PhoneAuth
+    from kiosk.domain.qr_login import QrLogin
     from kiosk.domain.registration import Registration
 
 MIN_SIZE = (80, 24)
@@ -135,6 +137,19 @@ class KioskApp(App[None]):
         from kiosk.domain.devices import Devices
 
         return Devices(self.services, timedelta(minutes=self.config.device_code_minutes))
+
+    @cached_property
+    def phone_auth(self) -> PhoneAuth:
+        from kiosk.domain.phone_auth import PhoneAuth
+
+        return PhoneAuth(self.services, self.devices)
+
+    @cached_property
+    def qr_login(self) -> QrLogin:
+        from kiosk.domain.qr_login import QrLogin
+
+        return QrLogin(self.services, self.devices,
+                       timedelta(minutes=self.config.qr_login_minutes))
 
     # -- lifecycle -----------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -311,7 +326,10 @@ class KioskApp(App[None]):
         before = status.active
         status.active = next((r for r in status.readers if r in self._inserted), None)
         top = self.screen
-        if status.active != before and status.active is not None:
+        without_card = self.session is not None and not self.session.by_card
+        if status.active != before and without_card:
+            pass   # a QR login does not end for a card coming or going
+        elif status.active != before and status.active is not None:
             event = self._inserted[status.active]
             if getattr(top, "accepts_card", False):
                 top.card_changed(event)  # type: ignore[attr-defined]  # the workflow reads it

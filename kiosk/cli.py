@@ -4,17 +4,17 @@ reader backend and starts the app, or runs one of the technicians' subcommands."
 from __future__ import annotations
 
 import argparse
-import functools
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk import __version__
+from kiosk import __version__, cli_store
+from kiosk.cli_store import EXIT_STORE, EXIT_USAGE, add_store_commands
 from kiosk.domain.config import READERS, Config, ConfigError, load_config
-from kiosk.domain.dates import roc_date, roc_datetime
+from kiosk.domain.dates import roc_date
 from kiosk.domain.i18n import LANGS, Catalog
 from kiosk.domain.mask import mask_card_no, mask_id, mask_name
 from reader.card import CardData, CardFormatError
@@ -30,11 +30,12 @@ from reader.errors import (
 
 if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
-    from store import Store
 
-EXIT_USAGE, EXIT_NO_SERVICE, EXIT_NO_READER, EXIT_NO_CARD = 2, 3, 4, 5
-EXIT_NOT_NHI, EXIT_READ_FAILED, EXIT_STORE = 6, 7, 8
-SUBCOMMANDS = ("run", "card", "virtual-card", "outbox", "registry", "qr", "app")
+EXIT_NO_SERVICE, EXIT_NO_READER, EXIT_NO_CARD = 3, 4, 5
+EXIT_NOT_NHI, EXIT_READ_FAILED = 6, 7
+SUBCOMMANDS = ("run", "card", "virtual-card", "outbox", "registry", "carriers", "qr", "app")
+STORE_COMMANDS = {"outbox": cli_store.outbox, "registry": cli_store.registry,
+                  "carriers": cli_store.carriers, "app": cli_store.app}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,27 +68,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="demo card: " + ", ".join(DEMO_BY_KEY))
     what.add_argument("--card", type=Path, metavar="FILE.json", help="card data as JSON")
 
-    outbox = sub.add_parser("outbox", parents=[common], help="list the mail outbox, newest first")
-    outbox.add_argument("--json", action="store_true", help="print a JSON array (unmasked)")
-    outbox.add_argument("--limit", type=_non_negative, metavar="N", help="show at most N mails")
-    outbox.add_argument("--deliver", action="store_true",
-                        help="first try to deliver pending mail through the configured SMTP")
-
-    registry = sub.add_parser("registry", help="the household/residence registry facts")
-    verbs = registry.add_subparsers(dest="verb", required=True)
-    load = verbs.add_parser("import", parents=[common],
-                            help="load people from a CSV or JSON file (see docs/registry.md)")
-    load.add_argument("file", type=Path)
-    load.add_argument("--json", action="store_true", help="print the report as JSON")
-    verbs.add_parser("seed-demo", parents=[common],
-                     help="add the demo people that match the demo cards")
-
-    app = sub.add_parser("app", help="the simulated 健保快易通 app")
-    app_verbs = app.add_subparsers(dest="verb", required=True)
-    redeem = app_verbs.add_parser("redeem", parents=[common],
-                                  help="bind a device with a device verification code")
-    redeem.add_argument("code")
-    redeem.add_argument("--device", required=True, metavar="NAME", help="the device's name")
+    add_store_commands(sub, common)
 
     qr = sub.add_parser("qr", parents=[common],
                         help="print a QR code exactly as the kiosk draws it (font check)")
@@ -116,12 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _watch(catalog, args.json) if args.watch else _card(catalog, args)
     if args.command == "virtual-card":
         return _virtual_card(catalog, args)
-    if args.command == "outbox":
-        return _outbox(config, catalog, args)
-    if args.command == "registry":
-        return _registry(config, catalog, args)
-    if args.command == "app":
-        return _app(config, catalog, args)
+    if args.command in STORE_COMMANDS:
+        return STORE_COMMANDS[args.command](config, catalog, args)
     if args.command == "qr":
         return _qr(catalog, args)
     return _run(config, catalog)
@@ -295,128 +272,6 @@ def _virtual_card(catalog: Catalog, args: argparse.Namespace) -> int:
     return 0
 
 
-# -- outbox ------------------------------------------------------------------------
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}")
-    return value
-
-
-def _with_store(command: Callable[..., int]) -> Callable[..., int]:
-    """Open the store for a subcommand (or exit 8 after saying why) and close it after."""
-
-    @functools.wraps(command)
-    def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
-        from kiosk.wiring import open_store
-
-        store = open_store(config, catalog)
-        if store is None:
-            return EXIT_STORE
-        try:
-            return command(store, config, catalog, args)
-        finally:
-            store.close()
-
-    return run
-
-
-@_with_store
-def _outbox(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
-    import json
-    from datetime import datetime
-
-    from kiosk.domain.clock import SystemClock
-    from kiosk.domain.mail import Mailer, mask_email
-    from kiosk.domain.smtp import SmtpSender, SmtpSettings
-    from store.outbox import Outbox
-
-    t = catalog.t
-    outbox = Outbox(store)
-    if args.deliver:
-        settings = SmtpSettings.from_config(config)
-        if settings is None:
-            print(t("mail.outbox.not_configured"), file=sys.stderr)
-            return EXIT_USAGE
-        report = Mailer(outbox, SystemClock(), SmtpSender(settings)).deliver_pending()
-        print(t("mail.outbox.report", sent=report.sent, failed=report.failed,
-                retry=report.retry, waiting=report.waiting),
-              file=sys.stderr if args.json else sys.stdout)
-    mails = outbox.list(limit=args.limit)
-    if args.json:
-        print(json.dumps(mails, ensure_ascii=False, indent=2))
-        return 0
-    if not mails:
-        print(t("mail.outbox.empty"))
-        return 0
-
-    def when(value: str | None) -> str:
-        return roc_datetime(datetime.fromisoformat(value), catalog) if value else ""
-
-    blocks = []
-    for mail in mails:
-        status = mail.get("status", "queued")
-        status_key = "failed_final" if status == "failed" and mail.get("final") else status
-        kind = str(mail.get("kind", ""))
-        rows = [
-            (t("mail.outbox.id"), str(mail["id"])),
-            (t("mail.outbox.created"), when(mail.get("created_at"))),
-            (t("mail.outbox.to"), mask_email(str(mail.get("to", "")))),
-            (t("mail.outbox.kind"), t(f"mail.{kind}.name") if catalog.has(f"mail.{kind}.name")
-             else kind),
-            (t("mail.outbox.status"), t(f"mail.outbox.status_{status_key}")
-             if catalog.has(f"mail.outbox.status_{status_key}") else status),
-            (t("mail.outbox.subject"), str(mail.get("subject", ""))),
-        ]
-        if mail.get("attempts"):
-            rows.append((t("mail.outbox.attempts"), str(mail["attempts"])))
-        if mail.get("last_error") and status != "sent":
-            error = str(mail["last_error"])  # servers often quote the address: mask it
-            if mail.get("to"):
-                error = error.replace(str(mail["to"]), mask_email(str(mail["to"])))
-            rows.append((t("mail.outbox.last_error"), error))
-        if mail.get("next_attempt_at"):
-            rows.append((t("mail.outbox.next_attempt"), when(mail["next_attempt_at"])))
-        blocks.append("\n".join(f"{label}: {value}" for label, value in rows))
-    print("\n\n".join(blocks))
-    return 0
-
-
-# -- registry ------------------------------------------------------------------------
-@_with_store
-def _registry(store: Store, config: Config, catalog: Catalog,
-              args: argparse.Namespace) -> int:
-    import json
-
-    from kiosk.domain.clock import SystemClock
-    from kiosk.domain.demo_people import seed_demo
-    from kiosk.domain.registry import Registry
-    from kiosk.domain.registry_import import ImportFileError, import_registry
-
-    t = catalog.t
-    if args.verb == "seed-demo":
-        added = seed_demo(store, SystemClock().now())
-        print(t("registry.report", added=added, updated=0, unchanged=0, rejected=0))
-        return 0
-    try:
-        report = import_registry(args.file, Registry(store))
-    except ImportFileError as exc:
-        print(t(exc.key, **exc.params), file=sys.stderr)
-        return EXIT_USAGE
-    if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-    else:
-        print(t("registry.report", added=report.added, updated=report.updated,
-                unchanged=report.unchanged, rejected=len(report.problems)))
-        for problem in report.problems:
-            print(t("registry.row", row=problem.row, value=problem.value,
-                    reason=t(problem.reason)))
-    return 1 if report.problems else 0
-
-
 # -- qr ------------------------------------------------------------------------------
 def _qr(catalog: Catalog, args: argparse.Namespace) -> int:
     """The kiosk's half-block drawing, plain (no colours): by default the glyphs are the
@@ -436,21 +291,4 @@ def _qr(catalog: Catalog, args: argparse.Namespace) -> int:
             print(catalog.t("qr.png_failed", path=args.png, detail=exc), file=sys.stderr)
             return EXIT_USAGE
         print(catalog.t("qr.png_saved", path=args.png), file=sys.stderr)
-    return 0
-
-
-# -- app (simulated) -------------------------------------------------------------------
-@_with_store
-def _app(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
-    from kiosk.domain.devices import Devices
-    from kiosk.domain.errors import KioskError
-    from kiosk.wiring import build_services
-
-    try:
-        device = Devices(build_services(config, store, demo=False)).redeem(args.code,
-                                                                           args.device)
-    except KioskError as error:
-        print(catalog.t(error.key, **error.params), file=sys.stderr)
-        return 1
-    print(catalog.t("dev.bound", name=device["name"]))
     return 0

@@ -65,7 +65,8 @@ class ServicesScreen(KioskScreen):
         name = mask_name(session.name) if session else ""
         with Vertical(classes="form"):
             yield Tr("svc.title", classes="screen-title")
-            yield Tr("svc.welcome", params={"name": name}, classes="message")
+            welcome = "svc.welcome" if session is None or session.by_card else "svc.welcome_qr"
+            yield Tr(welcome, params={"name": name}, classes="message")
             if session and session.must_change_password:
                 yield Tr("svc.must_change", classes="error")
             for n, key in enumerate(self.ITEMS, start=1):

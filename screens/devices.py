@@ -8,22 +8,23 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kiosk.domain.codes import Code
 from kiosk.domain.dates import roc_datetime
 from screens.base import KioskModal, KioskScreen
+from screens.code_qr import CodeQrScreen
 from screens.forms import FormScreen, Notice, field_row
-from screens.widgets.qr import QrCode
-from screens.widgets.text import Computed, Tr
+from screens.widgets.text import Tr
 
 
-class DeviceCodeScreen(KioskScreen):
+class DeviceCodeScreen(CodeQrScreen):
     """產生裝置認證碼: the code as text beside its QR, and the time it has left."""
 
     card_bound = True
+    title_key, intro_key = "dev.code_title", "dev.code_intro"
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("f5", "new_code", "key.new_code"),
                 Binding("f9", "app_panel", "key.demo_app")]
@@ -32,40 +33,19 @@ class DeviceCodeScreen(KioskScreen):
         super().__init__()
         self.code: Code | None = None
 
-    def body(self) -> ComposeResult:
-        with Horizontal(id="device-code"):
-            with Vertical(id="device-code-text"):
-                yield Tr("dev.code_title", classes="screen-title")
-                yield Tr("dev.code_intro", classes="message")
-                yield Computed(lambda: self.code.code if self.code else "", id="code-text")
-                yield Computed(self._left, id="countdown", classes="hint")
-            yield QrCode(id="code-qr")
-
     def on_mount(self) -> None:
+        super().on_mount()
         self.action_new_code()
-        self.set_interval(1, self._tick)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.host.demo if action == "app_panel" else True
-
-    def _left(self) -> str:
-        if self.code is None:
-            return ""
-        seconds = int((self.code.expires_at - self.host.clock.now()).total_seconds())
-        if seconds <= 0:
-            return self.t("dev.expired")
-        return self.t("dev.left", mm=seconds // 60, ss=f"{seconds % 60:02d}")
-
-    def _tick(self) -> None:
-        self.query_one("#countdown", Computed).refresh_text()
 
     def action_new_code(self) -> None:
         session = self.host.session
         if session is None:
             return
         self.code = self.host.devices.new_code(session)
-        self.query_one("#code-qr", QrCode).set_text(self.code.code)
-        self.refresh_language()
+        self.show_code(self.code.code, self.code.expires_at)
 
     def action_app_panel(self) -> None:
         if self.code is not None:

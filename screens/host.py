@@ -11,6 +11,8 @@ if TYPE_CHECKING:  # types only: importing the account domain would slow the fir
     from kiosk.domain.clock import Clock
     from kiosk.domain.devices import Devices
     from kiosk.domain.i18n import Catalog
+    from kiosk.domain.phone_auth import PhoneAuth
+    from kiosk.domain.qr_login import QrLogin
     from kiosk.domain.registration import Registration
     from reader.card import CardData
     from reader.demo import DemoCard
@@ -33,6 +35,8 @@ class KioskHost(Protocol):
     registration: Registration
     auth: Auth
     devices: Devices
+    phone_auth: PhoneAuth
+    qr_login: QrLogin
     session: Session | None
 
     def current_card(self) -> CardData | None: ...

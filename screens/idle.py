@@ -14,12 +14,12 @@ from screens.widgets.text import Computed
 
 
 class IdleScreen(KioskScreen):
-    BINDINGS = [Binding(str(n), f"menu({n})", show=False) for n in range(1, 10)]
+    BINDINGS = [Binding(str(n % 10), f"menu({n})", show=False) for n in range(1, 11)]
 
     def menu_items(self) -> list[str]:
         """Catalog keys of the items, in order; only workflows that work are listed."""
-        items = ["menu.register", "menu.login", "menu.forgot", "menu.code", "menu.show_card",
-                 "menu.lang"]
+        items = ["menu.register", "menu.login", "menu.qr_login", "menu.phone_auth",
+                 "menu.forgot", "menu.code", "menu.show_card", "menu.lang"]
         if self.host.demo:
             items += ["menu.outbox", "menu.tray"]
         return items
@@ -28,11 +28,14 @@ class IdleScreen(KioskScreen):
         # Imported on use: the first paint needs none of the workflow screens.
         from screens.account import CodeScreen, ForgotScreen, LoginScreen
         from screens.outbox import OutboxScreen
+        from screens.phone import PhoneAuthScreen
+        from screens.qr_login import QrLoginFormScreen
         from screens.register import TermsScreen
 
         screens: dict[str, Callable[[], Any]] = {
             "menu.register": TermsScreen, "menu.login": LoginScreen,
             "menu.forgot": ForgotScreen, "menu.code": CodeScreen, "menu.outbox": OutboxScreen,
+            "menu.qr_login": QrLoginFormScreen, "menu.phone_auth": PhoneAuthScreen,
         }
         if key in screens:
             self.app.push_screen(screens[key]())
@@ -53,7 +56,7 @@ class IdleScreen(KioskScreen):
 
     def _menu(self) -> Text:
         lines = [Text(self.t("idle.menu"), style="bold underline"), Text()]
-        lines += [Text(f"  [{n}]  {self.t(key)}")
+        lines += [Text(f"  [{n % 10}]  {self.t(key)}")
                   for n, key in enumerate(self.menu_items(), start=1)]
         return Text("\n").join(lines)
 

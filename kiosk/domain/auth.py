@@ -23,13 +23,19 @@ from reader.card import CardData
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """A logged-in holder. It lives only while their card stays in the reader."""
+    """A logged-in holder. A card login lives only while the card stays in the reader; a
+    QR login (no card) until logout or the inactivity wipe."""
 
     id_no: str
     card_no: str
     name: str
     started_at: datetime
     must_change_password: bool = False
+    via: str = "card"   # or "qr"
+
+    @property
+    def by_card(self) -> bool:
+        return self.via == "card"
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,10 @@ class Code:
         return f"{self.code[:5]}-{self.code[5:]}"
 
 
+def random_code(alphabet: str = ALPHABET, length: int = LENGTH) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
 def normalize(text: str) -> str:
     return "".join(c for c in text.upper() if c.isalnum())
 
@@ -55,7 +59,7 @@ class Codes:
     def issue(self, purpose: str, id_no: str, ttl: timedelta, **data: Any) -> Code:
         """A new code; earlier unused codes of the same purpose for this person stop working."""
         self.void(purpose, id_no)
-        code = "".join(secrets.choice(self._alphabet) for _ in range(self._length))
+        code = random_code(self._alphabet, self._length)
         expires = self._clock.now() + ttl
         self._table.put({"code": code, "purpose": purpose, "id_no": id_no,
                          "expires_at": expires.isoformat(), "used_at": None, "data": data})

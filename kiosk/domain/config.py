@@ -37,6 +37,7 @@ class Config:
     inactivity: float = 120.0       # seconds without input before the kiosk wipes to idle
     exit_pin: str | None = None     # staff PIN to leave the kiosk (until staff accounts exist)
     device_code_minutes: float = 10.0  # lifetime of a 裝置認證碼
+    qr_login_minutes: float = 3.0      # lifetime of a login QR
     smtp_host: str | None = None    # None: mail stays in the outbox only
     smtp_port: int = 587
     smtp_starttls: bool = True
@@ -51,6 +52,7 @@ def default_config_file() -> Path:
 
 
 SECRET_FROM_ENV_ONLY = ("smtp_password",)
+_MINUTES = {"device_code_minutes": (1, 60), "qr_login_minutes": (1, 10)}
 _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>.][^@\s<>]*")  # "localhost" domains are fine here
 
 
@@ -87,10 +89,10 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             if seconds < MIN_INACTIVITY:
                 raise ValueError(f"must be at least {MIN_INACTIVITY:g} seconds")
             return seconds
-        if name == "device_code_minutes":
-            minutes = float(value)
-            if not 1 <= minutes <= 60:
-                raise ValueError("must be 1 to 60 minutes")
+        if name in _MINUTES:
+            minutes, (low, high) = float(value), _MINUTES[name]
+            if not low <= minutes <= high:
+                raise ValueError(f"must be {low} to {high} minutes")
             return minutes
         if name == "exit_pin":
             pin = str(value).strip()

@@ -1,7 +1,8 @@
-"""The registry facts and accounts behind the demo cards (reader/demo.py).
+"""The registry facts, accounts and phone lines behind the demo cards (reader/demo.py).
 
 Documented in README so a demo audience can type them: the household numbers, addresses
-and permit data below, and the password of the already-registered demo person.
+and permit data below, the password of the already-registered demo person, and one phone
+number for each answer the carrier check can give (docs/carriers.md).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
+from kiosk.domain.carriers import CarrierDirectory
 from kiosk.domain.passwords import hash_password
 from kiosk.domain.registry import Registry
 from reader.demo import DEMO_BY_KEY
@@ -42,6 +44,22 @@ DEMO_FACTS: dict[str, dict[str, Any]] = {
                               "neighborhood": 5}},
 }
 
+# 行動電話認證: a line per seed 001 Q9 category, and working lines for three holders.
+# (number, carrier, mvno, plan, holder, status); any number not listed is "not one of the five".
+DEMO_LINES: tuple[tuple[str, str, bool, str, str | None, str], ...] = (
+    ("0911000111", "cht", False, "monthly", "A123456789", "active"),    # 王大明: works
+    ("0912345678", "fet", False, "monthly", "J128765432", "active"),    # 張志明: resets password
+    ("0933000333", "twm", False, "monthly", "AC01234567", "active"),    # NGUYEN: works
+    ("0922333444", "aptg", False, "monthly", "H223456788", "active"),   # 李淑芬: suspended account
+    ("0955000555", "cht", False, "parent_child", "A123456789", "active"),  # 林小美 uses it
+    ("0966000666", "fet", False, "prepaid", "E123456783", "active"),
+    ("0977000777", "twm", False, "company", None, "active"),
+    ("0988000888", "中華電信 MVNO", True, "monthly", "B220123455", "active"),
+    ("0920000200", "tstar", False, "monthly", "A800000014", "suspended"),
+    ("0921000210", "aptg", False, "monthly", "A800000014", "arrears"),
+    ("0930000300", "其他業者", False, "monthly", "B220123455", "active"),
+)
+
 DEMO_ACCOUNTS = {
     "registered": {"state": "active", "email": "chang.demo@example.com", "phone": "0912345678"},
     "suspended": {"state": "suspended", "email": "lee.demo@example.com", "phone": "0922333444"},
@@ -56,12 +74,25 @@ def seed_demo(store: Store, now: datetime) -> int:
     for key, facts in DEMO_FACTS.items():
         card = DEMO_BY_KEY[key].card
         assert card is not None
+        person = {"id_no": card.id_no, "name": card.name,
+                  "birth_date": card.birth_date.isoformat(), "dependants": [],
+                  "card_no": card.card_no, "card_issue_date": card.issue_date.isoformat(),
+                  **facts}
         if card.id_no not in known:
-            missing.append({"id_no": card.id_no, "name": card.name,
-                            "birth_date": card.birth_date.isoformat(),
-                            "dependants": [], **facts})
+            missing.append(person)
+        elif "card_no" not in known[card.id_no]:   # seeded before card numbers were
+            missing.append(known[card.id_no] | {k: person[k]
+                                                for k in ("card_no", "card_issue_date")})
     if missing:
         registry.put_many(missing)   # one commit for all of them
+    directory = CarrierDirectory(store)
+    lines = directory.everyone()
+    new_lines = [{"phone": phone, "carrier": carrier, "mvno": mvno, "plan": plan,
+                  "holder_id": holder, "status": status}
+                 for phone, carrier, mvno, plan, holder, status in DEMO_LINES
+                 if phone not in lines]
+    if new_lines:
+        directory.put_many(new_lines)
     for key in DEMO_ACCOUNTS:
         card = DEMO_BY_KEY[key].card
         assert card is not None
@@ -70,7 +101,7 @@ def seed_demo(store: Store, now: datetime) -> int:
             with contextlib.suppress(DuplicateError):  # another kiosk seeded it just now
                 accounts.add({"id_no": card.id_no, "card_no": card.card_no,
                               "card_issue_date": card.issue_date.isoformat(),
-                              "name": card.name,
+                              "name": card.name, "birth_date": card.birth_date.isoformat(),
                               "password_hash": hash_password(DEMO_PASSWORD),
                               "created_at": now.isoformat(), "must_change_password": False,
                               **extra})

@@ -21,6 +21,14 @@ DEVICE_CODE_TTL = timedelta(minutes=10)
 MAX_NAME = 40
 
 
+def device_label(text: str) -> str:
+    """A device name as typed, checked: spacing folded, 1 to MAX_NAME characters."""
+    name = " ".join(text.split())
+    if not name or len(name) > MAX_NAME:
+        raise InvalidInput("device", "err.device.name", max=MAX_NAME)
+    return name
+
+
 class Devices:
     def __init__(self, services: Services, code_ttl: timedelta = DEVICE_CODE_TTL) -> None:
         self.s = services
@@ -36,22 +44,40 @@ class Devices:
 
     def redeem(self, code: str, device_name: str) -> dict[str, Any]:
         """The app side: bind ``device_name`` to whoever generated ``code``."""
-        name = " ".join(device_name.split())
-        if not name or len(name) > MAX_NAME:
-            raise InvalidInput("device", "err.device.name", max=MAX_NAME)
+        name = device_label(device_name)
         used = self._codes.redeem(code, "device")
         account = self.s.accounts.get_by_id(used["id_no"])
         if account is None or account["state"] != State.ACTIVE:
             raise KioskError("err.code.unknown")
+        return self.bind(used["id_no"], name)
+
+    def bind(self, id_no: str, name: str, *, phone: str | None = None) -> dict[str, Any]:
+        """A new bound device; a phone that authenticated again keeps its one entry."""
         now = self.s.clock.now().isoformat()
-        device = {"device_id": secrets.token_hex(8), "id_no": used["id_no"], "name": name,
-                  "bound_at": now, "last_used": now}
+        if phone is not None:
+            known = next((d for d in self._devices.all()
+                          if d["id_no"] == id_no and d.get("phone") == phone), None)
+            if known is not None:
+                device = {**known, "name": name, "last_used": now}
+                self._devices.put(device)
+                return device
+        device = {"device_id": secrets.token_hex(8), "id_no": id_no, "name": name,
+                  "bound_at": now, "last_used": now, "phone": phone}
         self._devices.put(device)
         return device
 
+    def named(self, id_no: str, name: str) -> dict[str, Any] | None:
+        """The holder's device called ``name`` (spacing and case aside), if it is bound."""
+        wanted = " ".join(name.split()).casefold()
+        return next((d for d in self._devices.all()
+                     if d["id_no"] == id_no and d["name"].casefold() == wanted), None)
+
     def of(self, session: Session) -> list[dict[str, Any]]:
+        return self.of_holder(session.id_no)
+
+    def of_holder(self, id_no: str) -> list[dict[str, Any]]:
         """The holder's bound devices, newest binding first."""
-        mine = [d for d in self._devices.all() if d["id_no"] == session.id_no]
+        mine = [d for d in self._devices.all() if d["id_no"] == id_no]
         return sorted(mine, key=lambda d: d["bound_at"], reverse=True)
 
     def unbind(self, session: Session, device_id: str) -> None:
@@ -63,5 +89,5 @@ class Devices:
         self._devices.modify(device_id, remove)
 
     def touch(self, device_id: str, at: datetime) -> None:
-        """Record that the app used this device (QR login approval, later)."""
+        """Record that the app used this device (a QR login approval)."""
         self._devices.modify(device_id, lambda d: d and {**d, "last_used": at.isoformat()})

@@ -60,6 +60,7 @@ class Registration:
         account = {
             "id_no": card.id_no, "card_no": card.card_no,
             "card_issue_date": card.issue_date.isoformat(), "name": card.name,
+            "birth_date": card.birth_date.isoformat(),   # asked again by QR login
             "state": (State.ACTIVE if at_counter else State.PENDING).value,
             "password_hash": hash_password(password), "email": email, "phone": phone,
             "created_at": now.isoformat(), "confirmed_at": now.isoformat() if at_counter else None,

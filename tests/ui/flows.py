@@ -50,7 +50,7 @@ async def back_to_idle(pilot) -> None:
 async def menu(pilot, item: str) -> None:
     app = pilot.app
     await back_to_idle(pilot)
-    await pilot.press(str(app.screen.menu_items().index(item) + 1))
+    await pilot.press(str((app.screen.menu_items().index(item) + 1) % 10))
 
 
 async def type_into(pilot, text: str) -> None:

@@ -33,3 +33,36 @@ def test_unknown_code(tmp_path, capsys):
     assert main(["app", "redeem", "nope1234", "--device", "x", "--db",
                  str(tmp_path / "k.json"), "--lang", "zh-TW"]) == 1
     assert "認證碼不正確" in capsys.readouterr().err
+
+
+def _login_request(tmp_path):
+    from kiosk.domain.qr_login import QrLogin
+
+    db = tmp_path / "kiosk.json"
+    store = Store.open(db)
+    clock = SystemClock()
+    seed_demo(store, clock.now())
+    services = Services(store, clock, Mailer(Outbox(store), clock))
+    devices = Devices(services)
+    devices.bind(DEMO_BY_KEY["registered"].card.id_no, "Pixel 8")
+    qr = QrLogin(services, devices)
+    return db, qr, qr.request("J128765432", "1958-02-28")
+
+
+def test_approve_from_the_shell_lets_the_kiosk_log_in(tmp_path, capsys):
+    db, qr, request = _login_request(tmp_path)
+    assert main(["app", "approve", request.payload, "--device", "pixel 8", "--db", str(db),
+                 "--lang", "en"]) == 0
+    assert 'approved on "Pixel 8"' in capsys.readouterr().out
+    assert qr.complete(request.code).id_no == "J128765432"
+
+
+def test_deny_from_the_shell_and_a_stranger_device_is_refused(tmp_path, capsys):
+    db, qr, request = _login_request(tmp_path)
+    assert main(["app", "approve", request.code, "--device", "Somebody's phone", "--db",
+                 str(db), "--lang", "zh-TW"]) == 1
+    assert "不是登入者已綁定的裝置" in capsys.readouterr().err
+    assert main(["app", "deny", request.display, "--device", "Pixel 8", "--db", str(db),
+                 "--lang", "zh-TW"]) == 0
+    assert "拒絕登入" in capsys.readouterr().out
+    assert qr.state(request.code).value == "denied"

@@ -38,6 +38,8 @@ def test_config_file_from_environment(tmp_path):
         ({"NHI_KIOSK_INACTIVITY": "1"}, "at least"),
         ({"NHI_KIOSK_EXIT_PIN": "12ab"}, "digits"),
         ({"NHI_KIOSK_DEMO": "maybe"}, "true or false"),
+        ({"NHI_KIOSK_QR_LOGIN_MINUTES": "30"}, "1 to 10 minutes"),
+        ({"NHI_KIOSK_DEVICE_CODE_MINUTES": "0"}, "1 to 60 minutes"),
     ],
 )
 def test_bad_values_name_the_setting_and_source(env, fragment):

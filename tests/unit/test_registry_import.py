@@ -7,7 +7,8 @@ import json
 import pytest
 
 from kiosk.domain.registry import Registry
-from kiosk.domain.registry_import import ImportFileError, import_registry
+from kiosk.domain.registry_import import import_registry
+from kiosk.domain.rows import ImportFileError
 from store import Store
 
 HEADER = ("id_no,name,birth_date,household_no,county,district,village,neighborhood,"
@@ -114,7 +115,7 @@ def test_unreadable_files_are_one_clear_error(tmp_path, registry, name, content)
     path.write_bytes(content)
     with pytest.raises(ImportFileError) as info:
         import_registry(path, registry)
-    assert info.value.key == "registry.err.file"
+    assert info.value.key == "import.err.file"
     assert registry.count() == 0
 
 

@@ -1,0 +1,225 @@
+"""The subcommands that work on the store: the mail outbox, the registry and carrier
+directory imports, and the simulated 健保快易通 app (binding devices, answering QR logins).
+Each opens the store itself and closes it after; a store it cannot open exits 8."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kiosk.domain.config import Config
+from kiosk.domain.dates import roc_datetime
+from kiosk.domain.i18n import Catalog
+
+if TYPE_CHECKING:
+    from kiosk.domain.rows import ImportReport
+    from store import Store
+
+EXIT_USAGE, EXIT_STORE = 2, 8
+
+
+def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    outbox = sub.add_parser("outbox", parents=[common], help="list the mail outbox, newest first")
+    outbox.add_argument("--json", action="store_true", help="print a JSON array (unmasked)")
+    outbox.add_argument("--limit", type=_non_negative, metavar="N", help="show at most N mails")
+    outbox.add_argument("--deliver", action="store_true",
+                        help="first try to deliver pending mail through the configured SMTP")
+
+    registry = sub.add_parser("registry", help="the household/residence registry facts")
+    verbs = registry.add_subparsers(dest="verb", required=True)
+    load = verbs.add_parser("import", parents=[common],
+                            help="load people from a CSV or JSON file (see docs/registry.md)")
+    load.add_argument("file", type=Path)
+    load.add_argument("--json", action="store_true", help="print the report as JSON")
+    verbs.add_parser("seed-demo", parents=[common],
+                     help="add the demo people that match the demo cards")
+
+    app = sub.add_parser("app", help="the simulated 健保快易通 app")
+    app_verbs = app.add_subparsers(dest="verb", required=True)
+    redeem = app_verbs.add_parser("redeem", parents=[common],
+                                  help="bind a device with a device verification code")
+    redeem.add_argument("code")
+    redeem.add_argument("--device", required=True, metavar="NAME", help="the device's name")
+    for verb, what in (("approve", "log in"), ("deny", "refuse")):
+        answer = app_verbs.add_parser(verb, parents=[common],
+                                      help=f"{what}: answer a QR login from a bound device")
+        answer.add_argument("code", help="the login code or the scanned QR text")
+        answer.add_argument("--device", required=True, metavar="NAME",
+                            help="a device bound to the person logging in")
+
+    carriers = sub.add_parser("carriers", help="the carrier directory for phone authentication")
+    carrier_verbs = carriers.add_subparsers(dest="verb", required=True)
+    lines = carrier_verbs.add_parser("import", parents=[common],
+                                     help="load phone lines from CSV or JSON (docs/carriers.md)")
+    lines.add_argument("file", type=Path)
+    lines.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+
+# -- outbox ------------------------------------------------------------------------
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, not {text!r}")
+    return value
+
+
+def with_store(command: Callable[..., int]) -> Callable[..., int]:
+    """Open the store for a subcommand (or exit 8 after saying why) and close it after."""
+
+    @functools.wraps(command)
+    def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+        from kiosk.wiring import open_store
+
+        store = open_store(config, catalog)
+        if store is None:
+            return EXIT_STORE
+        try:
+            return command(store, config, catalog, args)
+        finally:
+            store.close()
+
+    return run
+
+
+@with_store
+def outbox(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from kiosk.domain.clock import SystemClock
+    from kiosk.domain.mail import Mailer, mask_email
+    from kiosk.domain.smtp import SmtpSender, SmtpSettings
+    from store.outbox import Outbox
+
+    t = catalog.t
+    outbox = Outbox(store)
+    if args.deliver:
+        settings = SmtpSettings.from_config(config)
+        if settings is None:
+            print(t("mail.outbox.not_configured"), file=sys.stderr)
+            return EXIT_USAGE
+        report = Mailer(outbox, SystemClock(), SmtpSender(settings)).deliver_pending()
+        print(t("mail.outbox.report", sent=report.sent, failed=report.failed,
+                retry=report.retry, waiting=report.waiting),
+              file=sys.stderr if args.json else sys.stdout)
+    mails = outbox.list(limit=args.limit)
+    if args.json:
+        print(json.dumps(mails, ensure_ascii=False, indent=2))
+        return 0
+    if not mails:
+        print(t("mail.outbox.empty"))
+        return 0
+
+    def when(value: str | None) -> str:
+        return roc_datetime(datetime.fromisoformat(value), catalog) if value else ""
+
+    blocks = []
+    for mail in mails:
+        status = mail.get("status", "queued")
+        status_key = "failed_final" if status == "failed" and mail.get("final") else status
+        kind = str(mail.get("kind", ""))
+        rows = [
+            (t("mail.outbox.id"), str(mail["id"])),
+            (t("mail.outbox.created"), when(mail.get("created_at"))),
+            (t("mail.outbox.to"), mask_email(str(mail.get("to", "")))),
+            (t("mail.outbox.kind"), t(f"mail.{kind}.name") if catalog.has(f"mail.{kind}.name")
+             else kind),
+            (t("mail.outbox.status"), t(f"mail.outbox.status_{status_key}")
+             if catalog.has(f"mail.outbox.status_{status_key}") else status),
+            (t("mail.outbox.subject"), str(mail.get("subject", ""))),
+        ]
+        if mail.get("attempts"):
+            rows.append((t("mail.outbox.attempts"), str(mail["attempts"])))
+        if mail.get("last_error") and status != "sent":
+            error = str(mail["last_error"])  # servers often quote the address: mask it
+            if mail.get("to"):
+                error = error.replace(str(mail["to"]), mask_email(str(mail["to"])))
+            rows.append((t("mail.outbox.last_error"), error))
+        if mail.get("next_attempt_at"):
+            rows.append((t("mail.outbox.next_attempt"), when(mail["next_attempt_at"])))
+        blocks.append("\n".join(f"{label}: {value}" for label, value in rows))
+    print("\n\n".join(blocks))
+    return 0
+
+
+# -- registry ------------------------------------------------------------------------
+@with_store
+def registry(store: Store, config: Config, catalog: Catalog,
+              args: argparse.Namespace) -> int:
+    from kiosk.domain.clock import SystemClock
+    from kiosk.domain.demo_people import seed_demo
+    from kiosk.domain.registry import Registry
+    from kiosk.domain.registry_import import import_registry
+    from kiosk.domain.rows import ImportFileError
+
+    t = catalog.t
+    if args.verb == "seed-demo":
+        added = seed_demo(store, SystemClock().now())
+        print(t("registry.report", added=added, updated=0, unchanged=0, rejected=0))
+        return 0
+    try:
+        report = import_registry(args.file, Registry(store))
+    except ImportFileError as exc:
+        print(t(exc.key, **exc.params), file=sys.stderr)
+        return EXIT_USAGE
+    return _print_report(report, catalog, as_json=args.json)
+
+
+def _print_report(report: ImportReport, catalog: Catalog, *, as_json: bool) -> int:
+    """An import's outcome as the table's report line and a line per rejected row."""
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        t = catalog.t
+        print(t("registry.report", added=report.added, updated=report.updated,
+                unchanged=report.unchanged, rejected=len(report.problems)))
+        for problem in report.problems:
+            print(t("registry.row", row=problem.row, value=problem.value,
+                    reason=t(problem.reason)))
+    return 1 if report.problems else 0
+
+
+@with_store
+def carriers(store: Store, config: Config, catalog: Catalog,
+             args: argparse.Namespace) -> int:
+    from kiosk.domain.carriers import CarrierDirectory, import_lines
+    from kiosk.domain.rows import ImportFileError
+
+    try:
+        report = import_lines(args.file, CarrierDirectory(store))
+    except ImportFileError as exc:
+        print(catalog.t(exc.key, **exc.params), file=sys.stderr)
+        return EXIT_USAGE
+    return _print_report(report, catalog, as_json=args.json)
+
+
+# -- app (simulated) -------------------------------------------------------------------
+@with_store
+def app(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from kiosk.domain.devices import Devices
+    from kiosk.domain.errors import KioskError
+    from kiosk.domain.qr_login import QrLogin
+    from kiosk.wiring import build_services
+
+    devices = Devices(build_services(config, store, demo=False))
+    qr = QrLogin(devices.s, devices, timedelta(minutes=config.qr_login_minutes))
+    answers = {"redeem": (devices.redeem, "dev.bound"), "approve": (qr.approve, "qrl.approved"),
+               "deny": (qr.deny, "qrl.denied_on")}
+    action, done = answers[args.verb]
+    try:
+        device = action(args.code, args.device)
+    except KioskError as error:
+        print(catalog.t(error.key, **error.params), file=sys.stderr)
+        return 1
+    print(catalog.t(done, name=device["name"]))
+    return 0

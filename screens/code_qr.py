@@ -1,0 +1,59 @@
+"""A short-lived code shown as text beside its QR, with the time it has left: the device
+verification code and the login QR are read the same way by the same app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+
+from screens.base import KioskScreen
+from screens.widgets.qr import QrCode
+from screens.widgets.text import Computed, Tr
+
+
+class CodeQrScreen(KioskScreen):
+    """Subclasses set the title and intro keys, call :meth:`show_code`, and may say more
+    than the countdown by overriding :meth:`status_text`."""
+
+    title_key = ""
+    intro_key = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown_code = ""
+        self.expires_at: datetime | None = None
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="device-code"):
+            with Vertical(id="device-code-text"):
+                yield Tr(self.title_key, classes="screen-title")
+                yield Tr(self.intro_key, classes="message")
+                yield Computed(lambda: self.shown_code, id="code-text")
+                yield Computed(self.status_text, id="countdown", classes="hint")
+            yield QrCode(id="code-qr")
+
+    def on_mount(self) -> None:
+        self.set_interval(1, self.tick)
+
+    def show_code(self, code: str, expires_at: datetime, payload: str | None = None) -> None:
+        self.shown_code, self.expires_at = code, expires_at
+        self.query_one("#code-qr", QrCode).set_text(payload or code)
+        self.refresh_language()
+
+    def seconds_left(self) -> int:
+        if self.expires_at is None:
+            return 0
+        return max(0, int((self.expires_at - self.host.clock.now()).total_seconds()))
+
+    def status_text(self) -> str:
+        if self.expires_at is None:
+            return ""
+        seconds = self.seconds_left()
+        if seconds <= 0:
+            return self.t("dev.expired")
+        return self.t("dev.left", mm=seconds // 60, ss=f"{seconds % 60:02d}")
+
+    def tick(self) -> None:
+        self.query_one("#countdown", Computed).refresh_text()

@@ -1,0 +1,140 @@
+"""QR login (seed 002 step 6(3)): ID and birth date, then a login QR that a phone already
+bound to the holder approves in the 健保快易通 app; the kiosk logs in when it does. No
+card is needed, so the session lasts until logout or the inactivity wipe."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input
+
+from kiosk.domain.errors import KioskError
+from kiosk.domain.qr_login import LoginRequest, LoginState
+from screens.code_qr import CodeQrScreen
+from screens.forms import FormScreen, field_row
+from screens.widgets.text import Tr
+from store.errors import StoreError
+
+
+class QrLoginFormScreen(FormScreen):
+    card_bound = False
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("qrl.title", classes="screen-title")
+            yield Tr("qrl.intro", classes="note")
+            yield from field_row("id", "qrl.id", max_length=10)
+            yield from field_row("birth", "qrl.birth", max_length=10, placeholder="047/02/28")
+            yield Tr("qrl.birth_hint", classes="note")
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-id", Input).focus()
+
+    def submit(self) -> None:
+        id_no, birth = self.value("id"), self.value("birth")
+        request = self.attempt(self.host.qr_login.request, id_no, birth)
+        if request is not None:
+            self.app.push_screen(QrLoginScreen(request, id_no, birth))
+
+
+class QrLoginScreen(CodeQrScreen):
+    """The login QR and its code; it watches the request once a second (with the
+    countdown) and logs in when a bound device approves."""
+
+    card_bound = False
+    title_key, intro_key = "qrl.qr_title", "qrl.qr_intro"
+    BINDINGS = [Binding("escape", "close", "key.back"),
+                Binding("f5", "new_request", "qrl.key_new"),
+                Binding("f9", "app_panel", "key.demo_app")]
+
+    def __init__(self, request: LoginRequest, id_no: str, birth: str) -> None:
+        super().__init__()
+        self.request = request
+        self._asked = (id_no, birth)   # for F5: a new QR without typing them again
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show_code(self.request.display, self.request.expires_at, self.request.payload)
+
+    def on_screen_resume(self) -> None:
+        self.tick()   # back from the demo app panel: the answer is already there
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.host.demo if action == "app_panel" else True
+
+    def state(self) -> LoginState:
+        return self.host.qr_login.state(self.request.code)
+
+    def status_text(self) -> str:
+        state = self.state()
+        if state in (LoginState.DENIED, LoginState.EXPIRED, LoginState.CANCELLED):
+            return self.t(f"qrl.{state.value}")
+        return super().status_text()
+
+    def tick(self) -> None:
+        super().tick()
+        if self.state() is LoginState.APPROVED:
+            self._log_in()
+
+    def _log_in(self) -> None:
+        from screens.account import ServicesScreen
+
+        try:
+            session = self.host.qr_login.complete(self.request.code)
+        except (KioskError, StoreError):   # used or gone meanwhile, or a busy store: the
+            return                          # next tick tries again or shows the state
+        self.host.start_session(session)
+        self.app.pop_screen()                  # the ID and birth date form
+        self.app.switch_screen(ServicesScreen())
+
+    def action_new_request(self) -> None:
+        if self.state() is LoginState.APPROVED:
+            return
+        self.host.qr_login.cancel(self.request.code)
+        self.request = self.host.qr_login.request(*self._asked)
+        self.show_code(self.request.display, self.request.expires_at, self.request.payload)
+
+    def action_app_panel(self) -> None:
+        self.app.push_screen(LoginApprovalPanel(self.request.code))
+
+    def action_close(self) -> None:
+        self.host.qr_login.cancel(self.request.code)
+        self.dismiss()
+
+
+class LoginApprovalPanel(FormScreen):
+    """Demo only: the app on a bound phone scans the login QR and approves (Enter) or
+    denies (F8) it."""
+
+    card_bound = False
+    BINDINGS = [Binding("escape", "back", "key.back"),
+                Binding("f8", "deny", "qrl.key_deny")]
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+    def body(self) -> ComposeResult:
+        names = self.host.qr_login.device_names(self.code)
+        with Vertical(classes="form"):
+            yield Tr("qrl.app_title", classes="screen-title")
+            yield from field_row("code", "qrl.app_code", value=self.code, max_length=24)
+            yield from field_row("device", "dev.app_device", value=names[0] if names else "",
+                                 max_length=40)
+            yield Tr("qrl.app_hint", classes="note")
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-device", Input).focus()
+
+    def submit(self) -> None:
+        self._answer(self.host.qr_login.approve)
+
+    def action_deny(self) -> None:
+        self._answer(self.host.qr_login.deny)
+
+    def _answer(self, verdict: object) -> None:
+        if self.attempt(verdict, self.value("code"), self.value("device")):
+            self.dismiss()
