@@ -30,14 +30,12 @@ def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     outbox.add_argument("--deliver", action="store_true",
                         help="first try to deliver pending mail through the configured SMTP")
 
-    registry = sub.add_parser("registry", help="the household/residence registry facts")
-    verbs = registry.add_subparsers(dest="verb", required=True)
-    load = verbs.add_parser("import", parents=[common],
-                            help="load people from a CSV or JSON file (see docs/registry.md)")
-    load.add_argument("file", type=Path)
-    load.add_argument("--json", action="store_true", help="print the report as JSON")
+    verbs = _import_command(sub, common, "registry", "the household/residence registry facts",
+                            "people", "docs/registry.md")
     verbs.add_parser("seed-demo", parents=[common],
-                     help="add the demo people that match the demo cards")
+                     help="add the demo people, phone lines and accounts of the demo cards")
+    _import_command(sub, common, "carriers", "the carrier directory for phone authentication",
+                    "phone lines", "docs/carriers.md")
 
     app = sub.add_parser("app", help="the simulated 健保快易通 app")
     app_verbs = app.add_subparsers(dest="verb", required=True)
@@ -52,13 +50,16 @@ def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         answer.add_argument("--device", required=True, metavar="NAME",
                             help="a device bound to the person logging in")
 
-    carriers = sub.add_parser("carriers", help="the carrier directory for phone authentication")
-    carrier_verbs = carriers.add_subparsers(dest="verb", required=True)
-    lines = carrier_verbs.add_parser("import", parents=[common],
-                                     help="load phone lines from CSV or JSON (docs/carriers.md)")
-    lines.add_argument("file", type=Path)
-    lines.add_argument("--json", action="store_true", help="print the report as JSON")
 
+def _import_command(sub: Any, common: argparse.ArgumentParser, name: str, about: str,
+                    rows: str, doc: str) -> Any:
+    """``nhi-kiosk NAME import FILE [--json]``; returns the verbs for more of them."""
+    verbs = sub.add_parser(name, help=about).add_subparsers(dest="verb", required=True)
+    load = verbs.add_parser("import", parents=[common],
+                            help=f"load {rows} from a CSV or JSON file (see {doc})")
+    load.add_argument("file", type=Path)
+    load.add_argument("--json", action="store_true", help="print the report as JSON")
+    return verbs
 
 
 # -- outbox ------------------------------------------------------------------------

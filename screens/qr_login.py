@@ -100,8 +100,14 @@ class QrLoginScreen(CodeQrScreen):
         self.app.push_screen(LoginApprovalPanel(self.request.code))
 
     def action_close(self) -> None:
-        self.host.qr_login.cancel(self.request.code)
         self.dismiss()
+
+    def on_unmount(self) -> None:
+        """Left by Esc, a card, or the inactivity wipe: a later approval logs nobody in."""
+        try:
+            self.host.qr_login.cancel(self.request.code)
+        except StoreError:
+            self.log.error("could not cancel a login request: it expires on its own")
 
 
 class LoginApprovalPanel(FormScreen):

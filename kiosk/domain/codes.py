@@ -31,7 +31,9 @@ class Code:
 
     @property
     def display(self) -> str:
-        return f"{self.code[:5]}-{self.code[5:]}"
+        """Grouped in halves for reading aloud and typing: ABCDE-FGHJK."""
+        half = len(self.code) // 2
+        return f"{self.code[:half]}-{self.code[half:]}"
 
 
 def random_code(alphabet: str = ALPHABET, length: int = LENGTH) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from kiosk.domain.accounts import Services, State
 from kiosk.domain.auth import Session
-from kiosk.domain.codes import random_code
+from kiosk.domain.codes import Code, random_code
 from kiosk.domain.devices import Devices, device_label
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.forms import parse_date
@@ -38,14 +38,7 @@ class LoginState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class LoginRequest:
-    code: str
-    expires_at: datetime
-
-    @property
-    def display(self) -> str:
-        return f"{self.code[:4]}-{self.code[4:]}"
-
+class LoginRequest(Code):
     @property
     def payload(self) -> str:
         return PAYLOAD_PREFIX + self.code

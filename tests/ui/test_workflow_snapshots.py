@@ -188,7 +188,44 @@ async def devices(pilot):
     await wait_until(pilot, on(pilot.app, DevicesScreen))
 
 
-STEPS = [device_code, devices, terms, read_card, identity_national, identity_resident, account,
+async def phone_refused(pilot):
+    from tests.ui.test_phone_and_qr_login import phone_form
+
+    await phone_form(pilot, "0955000555", "F229876540", "5555")   # 親子卡
+    await pilot.pause()
+
+
+async def phone_done(pilot):
+    from tests.ui.test_phone_and_qr_login import phone_form
+
+    await phone_form(pilot, "0912345678", "J128765432", "8888", "Pixel 8")
+    await wait_until(pilot, lambda: pilot.app.screen.query_one("#done").display)
+
+
+async def qr_login_form(pilot):
+    from screens.qr_login import QrLoginFormScreen
+
+    await menu(pilot, "menu.qr_login")
+    await wait_until(pilot, on(pilot.app, QrLoginFormScreen))
+    await type_into(pilot, "J128765432")
+
+
+async def qr_login(pilot):
+    from tests.ui.test_phone_and_qr_login import qr_login_screen
+
+    await qr_login_screen(pilot)
+
+
+async def qr_approve_panel(pilot):
+    from screens.qr_login import LoginApprovalPanel
+
+    await qr_login(pilot)
+    await pilot.press("f9")
+    await wait_until(pilot, on(pilot.app, LoginApprovalPanel))
+
+
+STEPS = [phone_refused, phone_done, qr_login_form, qr_login, qr_approve_panel,
+         device_code, devices, terms, read_card, identity_national, identity_resident, account,
          confirm, done, already, login_wrong, services, change_password, update_info, forgot,
          forgot_identity, code, outbox, mail]
 
