@@ -327,8 +327,8 @@ class KioskApp(App[None]):
         status.active = next((r for r in status.readers if r in self._inserted), None)
         top = self.screen
         without_card = self.session is not None and not self.session.by_card
-        if status.active != before and without_card:
-            pass   # a QR login does not end for a card coming or going
+        if status.active != before and status.active is None and without_card:
+            pass   # a QR login does not end when some card leaves; a card arriving does
         elif status.active != before and status.active is not None:
             event = self._inserted[status.active]
             if getattr(top, "accepts_card", False):
@@ -353,6 +353,20 @@ class KioskApp(App[None]):
 
     def start_session(self, session: Session) -> None:
         self.session = session
+
+    def open_session(self, session: Session, screen: Screen[Any]) -> None:
+        """Log in from a screen that is not the login form (QR login): whatever was
+        stacked for getting here goes, the session's first screen comes."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.session = session
+        self.push_screen(screen)
+
+    def keep_awake(self) -> None:
+        """A screen waiting for something outside the kiosk (a phone's answer) is not
+        idle, though nobody presses a key."""
+        if self._idle_timer:
+            self._idle_timer.reset()
 
     def go(self, screen: Screen[Any]) -> None:
         """Open a workflow screen on top of the current one."""

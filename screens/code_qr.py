@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
 from screens.base import KioskScreen
+from screens.forms import Notice
 from screens.widgets.qr import QrCode
 from screens.widgets.text import Computed, Tr
 
@@ -32,6 +33,7 @@ class CodeQrScreen(KioskScreen):
                 yield Tr(self.intro_key, classes="message")
                 yield Computed(lambda: self.shown_code, id="code-text")
                 yield Computed(self.status_text, id="countdown", classes="hint")
+                yield Notice(id="qr-error", classes="form-error")
             yield QrCode(id="code-qr")
 
     def on_mount(self) -> None:

@@ -39,9 +39,9 @@ class PhoneAuthScreen(FormScreen):
                               self.value("password2"), self.value("device"))
         if result is None:
             return
-        for box in self.query(Input):
-            if box.password:
-                box.value = ""
+        for box in self.query(Input):   # nothing personal stays for the next citizen
+            box.value = ""
+        self.query_one("#f-phone", Input).focus()
         self.query_one("#done", Notice).say(
             "phone.registered" if result.registered else "phone.reset",
             name=result.device["name"])

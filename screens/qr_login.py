@@ -12,7 +12,7 @@ from textual.widgets import Input
 from kiosk.domain.errors import KioskError
 from kiosk.domain.qr_login import LoginRequest, LoginState
 from screens.code_qr import CodeQrScreen
-from screens.forms import FormScreen, field_row
+from screens.forms import FormScreen, Notice, field_row
 from screens.widgets.text import Tr
 from store.errors import StoreError
 
@@ -64,18 +64,27 @@ class QrLoginScreen(CodeQrScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.host.demo if action == "app_panel" else True
 
-    def state(self) -> LoginState:
-        return self.host.qr_login.state(self.request.code)
+    def state(self) -> LoginState | None:
+        """None while the store cannot be read (the next tick asks again)."""
+        try:
+            return self.host.qr_login.state(self.request.code)
+        except StoreError:
+            return None
 
     def status_text(self) -> str:
         state = self.state()
+        if state is None:
+            return self.t("err.qr.busy")
         if state in (LoginState.DENIED, LoginState.EXPIRED, LoginState.CANCELLED):
             return self.t(f"qrl.{state.value}")
         return super().status_text()
 
     def tick(self) -> None:
         super().tick()
-        if self.state() is LoginState.APPROVED:
+        state = self.state()
+        if state is LoginState.PENDING:
+            self.host.keep_awake()   # the citizen is busy with the phone
+        elif state is LoginState.APPROVED:
             self._log_in()
 
     def _log_in(self) -> None:
@@ -83,18 +92,26 @@ class QrLoginScreen(CodeQrScreen):
 
         try:
             session = self.host.qr_login.complete(self.request.code)
-        except (KioskError, StoreError):   # used or gone meanwhile, or a busy store: the
-            return                          # next tick tries again or shows the state
-        self.host.start_session(session)
-        self.app.pop_screen()                  # the ID and birth date form
-        self.app.switch_screen(ServicesScreen())
+        except (KioskError, StoreError):   # gone meanwhile, or a busy store: the next
+            return                          # tick tries again or shows the state
+        self.host.open_session(session, ServicesScreen())
 
     def action_new_request(self) -> None:
         if self.state() is LoginState.APPROVED:
             return
-        self.host.qr_login.cancel(self.request.code)
-        self.request = self.host.qr_login.request(*self._asked)
-        self.show_code(self.request.display, self.request.expires_at, self.request.payload)
+        notice = self.query_one("#qr-error", Notice)
+        notice.say(None)
+        try:
+            self.host.qr_login.cancel(self.request.code)
+            request = self.host.qr_login.request(*self._asked)
+        except KioskError as error:   # locked, unbound or suspended meanwhile
+            notice.say(error.key, **error.params)
+            return
+        except StoreError:
+            notice.say("err.busy")
+            return
+        self.request = request
+        self.show_code(request.display, request.expires_at, request.payload)
 
     def action_app_panel(self) -> None:
         self.app.push_screen(LoginApprovalPanel(self.request.code))

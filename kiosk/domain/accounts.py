@@ -58,6 +58,12 @@ class Services:
                                      period=IDENTITY_LOCK, locked_key="err.identity.locked")
         self.login_lock = Lockout(self.store, self.clock, scope="login", period=LOGIN_LOCK,
                                   locked_key="err.login.locked")
+        # Without a card, each proof counts on its own: a success at one never clears the
+        # other's failures, and nobody without the card can close card registration.
+        self.phone_lock = Lockout(self.store, self.clock, scope="phone", period=IDENTITY_LOCK,
+                                  locked_key="err.phone.locked")
+        self.qr_lock = Lockout(self.store, self.clock, scope="qr", period=IDENTITY_LOCK,
+                               locked_key="err.qr.locked")
         self._outbox = Outbox(self.store)
 
     def mails(self, limit: int = 50) -> list[dict[str, Any]]:

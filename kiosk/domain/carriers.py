@@ -78,8 +78,9 @@ class CarrierDirectory:
 
     def check(self, phone: str, id_no: str) -> None:
         """Raise PhoneRefused unless ``phone`` is a working personal monthly line of one of
-        the five carriers, subscribed by ``id_no``. Checked in the order a carrier would:
-        whose network, is it paid, what kind of line, whose name."""
+        the five carriers, subscribed by ``id_no``. Whose network first; then the line
+        kinds whose user is never the subscriber; then whose name — and only to the holder
+        does the carrier say whether the line is paid or prepaid."""
         line = self.line(phone)
         if line is None:
             raise PhoneRefused("not_five")   # none of the five carriers knows the number
@@ -87,13 +88,15 @@ class CarrierDirectory:
             raise PhoneRefused("mvno")
         if line["carrier"] not in FIVE:
             raise PhoneRefused("not_five")
-        if line["status"] != LineStatus.ACTIVE:
-            raise PhoneRefused(LineStatus(line["status"]).value)   # 停話 or 欠費
         plan = Plan(line["plan"])
-        if plan is not Plan.MONTHLY:
+        if plan in (Plan.PARENT_CHILD, Plan.COMPANY):
             raise PhoneRefused(plan.value)
         if line.get("holder_id") != id_no.strip().upper():
             raise PhoneRefused("not_holder")
+        if line["status"] != LineStatus.ACTIVE:
+            raise PhoneRefused(LineStatus(line["status"]).value)   # 停話 or 欠費
+        if plan is not Plan.MONTHLY:
+            raise PhoneRefused(plan.value)
 
 
 _TRUE = ("1", "true", "yes", "y", "是")

@@ -51,14 +51,17 @@ class Devices:
             raise KioskError("err.code.unknown")
         return self.bind(used["id_no"], name)
 
-    def bind(self, id_no: str, name: str, *, phone: str | None = None) -> dict[str, Any]:
-        """A new bound device; a phone that authenticated again keeps its one entry."""
+    def bind(self, id_no: str, name: str, *, phone: str | None = None,
+             keep_name: bool = False) -> dict[str, Any]:
+        """A new bound device; a phone that authenticated again keeps its one entry (and
+        its name, with ``keep_name``)."""
         now = self.s.clock.now().isoformat()
         if phone is not None:
             known = next((d for d in self._devices.all()
                           if d["id_no"] == id_no and d.get("phone") == phone), None)
             if known is not None:
-                device = {**known, "name": name, "last_used": now}
+                device = {**known, "name": known["name"] if keep_name else name,
+                          "last_used": now}
                 self._devices.put(device)
                 return device
         device = {"device_id": secrets.token_hex(8), "id_no": id_no, "name": name,

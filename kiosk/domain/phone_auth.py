@@ -4,7 +4,9 @@ phone in one step. Doing it again sets a new password (seed 001 Q7 「只要重�
 便可以獲得新的密碼」), so it is also the way back in for a forgotten password.
 
 No card is read and no identity document is seen, so the last four digits are the whole
-knowledge proof: five wrong tries close the door for the ID like a wrong identity proof.
+knowledge proof: five wrong tries close phone authentication for that ID for 15 minutes,
+and five "not your number" answers close it for that number too (its own lock: a success
+elsewhere does not clear it, and a stranger cannot close card registration with it).
 """
 
 from __future__ import annotations
@@ -55,14 +57,17 @@ class PhoneAuth:
         if not _LAST4.fullmatch(card_last4):
             raise InvalidInput("last4", "err.phone.last4")
         check_new_password(password, password2)
-        name = device_label(device_name) if device_name.strip() else mask_mobile(phone)
+        name = device_label(device_name) if device_name.strip() else None
 
-        self.s.identity_lock.check(id_no)
+        lock = self.s.phone_lock
+        lock.check(id_no)
+        lock.check(f"number:{phone}")
         try:
             self.directory.check(phone, id_no)
         except PhoneRefused as refused:
             if refused.reason == "not_holder":   # pairing numbers with IDs is a probe
-                self.s.identity_lock.fail(id_no)
+                lock.fail(f"number:{phone}")
+                lock.fail(id_no)
             raise
         account = self.s.accounts.get_by_id(id_no)
         self._prove_card(id_no, card_last4, account)
@@ -75,24 +80,26 @@ class PhoneAuth:
                 raise KioskError("err.busy") from None
         else:
             self._reset(account, password)
-        return PhoneAuthResult(account is None, self.devices.bind(id_no, name, phone=phone))
+        device = self.devices.bind(id_no, name or mask_mobile(phone), phone=phone,
+                                   keep_name=name is None)
+        return PhoneAuthResult(account is None, device)
 
     def _prove_card(self, id_no: str, last4: str, account: dict[str, Any] | None) -> None:
-        """The last four digits of the valid card: the account's (kept current by card
-        reads), else the registry's for someone not registered yet."""
-        card_no = account["card_no"] if account else (
-            (self.s.registry.person(id_no) or {}).get("card_no"))
-        if card_no and hmac.compare_digest(card_no[-4:].encode(), last4.encode()):
-            self.s.identity_lock.reset(id_no)
+        """The last four digits of the valid card: the registry's (a replacement card is
+        known there first) or the account's (kept current by card reads)."""
+        valid = {n for n in ((self.s.registry.person(id_no) or {}).get("card_no"),
+                             (account or {}).get("card_no")) if n}
+        if any(hmac.compare_digest(n[-4:].encode(), last4.encode()) for n in valid):
+            self.s.phone_lock.reset(id_no)
             return
-        tries_left = self.s.identity_lock.fail(id_no)   # raises Locked on the fifth
+        tries_left = self.s.phone_lock.fail(id_no)   # raises Locked on the fifth
         raise KioskError("err.phone.mismatch", tries_left=tries_left)
 
     def _register(self, id_no: str, phone: str, password: str) -> None:
         person = self.s.registry.person(id_no) or {}
         now = self.s.clock.now().isoformat()
         self.s.accounts.add({
-            "id_no": id_no, "card_no": person["card_no"],
+            "id_no": id_no, "card_no": person.get("card_no"),
             "card_issue_date": person.get("card_issue_date"), "name": person.get("name", ""),
             "birth_date": person.get("birth_date"), "state": State.ACTIVE.value,
             "password_hash": hash_password(password), "email": "", "phone": phone,
@@ -115,7 +122,8 @@ class PhoneAuth:
             return done
 
         self.s.modify_account(account["id_no"], change)
-        self.s.codes.void("verify", account["id_no"])
+        for purpose in ("verify", "reset"):   # older mail links must not undo this
+            self.s.codes.void(purpose, account["id_no"])
         self.s.login_lock.reset(account["id_no"])
         if account.get("email"):
             self.s.notify(MailKind.PASSWORD_CHANGED, account["email"])

@@ -60,19 +60,20 @@ class QrLogin:
     # -- the kiosk ---------------------------------------------------------------------
     def request(self, id_no: str, birth: str) -> LoginRequest:
         """A login QR for the person with this ID and birth date and a bound device. A
-        wrong pair counts towards the identity lock (the pair is all that is asked)."""
+        wrong pair counts towards a lock of its own (the pair is all that is asked)."""
         id_no = id_no.strip().upper()
         if not is_valid_id(id_no):
             raise InvalidInput("id", "err.qr.id")
         born = parse_date(birth, "birth").isoformat()
-        self.s.identity_lock.check(id_no)
+        lock = self.s.qr_lock
+        lock.check(id_no)
         account = self.s.accounts.get_by_id(id_no)
         on_file = (account or {}).get("birth_date") or (
             (self.s.registry.person(id_no) or {}).get("birth_date"))
         if account is None or on_file != born:
-            tries_left = self.s.identity_lock.fail(id_no)   # raises Locked on the fifth
+            tries_left = lock.fail(id_no)   # raises Locked on the fifth
             raise KioskError("err.qr.mismatch", tries_left=tries_left)
-        self.s.identity_lock.reset(id_no)
+        lock.reset(id_no)
         if account["state"] == State.SUSPENDED:
             raise KioskError("err.login.suspended")
         if account["state"] == State.PENDING:
@@ -104,11 +105,11 @@ class QrLogin:
         return datetime.fromisoformat(doc["expires_at"]) <= self.s.clock.now()
 
     def complete(self, code: str) -> Session:
-        """Log in with an approved request, once."""
+        """Log in with an approved request, once, while its time lasts."""
         used: dict[str, Any] = {}
 
         def use(doc: dict[str, Any] | None) -> dict[str, Any] | None:
-            if doc is None or doc["state"] != LoginState.APPROVED:
+            if doc is None or doc["state"] != LoginState.APPROVED or self._expired(doc):
                 return doc
             used.update(doc, state=LoginState.USED.value)
             return used
@@ -123,10 +124,10 @@ class QrLogin:
                        bool(account.get("must_change_password")), via="qr")
 
     def cancel(self, code: str) -> None:
-        """The kiosk left the screen: an approval arriving later logs nobody in."""
+        """The kiosk left the screen: an approval, given or to come, logs nobody in."""
+        open_states = (LoginState.PENDING, LoginState.APPROVED)
         self._requests.modify(code_of(code), lambda d: d and (
-            {**d, "state": LoginState.CANCELLED.value}
-            if d["state"] == LoginState.PENDING else d))
+            {**d, "state": LoginState.CANCELLED.value} if d["state"] in open_states else d))
 
     # -- the app on a bound device ----------------------------------------------------
     def approve(self, code: str, device_name: str) -> dict[str, Any]:
@@ -152,7 +153,7 @@ class QrLogin:
             if current is None or current["state"] == LoginState.CANCELLED:
                 outcome["error"] = "err.code.unknown"
             elif current["state"] != LoginState.PENDING:
-                outcome["error"] = "err.code.used"
+                outcome["error"] = "err.qr.answered"
             elif self._expired(current):
                 outcome["error"] = "err.code.expired"
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk.domain.auth import Session
 from kiosk.domain.qr_login import PAYLOAD_PREFIX
 from screens.account import ServicesScreen
 from screens.phone import PhoneAuthScreen
@@ -26,7 +27,8 @@ async def test_phone_auth_registers_binds_and_the_card_then_logs_in():
     async with app.run_test(size=(80, 24)) as pilot:
         await phone_form(pilot, "0911000111", "A123456789", "2222")
         await shows(pilot, 'Registered, and "0911-***-111" is bound')
-        assert app.screen.value("password") == ""          # a password never lingers
+        assert app.screen.value("password") == ""          # nothing personal lingers
+        assert app.screen.value("id") == app.screen.value("last4") == ""
         await card_screen(pilot, "national")
         await pilot.press("escape")
         await login(pilot, NEW)
@@ -74,13 +76,33 @@ async def test_qr_login_approved_in_the_demo_app_logs_in_without_a_card():
         await pilot.press("enter")
         await wait_until(pilot, on(app, ServicesScreen), what="services")
         await shows(pilot, "logged in through the app")
-        assert app.session.via == "qr"
-        await pilot.press("f7", "1")                           # a card comes and goes:
-        await pilot.press("f8")                                # the QR login stays
-        await pilot.pause()
-        assert on(app, ServicesScreen)() and app.session is not None
+        assert app.session.via == "qr" and len(app.screen_stack) == 2
         await pilot.press("escape")                            # log out
         await wait_until(pilot, lambda: app.session is None, what="logged out")
+
+
+async def test_a_card_inserted_during_a_qr_session_ends_it():
+    """Whoever inserts a card is not the person who approved on the phone."""
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await qr_login_screen(pilot)
+        app.qr_login.approve(app.screen.request.code, "Pixel 8")
+        await wait_until(pilot, on(app, ServicesScreen), what="services", timeout=10)
+        await pilot.press("f7", "1")
+        await wait_until(pilot, lambda: app.session is None, what="session ended")
+        assert not on(app, ServicesScreen)()
+
+
+async def test_f5_after_the_phone_was_unbound_explains_instead_of_crashing():
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await qr_login_screen(pilot)
+        holder = Session("J128765432", "", "", app.clock.now())
+        for device in app.devices.of(holder):                 # unbound from another kiosk
+            app.devices.unbind(holder, device["device_id"])
+        await pilot.press("f5")
+        await shows(pilot, "No phone is bound to you yet")
+        assert on(app, QrLoginScreen)()
 
 
 async def test_qr_login_approved_elsewhere_is_noticed_by_the_waiting_kiosk():

@@ -38,6 +38,8 @@ def last4(key: str) -> str:
     ("0920000200", "resident_ui", "err.phone.suspended"),
     ("0921000210", "resident_ui", "err.phone.arrears"),
     ("0911000111", "long_name", "err.phone.not_holder"),
+    ("0920000200", "national", "err.phone.not_holder"),   # a stranger learns no status
+    ("0966000666", "national", "err.phone.not_holder"),   # ... nor that it is prepaid
     ("0930000300", "long_name", "err.phone.not_five"),
     ("0900123456", "national", "err.phone.not_five"),
 ])
@@ -118,6 +120,35 @@ def test_wrong_card_digits_count_and_lock_after_five(world, phone):
     assert phone.authenticate("0911000111", holder.id_no, "2222", NEW, NEW).registered
 
 
+def test_probing_one_number_with_many_ids_closes_the_number(world, phone):
+    strangers = ["A123456789", "B220123455", "E123456783", "F229876540", "AC01234567"]
+    for id_no in strangers[:4]:
+        with refused("err.phone.not_holder"):
+            phone.authenticate("0912345678", id_no, "0000", NEW, NEW)
+    with pytest.raises(Locked):
+        phone.authenticate("0912345678", strangers[4], "0000", NEW, NEW)
+    with pytest.raises(Locked):   # the holder waits too: the number is closed for a while
+        phone.authenticate("0912345678", "J128765432", "8888", NEW, NEW)
+    world.services.identity_lock.check("A123456789")   # card registration stays open
+
+
+def test_a_replacement_card_known_to_the_registry_works_before_its_first_read(world, phone):
+    people = world.services.registry
+    people.put(people.person("J128765432") | {"card_no": "000077779999"})
+    phone.authenticate("0912345678", "J128765432", "9999", NEW, NEW)
+
+
+def test_a_reset_voids_older_reset_mails_and_keeps_the_phone_name(world, phone):
+    holder = card("registered")
+    world.auth.forgot(holder)
+    _, mail = world.mail.last(MailKind.RESET)
+    phone.authenticate("0912345678", holder.id_no, "8888", NEW, NEW, "Chang's phone")
+    again = phone.authenticate("0912345678", holder.id_no, "8888", GOOD, GOOD)
+    assert again.device["name"] == "Chang's phone"
+    with refused("err.code.unknown"):
+        world.auth.reset_password(mail["code"], "Other@2026", "Other@2026")
+
+
 def test_a_person_the_registry_has_no_card_for_cannot_authenticate(world, phone):
     people = world.services.registry
     person = people.person("A123456789")
@@ -137,7 +168,7 @@ def test_malformed_input_names_the_field_and_costs_no_try(world, phone, args, fi
     with pytest.raises(InvalidInput) as info:
         phone.authenticate(*args)
     assert info.value.field == field
-    assert world.services.identity_lock.locked_until("A123456789") is None
+    assert world.services.phone_lock.locked_until("A123456789") is None
     with refused("err.phone.mismatch") as wrong:
         phone.authenticate("0911000111", "A123456789", "0000", NEW, NEW)
     assert wrong.value.params["tries_left"] == 4

@@ -40,7 +40,7 @@ def test_a_bound_device_approves_and_the_kiosk_logs_in_once(world, qr, devices):
     assert device["name"] == "Chang's phone"
     with refused("err.qr.not_approved"):
         qr.complete(request.code)
-    with refused("err.code.used"):
+    with refused("err.qr.answered"):
         qr.approve(request.code, "Chang's phone")
 
 
@@ -50,7 +50,7 @@ def test_a_denied_request_never_logs_in(qr):
     assert qr.state(request.code) is LoginState.DENIED
     with refused("err.qr.not_approved"):
         qr.complete(request.code)
-    with refused("err.code.used"):
+    with refused("err.qr.answered"):
         qr.approve(request.code, "Chang's phone")
 
 
@@ -60,6 +60,19 @@ def test_requests_expire(world, qr):
     assert qr.state(request.code) is LoginState.EXPIRED
     with refused("err.code.expired"):
         qr.approve(request.code, "Chang's phone")
+
+
+def test_an_approval_does_not_outlive_the_screen_or_the_code(world, qr):
+    left = qr.request(HOLDER.id_no, BIRTH)
+    qr.approve(left.code, "Chang's phone")
+    qr.cancel(left.code)                       # the kiosk left the screen meanwhile
+    with refused("err.qr.not_approved"):
+        qr.complete(left.code)
+    late = qr.request(HOLDER.id_no, BIRTH)
+    qr.approve(late.code, "Chang's phone")
+    world.clock.advance(minutes=3)
+    with refused("err.qr.not_approved"):
+        qr.complete(late.code)
 
 
 def test_only_a_device_bound_to_that_holder_can_answer(world, qr, devices):
@@ -93,6 +106,19 @@ def test_wrong_birth_dates_count_towards_the_identity_lock(world, qr):
         qr.request(HOLDER.id_no, BIRTH)
     world.clock.advance(minutes=15)
     qr.request(HOLDER.id_no, BIRTH)
+
+
+def test_the_qr_lock_is_its_own(world, qr):
+    """A success elsewhere does not clear its failures, and its failures never close card
+    registration (which needs the card itself)."""
+    for _ in range(4):
+        with refused("err.qr.mismatch"):
+            qr.request(HOLDER.id_no, "1958-02-27")
+    world.services.identity_lock.reset(HOLDER.id_no)
+    world.services.phone_lock.reset(HOLDER.id_no)
+    with pytest.raises(Locked):
+        qr.request(HOLDER.id_no, "1958-02-27")
+    world.services.identity_lock.check(HOLDER.id_no)   # card registration stays open
 
 
 def test_who_cannot_ask_for_a_login_qr(world, qr):
