@@ -28,3 +28,6 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self._at += timedelta(**delta)
+
+    def set(self, at: datetime) -> None:
+        self._at = at

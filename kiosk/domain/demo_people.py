@@ -11,6 +11,7 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
+from kiosk.domain.banks import BankAccounts
 from kiosk.domain.carriers import CarrierDirectory
 from kiosk.domain.passwords import hash_password
 from kiosk.domain.registry import Registry
@@ -93,6 +94,7 @@ def seed_demo(store: Store, now: datetime) -> int:
                  if phone not in lines]
     if new_lines:
         directory.put_many(new_lines)
+    BankAccounts(store).seed_demo()
     for key in DEMO_ACCOUNTS:
         card = DEMO_BY_KEY[key].card
         assert card is not None

@@ -40,12 +40,12 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.domain.clock import TAIPEI, Clock
-from kiosk.domain.dates import roc_datetime
+from kiosk.domain.dates import roc_date, roc_datetime
 from kiosk.domain.i18n import LANGS, Catalog, load_catalog
 from kiosk.domain.validate import is_valid_email
 
@@ -71,6 +71,8 @@ class MailKind(StrEnum):
     REGISTERED = "registered"               # no parameters
     ACCOUNT_LOCKED = "account_locked"       # until
     BATCH_WELCOME = "batch_welcome"         # unit, password [, login_link]
+    CARD_RECEIPT = "card_receipt"           # name, atm_no, amount, receipt_no, paid_at,
+                                            # insured_until (a date)
 
 
 CONFIRMATION_KINDS = frozenset({MailKind.VERIFY, MailKind.RESET, MailKind.EMAIL_CHANGE})
@@ -84,6 +86,8 @@ PARAMS: dict[MailKind, tuple[frozenset[str], frozenset[str]]] = {
     MailKind.REGISTERED: (frozenset(), frozenset()),
     MailKind.ACCOUNT_LOCKED: (frozenset({"until"}), frozenset()),
     MailKind.BATCH_WELCOME: (frozenset({"unit", "password"}), frozenset({"login_link"})),
+    MailKind.CARD_RECEIPT: (frozenset({"name", "atm_no", "amount", "receipt_no", "paid_at",
+                                       "insured_until"}), frozenset()),
 }
 
 
@@ -156,12 +160,17 @@ def render(kind: MailKind | str, now: datetime, **params: Any) -> RenderedMail:
         moments["until"] = _moment(params["until"], "until")
     elif kind is MailKind.BATCH_WELCOME:
         values.setdefault("login_link", LOGIN_LINK)
+    days: dict[str, date] = {}
+    if kind is MailKind.CARD_RECEIPT:
+        moments["paid_at"] = _moment(params["paid_at"], "paid_at")
+        days["insured_until"] = _moment(params["insured_until"], "insured_until").date()
 
     subjects, bodies = [], []
     for lang in LANGS:  # zh-TW first
         strings = load_catalog(lang)
         catalog = Catalog(lang)
-        localized = values | {k: roc_datetime(v, catalog) for k, v in moments.items()}
+        localized = (values | {k: roc_datetime(v, catalog) for k, v in moments.items()}
+                     | {k: roc_date(v, catalog) for k, v in days.items()})
         try:
             subject = strings[f"mail.{kind.value}.subject"].format(**localized)
             body = strings[f"mail.{kind.value}.body"].format(**localized)

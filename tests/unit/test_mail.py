@@ -43,6 +43,9 @@ SAMPLE: dict[MailKind, dict] = {
     MailKind.REGISTERED: {},
     MailKind.ACCOUNT_LOCKED: {"until": EXPIRES},
     MailKind.BATCH_WELCOME: {"unit": "健康科技股份有限公司", "password": "Init-Pass-42"},
+    MailKind.CARD_RECEIPT: {"name": "王大明", "atm_no": "9512345678901234", "amount": 200,
+                            "receipt_no": "20260301000001", "paid_at": NOW,
+                            "insured_until": EXPIRES},
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RAW_KEY = re.compile(r"\bmail\.[a-z_]+\.(?:subject|body|name)\b|\bmail\.footer\b")
@@ -115,6 +118,13 @@ def test_render_is_bilingual_and_complete(kind):
     for name, value in SAMPLE[kind].items():
         if isinstance(value, str):
             assert value in zh_body and value in en_body, name
+
+
+def test_the_receipt_mail_gives_the_insured_until_day_in_both_calendars():
+    mail = render(MailKind.CARD_RECEIPT, NOW, **SAMPLE[MailKind.CARD_RECEIPT])
+    zh_body, en_body = mail.body.split(SEPARATOR)
+    assert "115" in zh_body and "03" in zh_body and "02" in zh_body
+    assert "2026-03-02" in en_body and "NT$200" in en_body
 
 
 def test_times_are_shown_per_language():
