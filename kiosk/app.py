@@ -37,9 +37,12 @@ from screens.widgets.bars import TitleBar
 
 if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
+    from kiosk.domain.applications import Applications
     from kiosk.domain.auth import Auth, Session
     from kiosk.domain.devices import Devices
+    from kiosk.domain.payments import Payments
     from kiosk.domain.phone_auth import PhoneAuth
+    from kiosk.domain.pickup import PickupBooking
     from kiosk.domain.qr_login import QrLogin
     from kiosk.domain.registration import Registration
 
@@ -143,6 +146,30 @@ class KioskApp(App[None]):
         from kiosk.domain.phone_auth import PhoneAuth
 
         return PhoneAuth(self.services, self.devices)
+
+    @cached_property
+    def applications(self) -> Applications:
+        from kiosk.domain.applications import Applications
+        from kiosk.domain.photos import PhotoStore
+
+        return Applications(self.services, PhotoStore(self.papers_dir.parent / "photos"))
+
+    @cached_property
+    def payments(self) -> Payments:
+        from kiosk.domain.payments import Payments
+
+        return Payments(self.applications)
+
+    @cached_property
+    def pickup(self) -> PickupBooking:
+        from kiosk.domain.pickup import PickupBooking
+
+        return PickupBooking(self.applications)
+
+    @property
+    def papers_dir(self) -> Path:
+        """Where slips and receipts are saved for printing: beside the store, private."""
+        return self.services.store.path.parent / "papers"
 
     @cached_property
     def qr_login(self) -> QrLogin:
@@ -327,7 +354,9 @@ class KioskApp(App[None]):
         status.active = next((r for r in status.readers if r in self._inserted), None)
         top = self.screen
         without_card = self.session is not None and not self.session.by_card
-        if status.active != before and status.active is None and without_card:
+        if status.active != before and getattr(top, "holds_session", False):
+            top.card_changed(self.current_event())  # type: ignore[attr-defined]  # card swap
+        elif status.active != before and status.active is None and without_card:
             pass   # a QR login does not end when some card leaves; a card arriving does
         elif status.active != before and status.active is not None:
             event = self._inserted[status.active]
@@ -345,6 +374,21 @@ class KioskApp(App[None]):
         elif self._showing_condition() != self._condition():
             self._show(self._condition_screen())  # pcscd or a reader came (back) or went
         self._refresh_status()
+
+    def current_event(self) -> ReaderEvent | None:
+        """The insertion in the active reader, whatever card it was (a chip card too)."""
+        return self._inserted.get(self.status.active or "")
+
+    def ensure_session_card(self) -> None:
+        """After a screen that let the NHI card go (網路ATM), the session goes on only
+        with that same card back in the reader."""
+        session, card = self.session, self.current_card()
+        if session is None or not session.by_card:
+            return
+        if card is None or card.id_no != session.id_no:
+            from screens.payment import ReinsertScreen
+
+            self.push_screen(ReinsertScreen())
 
     def current_card(self) -> CardData | None:
         """The valid card in the active reader, for workflows; None if there is none."""

@@ -36,6 +36,7 @@ def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
                      help="add the demo people, phone lines and accounts of the demo cards")
     _import_command(sub, common, "carriers", "the carrier directory for phone authentication",
                     "phone lines", "docs/carriers.md")
+    _payments_command(sub, common)
 
     app = sub.add_parser("app", help="the simulated 健保快易通 app")
     app_verbs = app.add_subparsers(dest="verb", required=True)
@@ -49,6 +50,14 @@ def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         answer.add_argument("code", help="the login code or the scanned QR text")
         answer.add_argument("--device", required=True, metavar="NAME",
                             help="a device bound to the person logging in")
+
+
+def _payments_command(sub: Any, common: argparse.ArgumentParser) -> None:
+    verbs = sub.add_parser("payments", help="payments made outside the kiosk").add_subparsers(
+        dest="verb", required=True)
+    paid = verbs.add_parser("slip-paid", parents=[common],
+                            help="a bank counter or store reports a payment slip paid")
+    paid.add_argument("atm_no", help="the ATM NO printed on the slip")
 
 
 def _import_command(sub: Any, common: argparse.ArgumentParser, name: str, about: str,
@@ -223,4 +232,25 @@ def app(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace
         print(catalog.t(error.key, **error.params), file=sys.stderr)
         return 1
     print(catalog.t(done, name=device["name"]))
+    return 0
+
+
+# -- payments ----------------------------------------------------------------------------
+@with_store
+def payments(store: Store, config: Config, catalog: Catalog,
+             args: argparse.Namespace) -> int:
+    from kiosk.domain.applications import Applications
+    from kiosk.domain.errors import KioskError
+    from kiosk.domain.payments import Payments
+    from kiosk.wiring import build_services
+
+    services = build_services(config, store, demo=False)
+    try:
+        app = Payments(Applications(services)).pay_at_store(args.atm_no.strip(),
+                                                            services.clock.now())
+    except KioskError as error:
+        print(catalog.t(error.key, **error.params), file=sys.stderr)
+        return 1
+    print(catalog.t("pay.slip_paid", atm=app["atm_no"],
+                    receipt=app["payment"]["receipt_no"]))
     return 0

@@ -55,10 +55,10 @@ class ServicesScreen(KioskScreen):
 
     card_bound = True
     BINDINGS = [Binding("escape", "logout", "svc.logout"),
-                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 6))]
-    # SPEC §3.3, in the NHIA's order
+                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 7))]
+    # SPEC §3.3, in the NHIA's order; then 健保卡申請作業 (§5)
     ITEMS = ("svc.device_code", "svc.devices", "svc.change_password", "svc.update_info",
-             "svc.logout")
+             "svc.card_apply", "svc.logout")
 
     def body(self) -> ComposeResult:
         session = self.host.session
@@ -74,13 +74,14 @@ class ServicesScreen(KioskScreen):
             yield Notice(id="form-error", classes="hint")
 
     def action_pick(self, number: int) -> None:
+        from screens.applications import ApplicationsScreen
         from screens.devices import DeviceCodeScreen, DevicesScreen
 
         opens = {1: DeviceCodeScreen, 2: DevicesScreen, 3: ChangePasswordScreen,
-                 4: UpdateInfoScreen}
+                 4: UpdateInfoScreen, 5: ApplicationsScreen}
         if number in opens:
             self.app.push_screen(opens[number]())
-        elif number == 5:
+        elif number == 6:
             self.action_logout()
 
     def action_logout(self) -> None:

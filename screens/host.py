@@ -6,16 +6,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # types only: importing the account domain would slow the first paint
+    from pathlib import Path
+
     from kiosk.domain.accounts import Services
+    from kiosk.domain.applications import Applications
     from kiosk.domain.auth import Auth, Session
     from kiosk.domain.clock import Clock
     from kiosk.domain.devices import Devices
     from kiosk.domain.i18n import Catalog
+    from kiosk.domain.payments import Payments
     from kiosk.domain.phone_auth import PhoneAuth
+    from kiosk.domain.pickup import PickupBooking
     from kiosk.domain.qr_login import QrLogin
     from kiosk.domain.registration import Registration
     from reader.card import CardData
     from reader.demo import DemoCard
+    from reader.events import ReaderEvent
 
 
 @dataclass
@@ -37,9 +43,15 @@ class KioskHost(Protocol):
     devices: Devices
     phone_auth: PhoneAuth
     qr_login: QrLogin
+    applications: Applications
+    payments: Payments
+    pickup: PickupBooking
+    papers_dir: Path
     session: Session | None
 
     def current_card(self) -> CardData | None: ...
+    def current_event(self) -> ReaderEvent | None: ...
+    def ensure_session_card(self) -> None: ...
     def start_session(self, session: Session) -> None: ...
     def open_session(self, session: Session, screen: Any) -> None: ...
     def keep_awake(self) -> None: ...

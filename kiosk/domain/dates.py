@@ -31,3 +31,9 @@ def roc_datetime(moment: datetime, catalog: Catalog) -> str:
         hh=f"{moment.hour:02d}",
         mm=f"{moment.minute:02d}",
     )
+
+
+def roc_short(moment: datetime) -> str:
+    """115/11/04 15:30, as the NHIA's application list prints a time."""
+    return (f"{roc_year(moment):03d}/{moment.month:02d}/{moment.day:02d} "
+            f"{moment.hour:02d}:{moment.minute:02d}")

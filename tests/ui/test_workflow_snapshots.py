@@ -7,10 +7,13 @@ the SVGs in tests/ui/__snapshots__ like any other diff.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
+from kiosk.app import KioskApp
 from kiosk.domain.demo_people import DEMO_PASSWORD
+from kiosk.domain.payments import Method
 from screens.account import (
     ChangePasswordScreen,
     CodeScreen,
@@ -44,6 +47,7 @@ from tests.ui.flows import (
 )
 
 LANGS = ["zh-TW", "en"]
+PAPERS = Path("/tmp/nhi-kiosk-snapshot-papers")   # shown on the slip screen: one fixed path
 
 
 async def terms(pilot):
@@ -224,7 +228,73 @@ async def qr_approve_panel(pilot):
     await wait_until(pilot, on(pilot.app, LoginApprovalPanel))
 
 
-STEPS = [phone_refused, phone_done, qr_login_form, qr_login, qr_approve_panel,
+async def apply_list(pilot):
+    from tests.ui import test_card_replacement as cr
+
+    await cr.logged_in_as(pilot)
+    await cr.applications(pilot)
+    await cr.new_application(pilot)
+    await cr.new_application(pilot, pickup="onsite")
+
+
+async def apply_form(pilot):
+    from screens.apply_form import ApplyFormScreen
+    from tests.ui import test_card_replacement as cr
+
+    await cr.logged_in_as(pilot)
+    await cr.applications(pilot)
+    await pilot.press("f5")
+    await wait_until(pilot, on(pilot.app, ApplyFormScreen))
+
+
+async def _paying(pilot, action: str):
+    from tests.ui import test_card_replacement as cr
+
+    await cr.logged_in_as(pilot)
+    await cr.applications(pilot)
+    atm_no = await cr.new_application(pilot)
+    await cr.act(pilot, atm_no, action)
+    return atm_no
+
+
+async def pay_atm(pilot):
+    from screens.payment import AtmScreen
+
+    await _paying(pilot, "atm")
+    await wait_until(pilot, on(pilot.app, AtmScreen))
+    pilot.app.monitor.insert("bank_card")
+    await wait_until(pilot, lambda: pilot.app.screen.transfer is not None)
+
+
+async def pay_ebill(pilot):
+    from screens.payment import EbillScreen
+
+    await _paying(pilot, "ebill")
+    await wait_until(pilot, on(pilot.app, EbillScreen))
+
+
+async def pay_slip(pilot):
+    from screens.payment import SlipScreen
+
+    await _paying(pilot, "slip")
+    await wait_until(pilot, on(pilot.app, SlipScreen))
+
+
+async def pickup(pilot):
+    from screens.payment import PickupScreen
+    from tests.ui import test_card_replacement as cr
+
+    await cr.logged_in_as(pilot)
+    await cr.applications(pilot)
+    atm_no = await cr.new_application(pilot, pickup="onsite")
+    pilot.app.payments.pay(pilot.app.session, atm_no, Method.ATM, 0, {})
+    pilot.app.screen.reload()
+    await cr.act(pilot, atm_no, "pickup")
+    await wait_until(pilot, on(pilot.app, PickupScreen))
+
+
+STEPS = [apply_list, apply_form, pay_atm, pay_ebill, pay_slip, pickup,
+         phone_refused, phone_done, qr_login_form, qr_login, qr_approve_panel,
          device_code, devices, terms, read_card, identity_national, identity_resident, account,
          confirm, done, already, login_wrong, services, change_password, update_info, forgot,
          forgot_identity, code, outbox, mail]
@@ -233,8 +303,11 @@ STEPS = [phone_refused, phone_done, qr_login_form, qr_login, qr_approve_panel,
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("step", STEPS, ids=[s.__name__ for s in STEPS])
 def test_workflow_screen(snap_compare, monkeypatch, step, lang):
-    letters = itertools.cycle("ABCDEFGHJK")   # mail codes come from secrets: pin them here
-    monkeypatch.setattr("kiosk.domain.codes.secrets.choice", lambda _alphabet: next(letters))
+    letters = itertools.cycle("ABCDEFGHJK")   # codes come from secrets: pin them here
+    digits = itertools.cycle("3141592653")    # ATM NOs, receipt numbers, verification codes
+    monkeypatch.setattr("kiosk.domain.codes.secrets.choice",
+                        lambda alphabet: next(letters) if "A" in alphabet else next(digits))
+    monkeypatch.setattr(KioskApp, "papers_dir", property(lambda _app: PAPERS))
     app = make_app(lang=lang)
 
     async def run_before(pilot):

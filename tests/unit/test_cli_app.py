@@ -66,3 +66,21 @@ def test_deny_from_the_shell_and_a_stranger_device_is_refused(tmp_path, capsys):
                  "--lang", "zh-TW"]) == 0
     assert "拒絕登入" in capsys.readouterr().out
     assert qr.state(request.code).value == "denied"
+
+
+def test_a_slip_paid_at_a_store_is_recorded_once(tmp_path, capsys):
+    from kiosk.domain.applications import Applications
+    from tests.unit.test_applications import WANG, form
+
+    db = tmp_path / "kiosk.json"
+    store = Store.open(db)
+    clock = SystemClock()
+    seed_demo(store, clock.now())
+    services = Services(store, clock, Mailer(Outbox(store), clock))
+    apps = Applications(services)
+    atm_no = apps.apply(WANG, form())["atm_no"]
+    assert main(["payments", "slip-paid", atm_no, "--db", str(db), "--lang", "en"]) == 0
+    assert f"ATM NO {atm_no} is paid" in capsys.readouterr().out
+    assert apps.get(WANG, atm_no)["payment"]["method"] == "slip"
+    assert main(["payments", "slip-paid", atm_no, "--db", str(db), "--lang", "zh-TW"]) == 1
+    assert "此申請已繳費" in capsys.readouterr().err

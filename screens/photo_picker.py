@@ -1,0 +1,111 @@
+"""A keyboard file picker for the card photo, then a preview of it (seed 002 step 14:
+瀏覽 → 開啟 → 上傳預覽). Folders and files are listed; a file is judged by its content
+when chosen, so a photo saved with the wrong name still works and a renamed PNG does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DirectoryTree, Input
+
+from kiosk.domain.errors import KioskError
+from kiosk.domain.photos import MAX_BYTES, Photo, read_photo
+from screens.base import KioskScreen
+from screens.forms import Notice
+from screens.widgets.photo import PhotoPreview
+from screens.widgets.text import Tr
+
+
+class PhotoTree(DirectoryTree):
+    """Folders, and files that could be photos; hidden entries stay hidden."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [p for p in paths if not p.name.startswith(".")]
+
+
+class PhotoPickerScreen(KioskScreen):
+    card_bound = True
+    BINDINGS = [Binding("escape", "cancel", "key.back")]
+
+    def __init__(self, start: Path) -> None:
+        super().__init__()
+        self.start = start
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("photo.title", classes="screen-title")
+            yield Tr("photo.hint", params={"max_mb": MAX_BYTES // (1024 * 1024)},
+                     classes="note")
+            with Horizontal(classes="form-row"):
+                yield Tr("photo.folder", classes="form-label")
+                yield Input(str(self.start), id="f-folder", compact=True)
+            yield PhotoTree(self.start, id="tree")
+            yield Notice(id="form-error", classes="form-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#tree", PhotoTree).focus()
+
+    @on(Input.Submitted, "#f-folder")
+    def _go(self, event: Input.Submitted) -> None:
+        folder = Path(event.value).expanduser()
+        if not folder.is_dir():
+            self.query_one("#form-error", Notice).say("photo.no_folder")
+            return
+        self.query_one("#form-error", Notice).say(None)
+        tree = self.query_one("#tree", PhotoTree)
+        tree.path = folder
+        tree.focus()
+
+    @on(DirectoryTree.FileSelected)
+    def _chosen(self, event: DirectoryTree.FileSelected) -> None:
+        notice = self.query_one("#form-error", Notice)
+        try:
+            photo = read_photo(event.path)
+        except KioskError as error:
+            notice.say(error.key, **error.params)
+            return
+        notice.say(None)
+
+        def decided(accepted: bool | None) -> None:
+            if accepted:
+                self.dismiss(photo)  # type: ignore[arg-type]
+
+        self.app.push_screen(PreviewScreen(photo, event.path.name), decided)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PreviewScreen(KioskScreen):
+    """上傳預覽: the photo as it will be printed; Enter uses it, Esc chooses another."""
+
+    card_bound = True
+    BINDINGS = [Binding("enter", "use", "photo.key_use"),
+                Binding("escape", "back", "photo.key_other")]
+
+    def __init__(self, photo: Photo, name: str) -> None:
+        super().__init__()
+        self.photo, self.file_name = photo, name
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="preview"):
+            yield PhotoPreview(self.photo.data, id="photo")
+            with Vertical(id="preview-text"):
+                yield Tr("photo.preview_title", classes="screen-title")
+                yield Tr("photo.preview_info", params={
+                    "name": self.file_name, "width": self.photo.width,
+                    "height": self.photo.height, "kb": len(self.photo.data) // 1024},
+                    classes="message")
+                yield Tr("photo.preview_ask", classes="note")
+
+    def action_use(self) -> None:
+        self.dismiss(True)  # type: ignore[arg-type]
+
+    def action_back(self) -> None:
+        self.dismiss(False)  # type: ignore[arg-type]

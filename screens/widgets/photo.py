@@ -1,0 +1,39 @@
+"""A photo drawn in the terminal with half blocks (two pixel rows per cell, true colour),
+so the citizen sees the face that will be printed before saving the application."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Static
+
+
+def half_block_image(data: bytes, width: int, height: int) -> Text:
+    """The JPEG scaled to fit ``width`` × ``height`` cells, aspect kept."""
+    from PIL import Image  # on use: the kiosk starts without the image stack
+
+    with Image.open(io.BytesIO(data)) as image:
+        image = image.convert("RGB")
+        image.thumbnail((width, height * 2))
+        w, h = image.size
+        pixels = image.load()
+        out = Text()
+        for y in range(0, h - 1, 2):
+            for x in range(w):
+                top, bottom = pixels[x, y], pixels[x, y + 1]
+                out.append("▀", Style(color=f"rgb{top}", bgcolor=f"rgb{bottom}"))
+            out.append("\n")
+        return out
+
+
+class PhotoPreview(Static):
+    def __init__(self, data: bytes, **kw: Any) -> None:
+        super().__init__("", **kw)
+        self.data = data
+
+    def on_resize(self) -> None:
+        self.update(half_block_image(self.data, max(1, self.size.width),
+                                     max(1, self.size.height)))
