@@ -167,6 +167,11 @@ class KioskApp(App[None]):
         return PickupBooking(self.applications)
 
     @property
+    def photo_root(self) -> Path:
+        """Card photos are chosen from here and below (config ``photo_dir``)."""
+        return self.config.photo_dir or Path.home()
+
+    @property
     def papers_dir(self) -> Path:
         """Where slips and receipts are saved for printing: beside the store, private."""
         return self.services.store.path.parent / "papers"
@@ -383,7 +388,11 @@ class KioskApp(App[None]):
         """After a screen that let the NHI card go (網路ATM), the session goes on only
         with that same card back in the reader."""
         session, card = self.session, self.current_card()
-        if session is None or not session.by_card:
+        if session is None:
+            return
+        if not session.by_card:
+            if card is not None:     # an NHI card came in during a QR session
+                self.action_go_idle()
             return
         if card is None or card.id_no != session.id_no:
             from screens.payment import ReinsertScreen

@@ -21,6 +21,7 @@ from kiosk.domain.pickup import OFFICES, Office
 from screens.base import KioskModal, KioskScreen
 from screens.forms import Notice
 from screens.widgets.text import Computed, Tr
+from store.errors import StoreError
 
 COLUMNS = ("apps.col_name", "apps.col_atm", "apps.col_paid", "apps.col_time", "apps.col_photo",
            "apps.col_pickup", "apps.col_place", "apps.col_slot")
@@ -63,7 +64,11 @@ class ApplicationsScreen(KioskScreen):
         if session is None:
             return
         apps = self.host.applications
-        self.rows = apps.recent(session) if self.only_recent else apps.mine(session)
+        try:
+            self.rows = apps.recent(session) if self.only_recent else apps.mine(session)
+        except (StoreError, OSError):   # busy or unreadable for a moment: say so, keep going
+            self.query_one("#done", Notice).say("err.busy")
+            return
         table = self.query_one("#apps", DataTable)
         table.clear(columns=True)
         table.add_columns(*(self.t(key) for key in COLUMNS))

@@ -6,8 +6,6 @@ birth date appear for 眷屬, the mailing address for 郵寄, the photo line for
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -114,7 +112,7 @@ class ApplyFormScreen(FormScreen):
                 self.query_one("#photo-line", Computed).refresh_text()
                 self.query_one("#e-photo", Notice).say(None)
 
-        self.app.push_screen(PhotoPickerScreen(Path.home()), chosen)
+        self.app.push_screen(PhotoPickerScreen(self.host.photo_root), chosen)
 
     def action_save(self) -> None:
         self.submit()

@@ -47,6 +47,7 @@ class KioskHost(Protocol):
     payments: Payments
     pickup: PickupBooking
     papers_dir: Path
+    photo_root: Path
     session: Session | None
 
     def current_card(self) -> CardData | None: ...

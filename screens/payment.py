@@ -15,8 +15,9 @@ from textual.widgets import Button, Input, Select
 from kiosk.domain.applications import FEE
 from kiosk.domain.banks import BANK_CODES, DEMO_CHIP_CARD, new_verification_code
 from kiosk.domain.dates import roc_date, roc_short
-from kiosk.domain.documents import receipt_svg, slip_svg, write_private
+from kiosk.domain.documents import receipt_svg, slip_svg
 from kiosk.domain.errors import KioskError
+from kiosk.domain.files import write_private
 from kiosk.domain.payments import AtmStage, AtmTransfer, Method, method_fee
 from kiosk.domain.pickup import OFFICES, slots
 from reader.events import ReaderEvent, ReadFailure
@@ -120,17 +121,24 @@ class AtmScreen(KioskScreen):
     # -- the card comes and goes ---------------------------------------------------
     def card_changed(self, event: ReaderEvent | None) -> None:
         transfer = self.transfer
+        session = self.host.session
+        if event is not None and event.card is not None and (
+                session is None or not session.by_card or event.card.id_no != session.id_no):
+            if transfer is not None:
+                transfer.cancel()
+            self.app.action_go_idle()  # type: ignore[attr-defined]  # not this session's card
+            return
         if event is None:
             if transfer is not None:
                 transfer.card_removed()
                 if transfer.stage is AtmStage.CANCELLED:
                     self._say("err.atm.cancelled")
         elif event.failure is ReadFailure.NOT_NHI:
-            if transfer is None:
+            if transfer is None or transfer.stage is AtmStage.CANCELLED:
                 self._start()
             elif transfer.stage is AtmStage.REINSERT and not transfer.card_inserted():
                 self._say("err.atm.timeout")
-        elif transfer is None:
+        else:
             self._say("atm.not_chip")
         self._show()
 
@@ -142,6 +150,9 @@ class AtmScreen(KioskScreen):
             self.transfer = self.host.payments.start_atm(session, self.atm_no, DEMO_CHIP_CARD)
         except KioskError as error:
             self._say(error.key, **error.params)
+            return
+        except StoreError:
+            self._say("err.busy")
             return
         self._say(None)
 

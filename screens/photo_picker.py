@@ -23,10 +23,22 @@ from screens.widgets.text import Tr
 
 
 class PhotoTree(DirectoryTree):
-    """Folders, and files that could be photos; hidden entries stay hidden."""
+    """Folders and files under the picker's root; hidden entries and the kiosk's own data
+    folder (other applicants' photos) stay out of sight."""
+
+    def __init__(self, path: Path, private: Path, **kw: object) -> None:
+        super().__init__(path, **kw)  # type: ignore[arg-type]
+        self.private = private
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
-        return [p for p in paths if not p.name.startswith(".")]
+        return [p for p in paths if not p.name.startswith(".") and not _inside(p, self.private)]
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return True   # what cannot be resolved is not shown
 
 
 class PhotoPickerScreen(KioskScreen):
@@ -35,7 +47,7 @@ class PhotoPickerScreen(KioskScreen):
 
     def __init__(self, start: Path) -> None:
         super().__init__()
-        self.start = start
+        self.start = start   # the root: nothing above it can be browsed
 
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
@@ -45,7 +57,7 @@ class PhotoPickerScreen(KioskScreen):
             with Horizontal(classes="form-row"):
                 yield Tr("photo.folder", classes="form-label")
                 yield Input(str(self.start), id="f-folder", compact=True)
-            yield PhotoTree(self.start, id="tree")
+            yield PhotoTree(self.start, self.host.papers_dir.parent, id="tree")
             yield Notice(id="form-error", classes="form-error")
 
     def on_mount(self) -> None:
@@ -53,9 +65,15 @@ class PhotoPickerScreen(KioskScreen):
 
     @on(Input.Submitted, "#f-folder")
     def _go(self, event: Input.Submitted) -> None:
-        folder = Path(event.value).expanduser()
-        if not folder.is_dir():
-            self.query_one("#form-error", Notice).say("photo.no_folder")
+        try:
+            folder = Path(event.value).expanduser().resolve()
+            usable = (folder.is_dir() and folder.is_relative_to(self.start.resolve())
+                      and not _inside(folder, self.host.papers_dir.parent))
+        except (OSError, RuntimeError):
+            usable = False
+        if not usable:
+            self.query_one("#form-error", Notice).say("photo.no_folder",
+                                                      root=str(self.start))
             return
         self.query_one("#form-error", Notice).say(None)
         tree = self.query_one("#tree", PhotoTree)
@@ -65,6 +83,9 @@ class PhotoPickerScreen(KioskScreen):
     @on(DirectoryTree.FileSelected)
     def _chosen(self, event: DirectoryTree.FileSelected) -> None:
         notice = self.query_one("#form-error", Notice)
+        if _inside(event.path, self.host.papers_dir.parent):
+            notice.say("photo.no_folder", root=str(self.start))
+            return
         try:
             photo = read_photo(event.path)
         except KioskError as error:

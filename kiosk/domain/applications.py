@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
 from kiosk.domain.accounts import Services
 from kiosk.domain.address import Address
 from kiosk.domain.auth import Session
+from kiosk.domain.clock import TAIPEI
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.forms import parse_date
 from kiosk.domain.validate import is_valid_email, is_valid_id, is_valid_phone
@@ -142,7 +143,11 @@ class Applications:
         else:
             raise KioskError("err.busy")
         if photo is not None:
-            self.photos.save(atm_no, photo)
+            try:
+                self.photos.save(atm_no, photo)
+            except OSError:               # no application "with photo" but without one
+                self._apps.modify(atm_no, lambda _doc: None)
+                raise KioskError("err.photo.unavailable") from None
         return {**app, "atm_no": atm_no}
 
     def _holder(self, session: Session, dependant: Dependant | None) -> dict[str, Any]:
@@ -167,18 +172,18 @@ class Applications:
 
     # -- reading them -------------------------------------------------------------------
     def purge(self) -> int:
-        """Delete unpaid applications older than 14 days (and their photos)."""
-        cutoff = self.s.clock.now() - UNPAID_LIFETIME
-        gone = [a["atm_no"] for a in self._apps.all()
-                if a["payment"] is None and datetime.fromisoformat(a["created_at"]) <= cutoff]
-        for atm_no in gone:
-            def drop(doc: dict[str, Any] | None) -> dict[str, Any] | None:
-                return doc if doc is not None and doc["payment"] is not None else None
-
-            self._apps.modify(atm_no, drop)   # paid meanwhile elsewhere: it stays
-            if self.photos is not None:
-                self.photos.remove(atm_no)
-        return len(gone)
+        """Delete unpaid applications past their due day (and their photos)."""
+        now = self.s.clock.now()
+        gone = 0
+        for app in self._apps.all():
+            if app["payment"] is not None or self.due(app) > now:
+                continue
+            dropped: list[dict[str, Any] | None] = []
+            self._apps.modify(app["atm_no"], lambda doc, out=dropped: _drop_unpaid(doc, out))
+            if dropped and self.photos is not None:
+                self.photos.remove(app["atm_no"])
+            gone += bool(dropped)
+        return gone
 
     def mine(self, session: Session) -> list[dict[str, Any]]:
         """The applicant's applications, newest first (unpaid ones for 14 days only)."""
@@ -209,12 +214,16 @@ class Applications:
 
     @staticmethod
     def due(app: dict[str, Any]) -> datetime:
-        return datetime.fromisoformat(app["created_at"]) + UNPAID_LIFETIME
+        """The end of the 14th day after applying, in Taipei: the slip's 繳費期限."""
+        made = datetime.fromisoformat(app["created_at"]).astimezone(TAIPEI)
+        return datetime.combine(made.date() + UNPAID_LIFETIME, time.max, TAIPEI)
 
-    def record_payment(self, atm_no: str, payment: dict[str, Any]) -> dict[str, Any]:
-        """Mark paid once, under the store lock: two payments never both land."""
+    def record_payment(self, atm_no: str, payment: dict[str, Any],
+                       at: datetime | None = None) -> dict[str, Any]:
+        """Mark paid once, under the store lock: two payments never both land. ``at`` is
+        when the money moved (a store's report may come later)."""
         outcome: dict[str, Any] = {}
-        now = self.s.clock.now()
+        now = at or self.s.clock.now()
 
         def pay(doc: dict[str, Any] | None) -> dict[str, Any] | None:
             if doc is None:
@@ -245,6 +254,14 @@ class Applications:
 
         self._apps.modify(atm_no, apply)
         return result
+
+
+def _drop_unpaid(doc: dict[str, Any] | None,
+                 dropped: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    if doc is not None and doc["payment"] is not None:
+        return doc            # paid meanwhile elsewhere: it stays
+    dropped.append(doc)
+    return None
 
 
 def _phone(area: str, number: str, ext: str) -> str:

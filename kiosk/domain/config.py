@@ -38,6 +38,7 @@ class Config:
     exit_pin: str | None = None     # staff PIN to leave the kiosk (until staff accounts exist)
     device_code_minutes: float = 10.0  # lifetime of a 裝置認證碼
     qr_login_minutes: float = 3.0      # lifetime of a login QR
+    photo_dir: Path | None = None      # where card photos are chosen from (None: home)
     smtp_host: str | None = None    # None: mail stays in the outbox only
     smtp_port: int = 587
     smtp_starttls: bool = True
@@ -65,7 +66,7 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             raise ConfigError(f"{name} from {source} is empty")
         return value
     try:
-        if name == "db":
+        if name in ("db", "photo_dir"):
             return Path(str(value)).expanduser()
         if name == "reader":
             if str(value) not in READERS:

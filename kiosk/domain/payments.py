@@ -10,6 +10,7 @@ store transaction at the very end, so a card pulled at any step leaves nothing h
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,8 +32,11 @@ from kiosk.domain.banks import (
 )
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.mail import MailKind
+from store.errors import StoreError
 
 REINSERT_WINDOW = timedelta(seconds=40)
+PIN_TRIES = 3
+log = logging.getLogger(__name__)
 
 
 class Method(StrEnum):
@@ -76,6 +80,7 @@ class AtmTransfer:
     stage: AtmStage = AtmStage.AUTHORIZE
     deadline: datetime | None = None
     receipt: dict[str, Any] | None = None
+    wrong_pins: int = 0
 
     @property
     def fee(self) -> int:
@@ -94,7 +99,11 @@ class AtmTransfer:
             self.new_code()
             raise InvalidInput("code", "err.atm.code")
         if not pin_matches(self.card, pin):
-            raise InvalidInput("pin", "err.atm.pin")
+            self.wrong_pins += 1
+            if self.wrong_pins >= PIN_TRIES:   # as a bank would: the transfer ends
+                self.cancel()
+                raise KioskError("err.atm.pin_tries", tries=PIN_TRIES)
+            raise InvalidInput("pin", "err.atm.pin", tries_left=PIN_TRIES - self.wrong_pins)
         self.payments.apps.payable(self.session, self.atm_no)
         self.stage = AtmStage.PULL
         self.deadline = self.payments.apps.s.clock.now() + REINSERT_WINDOW
@@ -175,7 +184,8 @@ class Payments:
         return app
 
     def pay_at_store(self, atm_no: str, at: datetime) -> dict[str, Any]:
-        """A counter or store reports a slip paid (``nhi-kiosk payments slip-paid``)."""
+        """A counter or store reports a slip paid at ``at`` (``nhi-kiosk payments
+        slip-paid``): accepted when it was paid in time, however late the report."""
         return self._record(atm_no, Method.SLIP, method_fee(Method.SLIP), {}, at)
 
     def pay(self, session: Session, atm_no: str, method: Method, fee: int,
@@ -190,8 +200,11 @@ class Payments:
         payment = {"method": method.value, "amount": FEE, "fee": fee,
                    "paid_at": at.isoformat(), "receipt_no": receipt_no,
                    "insured_until": insured_until(at.date()).isoformat(), **details}
-        app = self.apps.record_payment(atm_no, payment)
-        self.apps.s.notify(MailKind.CARD_RECEIPT, app["email"], name=app["holder_name"],
-                           atm_no=atm_no, amount=FEE, receipt_no=receipt_no, paid_at=at,
-                           insured_until=datetime.fromisoformat(payment["insured_until"]))
+        app = self.apps.record_payment(atm_no, payment, at)
+        try:   # paid is paid: a mail that cannot be queued now must not say otherwise
+            self.apps.s.notify(MailKind.CARD_RECEIPT, app["email"], name=app["holder_name"],
+                               atm_no=atm_no, amount=FEE, receipt_no=receipt_no, paid_at=at,
+                               insured_until=datetime.fromisoformat(payment["insured_until"]))
+        except StoreError:
+            log.warning("receipt mail for a payment not queued: the store was busy")
         return app

@@ -8,6 +8,7 @@ personal data).
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 from dataclasses import dataclass
@@ -77,7 +78,23 @@ def check_photo(data: bytes) -> Photo:
     if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
         raise PhotoRefused("err.photo.dimensions", width=width, height=height,
                            min=MIN_SIDE, max=MAX_SIDE)
+    if not decodes(data):
+        raise PhotoRefused("err.photo.not_jpeg")
     return Photo(data, width, height)
+
+
+def decodes(data: bytes) -> bool:
+    """Markers can be right around garbage: the photo must decode as the printer will."""
+    from PIL import Image  # on use: only a chosen photo needs the image stack
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "JPEG":
+                return False
+            image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+    return True
 
 
 def read_photo(path: Path) -> Photo:
@@ -88,8 +105,8 @@ def read_photo(path: Path) -> Photo:
         data = path.read_bytes()
     except IsADirectoryError:
         raise PhotoRefused("err.photo.not_jpeg") from None
-    except OSError as exc:
-        raise PhotoRefused("err.photo.unreadable", detail=exc.strerror or exc) from None
+    except OSError:
+        raise PhotoRefused("err.photo.unreadable") from None
     return check_photo(data)
 
 

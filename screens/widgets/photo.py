@@ -35,5 +35,9 @@ class PhotoPreview(Static):
         self.data = data
 
     def on_resize(self) -> None:
-        self.update(half_block_image(self.data, max(1, self.size.width),
-                                     max(1, self.size.height)))
+        try:
+            picture = half_block_image(self.data, max(1, self.size.width),
+                                       max(1, self.size.height))
+        except Exception:   # checked before it got here; a preview never takes the kiosk down
+            picture = Text("?")
+        self.update(picture)

@@ -11,6 +11,7 @@ from textual.widgets import Input, Select
 
 from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.mail import MailKind
+from screens.account import ServicesScreen
 from screens.applications import ActionsModal, ApplicationsScreen
 from screens.apply_form import ApplyFormScreen, SavedModal
 from screens.payment import (
@@ -127,7 +128,7 @@ async def test_apply_for_myself_by_mail_and_pay_with_e_bill(tmp_path):
         await applications(pilot)
         await shows(pilot, "No applications")
         atm_no = await new_application(pilot)
-        assert atm_no in screen_text(app) or app.screen.query_one("#apps").row_count == 1
+        assert app.screen.query_one("#apps").row_count == 1
         await act(pilot, atm_no, "ebill")
         await wait_until(pilot, on(app, EbillScreen), what="e-Bill")
         choose(pilot, "agree", "yes")
@@ -181,7 +182,7 @@ async def test_web_atm_pays_after_the_chip_card_is_reinserted_then_the_nhi_card_
         await pilot.press("enter")
         await shows(pilot, "Transfer successful")
         assert app.applications.get(app.session, atm_no)["payment"]["method"] == "atm"
-        await pilot.press("escape")
+        await pilot.press("enter")                         # Enter again: back, not paid twice
         await wait_until(pilot, on(app, ReinsertScreen), what="reinsert NHI card")
         app.monitor.insert("registered")
         await wait_until(pilot, on(app, ApplicationsScreen), what="back to the list")
@@ -195,7 +196,7 @@ async def registered_wang(pilot) -> None:
 
 
 async def test_dependant_with_photo_on_site_pickup_set_changed_and_fixed(tmp_path):
-    app = make_app(lang="en")
+    app = make_app(lang="en", photo_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await registered_wang(pilot)
         await applications(pilot)
@@ -244,7 +245,7 @@ async def test_dependant_with_photo_on_site_pickup_set_changed_and_fixed(tmp_pat
 async def test_a_file_that_is_not_a_jpeg_is_refused_with_its_reason(tmp_path):
     png = tmp_path / "me.jpg"                             # named .jpg, holds a PNG
     Image.new("RGB", (300, 400)).save(png, "PNG")
-    app = make_app(lang="zh-TW")
+    app = make_app(lang="zh-TW", photo_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await logged_in_as(pilot)
         await applications(pilot)
@@ -256,7 +257,7 @@ async def test_a_file_that_is_not_a_jpeg_is_refused_with_its_reason(tmp_path):
 
 
 async def test_the_photo_is_previewed_before_it_is_used(tmp_path):
-    app = make_app(lang="en")
+    app = make_app(lang="en", photo_dir=tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await logged_in_as(pilot)
         await applications(pilot)
@@ -291,9 +292,12 @@ async def test_the_40_second_reinsert_timeout_cancels_and_pays_nothing():
         await atm_until_pull(pilot, atm_no)
         app.monitor.remove()
         app.services.clock.advance(seconds=41)
-        await shows(pilot, "The 40 seconds passed", what="timeout", )
-        app.monitor.insert("bank_card")
-        await pilot.press("enter")
+        await shows(pilot, "The 40 seconds passed", what="timeout")
+        first = app.screen.transfer
+        app.monitor.insert("bank_card")                    # too late: a new transfer starts
+        await wait_until(pilot, lambda: app.screen.transfer is not first, what="new transfer")
+        assert app.screen.transfer.stage.value == "authorize"
+        await pilot.press("escape")
         await wait_until(pilot, on(app, ReinsertScreen), what="asked for the NHI card")
         assert app.applications.get(app.session, atm_no)["payment"] is None
 
@@ -318,3 +322,23 @@ async def test_a_card_pulled_before_the_transfer_leaves_nothing_half_paid():
         await shows(pilot, "not the NHI card you logged in with")
         app.services.clock.advance(seconds=61)            # nobody comes back: logged out
         await wait_until(pilot, lambda: app.session is None, what="session ended")
+
+
+async def test_an_nhi_card_arriving_at_the_atm_of_a_qr_session_ends_the_session():
+    """Whoever inserts an NHI card is not the person who approved the login on a phone."""
+    from tests.ui.test_phone_and_qr_login import qr_login_screen
+
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await qr_login_screen(pilot)
+        app.qr_login.approve(app.screen.request.code, "Pixel 8")
+        await wait_until(pilot, on(app, ServicesScreen), what="services", timeout=10)
+        await applications(pilot)
+        atm_no = await new_application(pilot)
+        await act(pilot, atm_no, "atm")
+        await wait_until(pilot, on(app, AtmScreen))
+        app.monitor.insert("national")                     # 王大明's card, not a chip card
+        await wait_until(pilot, lambda: app.session is None, what="session ended")
+        assert app.applications.get(
+            __import__("kiosk.domain.auth", fromlist=["Session"]).Session(
+                "J128765432", "", "", app.clock.now()), atm_no)["payment"] is None

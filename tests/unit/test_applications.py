@@ -129,9 +129,9 @@ def test_unpaid_applications_disappear_after_14_days_paid_ones_stay(world, apps,
     unpaid = apps.apply(WANG, form())
     paid = apps.apply(WANG, form())
     payments.pay(WANG, paid["atm_no"], Method.ATM, 0, {})
-    world.clock.advance(days=13, hours=23)
+    world.clock.set(datetime(2026, 12, 7, 23, 59, tzinfo=NOW.tzinfo))   # the due day
     assert len(apps.mine(WANG)) == 2
-    world.clock.advance(hours=1)
+    world.clock.advance(minutes=1)
     assert [a["atm_no"] for a in apps.mine(WANG)] == [paid["atm_no"]]
     assert apps.recent(WANG) == []          # 查詢 looks back 14 days only
     with refused("err.apply.unknown"):
@@ -217,10 +217,40 @@ def test_paying_an_expired_or_paid_application_is_refused(world, apps, payments)
         payments.start_atm(WANG, app["atm_no"], DEMO_CHIP_CARD)
     late = apps.apply(WANG, form())
     world.clock.advance(days=14)
+    apps.record_payment(apps.apply(WANG, form())["atm_no"], {"method": "atm"})
+    world.clock.set(datetime(2026, 12, 8, 0, 0, tzinfo=NOW.tzinfo))   # the day after
     with refused("err.pay.expired"):
         apps.record_payment(late["atm_no"], {"method": "atm"})
     with refused("err.apply.unknown"):   # and the next look at the list deletes it
         apps.mine(WANG) and apps.get(WANG, late["atm_no"])
+
+
+def test_a_store_payment_counts_when_it_was_made_not_when_it_is_reported(world, apps,
+                                                                          payments):
+    app = apps.apply(WANG, form())
+    world.clock.set(datetime(2026, 12, 9, 10, 0, tzinfo=NOW.tzinfo))   # reported late
+    paid = payments.pay_at_store(app["atm_no"], datetime(2026, 12, 7, 21, 0,
+                                                        tzinfo=NOW.tzinfo))
+    assert paid["payment"]["paid_at"].startswith("2026-12-07T21:00")
+
+
+def test_three_wrong_pins_end_the_transfer(apps, payments):
+    app = apps.apply(WANG, form())
+    transfer = payments.start_atm(WANG, app["atm_no"], DEMO_CHIP_CARD)
+    for tries_left in (2, 1):
+        with pytest.raises(InvalidInput) as info:
+            transfer.authorize("000000", transfer.code)
+        assert info.value.params["tries_left"] == tries_left
+    with refused("err.atm.pin_tries"):
+        transfer.authorize("000000", transfer.code)
+    assert transfer.stage is AtmStage.CANCELLED
+
+
+def test_a_photo_that_only_looks_like_a_jpeg_is_refused(apps):
+    real = jpeg()
+    fake = real[:200] + bytes(len(real) - 202) + b"\xff\xd9"   # headers, then nothing
+    with refused("err.photo.not_jpeg"):
+        apps.apply(WANG, form(with_photo=True, photo=fake))
 
 
 def test_a_slip_is_not_for_onsite_pickup(apps, payments):
