@@ -9,6 +9,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,14 @@ def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     _import_command(sub, common, "carriers", "the carrier directory for phone authentication",
                     "phone lines", "docs/carriers.md")
     _payments_command(sub, common)
+    batch = sub.add_parser("batch", help="整批健保卡註冊: registration files of insured units")
+    batch_verbs = batch.add_subparsers(dest="verb", required=True)
+    load = batch_verbs.add_parser("import", parents=[common],
+                                  help="register the people of a unit file (.CSV or .zip)")
+    load.add_argument("file", type=Path)
+    load.add_argument("--json", action="store_true", help="print the summary as JSON")
+    batch_verbs.add_parser("progress", parents=[common],
+                           help="registered / submitted per unit, against the 80 %% target")
 
     app = sub.add_parser("app", help="the simulated 健保快易通 app")
     app_verbs = app.add_subparsers(dest="verb", required=True)
@@ -58,6 +67,8 @@ def _payments_command(sub: Any, common: argparse.ArgumentParser) -> None:
     paid = verbs.add_parser("slip-paid", parents=[common],
                             help="a bank counter or store reports a payment slip paid")
     paid.add_argument("atm_no", help="the ATM NO printed on the slip")
+    paid.add_argument("--paid-at", type=datetime.fromisoformat, metavar="ISO-TIME",
+                      help="when the customer paid (default: now); in time is what counts")
 
 
 def _import_command(sub: Any, common: argparse.ArgumentParser, name: str, about: str,
@@ -240,17 +251,52 @@ def app(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace
 def payments(store: Store, config: Config, catalog: Catalog,
              args: argparse.Namespace) -> int:
     from kiosk.domain.applications import Applications
+    from kiosk.domain.clock import TAIPEI
     from kiosk.domain.errors import KioskError
     from kiosk.domain.payments import Payments
     from kiosk.wiring import build_services
 
     services = build_services(config, store, demo=False)
     try:
-        app = Payments(Applications(services)).pay_at_store(args.atm_no.strip(),
-                                                            services.clock.now())
+        at = args.paid_at or services.clock.now()
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=TAIPEI)
+        app = Payments(Applications(services)).pay_at_store(args.atm_no.strip(), at)
     except KioskError as error:
         print(catalog.t(error.key, **error.params), file=sys.stderr)
         return 1
     print(catalog.t("pay.slip_paid", atm=app["atm_no"],
                     receipt=app["payment"]["receipt_no"]))
     return 0
+
+
+# -- batch -------------------------------------------------------------------------------
+@with_store
+def batch(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    from kiosk.domain.batch import Batch, BatchFileError
+    from kiosk.wiring import build_services
+
+    t = catalog.t
+    runner = Batch(build_services(config, store, demo=False))
+    if args.verb == "progress":
+        for unit, registered, submitted in runner.progress():
+            print(t("batch.unit_progress", unit=unit, registered=registered,
+                    submitted=submitted, ratio=f"{registered / submitted:.0%}"))
+        return 0
+
+    def progress(done: int, total: int) -> None:
+        print(t("batch.progress", done=done, total=total), file=sys.stderr)
+
+    try:
+        report = runner.import_file(args.file, store.path.parent / "reports", catalog,
+                                    None if args.json else progress)
+    except BatchFileError as error:
+        print(t(error.key, **error.params), file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(t("batch.summary", unit=report.unit, imported=report.imported,
+                already=report.already_registered, rejected=report.rejected,
+                duplicates=report.duplicates, report=report.report))
+    return 1 if report.problems else 0

@@ -62,11 +62,7 @@ class Outbox:
 
     def add(self, mail: dict[str, Any]) -> int:
         """Store a new mail; return its id. Fills ``status`` queued and ``attempts`` 0."""
-        record = {k: v for k, v in mail.items() if k != "id"}
-        for key, default in (("status", QUEUED), ("attempts", 0), ("last_error", None)):
-            record.setdefault(key, default)
-        if record["status"] not in STATUSES:
-            raise ValueError(f"unknown mail status {record['status']!r}")
+        record = new_record(mail)
         with self._store.transaction() as db:
             return self._table(db).insert(record)
 
@@ -128,6 +124,16 @@ class Outbox:
                 table.update(changes(doc), doc_ids=[int(mail_id)])
         if doc is None:  # raised outside: an exception would force a full reload
             raise KeyError(mail_id)
+
+
+def new_record(mail: dict[str, Any]) -> dict[str, Any]:
+    """A mail as the outbox stores it: ``status`` queued, ``attempts`` 0 unless given."""
+    record = {k: v for k, v in mail.items() if k != "id"}
+    for key, default in (("status", QUEUED), ("attempts", 0), ("last_error", None)):
+        record.setdefault(key, default)
+    if record["status"] not in STATUSES:
+        raise ValueError(f"unknown mail status {record['status']!r}")
+    return record
 
 
 def _with_id(doc: Document) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from kiosk.domain.registry import NationalProof, Proof, Registry, ResidentProof
 from kiosk.domain.validate import is_resident, is_valid_email, is_valid_phone, normalize_phone
 from reader.card import CardData
 from store.core import Store
+from store.keys import load_or_create_key
 from store.outbox import Outbox
 from store.repos import Accounts
 
@@ -65,6 +66,14 @@ class Services:
         self.qr_lock = Lockout(self.store, self.clock, scope="qr", period=IDENTITY_LOCK,
                                locked_key="err.qr.locked")
         self._outbox = Outbox(self.store)
+        self._machine_key: bytes | None = None
+
+    def machine_key(self) -> bytes:
+        """The key of generated passwords' fast hash: a private file beside the store
+        (not in it), made on first use."""
+        if self._machine_key is None:
+            self._machine_key = load_or_create_key(self.store.path.with_name("machine.key"))
+        return self._machine_key
 
     def mails(self, limit: int = 50) -> list[dict[str, Any]]:
         """The outbox, newest first (the demo reads its mail here)."""
@@ -115,7 +124,7 @@ class Services:
     def check_password(self, account: dict[str, Any], password: str) -> None:
         """Constant-time check; 5 failures lock login for LOGIN_LOCK (tries left shown)."""
         self.login_lock.check(account["id_no"])
-        if verify_password(password, account["password_hash"]):
+        if verify_password(password, account["password_hash"], self.machine_key()):
             self.login_lock.reset(account["id_no"])
             return
         try:

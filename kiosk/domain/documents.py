@@ -8,9 +8,7 @@ python-barcode encodes the symbol; the drawing is ours, so no image library is n
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -131,14 +129,3 @@ def receipt_svg(app: dict[str, Any]) -> str:
             f'<text x="10" y="122" font-size="3">Until {until.isoformat()}, this receipt with an '
             'identity document lets you be treated as insured.</text>']
     return _svg("衛生福利部中央健康保險署 自行收納款項收據 / Receipt", lines, note)
-
-
-def write_private(path: Path, text: str) -> Path:
-    """Write a paper for the holder: mode 0600, replaced atomically."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temp, path)
-    return path

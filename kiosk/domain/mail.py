@@ -227,6 +227,31 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=BACKOFF_MINUTES[index])
 
 
+def compose(kind: MailKind | str, to: str, now: datetime, **params: Any) -> dict[str, Any]:
+    """The outbox record of a new mail (not stored): for :meth:`Mailer.queue`, and for
+    batch registration, which stores thousands of them in one transaction."""
+    kind = MailKind(kind)
+    to = to.strip()
+    if not is_valid_email(to):
+        raise ValueError("not a usable e-mail address")  # no address: it is personal data
+    mail = render(kind, now, **params)
+    record: dict[str, Any] = {
+        "to": to,
+        "kind": kind.value,
+        "subject": mail.subject,
+        "body": mail.body,
+        "created_at": now.isoformat(timespec="seconds"),
+        "status": "queued",
+        "final": False,
+        "attempts": 0,
+        "last_error": None,
+        "next_attempt_at": None,
+    }
+    if kind in CONFIRMATION_KINDS:
+        record |= {"code": mail.code, "link": mail.link, "expires_at": mail.expires_at}
+    return record
+
+
 class Mailer:
     """Queues mails in the outbox and delivers them through ``sender`` when there is one."""
 
@@ -241,28 +266,9 @@ class Mailer:
 
     def queue(self, kind: MailKind | str, to: str, **params: Any) -> int:
         """Compose and store a mail; return its outbox id. Never touches the network."""
-        kind = MailKind(kind)
-        to = to.strip()
-        if not is_valid_email(to):
-            raise ValueError("not a usable e-mail address")  # no address: it is personal data
-        now = self._clock.now()
-        mail = render(kind, now, **params)
-        record: dict[str, Any] = {
-            "to": to,
-            "kind": kind.value,
-            "subject": mail.subject,
-            "body": mail.body,
-            "created_at": now.isoformat(timespec="seconds"),
-            "status": "queued",
-            "final": False,
-            "attempts": 0,
-            "last_error": None,
-            "next_attempt_at": None,
-        }
-        if kind in CONFIRMATION_KINDS:
-            record |= {"code": mail.code, "link": mail.link, "expires_at": mail.expires_at}
+        record = compose(kind, to, self._clock.now(), **params)
         mail_id = self._outbox.add(record)
-        log.info("mail %d (%s) to %s queued", mail_id, kind.value, mask_email(to))
+        log.info("mail %d (%s) to %s queued", mail_id, record["kind"], mask_email(record["to"]))
         return mail_id
 
     def deliver_pending(self, *, max_attempts: int = 5) -> DeliveryReport:

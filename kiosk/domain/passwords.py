@@ -1,7 +1,11 @@
 """Registration passwords (SPEC §2): the rules, the strength meter, and slow hashing.
 
-Only scrypt hashes are stored; comparison is constant-time. The cost parameters are in the
-stored string, so they can be raised later without breaking existing accounts.
+A password a person chose is stored only as scrypt; comparison is constant-time, and the
+cost parameters are in the stored string, so they can be raised later. A password the
+kiosk generated (batch registration: 12 random letters and digits, 71 bits) cannot be
+guessed from a stolen store, so it may be stored with a fast keyed hash (HMAC-SHA256 with a
+key kept outside the store) until its holder replaces it at the first login — which keeps
+a 100,000-row batch from spending hours in scrypt.
 """
 
 from __future__ import annotations
@@ -64,7 +68,25 @@ def hash_password(password: str) -> str:
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 
-def verify_password(password: str, stored: str) -> bool:
+MACHINE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+MACHINE_LENGTH = MAX_LEN      # 12 × log2(62) ≈ 71.4 bits
+
+
+def machine_password() -> str:
+    """A default password for batch registration: random, within the password rules."""
+    return "".join(secrets.choice(MACHINE_ALPHABET) for _ in range(MACHINE_LENGTH))
+
+
+def hash_machine_password(password: str, key: bytes) -> str:
+    """Only for :func:`machine_password` output; people's passwords get scrypt."""
+    return "hmac-sha256$" + hmac.new(key, password.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_password(password: str, stored: str, key: bytes | None = None) -> bool:
+    if stored.startswith("hmac-sha256$"):
+        if key is None:
+            return False
+        return hmac.compare_digest(hash_machine_password(password, key), stored)
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
