@@ -34,10 +34,10 @@ if TYPE_CHECKING:
 EXIT_NO_SERVICE, EXIT_NO_READER, EXIT_NO_CARD = 3, 4, 5
 EXIT_NOT_NHI, EXIT_READ_FAILED = 6, 7
 SUBCOMMANDS = ("run", "card", "virtual-card", "outbox", "registry", "carriers", "payments",
-               "batch", "qr", "app")
+               "batch", "staff", "qr", "app")
 STORE_COMMANDS = {"outbox": cli_store.outbox, "registry": cli_store.registry,
                   "carriers": cli_store.carriers, "payments": cli_store.payments,
-                  "batch": cli_store.batch, "app": cli_store.app}
+                  "batch": cli_store.batch, "staff": cli_store.staff, "app": cli_store.app}
 
 
 def _parser() -> argparse.ArgumentParser:

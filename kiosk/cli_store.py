@@ -38,6 +38,18 @@ def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     _import_command(sub, common, "carriers", "the carrier directory for phone authentication",
                     "phone lines", "docs/carriers.md")
     _payments_command(sub, common)
+    staff = sub.add_parser("staff", help="counter staff accounts").add_subparsers(
+        dest="verb", required=True)
+    for verb, about in (("add", "add a staff account (the password is asked for)"),
+                        ("passwd", "set a new password"), ("disable", "disable an account")):
+        cmd = staff.add_parser(verb, parents=[common], help=about)
+        cmd.add_argument("staff_id")
+        if verb == "add":
+            cmd.add_argument("--name", required=True)
+        if verb != "disable":
+            cmd.add_argument("--password-stdin", action="store_true",
+                             help="read the password from the first line of stdin")
+    staff.add_parser("list", parents=[common], help="list staff accounts")
     batch = sub.add_parser("batch", help="整批健保卡註冊: registration files of insured units")
     batch_verbs = batch.add_subparsers(dest="verb", required=True)
     load = batch_verbs.add_parser("import", parents=[common],
@@ -300,3 +312,50 @@ def batch(store: Store, config: Config, catalog: Catalog, args: argparse.Namespa
                 already=report.already_registered, rejected=report.rejected,
                 duplicates=report.duplicates, report=report.report))
     return 1 if report.problems else 0
+
+
+# -- staff -------------------------------------------------------------------------------
+@with_store
+def staff(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    from kiosk.domain.clock import SystemClock
+    from kiosk.domain.errors import KioskError
+    from kiosk.domain.staff import Staff
+
+    t = catalog.t
+    accounts = Staff(store, SystemClock())
+    if args.verb == "list":
+        for doc in accounts.all():
+            print(t("staff.row", staff_id=doc["staff_id"], name=doc["name"],
+                    state=t("staff.active" if doc["active"] else "staff.inactive")))
+        return 0
+    try:
+        if args.verb == "disable":
+            accounts.disable(args.staff_id)
+            print(t("staff.disabled", staff_id=args.staff_id))
+            return 0
+        password = _read_password(catalog, args.password_stdin)
+        if password is None:
+            print(t("staff.mismatch"), file=sys.stderr)
+            return EXIT_USAGE
+        if args.verb == "add":
+            accounts.add(args.staff_id, args.name, password)
+            print(t("staff.added", staff_id=args.staff_id))
+        else:
+            accounts.passwd(args.staff_id, password)
+            print(t("staff.changed", staff_id=args.staff_id))
+    except KioskError as error:
+        print(t(error.key, **error.params), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _read_password(catalog: Catalog, from_stdin: bool) -> str | None:
+    """Never from a flag (it would sit in the shell history and ps): a prompt, twice, or
+    the first line of stdin for scripts."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(catalog.t("staff.password_prompt"))
+    second = getpass.getpass(catalog.t("staff.repeat_prompt"))
+    return first if first == second else None

@@ -142,3 +142,12 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
         "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p),
     }
     return env
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With pytest-xdist, every integration test runs on one worker (one pcscd, one set of
+    vpcd ports); the rest spread over the others (``--dist loadgroup``)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.xdist_group("pcscd"))

@@ -1,0 +1,116 @@
+"""Counter staff accounts (SPEC §6): made, re-keyed and disabled from the shell
+(``nhi-kiosk staff add|passwd|disable``), signed in at the kiosk with a staff key.
+
+Passwords are scrypt like citizens' but longer (10–64 characters); five wrong ones close
+the staff ID for 15 minutes. A disabled account stays, so the audit log keeps naming it.
+Every change to a staff account is itself in the audit log, under the ``shell`` actor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from kiosk.domain.audit import Audit
+from kiosk.domain.clock import Clock
+from kiosk.domain.errors import InvalidInput, KioskError, WrongPassword
+from kiosk.domain.lockout import Lockout
+from kiosk.domain.passwords import hash_password, verify_password
+from store.core import Store
+from store.keyed import KeyedTable
+
+STAFF_ID = re.compile(r"[A-Za-z0-9_-]{3,20}")
+MIN_PASSWORD, MAX_PASSWORD = 10, 64
+STAFF_LOCK = timedelta(minutes=15)
+SESSION_IDLE = timedelta(minutes=10)
+SHELL = "shell"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSession:
+    staff_id: str
+    name: str
+    started_at: datetime
+
+
+def check_staff_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput("password", "err.staff.password", min=MIN_PASSWORD,
+                           max=MAX_PASSWORD)
+    if not all(c.isprintable() for c in password):
+        raise InvalidInput("password", "err.password.charset")
+
+
+class Staff:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self._staff = KeyedTable(store, "staff", "staff_id")
+        self._clock = clock
+        self.audit = Audit(store, clock)
+        self.lock = Lockout(store, clock, scope="staff", period=STAFF_LOCK,
+                            locked_key="err.staff.locked")
+
+    def add(self, staff_id: str, name: str, password: str) -> dict[str, Any]:
+        if not STAFF_ID.fullmatch(staff_id):
+            raise InvalidInput("staff_id", "err.staff.id")
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidInput("name", "err.required")
+        check_staff_password(password)
+        doc = {"staff_id": staff_id, "name": name, "password_hash": hash_password(password),
+               "active": True, "created_at": self._clock.now().isoformat()}
+        if not self._staff.modify(staff_id, lambda old: old or doc):
+            raise KioskError("err.staff.exists", staff_id=staff_id)
+        self.audit.record(SHELL, "staff_add", staff=staff_id)
+        return doc
+
+    def passwd(self, staff_id: str, password: str) -> None:
+        check_staff_password(password)
+        hashed = hash_password(password)
+        self._change(staff_id, lambda doc: {**doc, "password_hash": hashed})
+        self.lock.reset(staff_id)
+        self.audit.record(SHELL, "staff_passwd", staff=staff_id)
+
+    def disable(self, staff_id: str) -> None:
+        now = self._clock.now().isoformat()
+        self._change(staff_id, lambda doc: {**doc, "active": False, "disabled_at": now})
+        self.audit.record(SHELL, "staff_disable", staff=staff_id)
+
+    def _change(self, staff_id: str, change: Any) -> None:
+        missing: list[bool] = []
+
+        def apply(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+            if doc is None:
+                missing.append(True)
+                return None
+            return change(doc)
+
+        self._staff.modify(staff_id, apply)
+        if missing:
+            raise KioskError("err.staff.unknown", staff_id=staff_id)
+
+    def sign_in(self, staff_id: str, password: str) -> StaffSession:
+        """Unknown IDs and wrong passwords fail alike (and count alike)."""
+        self.lock.check(staff_id)
+        doc = self._staff.get(staff_id)
+        stored = doc["password_hash"] if doc else _dummy_hash()
+        if not verify_password(password, stored) or doc is None:
+            tries_left = self.lock.fail(staff_id)   # raises Locked on the fifth
+            raise WrongPassword(tries_left)
+        if not doc["active"]:
+            raise KioskError("err.staff.disabled")
+        self.lock.reset(staff_id)
+        session = StaffSession(staff_id, doc["name"], self._clock.now())
+        self.audit.record(staff_id, "sign_in")
+        return session
+
+    def all(self) -> list[dict[str, Any]]:
+        return sorted(self._staff.all(), key=lambda d: d["staff_id"])
+
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the staff ID is unknown, so both cases take scrypt's time."""
+    return hash_password("no such staff member")
