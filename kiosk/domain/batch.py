@@ -28,6 +28,7 @@ from kiosk.domain.files import write_private
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import MailKind, compose
 from kiosk.domain.passwords import hash_machine_password, machine_password
+from kiosk.domain.rows import ImportFileError
 from kiosk.domain.validate import is_valid_email, is_valid_id, is_valid_phone, normalize_phone
 from store.bulk import add_new_accounts
 from store.keyed import KeyedTable
@@ -37,13 +38,8 @@ TARGET = 0.8          # seed 003: 「希望於3月底前提高註冊比率達80%
 _ID_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9]\d{8}")
 
 
-class BatchFileError(Exception):
-    """The file as a whole cannot be imported; ``key`` says why, in the catalog."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
+class BatchFileError(ImportFileError):
+    """The unit file as a whole cannot be imported; ``key`` says why, in the catalog."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,13 @@ async def new_application(pilot, *, pickup: str = "mail", dependant=None, photo=
     return atm_no
 
 
+async def applied(pilot, **form) -> str:
+    """張志明 logs in, opens the list and applies; returns the ATM NO."""
+    await logged_in_as(pilot)
+    await applications(pilot)
+    return await new_application(pilot, **form)
+
+
 async def choose_photo(pilot, path: Path) -> None:
     app = pilot.app
     app.screen.query_one("#c-kind", Choice).select("photo")
@@ -150,9 +157,7 @@ async def test_apply_for_myself_by_mail_and_pay_with_e_bill(tmp_path):
 async def test_a_slip_is_saved_for_printing():
     app = make_app(lang="zh-TW")
     async with app.run_test(size=(80, 24)) as pilot:
-        await logged_in_as(pilot)
-        await applications(pilot)
-        atm_no = await new_application(pilot)
+        atm_no = await applied(pilot)
         await act(pilot, atm_no, "slip")
         await wait_until(pilot, on(app, SlipScreen))
         await shows(pilot, "超商手續費 4 元")
@@ -162,9 +167,7 @@ async def test_a_slip_is_saved_for_printing():
 async def test_web_atm_pays_after_the_chip_card_is_reinserted_then_the_nhi_card_returns():
     app = make_app(lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
-        await logged_in_as(pilot)
-        await applications(pilot)
-        atm_no = await new_application(pilot)
+        atm_no = await applied(pilot)
         await act(pilot, atm_no, "atm")
         await wait_until(pilot, on(app, AtmScreen), what="ATM")
         await shows(pilot, "insert your chip bank card")
@@ -286,9 +289,7 @@ async def atm_until_pull(pilot, atm_no: str) -> None:
 async def test_the_40_second_reinsert_timeout_cancels_and_pays_nothing():
     app = make_app(lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
-        await logged_in_as(pilot)
-        await applications(pilot)
-        atm_no = await new_application(pilot)
+        atm_no = await applied(pilot)
         await atm_until_pull(pilot, atm_no)
         app.monitor.remove()
         app.services.clock.advance(seconds=41)
@@ -305,9 +306,7 @@ async def test_the_40_second_reinsert_timeout_cancels_and_pays_nothing():
 async def test_a_card_pulled_before_the_transfer_leaves_nothing_half_paid():
     app = make_app(lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
-        await logged_in_as(pilot)
-        await applications(pilot)
-        atm_no = await new_application(pilot)
+        atm_no = await applied(pilot)
         await act(pilot, atm_no, "atm")
         await wait_until(pilot, on(app, AtmScreen))
         app.monitor.insert("bank_card")
