@@ -18,10 +18,16 @@ from kiosk.domain.dates import roc_datetime
 from kiosk.domain.i18n import Catalog
 
 if TYPE_CHECKING:
+    from kiosk.domain.errors import KioskError
     from kiosk.domain.rows import ImportReport
     from store import Store
 
 EXIT_USAGE, EXIT_STORE = 2, 8
+
+
+def _refused(catalog: Catalog, error: KioskError) -> None:
+    """Why a command refused, in the user's language, on stderr."""
+    print(catalog.t(error.key, **error.params), file=sys.stderr)
 
 
 def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -201,7 +207,7 @@ def registry(store: Store, config: Config, catalog: Catalog,
     try:
         report = import_registry(args.file, Registry(store))
     except ImportFileError as exc:
-        print(t(exc.key, **exc.params), file=sys.stderr)
+        _refused(catalog, exc)
         return EXIT_USAGE
     return _print_report(report, catalog, as_json=args.json)
 
@@ -229,7 +235,7 @@ def carriers(store: Store, config: Config, catalog: Catalog,
     try:
         report = import_lines(args.file, CarrierDirectory(store))
     except ImportFileError as exc:
-        print(catalog.t(exc.key, **exc.params), file=sys.stderr)
+        _refused(catalog, exc)
         return EXIT_USAGE
     return _print_report(report, catalog, as_json=args.json)
 
@@ -252,7 +258,7 @@ def app(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace
     try:
         device = action(args.code, args.device)
     except KioskError as error:
-        print(catalog.t(error.key, **error.params), file=sys.stderr)
+        _refused(catalog, error)
         return 1
     print(catalog.t(done, name=device["name"]))
     return 0
@@ -275,7 +281,7 @@ def payments(store: Store, config: Config, catalog: Catalog,
             at = at.replace(tzinfo=TAIPEI)
         app = Payments(Applications(services)).pay_at_store(args.atm_no.strip(), at)
     except KioskError as error:
-        print(catalog.t(error.key, **error.params), file=sys.stderr)
+        _refused(catalog, error)
         return 1
     print(catalog.t("pay.slip_paid", atm=app["atm_no"],
                     receipt=app["payment"]["receipt_no"]))
@@ -303,7 +309,7 @@ def batch(store: Store, config: Config, catalog: Catalog, args: argparse.Namespa
         report = runner.import_file(args.file, store.path.parent / "reports", catalog,
                                     None if args.json else progress)
     except BatchFileError as error:
-        print(t(error.key, **error.params), file=sys.stderr)
+        _refused(catalog, error)
         return EXIT_USAGE
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
@@ -344,7 +350,7 @@ def staff(store: Store, config: Config, catalog: Catalog, args: argparse.Namespa
             accounts.passwd(args.staff_id, password)
             print(t("staff.changed", staff_id=args.staff_id))
     except KioskError as error:
-        print(t(error.key, **error.params), file=sys.stderr)
+        _refused(catalog, error)
         return 1
     return 0
 

@@ -52,6 +52,7 @@ class QrLoginScreen(CodeQrScreen):
     def __init__(self, request: LoginRequest, id_no: str, birth: str) -> None:
         super().__init__()
         self.request = request
+        self.known: LoginState | None = LoginState.PENDING
         self._asked = (id_no, birth)   # for F5: a new QR without typing them again
 
     def on_mount(self) -> None:
@@ -72,7 +73,7 @@ class QrLoginScreen(CodeQrScreen):
             return None
 
     def status_text(self) -> str:
-        state = self.state()
+        state = self.known
         if state is None:
             return self.t("err.qr.busy")
         if state in (LoginState.DENIED, LoginState.EXPIRED, LoginState.CANCELLED):
@@ -80,8 +81,8 @@ class QrLoginScreen(CodeQrScreen):
         return super().status_text()
 
     def tick(self) -> None:
+        self.known = state = self.state()   # one read a second, for the text and the login
         super().tick()
-        state = self.state()
         if state is LoginState.PENDING:
             self.host.keep_awake()   # the citizen is busy with the phone
         elif state is LoginState.APPROVED:
@@ -110,7 +111,7 @@ class QrLoginScreen(CodeQrScreen):
         except StoreError:
             notice.say("err.busy")
             return
-        self.request = request
+        self.request, self.known = request, LoginState.PENDING
         self.show_code(request.display, request.expires_at, request.payload)
 
     def action_app_panel(self) -> None:

@@ -33,7 +33,11 @@ def roc_datetime(moment: datetime, catalog: Catalog) -> str:
     )
 
 
+def roc_day(day: date) -> str:
+    """115/11/04: a date as the NHIA's lists and papers print it."""
+    return f"{roc_year(day):03d}/{day.month:02d}/{day.day:02d}"
+
+
 def roc_short(moment: datetime) -> str:
     """115/11/04 15:30, as the NHIA's application list prints a time."""
-    return (f"{roc_year(moment):03d}/{moment.month:02d}/{moment.day:02d} "
-            f"{moment.hour:02d}:{moment.minute:02d}")
+    return f"{roc_day(moment)} {moment.hour:02d}:{moment.minute:02d}"

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 import barcode
 
 from kiosk.domain.applications import FEE, mailing_line
-from kiosk.domain.dates import roc_year
+from kiosk.domain.dates import roc_day
 from kiosk.domain.mask import mask_id
 
 WIDTH, HEIGHT = 148, 210     # A5, millimetres
@@ -38,10 +38,6 @@ def amount_in_words(amount: int) -> str:
     if rest:
         out += ("零" if zero else "") + _DIGITS_ZH[rest]
     return (out or "零") + "元整"
-
-
-def roc(day: date) -> str:
-    return f"{roc_year(day):03d}/{day.month:02d}/{day.day:02d}"
 
 
 def code128_modules(text: str) -> str:
@@ -91,7 +87,7 @@ def slip_svg(app: dict[str, Any], due: datetime) -> str:
         ("身分證號 ID", mask_id(app["holder_id"])),
         ("銷帳編號 ATM NO", app["atm_no"]),
         ("繳費金額 Amount", f"NT${FEE}"),
-        ("繳費期限 Pay by", f"{roc(due.date())} ({due.date().isoformat()})"),
+        ("繳費期限 Pay by", f"{roc_day(due.date())} ({due.date().isoformat()})"),
         ("事由 For", "健保卡工本費 NHI card fee"),
         ("超商手續費 Store fee", f"NT${STORE_FEE}"),
     ]
@@ -113,16 +109,16 @@ def receipt_svg(app: dict[str, Any]) -> str:
     until = date.fromisoformat(paid["insured_until"])
     birth = app.get("holder_birth")
     lines = [
-        ("日期 Date", f"中華民國 {roc(paid_on)} ({paid_on.isoformat()})"),
+        ("日期 Date", f"中華民國 {roc_day(paid_on)} ({paid_on.isoformat()})"),
         ("收據號碼 Receipt no.", paid["receipt_no"]),
         ("姓名 Name", app["holder_name"]),
         ("身分證號 ID", mask_id(app["holder_id"])),
-        ("出生日期 Born", roc(date.fromisoformat(birth)) if birth else ""),
+        ("出生日期 Born", roc_day(date.fromisoformat(birth)) if birth else ""),
         ("金額 Amount", f"NT${paid['amount']} {amount_in_words(paid['amount'])}"),
         ("事由 For", "健保卡工本費 NHI card fee"),
         ("銷帳編號 ATM NO", app["atm_no"]),
     ]
-    note = [f'<text x="10" y="110" font-size="3.2">備註：如您有就醫需求，得於 {roc(until)} '
+    note = [f'<text x="10" y="110" font-size="3.2">備註：如您有就醫需求，得於 {roc_day(until)} '
             '前持本收據併同身分證明文件，</text>',
             '<text x="10" y="115" font-size="3.2">於醫療院所填寫'
             '「全民健康保險特約醫療院所例外就醫名冊」以健保身分就醫。</text>',

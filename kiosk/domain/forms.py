@@ -8,20 +8,16 @@ from datetime import date
 from kiosk.domain.address import Address
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
+from kiosk.domain.rows import date_of
 from kiosk.domain.validate import is_valid_household
 
-_ROC = re.compile(r"(\d{2,3})[/.-](\d{1,2})[/.-](\d{1,2})")
 _SERIAL = re.compile(r"[A-Z0-9]{6,12}")
 
 
 def parse_date(text: str, field: str) -> date:
     """YYYY-MM-DD, or the ROC form 113/03/01 that is printed on Taiwanese documents."""
-    text = text.strip()
     try:
-        if match := _ROC.fullmatch(text):
-            year, month, day = (int(g) for g in match.groups())
-            return date(year + 1911, month, day)
-        return date.fromisoformat(text)
+        return date_of(text)
     except ValueError:
         raise InvalidInput(field, "err.date") from None
 

@@ -53,6 +53,12 @@ def slots(now: datetime, days: int = BOOKING_DAYS) -> list[datetime]:
     return out
 
 
+def _fixed(app: dict[str, Any], now: datetime) -> bool:
+    """Within the hour before its slot the card is being made: the slot cannot move."""
+    slot = app.get("slot")
+    return bool(slot) and datetime.fromisoformat(slot["at"]) - now <= CUTOFF
+
+
 class PickupBooking:
     def __init__(self, applications: Applications) -> None:
         self.apps = applications
@@ -71,7 +77,7 @@ class PickupBooking:
                 raise KioskError("err.pickup.by_mail")
             if app["payment"] is None:
                 raise KioskError("err.pickup.unpaid")
-            if app["slot"] and datetime.fromisoformat(app["slot"]["at"]) - now <= CUTOFF:
+            if _fixed(app, now):
                 raise KioskError("err.pickup.fixed")
             return {**app, "slot": {"office": office, "at": at.isoformat()}}
 
@@ -81,6 +87,4 @@ class PickupBooking:
         """May the slot still be set or moved (paid, on site, not within the hour)?"""
         if app["pickup"] != Pickup.ONSITE or app["payment"] is None:
             return False
-        slot = app.get("slot")
-        now = self.apps.s.clock.now()
-        return not slot or datetime.fromisoformat(slot["at"]) - now > CUTOFF
+        return not _fixed(app, self.apps.s.clock.now())

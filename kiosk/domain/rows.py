@@ -14,16 +14,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kiosk.domain.errors import KioskError
+
 _ROC = re.compile(r"(\d{2,3})[/.-](\d{1,2})[/.-](\d{1,2})")
 
 
-class ImportFileError(Exception):
+class ImportFileError(KioskError):
     """The file as a whole cannot be read (missing, wrong format, undecodable)."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 def read_rows(path: Path, key_column: str) -> list[dict[str, Any]]:
