@@ -12,12 +12,16 @@ import contextlib
 import errno
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 #: How many leading bytes take part in the change signature. The writer puts a random commit
 #: token there, which catches the rare case where inode number, size and (coarse, jiffy-based)
 #: mtime of a new version all equal those of the version we loaded.
 HEADER_BYTES = 64
+
+#: Size of one write(2) in :func:`atomic_write`: few syscalls, little memory.
+WRITE_BYTES = 1 << 20
 
 #: (st_ino, st_size, st_mtime_ns, leading bytes) of one version of the file.
 Signature = tuple[int, int, int, bytes]
@@ -93,11 +97,33 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def atomic_write(path: Path, data: bytes, backup: Path) -> Signature:
-    """Replace ``path`` by ``data`` crash-safely; the replaced version becomes ``backup``.
+def _write_chunks(fd: int, chunks: Iterable[bytes]) -> bytes:
+    """Write ``chunks`` in writes of about WRITE_BYTES; return the file's leading bytes."""
+    head = b""
+    pending: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= WRITE_BYTES:
+            data = b"".join(pending)
+            head = head or data[:HEADER_BYTES]
+            _write_all(fd, data)
+            pending, size = [], 0
+    data = b"".join(pending)
+    _write_all(fd, data)
+    return head or data[:HEADER_BYTES]
 
-    The backup costs no copying: the current file is hard-linked to a temp name which is
-    renamed onto ``backup``. Returns the signature of the new version.
+
+def atomic_write(path: Path, chunks: Iterable[bytes], backup: Path) -> Signature:
+    """Replace ``path`` by the concatenated ``chunks`` crash-safely; the replaced version
+    becomes ``backup``.
+
+    Chunks, not one bytes object: the encoded database would otherwise sit in memory beside
+    its tables (75 MB at 100,000 accounts with their mails). If producing a chunk raises,
+    the temp file goes and ``path`` is untouched. The backup costs no copying: the current
+    file is hard-linked to a temp name which is renamed onto ``backup``. Returns the
+    signature of the new version.
     """
     directory = path.parent
     tmp = directory / f"{temp_prefix(path)}{os.getpid()}-{secrets.token_hex(6)}"
@@ -105,7 +131,7 @@ def atomic_write(path: Path, data: bytes, backup: Path) -> Signature:
     try:
         try:
             os.fchmod(fd, PRIVATE_FILE)
-            _write_all(fd, data)
+            head = _write_chunks(fd, chunks)
             os.fsync(fd)
             st = os.fstat(fd)
         finally:
@@ -117,7 +143,7 @@ def atomic_write(path: Path, data: bytes, backup: Path) -> Signature:
             os.unlink(tmp)
         raise
     fsync_dir(directory)
-    return (st.st_ino, st.st_size, st.st_mtime_ns, bytes(data[:HEADER_BYTES]))
+    return (st.st_ino, st.st_size, st.st_mtime_ns, head)
 
 
 def _rotate_backup(path: Path, backup: Path) -> None:

@@ -9,9 +9,10 @@ by a newer program is never overwritten: the store refuses to work with it inste
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,6 +26,8 @@ from store.storage import CachedJSONStorage, Tables
 
 META_TABLE = "_meta"
 _META_DOC = "1"
+#: Documents per piece of the encoded file (see :func:`encode`).
+CHUNK_DOCS = 1000
 
 
 class Store:
@@ -110,6 +113,31 @@ class Store:
                 storage.dirty = False
                 if not ok:
                     self._discard()
+
+    def append(self, table: str, docs: Iterable[dict[str, Any]]) -> list[int]:
+        """Add ``docs`` to ``table`` as they are, inside :meth:`transaction`; their ids.
+
+        Why not ``Table.insert_multiple``: TinyDB stores a copy of each document and copies
+        the whole table twice to convert its ids, which for a 100,000-row batch import
+        doubled the largest part of its memory. The documents are taken over, not copied:
+        the caller must not change them afterwards.
+        """
+        storage = self._storage
+        if not storage.in_transaction or self._tx_thread != threading.get_ident():
+            raise StoreError("Store.append() only works inside this thread's transaction()")
+        raw = storage.tables.get(table, {})
+        # TinyDB's next-id rule: its cached counter, else one past the highest id.
+        next_id = self._db.table(table)._next_id or max(map(int, raw), default=0) + 1
+        ids = []
+        for doc in docs:
+            raw[str(next_id)] = doc
+            ids.append(next_id)
+            next_id += 1
+        if ids:
+            storage.tables[table] = raw  # a new table appears only with its documents
+            storage.dirty = True
+            self._reset_tables(next_ids=True)
+        return ids
 
     def close(self) -> None:
         """Forget the in-memory data; the store cannot be used afterwards."""
@@ -237,7 +265,7 @@ class Store:
         meta.update((k, v) for k, v in old_meta.items() if k not in meta)
         out: Tables = {META_TABLE: {_META_DOC: meta}}
         out.update((name, table) for name, table in tables.items() if name != META_TABLE)
-        signature = _fs.atomic_write(self.path, orjson.dumps(out), self.backup_path)
+        signature = _fs.atomic_write(self.path, encode(out), self.backup_path)
         self._storage.committed(out, signature)
         self._needs_commit = False
         self._generation += 1
@@ -249,6 +277,24 @@ class Store:
         with contextlib.suppress(StoreError):
             self._refresh(force=True)
         # If the reload failed, signature stays None: the next access retries and raises.
+
+
+def encode(tables: Tables) -> Iterator[bytes]:
+    """``orjson.dumps(tables)``, byte for byte, in pieces of CHUNK_DOCS documents.
+
+    Why: the whole file as one bytes object was a quarter of the peak memory of a
+    100,000-row batch import (accounts plus their mails); pieces are written as they come.
+    """
+    yield b"{"
+    for number, (name, table) in enumerate(tables.items()):
+        yield (b"," if number else b"") + orjson.dumps(name) + b":{"
+        docs = iter(table.items())
+        first = True
+        while chunk := dict(itertools.islice(docs, CHUNK_DOCS)):
+            yield (b"" if first else b",") + orjson.dumps(chunk)[1:-1]
+            first = False
+        yield b"}"
+    yield b"}"
 
 
 def _schema_of(tables: Tables) -> int | None:

@@ -128,12 +128,17 @@ class Outbox:
 
 def new_record(mail: dict[str, Any]) -> dict[str, Any]:
     """A mail as the outbox stores it: ``status`` queued, ``attempts`` 0 unless given."""
-    record = {k: v for k, v in mail.items() if k != "id"}
+    return adopt_record(dict(mail))
+
+
+def adopt_record(mail: dict[str, Any]) -> dict[str, Any]:
+    """:func:`new_record` made of ``mail`` itself, not a copy (for bulk inserts)."""
+    mail.pop("id", None)
     for key, default in (("status", QUEUED), ("attempts", 0), ("last_error", None)):
-        record.setdefault(key, default)
-    if record["status"] not in STATUSES:
-        raise ValueError(f"unknown mail status {record['status']!r}")
-    return record
+        mail.setdefault(key, default)
+    if mail["status"] not in STATUSES:
+        raise ValueError(f"unknown mail status {mail['status']!r}")
+    return mail
 
 
 def _with_id(doc: Document) -> dict[str, Any]:

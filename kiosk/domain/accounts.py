@@ -14,7 +14,7 @@ from kiosk.domain.clock import Clock
 from kiosk.domain.codes import Codes
 from kiosk.domain.errors import IdentityMismatch, InvalidInput, KioskError, Locked, WrongPassword
 from kiosk.domain.lockout import Lockout
-from kiosk.domain.mail import MailKind
+from kiosk.domain.mail import MailKind, with_text
 from kiosk.domain.passwords import verify_password
 from kiosk.domain.registry import NationalProof, Proof, Registry, ResidentProof
 from kiosk.domain.validate import is_resident, is_valid_email, is_valid_phone, normalize_phone
@@ -76,11 +76,13 @@ class Services:
         return self._machine_key
 
     def mails(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The outbox, newest first (the demo reads its mail here)."""
-        return self._outbox.list(limit=limit)
+        """The outbox, newest first (the demo reads its mail here), each with its body:
+        batch mails are stored as parameters and rendered only here, when shown."""
+        return [with_text(mail) for mail in self._outbox.list(limit=limit)]
 
     def mail_by_id(self, mail_id: int) -> dict[str, Any] | None:
-        return self._outbox.get(mail_id)
+        mail = self._outbox.get(mail_id)
+        return with_text(mail) if mail is not None else None
 
     # -- shared checks --------------------------------------------------------------------
     def require_valid_card(self, card: CardData) -> None:

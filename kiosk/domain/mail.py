@@ -7,12 +7,13 @@ subject is ``"中文 / English"``, the body the Chinese text, a line of dashes, 
 Texts are the catalog keys ``mail.<kind>.subject`` and ``mail.<kind>.body`` plus
 ``mail.footer``.
 
-Outbox record fields: ``to``, ``kind`` (a :class:`MailKind` value), ``subject``, ``body``,
-``created_at`` (ISO 8601 with offset), ``status`` (``queued`` | ``sent`` | ``failed``),
-``final`` (a failure that will not be retried), ``attempts``, ``last_error``,
-``last_attempt_at``, ``next_attempt_at``, ``sent_at``; confirmation mails (VERIFY, RESET,
-EMAIL_CHANGE) also keep ``code``, ``link`` and ``expires_at``, so the demo's outbox viewer
-can "follow" them.
+Outbox record fields: ``to``, ``kind`` (a :class:`MailKind` value), ``subject``, ``body``
+(or, for a mail composed deferred, ``params``: see :func:`compose_deferred`; readers get
+``body`` through :func:`with_text`), ``created_at`` (ISO 8601 with offset), ``status``
+(``queued`` | ``sent`` | ``failed``), ``final`` (a failure that will not be retried),
+``attempts``, ``last_error``, ``last_attempt_at``, ``next_attempt_at``, ``sent_at``;
+confirmation mails (VERIFY, RESET, EMAIL_CHANGE) also keep ``code``, ``link`` and
+``expires_at``, so the demo's outbox viewer can "follow" them.
 
 Links (the kiosk's own URL scheme; the screens resolve them, no web server is involved):
 
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -133,8 +135,37 @@ def _moment(value: Any, name: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=TAIPEI)
 
 
-def render(kind: MailKind | str, now: datetime, **params: Any) -> RenderedMail:
-    """Both languages of one mail; TypeError/ValueError for wrong parameters (a bug)."""
+@dataclass(frozen=True, slots=True)
+class _Values:
+    """One mail's checked parameters, before they are put into each language."""
+
+    kind: MailKind
+    plain: dict[str, Any]
+    moments: dict[str, datetime]
+    days: dict[str, date]
+    code: str | None = None
+    link: str | None = None
+    expires_at: str | None = None
+
+    def texts(self, part: str) -> list[str]:
+        """The template ``mail.<kind>.<part>`` filled in, per language, zh-TW first."""
+        out = []
+        for lang in LANGS:
+            strings = load_catalog(lang)
+            localized = self.plain
+            if self.moments or self.days:  # only dates need the language's catalog
+                catalog = Catalog(lang)
+                localized = (localized
+                             | {k: roc_datetime(v, catalog) for k, v in self.moments.items()}
+                             | {k: roc_date(v, catalog) for k, v in self.days.items()})
+            try:
+                out.append(strings[f"mail.{self.kind.value}.{part}"].format(**localized))
+            except KeyError as exc:  # a catalog bug; tests keep both catalogs complete
+                raise ValueError(f"{lang} mail template {self.kind.value} needs {exc}") from exc
+        return out
+
+
+def _values(kind: MailKind | str, now: datetime, params: Mapping[str, Any]) -> _Values:
     kind = MailKind(kind)
     required, optional = PARAMS[kind]
     given = set(params)
@@ -164,27 +195,31 @@ def render(kind: MailKind | str, now: datetime, **params: Any) -> RenderedMail:
     if kind is MailKind.CARD_RECEIPT:
         moments["paid_at"] = _moment(params["paid_at"], "paid_at")
         days["insured_until"] = _moment(params["insured_until"], "insured_until").date()
+    return _Values(kind, values, moments, days, code, link, expires_at)
 
-    subjects, bodies = [], []
-    for lang in LANGS:  # zh-TW first
-        strings = load_catalog(lang)
-        catalog = Catalog(lang)
-        localized = (values | {k: roc_datetime(v, catalog) for k, v in moments.items()}
-                     | {k: roc_date(v, catalog) for k, v in days.items()})
-        try:
-            subject = strings[f"mail.{kind.value}.subject"].format(**localized)
-            body = strings[f"mail.{kind.value}.body"].format(**localized)
-            footer = strings["mail.footer"]
-        except KeyError as exc:  # a catalog bug; tests keep both catalogs complete
-            raise ValueError(f"{lang} mail template {kind.value} needs {exc}") from exc
-        subjects.append(subject.strip())
-        bodies.append(f"{body.strip()}\n\n{footer.strip()}")
+
+def _subject(values: _Values) -> str:
+    return " / ".join(s.strip() for s in values.texts("subject"))
+
+
+def _footer(lang: str) -> str:
+    try:
+        return load_catalog(lang)["mail.footer"]
+    except KeyError as exc:
+        raise ValueError(f"{lang} mail template needs {exc}") from exc
+
+
+def render(kind: MailKind | str, now: datetime, **params: Any) -> RenderedMail:
+    """Both languages of one mail; TypeError/ValueError for wrong parameters (a bug)."""
+    values = _values(kind, now, params)
+    bodies = [f"{body.strip()}\n\n{_footer(lang).strip()}"
+              for lang, body in zip(LANGS, values.texts("body"), strict=True)]
     return RenderedMail(
-        subject=" / ".join(subjects),
+        subject=_subject(values),
         body=f"\n\n{SEPARATOR}\n\n".join(bodies) + "\n",
-        code=code,
-        link=link,
-        expires_at=expires_at,
+        code=values.code,
+        link=values.link,
+        expires_at=values.expires_at,
     )
 
 
@@ -227,29 +262,96 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=BACKOFF_MINUTES[index])
 
 
-def compose(kind: MailKind | str, to: str, now: datetime, **params: Any) -> dict[str, Any]:
-    """The outbox record of a new mail (not stored): for :meth:`Mailer.queue`, and for
-    batch registration, which stores thousands of them in one transaction."""
-    kind = MailKind(kind)
+def _address(to: str) -> str:
     to = to.strip()
     if not is_valid_email(to):
         raise ValueError("not a usable e-mail address")  # no address: it is personal data
-    mail = render(kind, now, **params)
-    record: dict[str, Any] = {
+    return to
+
+
+def _record(kind: MailKind, to: str, now: datetime, subject: str,
+            text: dict[str, Any]) -> dict[str, Any]:
+    return {
         "to": to,
         "kind": kind.value,
-        "subject": mail.subject,
-        "body": mail.body,
-        "created_at": now.isoformat(timespec="seconds"),
+        "subject": subject,
+        **text,
+        "created_at": sys.intern(now.isoformat(timespec="seconds")),  # a batch: one string
         "status": "queued",
         "final": False,
         "attempts": 0,
         "last_error": None,
         "next_attempt_at": None,
     }
+
+
+def compose(kind: MailKind | str, to: str, now: datetime, **params: Any) -> dict[str, Any]:
+    """The outbox record of a new mail (not stored), rendered in full: for
+    :meth:`Mailer.queue`."""
+    kind = MailKind(kind)
+    to = _address(to)
+    mail = render(kind, now, **params)
+    record = _record(kind, to, now, mail.subject, {"body": mail.body})
     if kind in CONFIRMATION_KINDS:
         record |= {"code": mail.code, "link": mail.link, "expires_at": mail.expires_at}
     return record
+
+
+def compose_deferred(kind: MailKind | str, to: str, now: datetime,
+                     **params: Any) -> dict[str, Any]:
+    """Like :func:`compose`, but the record keeps ``params`` instead of the ``body``, which
+    :func:`with_text` renders whenever the mail is shown or sent.
+
+    Why: batch registration stores 100,000 welcome mails in one transaction, and a rendered
+    bilingual body is ~1.3 KB in memory and ~0.85 KB in the store file, each; the
+    parameters are a tenth of that. The record holds the same secrets either way (the
+    default password is in the body, or in ``params``). The parameters are checked now,
+    so a wrong one is still a bug at the caller, never at delivery. The subject stays
+    stored (one interned string for thousands of equal ones) for readers of the raw
+    outbox, such as ``nhi-kiosk outbox``.
+    """
+    kind = MailKind(kind)
+    to = _address(to)
+    values = _values(kind, now, params)
+    stored = {name: _storable(value) for name, value in params.items()}
+    record = _record(kind, to, now, sys.intern(_subject(values)), {"params": stored})
+    if kind in CONFIRMATION_KINDS:
+        record |= {"code": values.code, "link": values.link, "expires_at": values.expires_at}
+    return record
+
+
+def _storable(value: Any) -> Any:
+    """A parameter as JSON keeps it; :func:`_moment` reads the ISO text back."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def with_text(mail: Mapping[str, Any]) -> dict[str, Any]:
+    """An outbox record with its ``subject`` and ``body``, rendered now if it was composed
+    deferred (:func:`compose_deferred`); a record that has its body (every other mail, and
+    all stored before deferral existed) comes back as it is. ``params`` is left out, so
+    readers see one shape. TypeError/ValueError if the parameters no longer fit the
+    templates (a bug)."""
+    params = mail.get("params")
+    if params is None or "body" in mail:
+        return {key: value for key, value in mail.items() if key != "params"}
+    text = render(mail["kind"], datetime.fromisoformat(mail["created_at"]), **params)
+    record: dict[str, Any] = {}
+    for key, value in mail.items():
+        if key == "params":
+            record["body"] = text.body   # where a rendered record has it
+        else:
+            record[key] = value
+    record.setdefault("subject", text.subject)
+    return record
+
+
+def _outgoing(mail: Mapping[str, Any]) -> dict[str, Any]:
+    """The record a sender gets: rendered; unrenderable is a final failure, not a crash."""
+    try:
+        return with_text(mail)
+    except (TypeError, ValueError) as exc:
+        raise MailDeliveryError(f"the mail cannot be rendered: {exc}", permanent=True,
+                                category="render") from exc
 
 
 class Mailer:
@@ -292,7 +394,7 @@ class Mailer:
                 continue
             mail = claimed
             try:
-                self._sender.send(mail)
+                self._sender.send(_outgoing(mail))
             except MailDeliveryError as exc:
                 error = exc
             except Exception as exc:  # a bug in a sender must not stop the others

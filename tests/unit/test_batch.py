@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from kiosk.domain.batch import Batch, BatchFileError, open_batch, parse_rows
 from kiosk.domain.i18n import Catalog
-from kiosk.domain.mail import MailKind
+from kiosk.domain.mail import LOGIN_LINK, SEPARATOR, MailKind
 from kiosk.domain.passwords import MACHINE_ALPHABET
 from reader.card import CardData
+from store.outbox import Outbox
 from tests.unit.domain_fixtures import card
 
 UNIT = "110121009"
@@ -67,6 +68,26 @@ def test_each_good_row_registers_with_a_default_password_and_a_mail(world, batch
     assert session.must_change_password                     # ... and asks for a new one
     world.auth.change_password(session, password, "Mine@2026x", "Mine@2026x")
     assert world.services.accounts.get_by_id(id_no)["password_hash"].startswith("scrypt$")
+
+
+def test_welcome_mails_are_stored_as_parameters_and_read_rendered(world, batch, tmp_path):
+    run(batch, write(tmp_path), tmp_path)
+    stored = [m for m in Outbox(world.store).list() if m["kind"] == MailKind.BATCH_WELCOME]
+    assert len(stored) == 2
+    for record in stored:
+        assert "body" not in record and record["params"]["unit"] == UNIT
+        password = record["params"]["password"]
+        account = next(a for a in world.services.accounts.all() if a["email"] == record["to"])
+        assert account["password_hash"].startswith("hmac-sha256$")
+        assert password not in account["password_hash"]
+        shown = world.services.mail_by_id(record["id"])
+        assert shown == next(m for m in world.services.mails() if m["id"] == record["id"])
+        assert "params" not in shown and shown["subject"] == record["subject"]
+        zh_body, en_body = shown["body"].split(SEPARATOR)
+        assert f"預設密碼：{password}" in zh_body and "首次登入時必須變更預設密碼" in zh_body
+        assert f"Default password: {password}" in en_body
+        assert "You must change the default password" in en_body
+        assert LOGIN_LINK in zh_body and LOGIN_LINK in en_body
 
 
 def _card_of(id_no: str) -> CardData:

@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from store.core import Store
-from store.outbox import Outbox
+from store.outbox import Outbox, adopt_record, new_record
 
 T0 = "2026-03-01T09:00:00+08:00"
 T1 = "2026-03-01T09:01:00+08:00"
@@ -28,6 +28,16 @@ def test_add_get_and_defaults(store):
     assert got["id"] == mail_id and got["to"] == "user1@example.com"
     assert got["status"] == "queued" and got["attempts"] == 0 and got["last_error"] is None
     assert outbox.get(mail_id + 100) is None
+
+
+def test_new_record_copies_and_adopt_record_takes_the_dict_over():
+    given = _mail(1) | {"id": 7}
+    copy = new_record(given)
+    assert "id" in given and "id" not in copy and copy["status"] == "queued"
+    adopted = adopt_record(given)
+    assert adopted is given and adopted == copy
+    with pytest.raises(ValueError, match="status"):
+        adopt_record(_mail(2) | {"status": "lost"})
 
 
 def test_add_ignores_a_given_id_and_rejects_unknown_status(store):

@@ -12,7 +12,8 @@ import orjson
 import pytest
 from tinydb import Query
 
-from store.core import Store
+from store.bulk import add_new_accounts
+from store.core import Store, encode
 from store.errors import (
     DuplicateError,
     StoreCorruptError,
@@ -287,6 +288,63 @@ def test_second_instance_changes_are_seen_with_right_indexes(store: Store, db_pa
     # TinyDB's next-ID cache was reset too: this insert must not clash with doc 4.
     assert mine.add(account(5)) == 5
     assert theirs.get_by_id(account(5)["id_no"]) is not None
+
+
+# -- writing in pieces, appending without copies ------------------------------------------
+
+
+@pytest.mark.parametrize("docs", [0, 1, 999, 1000, 2501])
+def test_encode_is_orjson_dumps_in_pieces(docs: int) -> None:
+    tables = {"_meta": {"1": {"commit": "ab", "schema": 1}}, "empty": {},
+              "t": {str(n): {"n": n, "text": "中文\n\"q\"", "none": None} for n in range(docs)}}
+    pieces = list(encode(tables))
+    assert b"".join(pieces) == orjson.dumps(tables)
+    assert max(map(len, pieces)) < 100 + 60 * 1000   # never the whole table at once
+
+
+def test_a_failed_encoding_leaves_the_file_and_no_temp(store: Store, db_path: Path) -> None:
+    before = db_path.read_bytes()
+    with pytest.raises(TypeError), store.transaction() as db:
+        db.table("t").insert({"ok": 1})
+        db.table("t").insert({"bad": object()})
+    assert db_path.read_bytes() == before
+    assert [p.name for p in db_path.parent.iterdir() if ".tmp-" in p.name] == []
+
+
+def test_append_takes_documents_over_and_keeps_ids_unique(store: Store, db_path: Path) -> None:
+    with store.transaction() as db:
+        db.table("t").insert({"n": 1})
+    doc = {"n": 2}
+    with store.transaction() as db:
+        assert store.append("t", [doc, {"n": 3}]) == [2, 3]
+        assert store.append("t", []) == []
+        assert db.table("t").insert({"n": 4}) == 4       # TinyDB continues after them
+    assert db.storage.read()["t"]["2"] is doc
+    on_disk = orjson.loads(db_path.read_bytes())["t"]
+    assert [d["n"] for d in on_disk.values()] == [1, 2, 3, 4]
+    assert store.db().table("t").get(doc_id=3)["n"] == 3   # no stale query cache
+    with pytest.raises(StoreError, match="transaction"):
+        store.append("t", [{"n": 5}])
+
+
+def test_append_alone_does_not_rewrite_the_file(store: Store, db_path: Path) -> None:
+    before = os.stat(db_path).st_ino
+    with store.transaction():
+        store.append("t", [])
+    assert os.stat(db_path).st_ino == before
+    assert "t" not in store.db().storage.read()
+
+
+def test_bulk_accounts_skip_known_ids_with_their_mails(store: Store) -> None:
+    Accounts(store).add(account(1))
+    pairs = [(account(n), {"to": f"p{n}@example.com", "subject": "s", "id": 9})
+             for n in (1, 2, 3, 2)]
+    assert add_new_accounts(store, pairs) == [account(2)["id_no"], account(3)["id_no"]]
+    outbox = store.db().table("outbox").all()
+    assert [m["to"] for m in outbox] == ["p2@example.com", "p3@example.com"]
+    assert all(m["status"] == "queued" and "id" not in m for m in outbox)
+    assert Accounts(store).get_by_id(account(3)["id_no"])["card_no"] == account(3)["card_no"]
+    assert add_new_accounts(store, pairs) == []
 
 
 # -- Accounts -----------------------------------------------------------------------------
