@@ -39,12 +39,14 @@ if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
     from kiosk.domain.applications import Applications
     from kiosk.domain.auth import Auth, Session
+    from kiosk.domain.counter import Counter
     from kiosk.domain.devices import Devices
     from kiosk.domain.payments import Payments
     from kiosk.domain.phone_auth import PhoneAuth
     from kiosk.domain.pickup import PickupBooking
     from kiosk.domain.qr_login import QrLogin
     from kiosk.domain.registration import Registration
+    from kiosk.domain.staff import Staff, StaffSession
 
 MIN_SIZE = (80, 24)
 MONITOR_RESTART_S = 2.0
@@ -76,13 +78,14 @@ class KioskApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "NHI Card Kiosk"
     BINDINGS = [
-        # Public mode: no quit key, no interrupt; staff leave through F10 and the PIN.
+        # Public mode: no quit key, no interrupt; staff sign in with F10 and leave from
+        # the staff menu.
         Binding("ctrl+q", "ignore", show=False, priority=True),
         Binding("ctrl+c", "ignore", show=False, priority=True, system=True),
         Binding("f2", "toggle_lang", "key.lang", priority=True),
         Binding("f7", "tray", "key.tray"),
         Binding("f8", "remove_card", "key.remove"),
-        Binding("f10", "staff_exit", "key.exit", show=False),
+        Binding("f10", "staff", "key.staff", show=False),
     ]
 
     def __init__(
@@ -104,6 +107,9 @@ class KioskApp(App[None]):
         self._make_services = services if callable(services) else None
         self.clock: Clock = self._services.clock if self._services else SystemClock()
         self.session: Session | None = None
+        self.staff_session: StaffSession | None = None
+        self.staff_idle_s = config.staff_idle_minutes * 60
+        self._staff_timer: Timer | None = None
         self._deliver_mail = deliver_mail
         self.mail_interval_s = MAIL_INTERVAL_S
         self.catalog = Catalog(config.lang)
@@ -165,6 +171,24 @@ class KioskApp(App[None]):
         from kiosk.domain.pickup import PickupBooking
 
         return PickupBooking(self.applications)
+
+    @cached_property
+    def staff(self) -> Staff:
+        from kiosk.domain.staff import Staff
+
+        return Staff(self.services.store, self.services.clock,
+                     timedelta(minutes=self.config.staff_idle_minutes))
+
+    @cached_property
+    def counter(self) -> Counter:
+        from kiosk.domain.counter import Counter
+
+        return Counter(self.services, self.staff, self.registration, self.devices)
+
+    @property
+    def batch_root(self) -> Path:
+        """Unit files are chosen from here and below (config ``batch_dir``)."""
+        return self.config.batch_dir or Path.home()
 
     @property
     def photo_root(self) -> Path:
@@ -250,16 +274,21 @@ class KioskApp(App[None]):
 
     # -- input, inactivity and size ------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown) and self._idle_timer:
-            self._idle_timer.reset()
-            self._idle_timer.resume()
+        if isinstance(event, events.Key | events.MouseDown):
+            if self._idle_timer:
+                self._idle_timer.reset()
+                self._idle_timer.resume()
+            if self._staff_timer:
+                self._staff_timer.reset()
         await super().on_event(event)
 
     def on_inactive(self) -> None:
-        """Nobody touched the kiosk for a while: wipe whatever is on screen."""
+        """Nobody touched the kiosk for a while: wipe whatever is on screen (a staff
+        session has its own, longer, limit)."""
         if self._idle_timer:
             self._idle_timer.pause()
-        self.action_go_idle()
+        if self.staff_session is None:
+            self.action_go_idle()
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size()
@@ -276,9 +305,11 @@ class KioskApp(App[None]):
 
     # -- screens -------------------------------------------------------------------
     def _show(self, screen: Screen[Any] | None) -> None:
-        """Replace whatever is above the idle screen (wiping it, and any logged-in session)
-        with ``screen``."""
+        """Replace whatever is above the idle screen (wiping it, and any logged-in citizen
+        or staff session) with ``screen``."""
         self.session = None
+        if self.staff_session is not None:
+            self._end_staff(timed_out=False)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         if screen is not None:
@@ -421,6 +452,15 @@ class KioskApp(App[None]):
         if self._idle_timer:
             self._idle_timer.reset()
 
+    def push_screen(self, screen: Any, *args: Any, **kw: Any) -> Any:
+        """The one door to staff screens: without a staff session, whoever asks for one
+        gets the staff sign-in instead."""
+        if getattr(screen, "staff_screen", False) and self.staff_session is None:
+            from screens.staff.sign_in import StaffSignInScreen
+
+            screen = StaffSignInScreen()
+        return super().push_screen(screen, *args, **kw)
+
     def go(self, screen: Screen[Any]) -> None:
         """Open a workflow screen on top of the current one."""
         self.push_screen(screen)
@@ -480,23 +520,60 @@ class KioskApp(App[None]):
     def action_remove_card(self) -> None:
         self.remove_demo()
 
-    def action_staff_exit(self) -> None:
-        from screens.staff_exit import StaffExitScreen
-
-        if not isinstance(self.screen, StaffExitScreen):
-            self.push_screen(StaffExitScreen())
-
     def action_ignore(self) -> None:
         """Swallow quit and interrupt keys in public mode."""
 
-    def exit_pin_configured(self) -> bool:
-        return bool(self.config.exit_pin)
+    # -- staff mode ------------------------------------------------------------------
+    def action_staff(self) -> None:
+        """F10: the staff sign-in, or back to the staff menu when signed in."""
+        from screens.staff.home import StaffHomeScreen
+        from screens.staff.sign_in import StaffSignInScreen
 
-    def check_exit_pin(self, pin: str) -> bool:
-        import hmac
+        if self.staff_session is not None:
+            while len(self.screen_stack) > 2 and not isinstance(self.screen,
+                                                                 StaffHomeScreen):
+                self.pop_screen()
+        elif not isinstance(self.screen, StaffSignInScreen | TooSmallScreen):
+            self.push_screen(StaffSignInScreen())
 
-        expected = self.config.exit_pin
-        return bool(expected) and hmac.compare_digest(pin.encode(), expected.encode())  # type: ignore[union-attr]
+    def start_staff(self, session: StaffSession) -> None:
+        """Signed in: the public screens (and any citizen's session) go, the staff menu
+        comes, and the staff idle limit starts counting."""
+        from screens.staff.home import StaffHomeScreen
+
+        self._show(None)
+        self.staff_session = session
+        self._staff_timer = self.set_timer(self.staff_idle_s, self._staff_idle)
+        self.push_screen(StaffHomeScreen())
+
+    def end_staff(self, *, timed_out: bool = False, notice: str | None = None) -> None:
+        """Signed out (by choice, by the idle limit, or refused by the domain): back to the
+        public idle screen, saying why."""
+        self._end_staff(timed_out=timed_out)
+        self.action_go_idle()
+        if notice:
+            self.notify(self.catalog.t(notice), timeout=8)
+
+    def _end_staff(self, *, timed_out: bool) -> None:
+        session, self.staff_session = self.staff_session, None
+        if self._staff_timer is not None:
+            self._staff_timer.stop()
+            self._staff_timer = None
+        if session is not None:
+            try:
+                self.staff.sign_out(session, timed_out=timed_out)
+            except Exception as exc:   # the sign-out itself must happen whatever the store
+                self.log.error(f"staff sign-out not audited: {type(exc).__name__}")
+
+    def _staff_idle(self) -> None:
+        if self.staff_session is not None:
+            self.end_staff(timed_out=True, notice="staff.timed_out")
+
+    def leave_kiosk_as_staff(self) -> None:
+        session = self.staff_session
+        if session is not None:
+            self.staff.audit.record(session.staff_id, "exit")
+        self.leave_kiosk()
 
     def leave_kiosk(self) -> None:
         self._stopping.set()

@@ -149,7 +149,9 @@ def outbox(store: Store, config: Config, catalog: Catalog, args: argparse.Namesp
         print(t("mail.outbox.report", sent=report.sent, failed=report.failed,
                 retry=report.retry, waiting=report.waiting),
               file=sys.stderr if args.json else sys.stdout)
-    mails = outbox.list(limit=args.limit)
+    from kiosk.domain.mail import with_text
+
+    mails = [with_text(mail) for mail in outbox.list(limit=args.limit)]   # one shape
     if args.json:
         print(json.dumps(mails, ensure_ascii=False, indent=2))
         return 0

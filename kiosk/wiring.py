@@ -73,13 +73,14 @@ def build_services(config: Config, store: Store, *, demo: bool) -> Services:
     The demo registry is seeded in demo mode only: a real kiosk imports its registry."""
     from kiosk.domain.accounts import Services
     from kiosk.domain.clock import SystemClock
-    from kiosk.domain.demo_people import seed_demo
+    from kiosk.domain.demo_people import seed_demo, seed_demo_staff
     from kiosk.domain.mail import Mailer
     from store.outbox import Outbox
 
     clock = SystemClock()
     if demo:
         seed_demo(store, clock.now())
+        seed_demo_staff(store, clock)
     return Services(store, clock, Mailer(Outbox(store), clock))  # delivery: mail_delivery
 
 

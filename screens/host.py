@@ -12,6 +12,8 @@ if TYPE_CHECKING:  # types only: importing the account domain would slow the fir
     from kiosk.domain.applications import Applications
     from kiosk.domain.auth import Auth, Session
     from kiosk.domain.clock import Clock
+    from kiosk.domain.config import Config
+    from kiosk.domain.counter import Counter
     from kiosk.domain.devices import Devices
     from kiosk.domain.i18n import Catalog
     from kiosk.domain.payments import Payments
@@ -19,6 +21,7 @@ if TYPE_CHECKING:  # types only: importing the account domain would slow the fir
     from kiosk.domain.pickup import PickupBooking
     from kiosk.domain.qr_login import QrLogin
     from kiosk.domain.registration import Registration
+    from kiosk.domain.staff import Staff, StaffSession
     from reader.card import CardData
     from reader.demo import DemoCard
     from reader.events import ReaderEvent
@@ -63,6 +66,16 @@ class KioskHost(Protocol):
     def remove_demo(self) -> None: ...
     def show_current_card(self) -> bool: ...
     def toggle_language(self) -> None: ...
-    def check_exit_pin(self, pin: str) -> bool: ...
-    def exit_pin_configured(self) -> bool: ...
     def leave_kiosk(self) -> None: ...
+
+    # staff mode
+    staff_session: StaffSession | None
+    staff: Staff
+    counter: Counter
+    batch_root: Path
+    config: Config
+
+    def start_staff(self, session: StaffSession) -> None: ...
+    def end_staff(self, *, timed_out: bool = False, notice: str | None = None) -> None: ...
+    def leave_kiosk_as_staff(self) -> None: ...
+    def action_go_idle(self) -> None: ...

@@ -35,10 +35,11 @@ class Config:
     lang: str = DEFAULT_LANG
     demo: bool = False
     inactivity: float = 120.0       # seconds without input before the kiosk wipes to idle
-    exit_pin: str | None = None     # staff PIN to leave the kiosk (until staff accounts exist)
+    staff_idle_minutes: float = 10.0   # a staff session ends after this long without input
     device_code_minutes: float = 10.0  # lifetime of a 裝置認證碼
     qr_login_minutes: float = 3.0      # lifetime of a login QR
     photo_dir: Path | None = None      # where card photos are chosen from (None: home)
+    batch_dir: Path | None = None      # where staff pick batch files from (None: home)
     smtp_host: str | None = None    # None: mail stays in the outbox only
     smtp_port: int = 587
     smtp_starttls: bool = True
@@ -53,11 +54,16 @@ def default_config_file() -> Path:
 
 
 SECRET_FROM_ENV_ONLY = ("smtp_password",)
-_MINUTES = {"device_code_minutes": (1, 60), "qr_login_minutes": (1, 10)}
+_MINUTES = {"device_code_minutes": (1, 60), "qr_login_minutes": (1, 10),
+            "staff_idle_minutes": (1, 60)}
+RETIRED = {"exit_pin": "the exit PIN was replaced by staff accounts: add one with "
+                       "'nhi-kiosk staff add', then leave through F10 and the staff menu"}
 _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>.][^@\s<>]*")  # "localhost" domains are fine here
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
+    if name in RETIRED:
+        raise ConfigError(f"{name} in {source}: {RETIRED[name]}")
     if name in SECRET_FROM_ENV_ONLY:  # the value is never put into a message
         env_name = f"${ENV_PREFIX}{name.upper()}"
         if source != env_name:
@@ -66,7 +72,7 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             raise ConfigError(f"{name} from {source} is empty")
         return value
     try:
-        if name in ("db", "photo_dir"):
+        if name in ("db", "photo_dir", "batch_dir"):
             return Path(str(value)).expanduser()
         if name == "reader":
             if str(value) not in READERS:
@@ -95,11 +101,6 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             if not low <= minutes <= high:
                 raise ValueError(f"must be {low} to {high} minutes")
             return minutes
-        if name == "exit_pin":
-            pin = str(value).strip()
-            if not pin.isdigit() or not 4 <= len(pin) <= 12:
-                raise ValueError("must be 4 to 12 digits")
-            return pin
         if name == "smtp_host":
             host = str(value).strip()
             if not host or any(ch.isspace() or ch in "/@" for ch in host):
@@ -157,7 +158,7 @@ def load_config(
     if path is None and default_config_file().is_file():
         path = default_config_file()
     values: dict[str, Any] = _from_file(path) if path else {}
-    for name in names:
+    for name in [*names, *RETIRED]:
         raw = env.get(ENV_PREFIX + name.upper())
         if raw is not None and raw != "":
             values[name] = _coerce(name, raw, f"${ENV_PREFIX}{name.upper()}")

@@ -21,6 +21,7 @@ from store.errors import DuplicateError
 from store.repos import Accounts
 
 DEMO_PASSWORD = "Demo@2026"
+DEMO_STAFF = ("demo", "示範櫃員", "Counter@2026")   # shown on the demo's staff sign-in
 
 _TAIPEI = {"county": "臺北市", "district": "中正區", "village": "水源里", "neighborhood": 12}
 
@@ -108,3 +109,14 @@ def seed_demo(store: Store, now: datetime) -> int:
                               "created_at": now.isoformat(), "must_change_password": False,
                               **extra})
     return len(missing)
+
+
+def seed_demo_staff(store: Store, clock: Any) -> None:
+    """The demo's staff account, so an audience can try staff mode (and leave the demo)."""
+    from kiosk.domain.errors import KioskError
+    from kiosk.domain.staff import Staff
+
+    staff = Staff(store, clock)
+    if not any(doc["staff_id"] == DEMO_STAFF[0] for doc in staff.all()):
+        with contextlib.suppress(KioskError):   # added by another kiosk just now
+            staff.add(*DEMO_STAFF)

@@ -40,7 +40,14 @@ class Devices:
 
     def new_code(self, session: Session) -> Code:
         """A fresh device verification code for the logged-in holder (the old one dies)."""
-        return self._codes.issue("device", session.id_no, self.code_ttl)
+        return self.code_for(session.id_no)
+
+    def code_for(self, id_no: str) -> Code:
+        """Also for staff binding a device for the holder at the counter."""
+        return self._codes.issue("device", id_no, self.code_ttl)
+
+    def void_code(self, id_no: str) -> None:
+        self._codes.void("device", id_no)
 
     def redeem(self, code: str, device_name: str) -> dict[str, Any]:
         """The app side: bind ``device_name`` to whoever generated ``code``."""

@@ -35,3 +35,8 @@ def mask_id(id_no: str) -> str:
 def mask_card_no(card_no: str) -> str:
     """000012345678 → ****5678: the last four are what phone authentication asks for."""
     return "****" + card_no[-4:] if len(card_no) >= 4 else "****"
+
+
+def mask_phone(phone: str) -> str:
+    """0912345678 → 0912***678."""
+    return phone[:4] + "***" + phone[-3:] if len(phone) >= 8 else "***"

@@ -50,10 +50,23 @@ class Registration:
         self.s.prove_identity(card, proof)
 
     def register(self, card: CardData, proof: Proof, password: str, password2: str,
-                 email: str, phone: str, *, at_counter: bool = False) -> dict[str, Any]:
-        """Step 5: create the account. Online it stays pending until the mail is confirmed;
-        at the counter (staff checked a document, 要點 四(一)) it is active at once."""
+                 email: str, phone: str) -> dict[str, Any]:
+        """Step 5: create the account; it stays pending until the mail is confirmed."""
         self.check_identity(card, proof)
+        account = self._create(card, password, password2, email, phone, at_counter=False)
+        self._send_verification(account)
+        return account
+
+    def register_at_counter(self, card: CardData, password: str, password2: str,
+                            email: str, phone: str, **extra: Any) -> dict[str, Any]:
+        """Staff checked an identity document (要點 四(一)): no registry proof, no mail
+        confirmation, active at once; ``extra`` (the document) is kept with the account."""
+        self.begin(card)
+        return self._create(card, password, password2, email, phone, at_counter=True,
+                            **extra)
+
+    def _create(self, card: CardData, password: str, password2: str, email: str,
+                phone: str, *, at_counter: bool, **extra: Any) -> dict[str, Any]:
         check_new_password(password, password2)
         email, phone = check_contact(email, phone, email_required=not at_counter)
         now = self.s.clock.now()
@@ -64,14 +77,12 @@ class Registration:
             "state": (State.ACTIVE if at_counter else State.PENDING).value,
             "password_hash": hash_password(password), "email": email, "phone": phone,
             "created_at": now.isoformat(), "confirmed_at": now.isoformat() if at_counter else None,
-            "must_change_password": False,
+            "must_change_password": False, **extra,
         }
         try:
             self.s.accounts.add(account)
         except DuplicateError:  # another kiosk registered this ID a moment ago
             raise AlreadyRegistered(self.state_of(card) or State.PENDING) from None
-        if not at_counter:
-            self._send_verification(account)
         return account
 
     def _send_verification(self, account: dict[str, Any]) -> None:

@@ -29,11 +29,14 @@ SESSION_IDLE = timedelta(minutes=10)
 SHELL = "shell"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StaffSession:
+    """A signed-in staff member at this kiosk; ``last_active`` moves with every action."""
+
     staff_id: str
     name: str
     started_at: datetime
+    last_active: datetime
 
 
 def check_staff_password(password: str) -> None:
@@ -45,9 +48,10 @@ def check_staff_password(password: str) -> None:
 
 
 class Staff:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, idle: timedelta = SESSION_IDLE) -> None:
         self._staff = KeyedTable(store, "staff", "staff_id")
         self._clock = clock
+        self.idle = idle
         self.audit = Audit(store, clock)
         self.lock = Lockout(store, clock, scope="staff", period=STAFF_LOCK,
                             locked_key="err.staff.locked")
@@ -102,9 +106,33 @@ class Staff:
         if not doc["active"]:
             raise KioskError("err.staff.disabled")
         self.lock.reset(staff_id)
-        session = StaffSession(staff_id, doc["name"], self._clock.now())
+        now = self._clock.now()
+        session = StaffSession(staff_id, doc["name"], now, now)
         self.audit.record(staff_id, "sign_in")
         return session
+
+    def expired(self, session: StaffSession) -> bool:
+        return self._clock.now() - session.last_active >= self.idle
+
+    def require(self, session: StaffSession | None) -> StaffSession:
+        """Every counter operation starts here: a session idle for ``idle`` or whose account
+        was disabled meanwhile (from the shell) is over, and says so."""
+        if session is None:
+            raise KioskError("err.staff.signed_out")
+        if self.expired(session):
+            raise KioskError("err.staff.expired")
+        doc = self._staff.get(session.staff_id)
+        if doc is None or not doc["active"]:
+            raise KioskError("err.staff.disabled")
+        session.last_active = self._clock.now()
+        return session
+
+    def sign_out(self, session: StaffSession, *, timed_out: bool = False) -> None:
+        self.audit.record(session.staff_id, "sign_out_idle" if timed_out else "sign_out")
+
+    def any_active(self) -> bool:
+        """Whether anyone can sign in (else the sign-in screen says how to add staff)."""
+        return any(doc["active"] for doc in self._staff.all())
 
     def all(self) -> list[dict[str, Any]]:
         return sorted(self._staff.all(), key=lambda d: d["staff_id"])

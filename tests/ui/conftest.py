@@ -54,11 +54,11 @@ def make_services(folder: Path | None = None) -> Services:
 
 
 def make_app(*, lang: str = "zh-TW", demo: bool = True, monitor=None,
-             inactivity: float = 600, exit_pin: str | None = None,
+             inactivity: float = 600,
              services: Services | None = None, deliver_mail=None,
-             photo_dir: Path | None = None) -> KioskApp:
-    config = Config(lang=lang, demo=demo, inactivity=inactivity, exit_pin=exit_pin,
-                    photo_dir=photo_dir)
+             photo_dir: Path | None = None, batch_dir: Path | None = None) -> KioskApp:
+    config = Config(lang=lang, demo=demo, inactivity=inactivity,
+                    photo_dir=photo_dir, batch_dir=batch_dir)
     monitor = monitor or SimulatedMonitor(clock=lambda: NOW)
     return KioskApp(config, monitor, services or make_services(), demo=demo,
                     deliver_mail=deliver_mail)

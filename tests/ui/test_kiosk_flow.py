@@ -8,7 +8,7 @@ from reader.events import EventKind, ReadFailure
 from screens.card import CardScreen
 from screens.idle import IdleScreen
 from screens.message import MessageScreen, Problem
-from screens.staff_exit import StaffExitScreen
+from screens.staff.sign_in import StaffSignInScreen
 from screens.too_small import TooSmallScreen
 from screens.tray import TrayScreen
 from tests.ui.conftest import ScriptedMonitor, make_app, screen_text, wait_until
@@ -126,35 +126,11 @@ async def test_quit_keys_do_nothing_in_public_mode():
         await pilot.pause()
         assert app.is_running
         await pilot.press("f10")
-        await wait_until(pilot, on(app, StaffExitScreen))
-        assert "exit_pin" in screen_text(app)   # no PIN configured: cannot leave here
-        await pilot.press("enter")
-        await pilot.pause()
-        assert app.is_running
-
-
-async def test_staff_exit_needs_the_pin():
-    app = make_app(lang="en", demo=False, monitor=ScriptedMonitor(), exit_pin="2468")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f10")
-        await wait_until(pilot, on(app, StaffExitScreen))
-        await pilot.press(*"1111", "enter")
-        await pilot.pause()
-        assert app.is_running and app.screen.query_one("#pin-error").display
-        assert app.screen.query_one("#pin").value == ""  # the wrong PIN is not kept on screen
-        await pilot.press(*"2468", "enter")
-        await wait_until(pilot, lambda: not app.is_running, what="exit")
-
-
-async def test_demo_exit_asks_to_confirm():
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f10")
-        await wait_until(pilot, on(app, StaffExitScreen))
-        await pilot.press("escape")
-        await wait_until(pilot, on(app, IdleScreen))
+        await wait_until(pilot, on(app, StaffSignInScreen))
+        assert "nhi-kiosk staff add" in screen_text(app)   # no staff yet: says how to add
         await pilot.press("f10", "enter")
-        await wait_until(pilot, lambda: not app.is_running, what="exit")
+        await pilot.pause()
+        assert app.is_running     # F10 leaves only the demo
 
 
 async def test_service_lost_and_back_and_no_reader():

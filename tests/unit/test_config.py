@@ -13,13 +13,21 @@ def test_defaults(tmp_path):
 
 def test_precedence_flags_over_env_over_file(tmp_path):
     file = tmp_path / "kiosk.toml"
-    file.write_text('lang = "en"\nreader = "sim"\ninactivity = 30\nexit_pin = "1234"\n')
+    file.write_text('lang = "en"\nreader = "sim"\ninactivity = 30\nstaff_idle_minutes = 15\n')
     env = {"NHI_KIOSK_READER": "pcsc", "NHI_KIOSK_INACTIVITY": "45"}
     config = load_config({"inactivity": 60}, env=env, config_file=file)
     assert config.lang == "en"            # file
     assert config.reader == "pcsc"        # env beats file
     assert config.inactivity == 60        # flag beats env
-    assert config.exit_pin == "1234"
+    assert config.staff_idle_minutes == 15
+
+
+@pytest.mark.parametrize("env", [{}, {"NHI_KIOSK_EXIT_PIN": "2468"}])
+def test_the_retired_exit_pin_says_what_replaced_it(tmp_path, env):
+    file = tmp_path / "kiosk.toml"
+    file.write_text("" if env else 'exit_pin = "2468"\n')
+    with pytest.raises(ConfigError, match="nhi-kiosk staff add"):
+        load_config({}, env=env, config_file=file)
 
 
 def test_config_file_from_environment(tmp_path):
@@ -36,7 +44,7 @@ def test_config_file_from_environment(tmp_path):
         ({"NHI_KIOSK_LANG": "fr"}, "lang"),
         ({"NHI_KIOSK_INACTIVITY": "soon"}, "inactivity"),
         ({"NHI_KIOSK_INACTIVITY": "1"}, "at least"),
-        ({"NHI_KIOSK_EXIT_PIN": "12ab"}, "digits"),
+        ({"NHI_KIOSK_STAFF_IDLE_MINUTES": "90"}, "1 to 60"),
         ({"NHI_KIOSK_DEMO": "maybe"}, "true or false"),
         ({"NHI_KIOSK_QR_LOGIN_MINUTES": "30"}, "1 to 10 minutes"),
         ({"NHI_KIOSK_DEVICE_CODE_MINUTES": "0"}, "1 to 60 minutes"),

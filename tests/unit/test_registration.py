@@ -174,8 +174,7 @@ def test_cancel_a_pending_registration(world):
 
 
 def test_counter_registration_needs_no_mail(world):
-    world.registration.register(card("national"), NATIONAL_PROOF, GOOD, GOOD, "", "",
-                                at_counter=True)
+    world.registration.register_at_counter(card("national"), GOOD, GOOD, "", "")
     assert world.registration.state_of(card("national")) is State.ACTIVE
     assert not world.mail.sent
 

@@ -1,0 +1,137 @@
+"""The audit log, read-only: filter by staff ID, action, person and dates; the hash chain's
+state is shown, so an edit made to the store file outside the kiosk is seen at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input
+
+from kiosk.domain.audit import Filter
+from kiosk.domain.clock import TAIPEI
+from kiosk.domain.dates import roc_short
+from kiosk.domain.errors import InvalidInput
+from kiosk.domain.forms import parse_date
+from kiosk.domain.mask import mask_id
+from kiosk.domain.validate import is_valid_id
+from screens.forms import Notice
+from screens.staff.base import StaffScreen
+from screens.widgets.text import Computed, Tr
+
+COLUMNS = ("audit.col_at", "audit.col_staff", "audit.col_action", "audit.col_person",
+           "audit.col_detail")
+FILTERS = (("staff", 10), ("action", 14), ("person", 10), ("since", 10), ("until", 10))
+SHOWN = 500   # newest first; a filter narrows it down
+ACTIONS = ("sign_in", "sign_out", "sign_out_idle", "look_up", "register", "suspend",
+           "reactivate", "release_locks", "bind_device", "batch_import", "exit", "staff_add",
+           "staff_passwd", "staff_disable")
+
+
+class AuditScreen(StaffScreen):
+    BINDINGS = [Binding("escape", "back", "key.back")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("audit.title", classes="screen-title")
+            with Horizontal(id="audit-filters"):
+                for name, width in FILTERS:
+                    yield Input(placeholder=self.t(f"audit.f_{name}"), id=f"f-{name}",
+                                max_length=width + 10, compact=True)
+            yield Notice(id="form-error", classes="form-error")
+            yield Computed(self._status, id="audit-status", classes="hint")
+            yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#f-staff", Input).focus()
+
+    def refresh_language(self) -> None:
+        super().refresh_language()
+        for name, _ in FILTERS:
+            self.query_one(f"#f-{name}", Input).placeholder = self.t(f"audit.f_{name}")
+        self.reload()
+
+    def _status(self) -> str:
+        broken = self.host.staff.audit.verify()
+        chain = self.t("audit.chain_ok") if broken is None else self.t("audit.chain_broken",
+                                                                       seq=broken)
+        return self.t("audit.status", count=self.count, chain=chain)
+
+    def _filter(self) -> Filter:
+        def text(name: str) -> str | None:
+            return self.query_one(f"#f-{name}", Input).value.strip() or None
+
+        def day(name: str) -> datetime | None:
+            value = text(name)
+            if value is None:
+                return None
+            parsed = parse_date(value, name)
+            return datetime(parsed.year, parsed.month, parsed.day, tzinfo=TAIPEI)
+
+        person = text("person")
+        if person and is_valid_id(person.upper()):
+            person = mask_id(person.upper())   # the log keeps IDs masked
+        until = day("until")
+        return Filter(staff_id=text("staff"), action=self._action(text("action")),
+                      person=person,
+                      since=day("since"), until=until + timedelta(days=1) if until else None)
+
+    @on(Input.Submitted)
+    def reload(self) -> None:
+        notice = self.query_one("#form-error", Notice)
+        try:
+            where = self._filter()
+        except InvalidInput as error:
+            notice.say(error.key, **error.params)
+            return
+        notice.say(None)
+        entries = self.host.staff.audit.entries(where)
+        self.count = len(entries)
+        table = self.query_one("#audit", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*(self.t(key) for key in COLUMNS))
+        for entry in entries[:SHOWN]:
+            table.add_row(*self._cells(entry))
+        self.query_one("#audit-status", Computed).refresh_text()
+
+    def _action(self, typed: str | None) -> str | None:
+        """An action by its code or by the start of its name in either language."""
+        if typed is None:
+            return None
+        typed = typed.casefold()
+        for code in ACTIONS:
+            if typed == code or self._label(f"audit.a_{code}", code).casefold().startswith(typed):
+                return code
+        return typed
+
+    def _label(self, key: str, fallback: str) -> str:
+        """The catalog's name for a code in the log, or the code (an older log's)."""
+        return self.t(key) if self.host.catalog.has(key) else fallback
+
+    def _cells(self, entry: dict[str, Any]) -> list[str]:
+        return [roc_short(datetime.fromisoformat(entry["at"])), entry["staff_id"],
+                self._label(f"audit.a_{entry['action']}", entry["action"]),
+                entry.get("person") or "",
+                self._detail(entry.get("detail") or {})]
+
+    def _detail(self, detail: dict[str, Any]) -> str:
+        parts = []
+        for key, value in detail.items():
+            if isinstance(value, list):
+                value = ",".join(self._label(f"counter.lock_{v}", str(v)) for v in value) or "-"
+            elif key == "document":
+                value = self._label(f"doc.{value}", str(value))
+            parts.append(f"{self._label(f'audit.d_{key}', key)}={value}")
+        return " ".join(parts)
+
+    def action_back(self) -> None:
+        self.dismiss()

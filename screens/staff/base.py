@@ -1,0 +1,71 @@
+"""What every staff screen shares: it exists only inside a staff session, a card put in
+the reader fills in a form instead of taking over the screen, and a refusal of the session
+itself (idle too long, account disabled) ends staff mode instead of showing a form error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+
+from kiosk.domain.errors import KioskError
+from kiosk.domain.mask import mask_id, mask_name
+from reader.events import ReaderEvent
+from screens.base import KioskScreen
+from screens.forms import FormScreen
+from screens.widgets.text import Tr
+
+SESSION_ENDED = ("err.staff.expired", "err.staff.disabled", "err.staff.signed_out")
+
+
+class StaffOnly:
+    """Mixed into staff screens, before the screen class. ``staff_screen`` is what the app
+    checks when one is pushed: without a staff session it shows the sign-in instead."""
+
+    staff_screen = True
+    accepts_card = True
+    card_bound = False
+
+    def card_changed(self, event: ReaderEvent | None) -> None:
+        """A card at the counter; forms fill themselves in from it."""
+
+    def card_text(self, none_key: str = "staff.card_none") -> str:
+        card = self.host.current_card()   # type: ignore[attr-defined]
+        if card is None:
+            return self.t(none_key)   # type: ignore[attr-defined]
+        return self.t("staff.card_read", name=mask_name(card.name),   # type: ignore[attr-defined]
+                      id=mask_id(card.id_no))
+
+    def staff_line(self) -> Tr:
+        session = self.host.staff_session   # type: ignore[attr-defined]
+        return Tr("staff.signed_in_as", classes="note",
+                  params={"name": session.name if session else "",
+                          "staff_id": session.staff_id if session else ""})
+
+    def session_refused(self, error: KioskError) -> bool:
+        """True (and staff mode ended) when ``error`` is about the staff session."""
+        if error.key in SESSION_ENDED:
+            self.host.end_staff(timed_out=error.key == "err.staff.expired",  # type: ignore[attr-defined]
+                                notice=error.key)
+            return True
+        return False
+
+
+class StaffScreen(StaffOnly, KioskScreen):
+    def staff_call(self, action: Any, *args: Any, **kw: Any) -> Any:
+        """A counter operation outside a form: its refusal as a toast."""
+        try:
+            return action(*args, **kw)
+        except KioskError as error:
+            if not self.session_refused(error):
+                self.notify(self.t(error.key, **error.params), severity="error", timeout=8)
+        return None
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+
+class StaffForm(StaffOnly, FormScreen):
+    def show_error(self, error: KioskError) -> None:
+        if not self.session_refused(error):
+            super().show_error(error)

@@ -1,0 +1,288 @@
+"""Counter operations for the citizen at the counter: registration after the document
+check, and one person's registration (look up, 停用 with a reason, reactivation, releasing
+locks, binding a device). A card in the reader fills the person in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input
+
+from kiosk.domain.codes import Code
+from kiosk.domain.counter import Person
+from kiosk.domain.id_documents import DocKind, IdDocument
+from kiosk.domain.mail import mask_email
+from kiosk.domain.mask import mask_id, mask_name, mask_phone
+from kiosk.domain.validate import is_resident
+from reader.events import ReaderEvent
+from screens.base import KioskModal
+from screens.code_qr import CodeQrScreen
+from screens.forms import CardForm, Notice, field_row
+from screens.staff.base import StaffForm, StaffOnly
+from screens.widgets.choice import Choice
+from screens.widgets.text import Computed, Tr
+
+DOC_OPTIONS = [(kind.value, f"doc.{kind.value}") for kind in DocKind]
+
+
+def document_fields() -> ComposeResult:
+    with Horizontal(classes="form-row"):
+        yield Tr("counter.doc_kind", classes="form-label")
+        yield Choice(DOC_OPTIONS, id="f-doc_kind")
+    yield Notice(id="e-doc_kind", classes="field-error")
+    yield from field_row("doc_number", "counter.doc_number", max_length=12)
+
+
+class CounterRegisterScreen(StaffForm, CardForm):
+    """臨櫃註冊: active at once, e-mail optional (要點 四(一))."""
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form staff-form"):
+            yield Tr("counter.register_title", classes="screen-title")
+            yield self.card_line()
+            yield from document_fields()
+            yield from field_row("password", "reg.password", password=True, max_length=12)
+            yield from field_row("password2", "reg.password2", password=True, max_length=12)
+            yield from field_row("email", "counter.email_optional", max_length=254)
+            yield from field_row("phone", "reg.phone", max_length=20)
+            yield from self.form_footer()
+
+    def card_line(self) -> Computed:
+        return Computed(lambda: self.card_text("reg.read_none"), id="card-line")
+
+    def on_mount(self) -> None:
+        self._suggest_kind()
+        self.query_one("#f-doc_kind").focus()
+
+    def _suggest_kind(self) -> None:
+        card = self.host.current_card()
+        if card is not None and is_resident(card.id_no):
+            self.query_one("#f-doc_kind", Choice).select(DocKind.RESIDENCE.value)
+
+    def card_changed(self, event: ReaderEvent | None) -> None:
+        super().card_changed(event)
+        self._suggest_kind()
+
+    def submit(self) -> None:
+        card = self.card()
+        if card is None:
+            return
+        counter, session = self.host.counter, self.host.staff_session
+        doc = self.attempt(counter.document, card.id_no,
+                           self.query_one("#f-doc_kind", Choice).value,
+                           self.value("doc_number"), card)
+        if doc is None:
+            return
+        account = self.attempt(counter.register, session, card, doc, self.value("password"),
+                               self.value("password2"), self.value("email"),
+                               self.value("phone"))
+        if account is not None:
+            for box in self.query(Input):
+                box.value = ""
+
+            def closed(_result: object) -> None:
+                self.dismiss()   # not returned: the app would await it from this screen
+
+            self.app.push_screen(DoneModal("counter.registered", name=mask_name(card.name),
+                                           id=mask_id(card.id_no)), closed)
+
+
+class PersonScreen(StaffForm):
+    """One person's registration: Enter looks it up (after the document check); the F keys
+    act on it."""
+
+    BINDINGS = [Binding("escape", "back", "key.back"),
+                Binding("f3", "suspend", "key.suspend"),
+                Binding("f4", "reactivate", "key.reactivate"),
+                Binding("f5", "release", "key.release"),
+                Binding("f6", "bind", "key.bind")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.doc: IdDocument | None = None
+        self.person: Person | None = None
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form staff-form"):
+            yield Tr("counter.person_title", classes="screen-title")
+            yield from field_row("id_no", "counter.id_no", max_length=10)
+            yield from document_fields()
+            yield from self.form_footer()
+            yield Computed(self._panel, id="person")
+            yield Notice(id="done", classes="hint")
+
+    def on_mount(self) -> None:
+        self._fill_from_card()
+        self.query_one("#f-id_no").focus()
+
+    def _fill_from_card(self) -> None:
+        card = self.host.current_card()
+        if card is not None:
+            self.query_one("#f-id_no", Input).value = card.id_no
+            if is_resident(card.id_no):
+                self.query_one("#f-doc_kind", Choice).select(DocKind.RESIDENCE.value)
+
+    def card_changed(self, event: ReaderEvent | None) -> None:
+        self._fill_from_card()
+
+    @on(Input.Changed)
+    @on(Choice.Changed)
+    def _forget(self, _event: Any) -> None:
+        """A changed person or document must be checked (and looked up) again."""
+        if self.doc is not None:
+            self.doc, self.person = None, None
+            self._show()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("suspend", "reactivate", "release", "bind"):
+            return self.person is not None
+        return True
+
+    def submit(self) -> None:
+        doc = self.attempt(self.host.counter.document, self.value("id_no"),
+                           self.query_one("#f-doc_kind", Choice).value,
+                           self.value("doc_number"), self.host.current_card())
+        if doc is None:
+            return
+        person = self.attempt(self.host.counter.person, self.host.staff_session, doc)
+        if person is not None:
+            self.doc, self.person = doc, person
+            self._show()
+
+    def _show(self, done: str | None = None, **params: Any) -> None:
+        self.query_one("#person", Computed).refresh_text()
+        self.query_one("#done", Notice).say(done, **params)
+        self.refresh_bindings()
+
+    def _panel(self) -> str:
+        p = self.person
+        if p is None:
+            return self.t("counter.look_up_hint")
+        state = self.t(f"card.state_{p.state.value if p.state else 'none'}")
+        if p.reason:
+            state = f"{state} — {p.reason}"
+        lines = [self.t("counter.person_line", name=mask_name(p.name) or "—",
+                        id=mask_id(p.id_no), state=state)]
+        if p.state is not None:
+            lines.append(self.t("counter.contact_line",
+                                email=mask_email(p.email) if p.email else "—",
+                                phone=mask_phone(p.phone) if p.phone else "—",
+                                via=self._via(p.via), devices=p.devices))
+        locks = ", ".join(self.t(f"counter.lock_{name}") for name in p.locks)
+        lines.append(self.t("counter.locks_line", locks=locks or self.t("counter.no_locks")))
+        return "\n".join(lines)
+
+    def _via(self, via: str) -> str:
+        kind, _, unit = via.partition(":")
+        return self.t(f"counter.via_{kind}", unit=unit) if kind in (
+            "online", "counter", "phone", "batch") else via
+
+    def _act(self, action: Any, *args: Any) -> Any:
+        return self.attempt(action, self.host.staff_session, self.doc, *args)
+
+    def action_suspend(self) -> None:
+        def reason_given(reason: str | None) -> None:
+            if reason is not None and (person := self._act(self.host.counter.suspend,
+                                                           reason)):
+                self.person = person
+                self._show("counter.suspended")
+
+        self.app.push_screen(ReasonModal(), reason_given)
+
+    def action_reactivate(self) -> None:
+        if person := self._act(self.host.counter.reactivate):
+            self.person = person
+            self._show("counter.reactivated")
+
+    def action_release(self) -> None:
+        released = self._act(self.host.counter.release_locks)
+        if released is None:
+            return
+        assert self.doc is not None
+        self.person = self.host.counter.person(self.host.staff_session, self.doc)
+        if released:
+            names = ", ".join(self.t(f"counter.lock_{name}") for name in released)
+            self._show("counter.released", locks=names)
+        else:
+            self._show("counter.nothing_locked")
+
+    def action_bind(self) -> None:
+        code = self._act(self.host.counter.bind_device)
+        if code is not None:
+            self.app.push_screen(StaffCodeScreen(code, lambda: self._act(
+                self.host.counter.bind_device)))
+
+
+class ReasonModal(KioskModal):
+    """停用 needs a reason; it is kept with the registration and in the audit log."""
+
+    BINDINGS = [Binding("escape", "close", "key.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="exit-box"):
+            yield Tr("counter.suspend_title", classes="screen-title")
+            yield Tr("counter.reason_prompt")
+            yield Input(max_length=100, id="reason")
+            yield Tr("counter.reason_hint", classes="note")
+
+    @on(Input.Submitted, "#reason")
+    def _given(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)   # type: ignore[arg-type]
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class DoneModal(KioskModal):
+    BINDINGS = [Binding("enter", "close", "key.confirm"),
+                Binding("escape", "close", "key.back", show=False)]
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__()
+        self.key, self.params = key, params
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="exit-box"):
+            yield Tr("counter.done_title", classes="screen-title")
+            yield Tr(self.key, params=self.params, classes="message")
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+
+class StaffCodeScreen(StaffOnly, CodeQrScreen):
+    """The device code staff made for the holder's phone; F5 a new one, F9 (demo) plays
+    the app."""
+
+    title_key, intro_key = "counter.bind_title", "dev.code_intro"
+    BINDINGS = [Binding("escape", "close", "key.back"),
+                Binding("f5", "new_code", "key.new_code"),
+                Binding("f9", "app_panel", "key.demo_app")]
+
+    def __init__(self, code: Code, renew: Any) -> None:
+        super().__init__()
+        self.code, self.renew = code, renew
+
+    def on_mount(self) -> None:
+        self.show_code(self.code.code, self.code.expires_at)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.host.demo if action == "app_panel" else True
+
+    def action_new_code(self) -> None:
+        code = self.renew()
+        if code is not None:
+            self.code = code
+            self.show_code(code.code, code.expires_at)
+
+    def action_app_panel(self) -> None:
+        from screens.devices import AppPanelScreen
+
+        self.app.push_screen(AppPanelScreen(self.code.code))
+
+    def action_close(self) -> None:
+        self.dismiss()

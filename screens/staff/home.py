@@ -1,0 +1,77 @@
+"""The staff menu: every counter operation, the logs, sign-out and leaving the kiosk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+
+from reader.events import ReaderEvent
+from screens.base import KioskModal
+from screens.staff.base import StaffScreen
+from screens.widgets.text import Computed, Tr
+
+ITEMS = ("staff.menu_register", "staff.menu_person", "staff.menu_batch", "staff.menu_audit",
+         "staff.menu_outbox", "staff.menu_sign_out", "staff.menu_exit")
+
+
+class StaffHomeScreen(StaffScreen):
+    BINDINGS = [Binding(str(n), f"menu({n})", show=False) for n in range(len(ITEMS))]
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("staff.home_title", classes="screen-title")
+            yield self.staff_line()
+            yield Computed(self._menu, id="menu")
+            yield Computed(self.card_text, id="staff-card", classes="note")
+
+    def _menu(self) -> Text:
+        lines = [Text(f"  [{n if n < len(ITEMS) else 0}]  {self.t(key)}")
+                 for n, key in enumerate(ITEMS, start=1)]
+        return Text("\n").join(lines)
+
+    def card_changed(self, event: ReaderEvent | None) -> None:
+        self.query_one("#staff-card", Computed).refresh_text()
+
+    def action_menu(self, number: int) -> None:
+        from screens.staff.audit import AuditScreen
+        from screens.staff.batch import BatchScreen
+        from screens.staff.counter import CounterRegisterScreen, PersonScreen
+        from screens.staff.outbox import StaffOutboxScreen
+
+        index = len(ITEMS) if number == 0 else number
+        if not 1 <= index <= len(ITEMS):
+            return
+        key = ITEMS[index - 1]
+        screens: dict[str, Callable[[], Any]] = {
+            "staff.menu_register": CounterRegisterScreen, "staff.menu_person": PersonScreen,
+            "staff.menu_batch": BatchScreen, "staff.menu_audit": AuditScreen,
+            "staff.menu_outbox": StaffOutboxScreen}
+        if key in screens:
+            self.app.push_screen(screens[key]())
+        elif key == "staff.menu_sign_out":
+            self.host.end_staff()
+        else:
+            self.app.push_screen(LeaveScreen())
+
+
+class LeaveScreen(KioskModal):
+    """Leaving the kiosk is a staff action too (audited); Enter confirms."""
+
+    BINDINGS = [Binding("enter", "leave", "key.confirm"),
+                Binding("escape", "close", "key.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="exit-box"):
+            yield Tr("staff.exit_title", classes="screen-title")
+            yield Tr("staff.exit_confirm")
+
+    def action_leave(self) -> None:
+        self.host.leave_kiosk_as_staff()
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,56 @@
+"""The outbox as staff see it: whether a citizen's mail went out, never what it says
+(it may hold a reset code or a default password), and addresses masked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable
+
+from kiosk.domain.dates import roc_short
+from kiosk.domain.mail import mask_email
+from screens.staff.base import StaffScreen
+from screens.widgets.text import Tr
+
+COLUMNS = ("mail.outbox.created", "mail.outbox.to", "mail.outbox.subject",
+           "mail.outbox.status", "mail.outbox.attempts")
+SHOWN = 200
+
+
+class StaffOutboxScreen(StaffScreen):
+    BINDINGS = [Binding("escape", "back", "key.back")]
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("staff.outbox_title", classes="screen-title")
+            yield DataTable(id="outbox", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#outbox", DataTable).focus()
+
+    def refresh_language(self) -> None:
+        super().refresh_language()
+        self.reload()
+
+    def reload(self) -> None:
+        table = self.query_one("#outbox", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*(self.t(key) for key in COLUMNS))
+        for mail in self.host.services.mails(limit=SHOWN):
+            table.add_row(*self._cells(mail))
+
+    def _cells(self, mail: dict[str, Any]) -> list[str]:
+        status = mail.get("status", "queued")
+        if status == "failed":
+            status = "failed_final" if mail.get("final") else "failed"
+        return [roc_short(datetime.fromisoformat(mail["created_at"])), mask_email(mail["to"]),
+                mail.get("subject", ""), self.t(f"mail.outbox.status_{status}"),
+                str(mail.get("attempts", 0))]
+
+    def action_back(self) -> None:
+        self.dismiss()

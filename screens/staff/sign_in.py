@@ -1,0 +1,47 @@
+"""The staff door (F10): staff ID and password. In the demo, F10 again leaves the demo
+and the demo staff account is named on screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+
+from screens.forms import FormScreen, field_row
+from screens.widgets.text import Tr
+
+
+class StaffSignInScreen(FormScreen):
+    card_bound = False
+    BINDINGS = [Binding("escape", "back", "key.back"),
+                Binding("f10", "leave_demo", "key.leave_demo")]
+
+    def body(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Tr("staff.sign_in_title", classes="screen-title")
+            if not self.host.staff.any_active():
+                yield Tr("staff.none", classes="note", id="no-staff")
+            if self.host.demo:
+                yield Tr("staff.demo_hint", classes="note")
+            yield from field_row("staff_id", "staff.id", max_length=20)
+            yield from field_row("password", "staff.password", password=True, max_length=64)
+            yield from self.form_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#f-staff_id").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.host.demo if action == "leave_demo" else True
+
+    def submit(self) -> None:
+        password, box = self.value("password"), self.query_one("#f-password")
+        box.value = ""    # type: ignore[attr-defined]  # never kept on screen after a try
+        session = self.attempt(self.host.staff.sign_in, self.value("staff_id").strip(),
+                               password)
+        if session is None:
+            box.focus()
+        else:
+            self.host.start_staff(session)
+
+    def action_leave_demo(self) -> None:
+        self.host.leave_kiosk()

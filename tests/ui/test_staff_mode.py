@@ -1,0 +1,228 @@
+"""Staff mode at the terminal: the F10 door, the menu, each counter operation with its
+audit entry, the session's end by idleness, and no way in for the public."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.domain.audit import Audit
+from kiosk.domain.staff import Staff
+from screens.idle import IdleScreen
+from screens.staff.audit import AuditScreen
+from screens.staff.batch import BatchScreen
+from screens.staff.counter import (
+    CounterRegisterScreen,
+    DoneModal,
+    PersonScreen,
+    ReasonModal,
+    StaffCodeScreen,
+)
+from screens.staff.home import LeaveScreen, StaffHomeScreen
+from screens.staff.outbox import StaffOutboxScreen
+from screens.staff.sign_in import StaffSignInScreen
+from tests.ui.conftest import make_app, make_services, screen_text, wait_until
+from tests.ui.flows import on, type_into
+
+SIZE = (80, 24)
+STAFF_PASSWORD = "Counter#2026"
+
+
+def staffed_app(**kw):
+    services = make_services()
+    Staff(services.store, services.clock).add("chen01", "陳櫃員", STAFF_PASSWORD)
+    return make_app(services=services, **kw)
+
+
+def actions(app) -> list[str]:
+    return [e["action"] for e in Audit(app.services.store, app.services.clock).entries()]
+
+
+async def signed_in(pilot, password: str = STAFF_PASSWORD) -> None:
+    app = pilot.app
+    await pilot.press("f10")
+    await wait_until(pilot, on(app, StaffSignInScreen), what="staff sign-in")
+    await type_into(pilot, "chen01")
+    await pilot.press("enter")
+    await type_into(pilot, password)
+    await pilot.press("enter")
+    await wait_until(pilot, on(app, StaffHomeScreen), what="staff menu")
+
+
+async def test_sign_in_refuses_a_wrong_password_and_staff_leave_the_kiosk():
+    app = staffed_app(lang="en", demo=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10")
+        await wait_until(pilot, on(app, StaffSignInScreen))
+        await type_into(pilot, "chen01")
+        await pilot.press("enter")
+        await type_into(pilot, "not the password")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "4" in screen_text(app) and "password" in
+                         screen_text(app).lower(), what="tries left")
+        assert app.screen.query_one("#f-password").value == ""   # not kept on screen
+        assert app.staff_session is None
+        await type_into(pilot, STAFF_PASSWORD)
+        await pilot.press("enter")
+        await wait_until(pilot, on(app, StaffHomeScreen))
+        assert "陳櫃員 (chen01)" in screen_text(app)
+        await pilot.press("0")
+        await wait_until(pilot, on(app, LeaveScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, on(app, StaffHomeScreen))
+        await pilot.press("0", "enter")
+        await wait_until(pilot, lambda: not app.is_running, what="exit")
+    assert actions(app)[:2] == ["exit", "sign_in"]
+
+
+async def test_the_demo_names_its_staff_and_f10_twice_leaves():
+    app = make_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10")
+        await wait_until(pilot, on(app, StaffSignInScreen))
+        assert "Counter@2026" in screen_text(app)
+        await pilot.press("f10")
+        await wait_until(pilot, lambda: not app.is_running, what="exit")
+
+
+async def test_the_public_never_reaches_a_staff_screen():
+    app = staffed_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        for screen in (StaffHomeScreen(), AuditScreen(), PersonScreen(), BatchScreen(),
+                       StaffOutboxScreen(), CounterRegisterScreen()):
+            app.push_screen(screen)     # whatever a bug or a key might push
+            await wait_until(pilot, on(app, StaffSignInScreen), what="the sign-in instead")
+            assert not any(getattr(s, "staff_screen", False) for s in app.screen_stack)
+            await pilot.press("escape")
+            await wait_until(pilot, on(app, IdleScreen))
+        for key in "1234567890":        # every public menu item, then back out
+            await pilot.press(key)
+            await pilot.pause()
+            assert not any(getattr(s, "staff_screen", False) for s in app.screen_stack)
+            while not isinstance(app.screen, IdleScreen):
+                app.action_go_idle()
+                await pilot.pause()
+
+
+async def test_an_idle_staff_session_ends_by_itself():
+    app = staffed_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        app.staff_idle_s = 0.5
+        await signed_in(pilot)
+        await pilot.press("4")
+        await wait_until(pilot, on(app, AuditScreen))
+        await wait_until(pilot, on(app, IdleScreen), what="staff idle timeout")
+        assert app.staff_session is None
+        assert actions(app)[0] == "sign_out_idle"
+
+
+async def test_an_action_after_the_idle_limit_is_refused_and_signs_out():
+    """The domain keeps the limit too: a kiosk clock jump cannot keep a session alive."""
+    app = staffed_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot)
+        await pilot.press("2")
+        await wait_until(pilot, on(app, PersonScreen))
+        await type_into(pilot, "J128765432")
+        await pilot.press("enter", "enter")
+        await type_into(pilot, "J128765432")
+        app.services.clock.advance(minutes=11)
+        await pilot.press("enter")
+        await wait_until(pilot, on(app, IdleScreen), what="signed out")
+        assert app.staff_session is None
+
+
+async def test_counter_registration_from_the_card_in_the_reader():
+    app = staffed_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot)
+        app.monitor.insert("national")
+        await wait_until(pilot, lambda: "A12****789" in screen_text(app), what="card line")
+        assert isinstance(app.screen, StaffHomeScreen)   # the card did not end staff mode
+        await pilot.press("1")
+        await wait_until(pilot, on(app, CounterRegisterScreen))
+        await pilot.press("enter")                        # document: ID card
+        await type_into(pilot, "A123456780")              # a typo: someone else's number
+        await pilot.press("enter")
+        for text in ("Nhi@2026x", "Nhi@2026x", "", ""):
+            await type_into(pilot, text)
+            await pilot.press("enter")
+        await wait_until(pilot, lambda: "not this person" in screen_text(app))
+        assert app.registration.state_of(app.current_card()) is None
+        app.screen.query_one("#f-doc_number").value = "A123456789"   # nothing else is lost
+        app.screen.query_one("#f-phone").focus()
+        await pilot.press("enter")
+        await wait_until(pilot, on(app, DoneModal))
+        assert "王○明 (A12****789) is registered and active" in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(pilot, on(app, StaffHomeScreen))
+        assert app.registration.state_of(app.current_card()).value == "active"
+        assert actions(app)[0] == "register"
+
+
+async def test_suspend_reactivate_release_and_bind_for_a_person():
+    app = staffed_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot)
+        await pilot.press("2")
+        await wait_until(pilot, on(app, PersonScreen))
+        app.monitor.insert("registered")                 # the card fills the ID in
+        await wait_until(pilot, lambda: app.screen.query_one("#f-id_no").value ==
+                         "J128765432", what="ID from the card")
+        app.screen.query_one("#f-doc_number").focus()
+        await type_into(pilot, "J128765432")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "J12****432" in screen_text(app), what="person")
+        assert "c***@example.com" in screen_text(app) and "registered" in screen_text(app)
+        await pilot.press("f3")
+        await wait_until(pilot, on(app, ReasonModal))
+        await type_into(pilot, "lost wallet")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "Suspended." in screen_text(app))
+        assert "lost wallet" in screen_text(app)
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: "Reactivated." in screen_text(app))
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: "Nothing was locked" in screen_text(app))
+        await pilot.press("f6")
+        await wait_until(pilot, on(app, StaffCodeScreen))
+        assert len(app.screen.shown_code) == 8
+        assert actions(app)[:5] == ["bind_device", "look_up", "release_locks", "reactivate",
+                                    "suspend"]
+
+
+async def test_the_audit_log_filters_by_action_in_either_language():
+    app = staffed_app(lang="zh-TW")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot)
+        await pilot.press("4")
+        await wait_until(pilot, on(app, AuditScreen))
+        table = app.screen.query_one("#audit")
+        assert table.row_count == 2                      # staff added, signed in
+        app.screen.query_one("#f-action").focus()
+        await type_into(pilot, "登入")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: table.row_count == 1, what="filtered")
+        assert "完整" in screen_text(app)                # the hash chain is whole
+
+
+async def test_batch_import_from_the_staff_screen(tmp_path: Path):
+    folder = tmp_path / "units"
+    folder.mkdir()
+    (folder / "11000000120260801.csv").write_text(
+        "身分證號,電子郵件\nA123456789,a@example.com\nB220123455,b@example.com\nbad,x\n",
+        encoding="utf-8")
+    (folder / "notes.txt").write_text("not a unit file")
+    app = staffed_app(lang="en", batch_dir=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot)
+        await pilot.press("3")
+        await wait_until(pilot, on(app, BatchScreen))
+        tree = app.screen.query_one("#batch-tree")
+        await wait_until(pilot, lambda: tree.root.children, what="files listed")
+        assert [n.label.plain for n in tree.root.children] == ["11000000120260801.csv"]
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: "2 registered" in screen_text(app), timeout=15,
+                         what="import summary")
+        assert "1 rejected" in screen_text(app)
+        assert "110000001" in screen_text(app) and "2/2 100%" in screen_text(app)
+        assert actions(app)[0] == "batch_import"

@@ -1,0 +1,120 @@
+"""Every staff screen at 80×24 in both languages (update: ``scripts/test tests/ui
+--snapshot-update``, then review the SVGs like any other diff)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kiosk.app import KioskApp
+from kiosk.domain.i18n import LANGS
+from kiosk.domain.staff import Staff
+from screens.staff.audit import AuditScreen
+from screens.staff.batch import BatchScreen
+from screens.staff.counter import CounterRegisterScreen, PersonScreen, ReasonModal
+from screens.staff.home import StaffHomeScreen
+from screens.staff.outbox import StaffOutboxScreen
+from screens.staff.sign_in import StaffSignInScreen
+from tests.ui.conftest import make_app, make_services, wait_until
+from tests.ui.flows import on, type_into
+from tests.ui.test_staff_mode import STAFF_PASSWORD, signed_in
+
+# Fixed folders: the screens print these paths.
+UNITS = Path("/tmp/nhi-kiosk-snapshot-units")
+STORE = Path("/tmp/nhi-kiosk-snapshot-staff")
+UNIT_FILE = "11000000120260801.csv"
+
+
+async def sign_in_form(pilot):
+    await pilot.press("f10")
+    await wait_until(pilot, on(pilot.app, StaffSignInScreen))
+    await type_into(pilot, "chen01")
+
+
+async def home(pilot):
+    await signed_in(pilot)
+    pilot.app.monitor.insert("national")
+    await wait_until(pilot, lambda: pilot.app.current_card() is not None)
+
+
+async def counter_register(pilot):
+    await home(pilot)
+    await pilot.press("1")
+    await wait_until(pilot, on(pilot.app, CounterRegisterScreen))
+
+
+async def person(pilot):
+    await signed_in(pilot)
+    await pilot.press("2")
+    await wait_until(pilot, on(pilot.app, PersonScreen))
+    await type_into(pilot, "J128765432")
+    await pilot.press("enter", "enter")
+    await type_into(pilot, "J128765432")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: pilot.app.screen.person is not None)
+
+
+async def suspend_reason(pilot):
+    await person(pilot)
+    await pilot.press("f3")
+    await wait_until(pilot, on(pilot.app, ReasonModal))
+    await type_into(pilot, "lost wallet")
+
+
+async def audit(pilot):
+    await person(pilot)
+    await pilot.press("escape")
+    await wait_until(pilot, on(pilot.app, StaffHomeScreen))
+    await pilot.press("4")
+    await wait_until(pilot, on(pilot.app, AuditScreen))
+
+
+async def batch(pilot):
+    await signed_in(pilot)
+    await pilot.press("3")
+    await wait_until(pilot, on(pilot.app, BatchScreen))
+    tree = pilot.app.screen.query_one("#batch-tree")
+    await wait_until(pilot, lambda: tree.root.children, what="files listed")
+    await pilot.press("down", "enter")
+    await wait_until(pilot, lambda: not pilot.app.screen.busy and pilot.app.screen.query_one(
+        "#batch-result").display, timeout=15, what="import done")
+
+
+async def outbox(pilot):
+    await signed_in(pilot)
+    app = pilot.app
+    app.counter.import_batch(app.staff_session, UNITS / UNIT_FILE,
+                             app.services.store.path.parent / "reports", app.catalog)
+    await pilot.press("5")
+    await wait_until(pilot, on(app, StaffOutboxScreen))
+
+
+STEPS = [sign_in_form, home, counter_register, person, suspend_reason, audit, batch, outbox]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("step", STEPS, ids=[s.__name__ for s in STEPS])
+def test_staff_screen(snap_compare, monkeypatch, step, lang):
+    folder = STORE / f"{step.__name__}-{lang}"   # one each: the tests run in parallel
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    UNITS.mkdir(exist_ok=True)
+    unit_file = UNITS / UNIT_FILE
+    text = "身分證號,電子郵件\nA123456789,wang@example.com\nB220123455,ouyang@example.com\n" \
+           "X1,bad\n"
+    if not unit_file.is_file() or unit_file.read_text("utf-8") != text:
+        unit_file.write_text(text, "utf-8")
+    services = make_services(folder)
+    Staff(services.store, services.clock).add("chen01", "陳櫃員", STAFF_PASSWORD)
+    monkeypatch.setattr(KioskApp, "batch_root", property(lambda _app: UNITS))
+    app = make_app(lang=lang, services=services)
+
+    async def run_before(pilot):
+        await step(pilot)
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
