@@ -235,6 +235,7 @@ async def apply_list(pilot):
     await cr.applications(pilot)
     await cr.new_application(pilot)
     await cr.new_application(pilot, pickup="onsite")
+    await wait_until(pilot, lambda: pilot.app.screen.query_one("#apps").row_count == 2)
 
 
 async def apply_form(pilot):
@@ -312,6 +313,8 @@ def test_workflow_screen(snap_compare, monkeypatch, step, lang):
 
     async def run_before(pilot):
         await step(pilot)
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()   # tables size their columns late
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
