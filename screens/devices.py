@@ -33,8 +33,7 @@ class DeviceCodeScreen(CodeQrScreen):
         super().__init__()
         self.code: Code | None = None
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:   # CodeQrScreen.on_mount runs too (Textual calls each class's)
         self.action_new_code()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

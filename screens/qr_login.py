@@ -55,8 +55,7 @@ class QrLoginScreen(CodeQrScreen):
         self.known: LoginState | None = LoginState.PENDING
         self._asked = (id_no, birth)   # for F5: a new QR without typing them again
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:   # CodeQrScreen.on_mount runs too (Textual calls each class's)
         self.show_code(self.request.display, self.request.expires_at, self.request.payload)
 
     def on_screen_resume(self) -> None:
