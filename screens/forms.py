@@ -111,10 +111,16 @@ class FormScreen(KioskScreen):
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
-        inputs = [i for i in self.query(Input) if i.display and not i.disabled]
-        index = inputs.index(event.input) if event.input in inputs else -1
-        if 0 <= index < len(inputs) - 1:
-            inputs[index + 1].focus()
+        """To the next field — a choice row too, so Enter never skips one — and submit
+        from the last."""
+        from screens.widgets.choice import Choice
+
+        fields = [w for w in self.query("Input, Choice")
+                  if isinstance(w, Input | Choice) and w.display and not w.disabled
+                  and all(a.display for a in w.ancestors_with_self if hasattr(a, "display"))]
+        index = fields.index(event.input) if event.input in fields else -1
+        if 0 <= index < len(fields) - 1:
+            fields[index + 1].focus()
         else:
             self.submit()
 

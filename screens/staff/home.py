@@ -26,7 +26,7 @@ class StaffHomeScreen(StaffScreen):
         with Vertical(classes="form"):
             yield Tr("staff.home_title", classes="screen-title")
             yield self.staff_line()
-            yield Computed(self._menu, id="menu")
+            yield Computed(self._menu, id="staff-menu")
             yield Computed(self.card_text, id="staff-card", classes="note")
 
     def _menu(self) -> Text:

@@ -22,6 +22,15 @@ from reader.simulated import SimulatedMonitor
 from store import Store
 from store.outbox import Outbox
 
+
+@pytest.fixture(autouse=True)
+def steady_cursor(monkeypatch):
+    """An input's cursor blinks every 0.5 s; a snapshot taken on a loaded machine caught it
+    on or off at random. In tests it stays on."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=TAIPEI)
 
 
