@@ -83,3 +83,12 @@ def check_document(kind: str, number: str, id_no: str, birth_date: date | None,
             raise InvalidInput("doc_number", "err.doc.household")
         number = normalize_household(number)
     return IdDocument(id_no, doc_kind, number)
+
+
+def likely_kind(id_no: str, birth_date: date | None, today: date) -> DocKind:
+    """What this person most likely shows, to preselect: the clerk can still change it."""
+    if is_resident(id_no):
+        return DocKind.RESIDENCE
+    if birth_date is not None and age_on(birth_date, today) < HOUSEHOLD_MAX_AGE:
+        return DocKind.HOUSEHOLD
+    return DocKind.ID_CARD

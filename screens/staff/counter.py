@@ -14,10 +14,9 @@ from textual.widgets import Input
 
 from kiosk.domain.codes import Code
 from kiosk.domain.counter import Person
-from kiosk.domain.id_documents import DocKind, IdDocument
+from kiosk.domain.id_documents import DocKind, IdDocument, likely_kind
 from kiosk.domain.mail import mask_email
 from kiosk.domain.mask import mask_id, mask_name, mask_phone
-from kiosk.domain.validate import is_resident
 from reader.events import ReaderEvent
 from screens.base import KioskModal
 from screens.code_qr import CodeQrScreen
@@ -27,6 +26,14 @@ from screens.widgets.choice import Choice
 from screens.widgets.text import Computed, Tr
 
 DOC_OPTIONS = [(kind.value, f"doc.{kind.value}") for kind in DocKind]
+
+
+def preselect_kind(screen: StaffForm) -> None:
+    """The document kind the card's holder most likely shows (resident, under 14)."""
+    card = screen.host.current_card()
+    if card is not None:
+        kind = likely_kind(card.id_no, card.birth_date, screen.host.clock.now().date())
+        screen.query_one("#f-doc_kind", Choice).select(kind.value)
 
 
 def document_fields() -> ComposeResult:
@@ -55,17 +62,12 @@ class CounterRegisterScreen(StaffForm, CardForm):
         return Computed(lambda: self.card_text("reg.read_none"), id="card-line")
 
     def on_mount(self) -> None:
-        self._suggest_kind()
+        preselect_kind(self)
         self.query_one("#f-doc_kind").focus()
-
-    def _suggest_kind(self) -> None:
-        card = self.host.current_card()
-        if card is not None and is_resident(card.id_no):
-            self.query_one("#f-doc_kind", Choice).select(DocKind.RESIDENCE.value)
 
     def card_changed(self, event: ReaderEvent | None) -> None:
         super().card_changed(event)
-        self._suggest_kind()
+        preselect_kind(self)
 
     def submit(self) -> None:
         card = self.card()
@@ -123,8 +125,7 @@ class PersonScreen(StaffForm):
         card = self.host.current_card()
         if card is not None:
             self.query_one("#f-id_no", Input).value = card.id_no
-            if is_resident(card.id_no):
-                self.query_one("#f-doc_kind", Choice).select(DocKind.RESIDENCE.value)
+            preselect_kind(self)
 
     def card_changed(self, event: ReaderEvent | None) -> None:
         self._fill_from_card()

@@ -12,7 +12,7 @@ from kiosk.domain.audit import Audit, Filter
 from kiosk.domain.counter import Counter
 from kiosk.domain.devices import Devices
 from kiosk.domain.errors import InvalidInput, Locked
-from kiosk.domain.id_documents import DocKind, check_document
+from kiosk.domain.id_documents import DocKind, check_document, likely_kind
 from kiosk.domain.registration import AlreadyRegistered
 from kiosk.domain.staff import Staff
 from tests.unit.domain_fixtures import GOOD, NATIONAL_PROOF, card, refused
@@ -177,3 +177,10 @@ def test_staff_sign_in_lock_is_not_the_citizens(world, desk):
     with pytest.raises(Locked):
         counter.staff.sign_in("chen01", "not the password")
     world.auth.login(card("registered"), "Demo@2026")
+
+
+def test_the_likely_document_is_preselected():
+    today = date(2026, 11, 23)
+    assert likely_kind("F229876540", date(2018, 3, 3), today) is DocKind.HOUSEHOLD
+    assert likely_kind("AC01234567", date(1992, 8, 20), today) is DocKind.RESIDENCE
+    assert likely_kind("A123456789", date(1980, 5, 12), today) is DocKind.ID_CARD
