@@ -390,7 +390,13 @@ class KioskApp(App[None]):
         status.active = next((r for r in status.readers if r in self._inserted), None)
         top = self.screen
         without_card = self.session is not None and not self.session.by_card
-        if status.active != before and getattr(top, "holds_session", False):
+        if status.active != before and self.staff_session is not None:
+            # At the counter a card fills the staff forms in, under any dialog; it never
+            # takes the screen (nor ends staff mode) as it would for the public.
+            for screen in self.screen_stack:
+                if getattr(screen, "staff_screen", False):
+                    screen.card_changed(self.current_event())  # type: ignore[attr-defined]
+        elif status.active != before and getattr(top, "holds_session", False):
             top.card_changed(self.current_event())  # type: ignore[attr-defined]  # card swap
         elif status.active != before and status.active is None and without_card:
             pass   # a QR login does not end when some card leaves; a card arriving does

@@ -66,7 +66,7 @@ class CounterRegisterScreen(StaffForm, CardForm):
         self.query_one("#f-doc_kind").focus()
 
     def card_changed(self, event: ReaderEvent | None) -> None:
-        super().card_changed(event)
+        CardForm.card_changed(self, event)   # the card line (StaffOnly's does nothing)
         preselect_kind(self)
 
     def submit(self) -> None:

@@ -131,6 +131,26 @@ async def test_an_action_after_the_idle_limit_is_refused_and_signs_out():
         assert app.staff_session is None
 
 
+async def test_a_card_under_a_dialog_neither_ends_staff_mode_nor_is_missed():
+    app = staffed_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot)
+        await pilot.press("1")
+        await wait_until(pilot, on(app, CounterRegisterScreen))
+        app.monitor.insert("child")
+        await wait_until(pilot, lambda: "林○美" in screen_text(app), what="card line")
+        assert app.screen.query_one("#f-doc_kind").value == "household"   # under 14
+        await pilot.press("escape", "0")
+        await wait_until(pilot, on(app, LeaveScreen))
+        app.monitor.remove()
+        app.monitor.insert("national")
+        await wait_until(pilot, lambda: app.current_card() is not None
+                         and app.current_card().id_no == "A123456789", what="second card")
+        assert isinstance(app.screen, LeaveScreen) and app.staff_session is not None
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "A12****789" in screen_text(app), what="home line")
+
+
 async def test_counter_registration_from_the_card_in_the_reader():
     app = staffed_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
