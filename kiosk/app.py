@@ -280,6 +280,8 @@ class KioskApp(App[None]):
                 self._idle_timer.resume()
             if self._staff_timer:
                 self._staff_timer.reset()
+            if self.staff_session is not None:
+                self.staff.touch(self.staff_session)
         await super().on_event(event)
 
     def on_inactive(self) -> None:
@@ -457,6 +459,9 @@ class KioskApp(App[None]):
         idle, though nobody presses a key."""
         if self._idle_timer:
             self._idle_timer.reset()
+        if self._staff_timer and self.staff_session is not None:
+            self._staff_timer.reset()
+            self.staff.touch(self.staff_session)
 
     def push_screen(self, screen: Any, *args: Any, **kw: Any) -> Any:
         """The one door to staff screens: without a staff session, whoever asks for one
@@ -536,6 +541,9 @@ class KioskApp(App[None]):
         from screens.staff.sign_in import StaffSignInScreen
 
         if self.staff_session is not None:
+            if any(getattr(screen, "busy", False) for screen in self.screen_stack):
+                self.notify(self.catalog.t("staff.busy"), severity="warning")
+                return
             while len(self.screen_stack) > 2 and not isinstance(self.screen,
                                                                  StaffHomeScreen):
                 self.pop_screen()
@@ -578,6 +586,7 @@ class KioskApp(App[None]):
     def leave_kiosk_as_staff(self) -> None:
         session = self.staff_session
         if session is not None:
+            self._end_staff(timed_out=False)
             self.staff.audit.record(session.staff_id, "exit")
         self.leave_kiosk()
 

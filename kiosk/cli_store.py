@@ -47,12 +47,13 @@ def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     staff = sub.add_parser("staff", help="counter staff accounts").add_subparsers(
         dest="verb", required=True)
     for verb, about in (("add", "add a staff account (the password is asked for)"),
-                        ("passwd", "set a new password"), ("disable", "disable an account")):
+                        ("passwd", "set a new password"), ("disable", "disable an account"),
+                        ("unlock", "release the lock after five wrong passwords")):
         cmd = staff.add_parser(verb, parents=[common], help=about)
         cmd.add_argument("staff_id")
         if verb == "add":
             cmd.add_argument("--name", required=True)
-        if verb != "disable":
+        if verb in ("add", "passwd"):
             cmd.add_argument("--password-stdin", action="store_true",
                              help="read the password from the first line of stdin")
     staff.add_parser("list", parents=[common], help="list staff accounts")
@@ -337,9 +338,10 @@ def staff(store: Store, config: Config, catalog: Catalog, args: argparse.Namespa
                     state=t("staff.active" if doc["active"] else "staff.inactive")))
         return 0
     try:
-        if args.verb == "disable":
-            accounts.disable(args.staff_id)
-            print(t("staff.disabled", staff_id=args.staff_id))
+        if args.verb in ("disable", "unlock"):
+            getattr(accounts, args.verb)(args.staff_id)
+            done = "staff.disabled" if args.verb == "disable" else "staff.unlocked"
+            print(t(done, staff_id=args.staff_id))
             return 0
         password = _read_password(catalog, args.password_stdin)
         if password is None:

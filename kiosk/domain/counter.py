@@ -22,10 +22,10 @@ from kiosk.domain.accounts import Services, State
 from kiosk.domain.codes import Code
 from kiosk.domain.devices import Devices
 from kiosk.domain.errors import InvalidInput, KioskError
-from kiosk.domain.id_documents import IdDocument, check_document
+from kiosk.domain.id_documents import DocKind, IdDocument, check_document
 from kiosk.domain.registration import Registration
 from kiosk.domain.staff import Staff, StaffSession
-from kiosk.domain.validate import is_valid_id
+from kiosk.domain.validate import is_valid_id, normalize_household
 from reader.card import CardData
 from store.errors import DuplicateError
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from kiosk.domain.i18n import Catalog
 
 REASON_MIN, REASON_MAX = 2, 100
+Progress = Callable[[int, int], None]
 CODE_PURPOSES = ("verify", "reset", "email_change")   # a suspension voids these
 
 
@@ -46,7 +47,7 @@ class Person:
     state: State | None          # None: not registered
     email: str
     phone: str
-    via: str                     # online, counter, phone, batch:<unit>
+    via: str                     # online, counter, phone, batch:<unit>; "" if never registered
     locks: tuple[str, ...]       # the doors closed right now: login, identity, phone, qr
     devices: int
     reason: str | None           # why it is suspended
@@ -73,7 +74,12 @@ class Counter:
             account = self.s.accounts.get_by_id(id_no)
             if account and account.get("birth_date"):
                 birth = date.fromisoformat(account["birth_date"])
-        return check_document(kind, number, id_no, birth, self.s.clock.now().date())
+        doc = check_document(kind, number, id_no, birth, self.s.clock.now().date())
+        if doc.kind is DocKind.HOUSEHOLD:   # the register's 戶號 must be the person's
+            known = (self.s.registry.person(id_no) or {}).get("household_no")
+            if known and normalize_household(known) != doc.number:
+                raise InvalidInput("doc_number", "err.doc.not_this_person")
+        return doc
 
     def person(self, session: StaffSession, doc: IdDocument) -> Person:
         """Looking someone up is itself audited: it shows their contact data."""
@@ -86,8 +92,9 @@ class Counter:
         account = self.s.accounts.get_by_id(id_no) or {}
         locks = tuple(name for name, lock in self._locks.items()
                       if lock.locked_until(id_no) is not None)
-        via = account.get("registered_via") or ("counter" if account.get("counter_document")
-                                                else "online")
+        via = "" if not account or account.get("placeholder") else (
+            account.get("registered_via")
+            or ("counter" if account.get("counter_document") else "online"))
         return Person(id_no, account.get("name", ""),
                       State(account["state"]) if account else None,
                       account.get("email") or "", account.get("phone") or "", via, locks,
@@ -191,28 +198,33 @@ class Counter:
         return code
 
     # -- batch registration ---------------------------------------------------------------
-    def import_batch(self, session: StaffSession, path: Path, reports: Path,
-                     catalog: Catalog,
-                     progress: Callable[[int, int], None] | None = None) -> BatchReport:
-        """整批註冊 from the staff screen. Meant for a worker thread, so it works on a Store
-        of its own over the same file (a Store is shared between processes, not threads)."""
-        from kiosk.domain.audit import Audit
-        from kiosk.domain.batch import Batch
-        from kiosk.domain.mail import Mailer
-        from store.core import Store
-        from store.outbox import Outbox
-
+    def batch_importer(self, session: StaffSession
+                       ) -> Callable[[Path, Path, Catalog, Progress | None], BatchReport]:
+        """整批註冊 from the staff screen, in two halves: the session is checked here, on
+        the calling (UI) thread; the returned function imports on a worker thread, on a
+        Store of its own over the same file (a Store is shared between processes, not
+        threads), and audits the import there."""
         self.staff.require(session)
-        clock = self.s.clock
-        with Store.open(self.s.store.path) as store:
-            report = Batch(Services(store, clock, Mailer(Outbox(store), clock))).import_file(
-                path, reports, catalog, progress)
-            Audit(store, clock).record(session.staff_id, "batch_import", unit=report.unit,
-                                       imported=report.imported,
-                                       already=report.already_registered,
-                                       rejected=report.rejected)
-        return report
+        staff_id, clock, db_path = session.staff_id, self.s.clock, self.s.store.path
 
+        def run(path: Path, reports: Path, catalog: Catalog,
+                progress: Progress | None = None) -> BatchReport:
+            from kiosk.domain.audit import Audit
+            from kiosk.domain.batch import Batch
+            from kiosk.domain.mail import Mailer
+            from store.core import Store
+            from store.outbox import Outbox
+
+            with Store.open(db_path) as store:
+                services = Services(store, clock, Mailer(Outbox(store), clock))
+                report = Batch(services).import_file(path, reports, catalog, progress)
+                Audit(store, clock).record(staff_id, "batch_import", unit=report.unit,
+                                           imported=report.imported,
+                                           already=report.already_registered,
+                                           rejected=report.rejected)
+            return report
+
+        return run
 
 def _id(id_no: str) -> str:
     id_no = id_no.strip().upper()

@@ -41,3 +41,10 @@ def roc_day(day: date) -> str:
 def roc_short(moment: datetime) -> str:
     """115/11/04 15:30, as the NHIA's application list prints a time."""
     return f"{roc_day(moment)} {moment.hour:02d}:{moment.minute:02d}"
+
+
+def list_moment(moment: datetime, catalog: Catalog) -> str:
+    """A time in a list: ROC in Chinese (115/11/04 15:30), Gregorian in English (SPEC §2)."""
+    if catalog.lang == "en":
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return roc_short(moment)

@@ -127,6 +127,19 @@ class Staff:
         session.last_active = self._clock.now()
         return session
 
+    def touch(self, session: StaffSession) -> None:
+        """Input at the terminal: the idle limit counts from the last key, not the last
+        counter operation (a clerk reading the audit log is not idle)."""
+        if not self.expired(session):
+            session.last_active = self._clock.now()
+
+    def unlock(self, staff_id: str) -> None:
+        """After five wrong passwords (anyone at the kiosk can type a staff ID)."""
+        if self._staff.get(staff_id) is None:
+            raise KioskError("err.staff.unknown", staff_id=staff_id)
+        self.lock.reset(staff_id)
+        self.audit.record(SHELL, "staff_unlock", staff=staff_id)
+
     def sign_out(self, session: StaffSession, *, timed_out: bool = False) -> None:
         self.audit.record(session.staff_id, "sign_out_idle" if timed_out else "sign_out")
 

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input
 
 from kiosk.domain.audit import Filter
 from kiosk.domain.clock import TAIPEI
-from kiosk.domain.dates import roc_short
+from kiosk.domain.dates import list_moment
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.forms import parse_date
 from kiosk.domain.mask import mask_id
@@ -51,6 +51,8 @@ class AuditScreen(StaffScreen):
             yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        if self.staff_call(self.host.staff.require, self.host.staff_session) is None:
+            return   # disabled from the shell meanwhile: staff mode has ended
         self.reload()
         self.query_one("#f-staff", Input).focus()
 
@@ -118,7 +120,8 @@ class AuditScreen(StaffScreen):
         return self.t(key) if self.host.catalog.has(key) else fallback
 
     def _cells(self, entry: dict[str, Any]) -> list[str]:
-        return [roc_short(datetime.fromisoformat(entry["at"])), entry["staff_id"],
+        at = list_moment(datetime.fromisoformat(entry["at"]), self.host.catalog)
+        return [at, entry["staff_id"],
                 self._label(f"audit.a_{entry['action']}", entry["action"]),
                 entry.get("person") or "",
                 self._detail(entry.get("detail") or {})]

@@ -84,33 +84,49 @@ class BatchScreen(StaffScreen):
     def _chosen(self, event: DirectoryTree.FileSelected) -> None:
         if self.busy:
             return
+        host = self.host
+        run = self.staff_call(host.counter.batch_importer, host.staff_session)
+        if run is None:        # the staff session is over (or was refused)
+            return
         self.busy = True
         bar = self.query_one("#batch-progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
         self.query_one("#batch-result", Notice).say("batch.importing", name=event.path.name)
-        self._import(event.path)
+        reports = host.services.store.path.parent / "reports"
+        self._import(run, event.path, reports, host.catalog)
 
     @work(thread=True, exclusive=True, group="batch", exit_on_error=False)
-    def _import(self, path: Path) -> None:
-        host = self.host
+    def _import(self, run: Any, path: Path, reports: Path, catalog: Any) -> None:
+        """On a worker thread: only ``run`` (its own Store) and messages to this screen.
+        If the screen has gone meanwhile, the import still finishes and is audited."""
         try:
-            report: Any = host.counter.import_batch(
-                host.staff_session, path, host.services.store.path.parent / "reports",
-                host.catalog, self._progress_from_thread)
+            outcome: Any = run(path, reports, catalog, self._progress_from_thread)
         except KioskError as error:
-            report = error
+            outcome = error
         except Exception as error:   # a corrupt zip the libraries choke on, a full disk
             self.log.error(f"batch import failed: {type(error).__name__}")
-            report = KioskError("err.generic")
-        self.app.call_from_thread(self._finished, report)
+            outcome = KioskError("err.generic")
+        self._to_screen(self._finished, outcome)
+
+    def _to_screen(self, method: Any, *args: Any) -> None:
+        try:
+            self.app.call_from_thread(method, *args)
+        except Exception:   # the screen (or the app) is gone: nothing left to show it on
+            pass
 
     def _progress_from_thread(self, done: int, total: int) -> None:
-        self.app.call_from_thread(self.query_one("#batch-progress", ProgressBar).update,
-                                  total=total, progress=done)
+        self._to_screen(self._progress, done, total)
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.is_attached:
+            self.query_one("#batch-progress", ProgressBar).update(total=total, progress=done)
+            self.host.keep_awake()
 
     def _finished(self, outcome: BatchReport | KioskError) -> None:
         self.busy = False
+        if not self.is_attached:
+            return
         self.query_one("#batch-progress", ProgressBar).display = False
         notice = self.query_one("#batch-result", Notice)
         if isinstance(outcome, KioskError):

@@ -66,7 +66,11 @@ class CounterRegisterScreen(StaffForm, CardForm):
         self.query_one("#f-doc_kind").focus()
 
     def card_changed(self, event: ReaderEvent | None) -> None:
+        """Another card: another person, so nothing typed for the last one stays."""
         CardForm.card_changed(self, event)   # the card line (StaffOnly's does nothing)
+        for box in self.query(Input):
+            box.value = ""
+        self.clear_errors()
         preselect_kind(self)
 
     def submit(self) -> None:
@@ -123,8 +127,10 @@ class PersonScreen(StaffForm):
 
     def _fill_from_card(self) -> None:
         card = self.host.current_card()
-        if card is not None:
-            self.query_one("#f-id_no", Input).value = card.id_no
+        box = self.query_one("#f-id_no", Input)
+        if card is not None and card.id_no != box.value:
+            box.value = card.id_no
+            self.query_one("#f-doc_number", Input).value = ""   # the last person's
             preselect_kind(self)
 
     def card_changed(self, event: ReaderEvent | None) -> None:
@@ -178,6 +184,8 @@ class PersonScreen(StaffForm):
         return "\n".join(lines)
 
     def _via(self, via: str) -> str:
+        if not via:
+            return "—"
         kind, _, unit = via.partition(":")
         return self.t(f"counter.via_{kind}", unit=unit) if kind in (
             "online", "counter", "phone", "batch") else via
@@ -197,7 +205,7 @@ class PersonScreen(StaffForm):
     def action_reactivate(self) -> None:
         if person := self._act(self.host.counter.reactivate):
             self.person = person
-            self._show("counter.reactivated")
+            self._show("counter.reactivated" if person.state else "counter.reactivated_none")
 
     def action_release(self) -> None:
         released = self._act(self.host.counter.release_locks)

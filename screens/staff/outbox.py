@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable
 
-from kiosk.domain.dates import roc_short
+from kiosk.domain.dates import list_moment
 from kiosk.domain.mail import mask_email
 from screens.staff.base import StaffScreen
 from screens.widgets.text import Tr
@@ -30,6 +30,8 @@ class StaffOutboxScreen(StaffScreen):
             yield DataTable(id="outbox", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
+        if self.staff_call(self.host.staff.require, self.host.staff_session) is None:
+            return   # disabled from the shell meanwhile: staff mode has ended
         self.reload()
         self.query_one("#outbox", DataTable).focus()
 
@@ -48,7 +50,8 @@ class StaffOutboxScreen(StaffScreen):
         status = mail.get("status", "queued")
         if status == "failed":
             status = "failed_final" if mail.get("final") else "failed"
-        return [roc_short(datetime.fromisoformat(mail["created_at"])), mask_email(mail["to"]),
+        at = list_moment(datetime.fromisoformat(mail["created_at"]), self.host.catalog)
+        return [at, mask_email(mail["to"]),
                 mail.get("subject", ""), self.t(f"mail.outbox.status_{status}"),
                 str(mail.get("attempts", 0))]
 

@@ -71,7 +71,7 @@ async def test_sign_in_refuses_a_wrong_password_and_staff_leave_the_kiosk():
         await wait_until(pilot, on(app, StaffHomeScreen))
         await pilot.press("0", "enter")
         await wait_until(pilot, lambda: not app.is_running, what="exit")
-    assert actions(app)[:2] == ["exit", "sign_in"]
+    assert actions(app)[:3] == ["exit", "sign_out", "sign_in"]
 
 
 async def test_the_demo_names_its_staff_and_f10_twice_leaves():
@@ -113,6 +113,25 @@ async def test_an_idle_staff_session_ends_by_itself():
         await wait_until(pilot, on(app, IdleScreen), what="staff idle timeout")
         assert app.staff_session is None
         assert actions(app)[0] == "sign_out_idle"
+
+
+async def test_a_clerk_pressing_keys_is_not_idle():
+    app = staffed_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot)
+        await pilot.press("4")
+        await wait_until(pilot, on(app, AuditScreen))
+        for _ in range(12):                       # twelve minutes reading the log
+            app.services.clock.advance(minutes=1)
+            await pilot.press("down")
+        await pilot.press("escape", "2")
+        await wait_until(pilot, on(app, PersonScreen))
+        await type_into(pilot, "J128765432")
+        await pilot.press("enter", "enter")
+        await type_into(pilot, "J128765432")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.person is not None, what="looked up")
+        assert app.staff_session is not None
 
 
 async def test_an_action_after_the_idle_limit_is_refused_and_signs_out():
@@ -223,6 +242,38 @@ async def test_the_audit_log_filters_by_action_in_either_language():
         await pilot.press("enter")
         await wait_until(pilot, lambda: table.row_count == 1, what="filtered")
         assert "完整" in screen_text(app)                # the hash chain is whole
+
+
+async def test_a_running_import_is_not_abandoned(tmp_path: Path, monkeypatch):
+    import threading
+
+    from kiosk.domain.batch import Batch
+
+    folder = tmp_path / "units"
+    folder.mkdir()
+    (folder / "11000000120260801.csv").write_text("A123456789,a@example.com\n")
+    release, original = threading.Event(), Batch.import_file
+
+    def held(self, *args, **kw):
+        release.wait(10)
+        return original(self, *args, **kw)
+
+    monkeypatch.setattr(Batch, "import_file", held)
+    app = staffed_app(lang="en", batch_dir=folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot)
+        await pilot.press("3")
+        await wait_until(pilot, on(app, BatchScreen))
+        tree = app.screen.query_one("#batch-tree")
+        await wait_until(pilot, lambda: tree.root.children, what="files listed")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: app.screen.busy, what="import running")
+        await pilot.press("f10", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, BatchScreen)       # neither key leaves it
+        release.set()
+        await wait_until(pilot, lambda: "1 registered" in screen_text(app), what="summary")
+        assert actions(app)[0] == "batch_import"
 
 
 async def test_batch_import_from_the_staff_screen(tmp_path: Path):

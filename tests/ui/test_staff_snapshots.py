@@ -85,8 +85,8 @@ async def batch(pilot):
 async def outbox(pilot):
     await signed_in(pilot)
     app = pilot.app
-    app.counter.import_batch(app.staff_session, UNITS / UNIT_FILE,
-                             app.services.store.path.parent / "reports", app.catalog)
+    app.counter.batch_importer(app.staff_session)(
+        UNITS / UNIT_FILE, app.services.store.path.parent / "reports", app.catalog)
     await pilot.press("5")
     await wait_until(pilot, on(app, StaffOutboxScreen))
 

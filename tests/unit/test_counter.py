@@ -184,3 +184,24 @@ def test_the_likely_document_is_preselected():
     assert likely_kind("F229876540", date(2018, 3, 3), today) is DocKind.HOUSEHOLD
     assert likely_kind("AC01234567", date(1992, 8, 20), today) is DocKind.RESIDENCE
     assert likely_kind("A123456789", date(1980, 5, 12), today) is DocKind.ID_CARD
+
+
+def test_a_household_register_must_be_the_persons_own(world, desk):
+    counter, _session = desk
+    child = card("child")
+    with refused("err.doc.not_this_person"):
+        counter.document(child.id_no, "household", "ZZ999999", child)
+    assert counter.document(child.id_no, "household", "ab123456", child).number == "AB123456"
+
+
+def test_keys_at_the_terminal_keep_the_staff_session(world, desk):
+    counter, session = desk
+    doc = counter.document("J128765432", "id_card", "J128765432")
+    for _ in range(12):          # a clerk reading the audit log for twelve minutes
+        world.clock.advance(minutes=1)
+        counter.staff.touch(session)
+    counter.person(session, doc)
+    world.clock.advance(minutes=10)
+    counter.staff.touch(session)   # too late: a key after the limit does not revive it
+    with refused("err.staff.expired"):
+        counter.person(session, doc)

@@ -101,3 +101,18 @@ def test_the_staff_command_never_takes_a_password_as_a_flag(tmp_path, capsys, mo
     assert "lin02  林櫃員  已停用" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["staff", "add", "x01", "--name", "X", "--password", PASSWORD, "--db", db])
+
+
+def test_the_shell_releases_a_locked_staff_id(world, staff, tmp_path, capsys):
+    for _ in range(4):
+        with refused("err.login.password"):
+            staff.sign_in("chen01", "wrong-password")
+    with pytest.raises(Locked):
+        staff.sign_in("chen01", "wrong-password")
+    from kiosk.cli import main
+
+    assert main(["staff", "unlock", "chen01", "--db", str(world.store.path), "--lang",
+                 "en"]) == 0
+    assert "Staff chen01 unlocked." in capsys.readouterr().out
+    staff.sign_in("chen01", PASSWORD)
+    assert main(["staff", "unlock", "nobody", "--db", str(world.store.path)]) == 1
