@@ -48,6 +48,18 @@ async def signed_in(pilot, password: str = STAFF_PASSWORD) -> None:
     await wait_until(pilot, on(app, StaffHomeScreen), what="staff menu")
 
 
+async def person_form(pilot, id_no: str = "J128765432", submit: bool = True) -> None:
+    """From the staff menu: the person screen, the ID and their ID card's number."""
+    await pilot.press("2")
+    await wait_until(pilot, on(pilot.app, PersonScreen))
+    await type_into(pilot, id_no)
+    await pilot.press("enter", "enter")    # past the document kind: ID card
+    await type_into(pilot, id_no)
+    if submit:
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pilot.app.screen.person is not None, what="looked up")
+
+
 async def test_sign_in_refuses_a_wrong_password_and_staff_leave_the_kiosk():
     app = staffed_app(lang="en", demo=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -124,13 +136,8 @@ async def test_a_clerk_pressing_keys_is_not_idle():
         for _ in range(12):                       # twelve minutes reading the log
             app.services.clock.advance(minutes=1)
             await pilot.press("down")
-        await pilot.press("escape", "2")
-        await wait_until(pilot, on(app, PersonScreen))
-        await type_into(pilot, "J128765432")
-        await pilot.press("enter", "enter")
-        await type_into(pilot, "J128765432")
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: app.screen.person is not None, what="looked up")
+        await pilot.press("escape")
+        await person_form(pilot)
         assert app.staff_session is not None
 
 
@@ -139,11 +146,7 @@ async def test_an_action_after_the_idle_limit_is_refused_and_signs_out():
     app = staffed_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(pilot)
-        await pilot.press("2")
-        await wait_until(pilot, on(app, PersonScreen))
-        await type_into(pilot, "J128765432")
-        await pilot.press("enter", "enter")
-        await type_into(pilot, "J128765432")
+        await person_form(pilot, submit=False)
         app.services.clock.advance(minutes=11)
         await pilot.press("enter")
         await wait_until(pilot, on(app, IdleScreen), what="signed out")

@@ -13,13 +13,13 @@ from kiosk.domain.i18n import LANGS
 from kiosk.domain.staff import Staff
 from screens.staff.audit import AuditScreen
 from screens.staff.batch import BatchScreen
-from screens.staff.counter import CounterRegisterScreen, PersonScreen, ReasonModal
+from screens.staff.counter import CounterRegisterScreen, ReasonModal
 from screens.staff.home import StaffHomeScreen
 from screens.staff.outbox import StaffOutboxScreen
 from screens.staff.sign_in import StaffSignInScreen
 from tests.ui.conftest import make_app, make_services, wait_until
 from tests.ui.flows import on, type_into
-from tests.ui.test_staff_mode import STAFF_PASSWORD, signed_in
+from tests.ui.test_staff_mode import STAFF_PASSWORD, person_form, signed_in
 
 # Fixed folders: the screens print these paths.
 UNITS = Path("/tmp/nhi-kiosk-snapshot-units")
@@ -47,13 +47,7 @@ async def counter_register(pilot):
 
 async def person(pilot):
     await signed_in(pilot)
-    await pilot.press("2")
-    await wait_until(pilot, on(pilot.app, PersonScreen))
-    await type_into(pilot, "J128765432")
-    await pilot.press("enter", "enter")
-    await type_into(pilot, "J128765432")
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: pilot.app.screen.person is not None)
+    await person_form(pilot)
 
 
 async def suspend_reason(pilot):
