@@ -278,10 +278,7 @@ class KioskApp(App[None]):
             if self._idle_timer:
                 self._idle_timer.reset()
                 self._idle_timer.resume()
-            if self._staff_timer:
-                self._staff_timer.reset()
-            if self.staff_session is not None:
-                self.staff.touch(self.staff_session)
+            self._staff_active()
         await super().on_event(event)
 
     def on_inactive(self) -> None:
@@ -459,8 +456,13 @@ class KioskApp(App[None]):
         idle, though nobody presses a key."""
         if self._idle_timer:
             self._idle_timer.reset()
-        if self._staff_timer and self.staff_session is not None:
-            self._staff_timer.reset()
+        self._staff_active()
+
+    def _staff_active(self) -> None:
+        """The staff idle limit starts again, on the screen and in the domain."""
+        if self.staff_session is not None:
+            if self._staff_timer:
+                self._staff_timer.reset()
             self.staff.touch(self.staff_session)
 
     def push_screen(self, screen: Any, *args: Any, **kw: Any) -> Any:

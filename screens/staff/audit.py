@@ -29,7 +29,7 @@ FILTERS = (("staff", 10), ("action", 14), ("person", 10), ("since", 10), ("until
 SHOWN = 500   # newest first; a filter narrows it down
 ACTIONS = ("sign_in", "sign_out", "sign_out_idle", "look_up", "register", "suspend",
            "reactivate", "release_locks", "bind_device", "batch_import", "exit", "staff_add",
-           "staff_passwd", "staff_disable")
+           "staff_passwd", "staff_disable", "staff_unlock")
 
 
 class AuditScreen(StaffScreen):
