@@ -38,6 +38,7 @@ class AuditScreen(StaffScreen):
     def __init__(self) -> None:
         super().__init__()
         self.count = 0
+        self._broken: tuple[int | None] | None = None   # the chain check, once per visit
 
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
@@ -63,7 +64,11 @@ class AuditScreen(StaffScreen):
         self.reload()
 
     def _status(self) -> str:
-        broken = self.host.staff.audit.verify()
+        """The chain is checked once (it reads and hashes the whole log), not at every
+        filter or language change: the screen itself adds nothing to the log."""
+        if self._broken is None:
+            self._broken = (self.host.staff.audit.verify(),)
+        broken = self._broken[0]
         chain = self.t("audit.chain_ok") if broken is None else self.t("audit.chain_broken",
                                                                        seq=broken)
         return self.t("audit.status", count=self.count, chain=chain)

@@ -48,10 +48,26 @@ async def signed_in(pilot, password: str = STAFF_PASSWORD) -> None:
     await wait_until(pilot, on(app, StaffHomeScreen), what="staff menu")
 
 
+MENU = {CounterRegisterScreen: "1", PersonScreen: "2", BatchScreen: "3", AuditScreen: "4",
+        StaffOutboxScreen: "5"}
+
+
+async def staff_item(pilot, screen: type) -> None:
+    """From the staff menu, the item that opens ``screen``."""
+    await pilot.press(MENU[screen])
+    await wait_until(pilot, on(pilot.app, screen), what=screen.__name__)
+
+
+async def import_first_file(pilot) -> None:
+    """On the batch screen: the first file the picker lists, imported (Enter)."""
+    tree = pilot.app.screen.query_one("#batch-tree")
+    await wait_until(pilot, lambda: tree.root.children, what="files listed")
+    await pilot.press("down", "enter")
+
+
 async def person_form(pilot, id_no: str = "J128765432", submit: bool = True) -> None:
     """From the staff menu: the person screen, the ID and their ID card's number."""
-    await pilot.press("2")
-    await wait_until(pilot, on(pilot.app, PersonScreen))
+    await staff_item(pilot, PersonScreen)
     await type_into(pilot, id_no)
     await pilot.press("enter", "enter")    # past the document kind: ID card
     await type_into(pilot, id_no)
@@ -120,8 +136,7 @@ async def test_an_idle_staff_session_ends_by_itself():
     async with app.run_test(size=SIZE) as pilot:
         app.staff_idle_s = 0.5
         await signed_in(pilot)
-        await pilot.press("4")
-        await wait_until(pilot, on(app, AuditScreen))
+        await staff_item(pilot, AuditScreen)
         await wait_until(pilot, on(app, IdleScreen), what="staff idle timeout")
         assert app.staff_session is None
         assert actions(app)[0] == "sign_out_idle"
@@ -131,8 +146,7 @@ async def test_a_clerk_pressing_keys_is_not_idle():
     app = staffed_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(pilot)
-        await pilot.press("4")
-        await wait_until(pilot, on(app, AuditScreen))
+        await staff_item(pilot, AuditScreen)
         for _ in range(12):                       # twelve minutes reading the log
             app.services.clock.advance(minutes=1)
             await pilot.press("down")
@@ -157,8 +171,7 @@ async def test_a_card_under_a_dialog_neither_ends_staff_mode_nor_is_missed():
     app = staffed_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(pilot)
-        await pilot.press("1")
-        await wait_until(pilot, on(app, CounterRegisterScreen))
+        await staff_item(pilot, CounterRegisterScreen)
         app.monitor.insert("child")
         await wait_until(pilot, lambda: "林○美" in screen_text(app), what="card line")
         assert app.screen.query_one("#f-doc_kind").value == "household"   # under 14
@@ -180,8 +193,7 @@ async def test_counter_registration_from_the_card_in_the_reader():
         app.monitor.insert("national")
         await wait_until(pilot, lambda: "A12****789" in screen_text(app), what="card line")
         assert isinstance(app.screen, StaffHomeScreen)   # the card did not end staff mode
-        await pilot.press("1")
-        await wait_until(pilot, on(app, CounterRegisterScreen))
+        await staff_item(pilot, CounterRegisterScreen)
         await pilot.press("enter")                        # document: ID card
         await type_into(pilot, "A123456780")              # a typo: someone else's number
         await pilot.press("enter")
@@ -205,8 +217,7 @@ async def test_suspend_reactivate_release_and_bind_for_a_person():
     app = staffed_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(pilot)
-        await pilot.press("2")
-        await wait_until(pilot, on(app, PersonScreen))
+        await staff_item(pilot, PersonScreen)
         app.monitor.insert("registered")                 # the card fills the ID in
         await wait_until(pilot, lambda: app.screen.query_one("#f-id_no").value ==
                          "J128765432", what="ID from the card")
@@ -236,8 +247,7 @@ async def test_the_audit_log_filters_by_action_in_either_language():
     app = staffed_app(lang="zh-TW")
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(pilot)
-        await pilot.press("4")
-        await wait_until(pilot, on(app, AuditScreen))
+        await staff_item(pilot, AuditScreen)
         table = app.screen.query_one("#audit")
         assert table.row_count == 2                      # staff added, signed in
         app.screen.query_one("#f-action").focus()
@@ -265,11 +275,8 @@ async def test_a_running_import_is_not_abandoned(tmp_path: Path, monkeypatch):
     app = staffed_app(lang="en", batch_dir=folder)
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(pilot)
-        await pilot.press("3")
-        await wait_until(pilot, on(app, BatchScreen))
-        tree = app.screen.query_one("#batch-tree")
-        await wait_until(pilot, lambda: tree.root.children, what="files listed")
-        await pilot.press("down", "enter")
+        await staff_item(pilot, BatchScreen)
+        await import_first_file(pilot)
         await wait_until(pilot, lambda: app.screen.busy, what="import running")
         await pilot.press("f10", "escape")
         await pilot.pause()
@@ -289,12 +296,10 @@ async def test_batch_import_from_the_staff_screen(tmp_path: Path):
     app = staffed_app(lang="en", batch_dir=folder)
     async with app.run_test(size=SIZE) as pilot:
         await signed_in(pilot)
-        await pilot.press("3")
-        await wait_until(pilot, on(app, BatchScreen))
+        await staff_item(pilot, BatchScreen)
         tree = app.screen.query_one("#batch-tree")
-        await wait_until(pilot, lambda: tree.root.children, what="files listed")
+        await import_first_file(pilot)
         assert [n.label.plain for n in tree.root.children] == ["11000000120260801.csv"]
-        await pilot.press("down", "enter")
         await wait_until(pilot, lambda: "2 registered" in screen_text(app), timeout=15,
                          what="import summary")
         assert "1 rejected" in screen_text(app)

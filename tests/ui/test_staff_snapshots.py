@@ -19,7 +19,13 @@ from screens.staff.outbox import StaffOutboxScreen
 from screens.staff.sign_in import StaffSignInScreen
 from tests.ui.conftest import make_app, make_services, wait_until
 from tests.ui.flows import on, type_into
-from tests.ui.test_staff_mode import STAFF_PASSWORD, person_form, signed_in
+from tests.ui.test_staff_mode import (
+    STAFF_PASSWORD,
+    import_first_file,
+    person_form,
+    signed_in,
+    staff_item,
+)
 
 # Fixed folders: the screens print these paths.
 UNITS = Path("/tmp/nhi-kiosk-snapshot-units")
@@ -41,8 +47,7 @@ async def home(pilot):
 
 async def counter_register(pilot):
     await home(pilot)
-    await pilot.press("1")
-    await wait_until(pilot, on(pilot.app, CounterRegisterScreen))
+    await staff_item(pilot, CounterRegisterScreen)
 
 
 async def person(pilot):
@@ -61,17 +66,13 @@ async def audit(pilot):
     await person(pilot)
     await pilot.press("escape")
     await wait_until(pilot, on(pilot.app, StaffHomeScreen))
-    await pilot.press("4")
-    await wait_until(pilot, on(pilot.app, AuditScreen))
+    await staff_item(pilot, AuditScreen)
 
 
 async def batch(pilot):
     await signed_in(pilot)
-    await pilot.press("3")
-    await wait_until(pilot, on(pilot.app, BatchScreen))
-    tree = pilot.app.screen.query_one("#batch-tree")
-    await wait_until(pilot, lambda: tree.root.children, what="files listed")
-    await pilot.press("down", "enter")
+    await staff_item(pilot, BatchScreen)
+    await import_first_file(pilot)
     await wait_until(pilot, lambda: not pilot.app.screen.busy and pilot.app.screen.query_one(
         "#batch-result").display, timeout=15, what="import done")
 
@@ -81,8 +82,7 @@ async def outbox(pilot):
     app = pilot.app
     app.counter.batch_importer(app.staff_session)(
         UNITS / UNIT_FILE, app.services.store.path.parent / "reports", app.catalog)
-    await pilot.press("5")
-    await wait_until(pilot, on(app, StaffOutboxScreen))
+    await staff_item(pilot, StaffOutboxScreen)
 
 
 STEPS = [sign_in_form, home, counter_register, person, suspend_reason, audit, batch, outbox]
