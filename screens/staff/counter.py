@@ -4,6 +4,7 @@ locks, binding a device). A card in the reader fills the person in."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from textual import on
@@ -209,10 +210,9 @@ class PersonScreen(StaffForm):
 
     def action_release(self) -> None:
         released = self._act(self.host.counter.release_locks)
-        if released is None:
+        if released is None or self.person is None:
             return
-        assert self.doc is not None
-        self.person = self.host.counter.person(self.host.staff_session, self.doc)
+        self.person = replace(self.person, locks=())   # every lock was released
         if released:
             names = ", ".join(self.t(f"counter.lock_{name}") for name in released)
             self._show("counter.released", locks=names)
