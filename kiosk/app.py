@@ -207,6 +207,12 @@ class KioskApp(App[None]):
         return QrLogin(self.services, self.devices,
                        timedelta(minutes=self.config.qr_login_minutes))
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Toasts often carry what someone typed (a staff ID, a file name): always literal,
+        whatever a caller asks (screens/widgets/plain.py)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     # -- lifecycle -----------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
         return IdleScreen()

@@ -20,6 +20,7 @@ from kiosk.domain.payments import Method, methods_for
 from kiosk.domain.pickup import OFFICES, Office
 from screens.base import KioskModal, KioskScreen
 from screens.forms import Notice
+from screens.widgets.plain import PlainTable
 from screens.widgets.text import Computed, Tr
 from store.errors import StoreError
 
@@ -44,7 +45,7 @@ class ApplicationsScreen(KioskScreen):
             yield Tr("apps.title", classes="screen-title")
             yield Tr("apps.notice", classes="note")
             yield Computed(self._heading, id="list-heading", classes="hint")
-            yield DataTable(id="apps", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="apps", cursor_type="row", zebra_stripes=True)
             yield Computed(self._detail, id="row-detail", classes="message")
             yield Notice(id="done", classes="hint")
 

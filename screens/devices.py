@@ -10,13 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from kiosk.domain.codes import Code
 from kiosk.domain.dates import roc_datetime
 from screens.base import KioskModal, KioskScreen
 from screens.code_qr import CodeQrScreen
 from screens.forms import FormScreen, Notice, field_row
+from screens.widgets.plain import PlainOptionList, option
 from screens.widgets.text import Tr
 
 
@@ -69,7 +69,7 @@ class DevicesScreen(KioskScreen):
         with Vertical(classes="form"):
             yield Tr("dev.list_title", classes="screen-title")
             yield Notice(id="empty", classes="message")
-            yield OptionList(id="devices")
+            yield PlainOptionList(id="devices")
             yield Notice(id="done", classes="hint")
 
     def on_mount(self) -> None:
@@ -86,7 +86,7 @@ class DevicesScreen(KioskScreen):
         listing = self.query_one("#devices", OptionList)
         listing.clear_options()
         listing.add_options(
-            Option(self.t("dev.row", name=d["name"], bound=self._when(d["bound_at"]),
+            option(self.t("dev.row", name=d["name"], bound=self._when(d["bound_at"]),
                           used=self._when(d["last_used"])), id=d["device_id"])
             for d in devices)
         if devices:

@@ -9,10 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from kiosk.domain.mail import mask_email
 from screens.base import KioskScreen
+from screens.widgets.plain import PlainOptionList, option
 from screens.widgets.text import Computed, Tr
 
 
@@ -30,7 +30,7 @@ class OutboxScreen(KioskScreen):
             mails = self._mails()
             if not mails:
                 yield Tr("outbox.empty", classes="message")
-            yield OptionList(*(Option(self._line(m), id=str(m["id"])) for m in mails),
+            yield PlainOptionList(*(option(self._line(m), id=str(m["id"])) for m in mails),
                              id="mails")
 
     @staticmethod

@@ -19,10 +19,11 @@ from kiosk.domain.photos import MAX_BYTES, Photo, read_photo
 from screens.base import KioskScreen
 from screens.forms import Notice
 from screens.widgets.photo import PhotoPreview
+from screens.widgets.plain import PlainDirectoryTree
 from screens.widgets.text import Tr
 
 
-class PhotoTree(DirectoryTree):
+class PhotoTree(PlainDirectoryTree):
     """Folders and files under the picker's root; hidden entries and the kiosk's own data
     folder (other applicants' photos) stay out of sight."""
 

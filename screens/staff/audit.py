@@ -21,6 +21,7 @@ from kiosk.domain.mask import mask_id
 from kiosk.domain.validate import is_valid_id
 from screens.forms import Notice
 from screens.staff.base import StaffScreen
+from screens.widgets.plain import PlainTable
 from screens.widgets.text import Computed, Tr
 
 COLUMNS = ("audit.col_at", "audit.col_staff", "audit.col_action", "audit.col_person",
@@ -49,7 +50,7 @@ class AuditScreen(StaffScreen):
                                 max_length=width + 10, compact=True)
             yield Notice(id="form-error", classes="form-error")
             yield Computed(self._status, id="audit-status", classes="hint")
-            yield DataTable(id="audit", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="audit", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         if self.staff_call(self.host.staff.require, self.host.staff_session) is None:

@@ -18,12 +18,13 @@ from kiosk.domain.batch import FILE_NAME, TARGET, Batch, BatchReport
 from kiosk.domain.errors import KioskError
 from screens.forms import Notice
 from screens.staff.base import StaffScreen
+from screens.widgets.plain import PlainDirectoryTree
 from screens.widgets.text import Computed, Tr
 
 BAR = 24
 
 
-class UnitFileTree(DirectoryTree):
+class UnitFileTree(PlainDirectoryTree):
     """Folders, and the files a unit may send: the CSV by its name, or a zip."""
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:

@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 from kiosk.domain.dates import list_moment
 from kiosk.domain.mail import mask_email
 from screens.staff.base import StaffScreen
+from screens.widgets.plain import PlainTable
 from screens.widgets.text import Tr
 
 COLUMNS = ("mail.outbox.created", "mail.outbox.to", "mail.outbox.subject",
@@ -27,7 +28,7 @@ class StaffOutboxScreen(StaffScreen):
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Tr("staff.outbox_title", classes="screen-title")
-            yield DataTable(id="outbox", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="outbox", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         if self.staff_call(self.host.staff.require, self.host.staff_session) is None:

@@ -25,7 +25,6 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
 
 from kiosk.domain.address import (
     Address,
@@ -39,6 +38,7 @@ from kiosk.domain.address import (
     parse_neighborhood,
     villages,
 )
+from screens.widgets.plain import PlainOptionList, option
 from screens.widgets.text import host_of
 
 Choice = County | District | Village
@@ -79,7 +79,7 @@ class NeighborhoodInput(Input):
         self.post_message(self.Refused(too_long=len(self.value) >= self.max_length))
 
 
-class Dropdown(OptionList, can_focus=False):
+class Dropdown(PlainOptionList, can_focus=False):
     """The options of the focused chooser; driven from the chooser's keys, never focused."""
 
 
@@ -417,10 +417,10 @@ class AddressPicker(Widget):
         dropdown = self._dropdown
         if self._shown:
             columns = self._columns(source)
-            dropdown.set_options(Option(self._option_label(c, columns)) for c in self._shown)
+            dropdown.set_options(option(self._option_label(c, columns)) for c in self._shown)
             dropdown.highlighted = highlight
         else:
-            dropdown.set_options([Option(self.t("address.no_match"), disabled=True)])
+            dropdown.set_options([option(self.t("address.no_match"), disabled=True)])
         dropdown.border_title = f"{self.t(LABEL_KEYS[kind])} · " \
             f"{self.t('address.matches', count=len(self._shown))}"
         columns = self._columns(source)

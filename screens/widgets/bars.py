@@ -61,7 +61,7 @@ class KeyBar(Static):
     """Like Textual's Footer, but descriptions are catalog keys, so they follow the language."""
 
     def __init__(self) -> None:
-        super().__init__("", classes="key-bar")
+        super().__init__("", classes="key-bar", markup=False)
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.refresh_text())
@@ -69,12 +69,13 @@ class KeyBar(Static):
 
     def refresh_text(self) -> None:
         host = host_of(self)
-        parts = []
+        parts: list[Text] = []
         seen: set[str] = set()
         for _node, binding, enabled, _tip in self.screen.active_bindings.values():
             if not binding.show or not enabled or binding.description in seen:
                 continue
             seen.add(binding.description)
             key = (binding.key_display or self.app.get_key_display(binding)).upper()
-            parts.append(f"[b reverse] {key} [/] {host.catalog.t(binding.description)}")
-        self.update("  ".join(parts))
+            parts.append(Text.assemble((f" {key} ", "bold reverse"),
+                                       f" {host.catalog.t(binding.description)}"))
+        self.update(Text("  ").join(parts))

@@ -1,0 +1,69 @@
+"""Typed and stored text is shown as text, never as markup.
+
+A name, device, street, reason or file name is whatever a citizen, a clerk or an import
+put there: ``[/x]`` must not crash a screen, ``[@click=app.quit]`` must not become a
+button. Textual parses a plain ``str`` as content markup in OptionList prompts, DataTable
+cells and column labels, Tree labels (DirectoryTree file names) and notifications, so the
+screens use the widgets here, which take every ``str`` literally. Static and its kin are
+built with ``markup=False`` (Tr, Computed, Notice); tests/ui/test_plain_text.py checks
+that no screen module goes around this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual.content import Content
+from textual.widgets import DataTable, DirectoryTree, OptionList
+from textual.widgets.option_list import Option
+
+
+def literal(value: object) -> Content:
+    """``value`` as it is: no markup, no emoji codes, no click actions."""
+    return Content(str(value))
+
+
+def _cell(value: object) -> object:
+    return Text(value, end="") if isinstance(value, str) else value
+
+
+class PlainOptionList(OptionList):
+    """An OptionList whose string prompts are literal."""
+
+    def __init__(self, *content: Any, **kw: Any) -> None:
+        kw.setdefault("markup", False)
+        super().__init__(*content, **kw)
+
+
+def option(prompt: str, id: str | None = None, *, disabled: bool = False) -> Option:
+    """An option whose prompt is literal, wherever it is shown."""
+    return Option(literal(prompt), id=id, disabled=disabled)
+
+
+class PlainTable(DataTable[Any]):
+    """A DataTable whose string cells and column labels are literal."""
+
+    def add_columns(self, *labels: Any) -> list[Any]:
+        return super().add_columns(*(_cell(label) for label in labels))
+
+    def add_row(self, *cells: Any, **kw: Any) -> Any:
+        return super().add_row(*(_cell(cell) for cell in cells), **kw)
+
+    def add_rows(self, rows: Iterable[Iterable[Any]]) -> list[Any]:
+        return [self.add_row(*row) for row in rows]
+
+    def update_cell(self, row_key: Any, column_key: Any, value: Any, **kw: Any) -> None:
+        super().update_cell(row_key, column_key, _cell(value), **kw)
+
+    def update_cell_at(self, coordinate: Any, value: Any, **kw: Any) -> None:
+        super().update_cell_at(coordinate, _cell(value), **kw)
+
+
+class PlainDirectoryTree(DirectoryTree):
+    """A DirectoryTree whose file names are literal (``[b].csv`` is a file, not bold)."""
+
+    def process_label(self, label: str | Text) -> Text:
+        text = Text(label) if isinstance(label, str) else label
+        return text.split()[0] if text.plain else text
