@@ -92,7 +92,7 @@ class FormScreen(KioskScreen):
             target = "#form-error"
         self.query_one(target, Notice).say(error.key, **error.params)
         if isinstance(error, InvalidInput) and self.query(f"#f-{error.field}"):
-            self.query_one(f"#f-{error.field}", Input).focus()
+            self.query_one(f"#f-{error.field}").focus()   # an Input or a Choice row
 
     def attempt(self, action: Any, *args: Any, **kw: Any) -> Any:
         """Run a domain call; on failure show why and return None. Anything that is not a

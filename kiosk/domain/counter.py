@@ -34,6 +34,15 @@ if TYPE_CHECKING:
     from kiosk.domain.i18n import Catalog
 
 REASON_MIN, REASON_MAX = 2, 100
+
+
+def suspend_reason(reason: str) -> str:
+    """A 停用 reason is kept with the registration and in the audit log: 2 to 100
+    characters once runs of white space are folded to one space."""
+    reason = " ".join(reason.split())
+    if not REASON_MIN <= len(reason) <= REASON_MAX:
+        raise InvalidInput("reason", "err.counter.reason", min=REASON_MIN, max=REASON_MAX)
+    return reason
 Progress = Callable[[int, int], None]
 CODE_PURPOSES = ("verify", "reset", "email_change")   # a suspension voids these
 
@@ -118,9 +127,7 @@ class Counter:
     def suspend(self, session: StaffSession, doc: IdDocument, reason: str) -> Person:
         self.staff.require(session)
         id_no = doc.id_no
-        reason = " ".join(reason.split())
-        if not REASON_MIN <= len(reason) <= REASON_MAX:
-            raise InvalidInput("reason", "err.counter.reason", min=REASON_MIN, max=REASON_MAX)
+        reason = suspend_reason(reason)
         now = self.s.clock.now().isoformat(timespec="seconds")
         suspension = {"reason": reason, "at": now, "by": session.staff_id,
                       "document": doc.kind.value}

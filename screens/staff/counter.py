@@ -14,7 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input
 
 from kiosk.domain.codes import Code
-from kiosk.domain.counter import Person
+from kiosk.domain.counter import REASON_MAX, Person, suspend_reason
+from kiosk.domain.errors import InvalidInput
 from kiosk.domain.id_documents import DocKind, IdDocument, likely_kind
 from kiosk.domain.mail import mask_email
 from kiosk.domain.mask import mask_id, mask_name, mask_phone
@@ -235,12 +236,19 @@ class ReasonModal(KioskModal):
         with Vertical(id="exit-box"):
             yield Tr("counter.suspend_title", classes="screen-title")
             yield Tr("counter.reason_prompt")
-            yield Input(max_length=100, id="reason")
+            yield Input(max_length=REASON_MAX, id="reason")
+            yield Notice(id="e-reason", classes="field-error")
             yield Tr("counter.reason_hint", classes="note")
 
     @on(Input.Submitted, "#reason")
     def _given(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)   # type: ignore[arg-type]
+        """A reason that would be refused keeps the dialog open, saying why."""
+        try:
+            reason = suspend_reason(event.value)
+        except InvalidInput as error:
+            self.query_one("#e-reason", Notice).say(error.key, **error.params)
+            return
+        self.dismiss(reason)   # type: ignore[arg-type]
 
     def action_close(self) -> None:
         self.dismiss(None)
