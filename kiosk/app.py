@@ -25,6 +25,7 @@ import screens
 from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.config import Config
 from kiosk.domain.i18n import Catalog
+from kiosk.domain.inactivity import Deadline
 from reader.card import CardData
 from reader.demo import DEMO_CARDS, DemoCard
 from reader.events import EventKind, ReaderEvent, ReadFailure
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from kiosk.domain.staff import Staff, StaffSession
 
 MIN_SIZE = (80, 24)
+CONDITIONS = (Problem.NO_SERVICE, Problem.NO_READER)   # shown until the reader side is fixed
 MONITOR_RESTART_S = 2.0
 MAIL_INTERVAL_S = 10.0
 
@@ -108,8 +110,11 @@ class KioskApp(App[None]):
         self.clock: Clock = self._services.clock if self._services else SystemClock()
         self.session: Session | None = None
         self.staff_session: StaffSession | None = None
-        self.staff_idle_s = config.staff_idle_minutes * 60
-        self._staff_timer: Timer | None = None
+        # One deadline for the public screens, the staff session's own in the domain, and
+        # one timer that wakes when the nearer may be due (see _arm_idle).
+        self.idle = Deadline(self.clock, timedelta(seconds=config.inactivity))
+        self._idle_timer: Timer | None = None
+        self.idle_check_s: float | None = None   # tests: wake at least this often
         self._deliver_mail = deliver_mail
         self.mail_interval_s = MAIL_INTERVAL_S
         self.catalog = Catalog(config.lang)
@@ -117,7 +122,6 @@ class KioskApp(App[None]):
         self.min_size = min_size
         self.status = ReaderStatus(backend=monitor.name)
         self._inserted: dict[str, ReaderEvent] = {}   # reader -> last insertion, while present
-        self._idle_timer: Timer | None = None
         self._clock_timer: Timer | None = None
         self._stopping = threading.Event()
         self.monitor_restart_s = MONITOR_RESTART_S
@@ -218,7 +222,6 @@ class KioskApp(App[None]):
         return IdleScreen()
 
     def on_mount(self) -> None:
-        self._idle_timer = self.set_timer(self.config.inactivity, self.on_inactive, pause=True)
         now = self.clock.now()
         self.set_timer(60 - now.second + 0.05, self._start_clock)
         self._check_size()
@@ -281,19 +284,63 @@ class KioskApp(App[None]):
     # -- input, inactivity and size ------------------------------------------------
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
-            if self._idle_timer:
-                self._idle_timer.reset()
-                self._idle_timer.resume()
-            self._staff_active()
+            self._activity()
         await super().on_event(event)
 
-    def on_inactive(self) -> None:
-        """Nobody touched the kiosk for a while: wipe whatever is on screen (a staff
-        session has its own, longer, limit)."""
-        if self._idle_timer:
-            self._idle_timer.pause()
-        if self.staff_session is None:
-            self.action_go_idle()
+    def _activity(self) -> None:
+        """Someone is at the kiosk (a key, a click, a card, a new screen, a login): the
+        public limit and the staff session's limit count from now."""
+        self.idle.touch()
+        if self.staff_session is not None:
+            self.staff.touch(self.staff_session)
+        self._arm_idle()
+
+    def inactivity_wait(self) -> timedelta | None:
+        """Time until the wipe is due; None when nothing is on screen to wipe."""
+        if self.staff_session is not None:
+            return self.staff.idle_left(self.staff_session)
+        if self.session is None and all(self._at_rest(s) for s in self.screen_stack):
+            return None
+        return self.idle.left()
+
+    def _at_rest(self, screen: Screen[Any]) -> bool:
+        return isinstance(screen, IdleScreen | TooSmallScreen) or (
+            isinstance(screen, MessageScreen) and screen.problem in CONDITIONS)
+
+    def _arm_idle(self, *, again: bool = False) -> None:
+        """At most one timer. It wakes when the deadline may be due and checks the clock
+        (an input meanwhile only moved the deadline later); ``again`` replaces it when the
+        deadline may have come nearer (staff mode began or ended)."""
+        if again and self._idle_timer is not None:
+            self._idle_timer.stop()
+            self._idle_timer = None
+        if self._idle_timer is not None or (left := self.inactivity_wait()) is None:
+            return
+        delay = left.total_seconds()
+        if self.idle_check_s is not None:
+            delay = min(delay, self.idle_check_s)
+        # Textual's Timer divides by its delay: never 0
+        self._idle_timer = self.set_timer(max(delay, 0.01), self._inactivity_timer,
+                                          name="inactivity")
+
+    def _inactivity_timer(self) -> None:
+        self._idle_timer = None   # it has fired: stopping it now would cancel this call
+        self.check_inactivity()
+
+    def check_inactivity(self) -> None:
+        """Wipe (or sign staff out) if the deadline has passed; else look again later."""
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+        self._idle_timer = None
+        left = self.inactivity_wait()
+        if left is None:
+            return                   # wiped meanwhile: the next input arms it again
+        if left > timedelta(0):
+            self._arm_idle()         # someone was there meanwhile
+        elif self.staff_session is not None:
+            self.end_staff(timed_out=True, notice="staff.timed_out")
+        else:
+            self.action_go_idle()    # nobody for a while: wipe whatever is on screen
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size()
@@ -375,6 +422,7 @@ class KioskApp(App[None]):
             status.active = None
             self._show(self._condition_screen())
             return
+        self._activity()          # a card or reader came or went: someone is there
         status.service_up = True  # SERVICE_BACK, or the first events of a restarted monitor
         if kind is EventKind.READER_ATTACHED:
             status.readers[name] = False
@@ -448,6 +496,7 @@ class KioskApp(App[None]):
 
     def start_session(self, session: Session) -> None:
         self.session = session
+        self._activity()
 
     def open_session(self, session: Session, screen: Screen[Any]) -> None:
         """Log in from a screen that is not the login form (QR login): whatever was
@@ -455,21 +504,12 @@ class KioskApp(App[None]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.session = session
-        self.push_screen(screen)
+        self.push_screen(screen)   # counts as activity
 
     def keep_awake(self) -> None:
-        """A screen waiting for something outside the kiosk (a phone's answer) is not
-        idle, though nobody presses a key."""
-        if self._idle_timer:
-            self._idle_timer.reset()
-        self._staff_active()
-
-    def _staff_active(self) -> None:
-        """The staff idle limit starts again, on the screen and in the domain."""
-        if self.staff_session is not None:
-            if self._staff_timer:
-                self._staff_timer.reset()
-            self.staff.touch(self.staff_session)
+        """A screen waiting for something outside the kiosk (a phone's answer, a batch
+        import) is not idle, though nobody presses a key."""
+        self._activity()
 
     def push_screen(self, screen: Any, *args: Any, **kw: Any) -> Any:
         """The one door to staff screens: without a staff session, whoever asks for one
@@ -478,7 +518,9 @@ class KioskApp(App[None]):
             from screens.staff.sign_in import StaffSignInScreen
 
             screen = StaffSignInScreen()
-        return super().push_screen(screen, *args, **kw)
+        pushed = super().push_screen(screen, *args, **kw)
+        self._activity()   # a new screen: whoever opened it is there
+        return pushed
 
     def go(self, screen: Screen[Any]) -> None:
         """Open a workflow screen on top of the current one."""
@@ -486,9 +528,7 @@ class KioskApp(App[None]):
 
     def _showing_condition(self) -> Problem | None:
         screen = self.screen
-        if isinstance(screen, MessageScreen) and screen.problem in (
-            Problem.NO_SERVICE, Problem.NO_READER
-        ):
+        if isinstance(screen, MessageScreen) and screen.problem in CONDITIONS:
             return screen.problem
         return None
 
@@ -565,8 +605,8 @@ class KioskApp(App[None]):
 
         self._show(None)
         self.staff_session = session
-        self._staff_timer = self.set_timer(self.staff_idle_s, self._staff_idle)
         self.push_screen(StaffHomeScreen())
+        self._arm_idle(again=True)   # the staff limit from now on
 
     def end_staff(self, *, timed_out: bool = False, notice: str | None = None) -> None:
         """Signed out (by choice, by the idle limit, or refused by the domain): back to the
@@ -578,18 +618,12 @@ class KioskApp(App[None]):
 
     def _end_staff(self, *, timed_out: bool) -> None:
         session, self.staff_session = self.staff_session, None
-        if self._staff_timer is not None:
-            self._staff_timer.stop()
-            self._staff_timer = None
+        self._arm_idle(again=True)   # the public limit again
         if session is not None:
             try:
                 self.staff.sign_out(session, timed_out=timed_out)
             except Exception as exc:   # the sign-out itself must happen whatever the store
                 self.log.error(f"staff sign-out not audited: {type(exc).__name__}")
-
-    def _staff_idle(self) -> None:
-        if self.staff_session is not None:
-            self.end_staff(timed_out=True, notice="staff.timed_out")
 
     def leave_kiosk_as_staff(self) -> None:
         session = self.staff_session

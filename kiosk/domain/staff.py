@@ -17,6 +17,7 @@ from typing import Any
 from kiosk.domain.audit import Audit
 from kiosk.domain.clock import Clock
 from kiosk.domain.errors import InvalidInput, KioskError, WrongPassword
+from kiosk.domain.inactivity import idle_left
 from kiosk.domain.lockout import Lockout
 from kiosk.domain.passwords import hash_password, verify_password
 from store.core import Store
@@ -111,8 +112,15 @@ class Staff:
         self.audit.record(staff_id, "sign_in")
         return session
 
+    def idle_left(self, session: StaffSession) -> timedelta:
+        """How long the session may stay without input (zero: it is over). A clock stepped
+        back restarts the count from its new time instead of extending the session."""
+        now = self._clock.now()
+        session.last_active = min(session.last_active, now)
+        return idle_left(session.last_active, self.idle, now)
+
     def expired(self, session: StaffSession) -> bool:
-        return self._clock.now() - session.last_active >= self.idle
+        return self.idle_left(session) == timedelta(0)
 
     def require(self, session: StaffSession | None) -> StaffSession:
         """Every counter operation starts here: a session idle for ``idle`` or whose account

@@ -85,11 +85,17 @@ async def test_show_card_menu_item_needs_a_card():
 
 
 async def test_inactivity_wipes_back_to_idle():
-    app = make_app(inactivity=0.3)
+    app = make_app(inactivity=30)
+    app.idle_check_s = 0.02
     async with app.run_test(size=SIZE) as pilot:
         app.monitor.insert("national")
         await wait_until(pilot, on(app, CardScreen))
+        app.services.clock.advance(seconds=20)
         await pilot.press("f2")                # any key restarts the countdown
+        app.services.clock.advance(seconds=20)
+        app.check_inactivity()
+        assert isinstance(app.screen, CardScreen)
+        app.services.clock.advance(seconds=10)
         await wait_until(pilot, on(app, IdleScreen), timeout=5, what="inactivity timeout")
         assert not any(isinstance(s, CardScreen) for s in app.screen_stack)
 

@@ -133,10 +133,11 @@ async def test_the_public_never_reaches_a_staff_screen():
 
 async def test_an_idle_staff_session_ends_by_itself():
     app = staffed_app(lang="en")
+    app.idle_check_s = 0.02
     async with app.run_test(size=SIZE) as pilot:
-        app.staff_idle_s = 0.5
         await signed_in(pilot)
         await staff_item(pilot, AuditScreen)
+        app.services.clock.advance(minutes=10)
         await wait_until(pilot, on(app, IdleScreen), what="staff idle timeout")
         assert app.staff_session is None
         assert actions(app)[0] == "sign_out_idle"
