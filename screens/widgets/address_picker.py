@@ -38,7 +38,7 @@ from kiosk.domain.address import (
     parse_neighborhood,
     villages,
 )
-from screens.widgets.plain import PlainOptionList, option
+from screens.widgets.plain import PlainOptionList, literal, option
 from screens.widgets.text import host_of
 
 Choice = County | District | Village
@@ -421,8 +421,8 @@ class AddressPicker(Widget):
             dropdown.highlighted = highlight
         else:
             dropdown.set_options([option(self.t("address.no_match"), disabled=True)])
-        dropdown.border_title = f"{self.t(LABEL_KEYS[kind])} · " \
-            f"{self.t('address.matches', count=len(self._shown))}"
+        dropdown.border_title = literal(f"{self.t(LABEL_KEYS[kind])} · "
+                                        f"{self.t('address.matches', count=len(self._shown))}")
         columns = self._columns(source)
         self._dropdown_width = max((cell_len(self._option_label(c, columns).plain)
                                     for c in source), default=0)

@@ -31,7 +31,7 @@ def half_block_image(data: bytes, width: int, height: int) -> Text:
 
 class PhotoPreview(Static):
     def __init__(self, data: bytes, **kw: Any) -> None:
-        super().__init__("", **kw)
+        super().__init__("", markup=False, **kw)
         self.data = data
 
     def on_resize(self) -> None:

@@ -21,7 +21,12 @@ from textual.widgets.option_list import Option
 
 
 def literal(value: object) -> Content:
-    """``value`` as it is: no markup, no emoji codes, no click actions."""
+    """``value`` as it is: no markup, no emoji codes, no click actions. A Rich ``Text``
+    keeps its styles (its characters are never parsed either)."""
+    if isinstance(value, Content):
+        return value
+    if isinstance(value, Text):
+        return Content.from_rich_text(value)
     return Content(str(value))
 
 
@@ -37,7 +42,7 @@ class PlainOptionList(OptionList):
         super().__init__(*content, **kw)
 
 
-def option(prompt: str, id: str | None = None, *, disabled: bool = False) -> Option:
+def option(prompt: str | Text, id: str | None = None, *, disabled: bool = False) -> Option:
     """An option whose prompt is literal, wherever it is shown."""
     return Option(literal(prompt), id=id, disabled=disabled)
 
