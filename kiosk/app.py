@@ -7,6 +7,7 @@ between events apart from a once-a-minute clock repaint.
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from rich.console import Console
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
@@ -69,6 +71,11 @@ class Monitor(Protocol):
     def close(self) -> None: ...
 
 
+class _Nowhere(io.TextIOBase):
+    def write(self, text: str) -> int:
+        return len(text)
+
+
 class ReaderChanged(Message):
     def __init__(self, event: ReaderEvent) -> None:
         super().__init__()
@@ -101,6 +108,10 @@ class KioskApp(App[None]):
         deliver_mail: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
+        # Textual prints its crash report (every local variable: a typed password, a
+        # citizen's data) here after the terminal is restored: nothing of it may show.
+        # kiosk/crash.py logs types and places instead and exits non-zero.
+        self.error_console = Console(file=_Nowhere(), markup=False, highlight=False)
         self.config = config
         self.monitor = monitor
         # Services (and the account domain behind them) are built on first use, or right
@@ -249,18 +260,6 @@ class KioskApp(App[None]):
             self._deliver_mail()
         except Exception as exc:  # the outbox keeps every mail; the next round retries
             self.log.error(f"mail delivery round failed: {type(exc).__name__}")
-
-    def _fatal_error(self) -> None:
-        """Textual's crash report prints every local variable, which here may be a password
-        or a citizen's data: print the exception's type only."""
-        from rich.segment import Segments
-        from rich.text import Text
-
-        error = self._exception
-        self.bell()
-        message = Text(f"nhi-kiosk stopped after an unexpected {type(error).__name__}.")
-        self._exit_renderables.append(Segments(self.console.render(message)))
-        self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
         self._stopping.set()

@@ -109,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 # -- run -------------------------------------------------------------------------
 def _run(config: Config, catalog: Catalog) -> int:
     from kiosk.app import KioskApp
+    from kiosk.crash import LOG_NAME, run_guarded
+    from kiosk.domain.clock import SystemClock
     from kiosk.wiring import (
         build_services,
         choose_monitor,
@@ -128,12 +130,12 @@ def _run(config: Config, catalog: Catalog) -> int:
         return build_services(config, store, demo=demo)
 
     try:
-        KioskApp(config, monitor, services, demo=demo,
-                 deliver_mail=mail_delivery(config)).run()
+        app = KioskApp(config, monitor, services, demo=demo,
+                       deliver_mail=mail_delivery(config))
+        return run_guarded(app, store.path.parent / LOG_NAME, catalog, SystemClock().now)
     finally:
         monitor.close()
         store.close()
-    return 0
 
 
 # -- card ------------------------------------------------------------------------
