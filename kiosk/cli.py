@@ -89,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     flags: dict[str, Any] = {"lang": args.lang, "db": args.db}
     if args.command == "run":
         flags |= {"reader": args.reader, "demo": args.demo, "inactivity": args.inactivity}
+    elif args.command in STORE_COMMANDS:
+        seeding = args.command == "registry" and args.verb == "seed-demo"
+        flags["demo"] = True if seeding else getattr(args, "demo_store", None)
     try:
         config = load_config(flags, config_file=args.config)
     except ConfigError as exc:
@@ -119,7 +122,10 @@ def _run(config: Config, catalog: Catalog) -> int:
         pyscard_installed,
     )
 
-    if config.reader == "pcsc" and not config.demo and not pyscard_installed():
+    if config.reader == "sim" and not config.demo:
+        print(catalog.t("cli.sim_needs_demo"), file=sys.stderr)
+        return EXIT_USAGE
+    if not config.demo and not pyscard_installed():
         print(catalog.t("cli.no_pyscard"), file=sys.stderr)
         return EXIT_NO_SERVICE
     store = open_store(config, catalog)

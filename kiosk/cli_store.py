@@ -30,7 +30,10 @@ def _refused(catalog: Catalog, error: KioskError) -> None:
     print(catalog.t(error.key, **error.params), file=sys.stderr)
 
 
-def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+def add_store_commands(sub: Any, shared: argparse.ArgumentParser) -> None:
+    common = argparse.ArgumentParser(add_help=False, parents=[shared])
+    common.add_argument("--demo", dest="demo_store", action="store_const", const=True,
+                        help="work on the demo's store (demo.json) instead of the kiosk's")
     outbox = sub.add_parser("outbox", parents=[common], help="list the mail outbox, newest first")
     outbox.add_argument("--json", action="store_true", help="print a JSON array (unmasked)")
     outbox.add_argument("--limit", type=_non_negative, metavar="N", help="show at most N mails")
@@ -40,7 +43,8 @@ def add_store_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     verbs = _import_command(sub, common, "registry", "the household/residence registry facts",
                             "people", "docs/registry.md")
     verbs.add_parser("seed-demo", parents=[common],
-                     help="add the demo people, phone lines and accounts of the demo cards")
+                     help="add the demo people, phone lines and accounts of the demo cards "
+                          "to the demo's store")
     _import_command(sub, common, "carriers", "the carrier directory for phone authentication",
                     "phone lines", "docs/carriers.md")
     _payments_command(sub, common)

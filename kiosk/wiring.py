@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.domain.config import Config
 from kiosk.domain.i18n import Catalog
-from store import Store, StoreCorruptError, StoreError
-from store.paths import default_db_path
+from store import Store, StoreCorruptError, StoreError, StorePurposeError
+from store.core import DEMO, KIOSK
+from store.paths import default_db_path, default_demo_db_path
 
 if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
@@ -22,47 +24,41 @@ def pyscard_installed() -> bool:
     return importlib.util.find_spec("smartcard") is not None
 
 
-def pcsc_has_readers() -> bool:
-    """``auto`` uses PC/SC only when pcscd answers and a reader is attached."""
-    from reader import pcsc
-    from reader.errors import NoServiceError
-
-    try:
-        ctx = pcsc.establish()
-    except NoServiceError:
-        return False
-    try:
-        return bool(pcsc.list_readers(ctx))
-    except NoServiceError:
-        return False
-    finally:
-        pcsc.scard().SCardReleaseContext(ctx)
-
-
 def choose_monitor(config: Config) -> tuple[PcscMonitor | SimulatedMonitor, bool]:
-    """The monitor and whether the demo tray is on (imported here: only one is needed)."""
-    from reader.simulated import SimulatedMonitor
+    """The monitor and whether this is the demo. Only ``demo`` makes the demo (the
+    simulated reader and its tray); ``auto`` and ``pcsc`` always watch PC/SC, and with
+    no pcscd or no reader the kiosk says so and waits for one."""
+    if config.demo:
+        from reader.simulated import SimulatedMonitor
 
-    if config.demo or config.reader == "sim":
         return SimulatedMonitor(), True
-    if config.reader == "pcsc" or pcsc_has_readers():
-        from reader.monitor import PcscMonitor
+    from reader.monitor import PcscMonitor
 
-        return PcscMonitor(), False
-    return SimulatedMonitor(), True
+    return PcscMonitor(), False
+
+
+def store_path(config: Config) -> Path:
+    """``--db``, else the demo's own file in the demo, else the kiosk's."""
+    if config.db:
+        return config.db
+    return default_demo_db_path() if config.demo else default_db_path()
 
 
 def open_store(config: Config, catalog: Catalog) -> Store | None:
-    """The store, or None after telling the user (in their language) why it cannot open."""
-    path = config.db or default_db_path()
+    """The store, or None after telling the user (in their language) why it cannot open.
+    The demo opens (or makes) only a demo store, a real kiosk only a real one."""
+    path = store_path(config)
     try:
-        return Store.open(path)
+        return Store.open(path, purpose=DEMO if config.demo else KIOSK)
     except StoreCorruptError as exc:
         print(catalog.t("cli.store_corrupt", path=exc.path, reason=exc.reason), file=sys.stderr)
         if exc.backup:
             print(catalog.t("cli.store_backup", path=exc.backup), file=sys.stderr)
         else:
             print(catalog.t("cli.store_no_backup"), file=sys.stderr)
+    except StorePurposeError as exc:
+        key = "cli.store_is_demo" if exc.found == DEMO else "cli.store_not_demo"
+        print(catalog.t(key, path=exc.path, demo=default_demo_db_path()), file=sys.stderr)
     except (StoreError, OSError) as exc:
         print(catalog.t("cli.store_other", path=path, detail=exc), file=sys.stderr)
     return None
@@ -97,10 +93,11 @@ def mail_delivery(config: Config) -> Callable[[], object] | None:
     settings = SmtpSettings.from_config(config)
     if settings is None:
         return None
-    sender, path = SmtpSender(settings), config.db or default_db_path()
+    sender, path = SmtpSender(settings), store_path(config)
+    purpose = DEMO if config.demo else KIOSK
 
     def deliver() -> object:
-        with Store.open(path) as store:
+        with Store.open(path, purpose=purpose) as store:
             return Mailer(Outbox(store), SystemClock(), sender).deliver_pending()
 
     return deliver

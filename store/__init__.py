@@ -10,6 +10,7 @@ from store.errors import (
     StoreCorruptError,
     StoreError,
     StoreLockedError,
+    StorePurposeError,
     StoreVersionError,
 )
 from store.paths import default_db_path
@@ -22,6 +23,7 @@ __all__ = [
     "StoreCorruptError",
     "StoreError",
     "StoreLockedError",
+    "StorePurposeError",
     "StoreVersionError",
     "default_db_path",
 ]

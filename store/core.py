@@ -21,11 +21,18 @@ from tinydb import TinyDB
 
 from store import _fs
 from store._lock import FileLock, LockTimeout
-from store.errors import StoreCorruptError, StoreError, StoreLockedError, StoreVersionError
+from store.errors import (
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    StorePurposeError,
+    StoreVersionError,
+)
 from store.storage import CachedJSONStorage, Tables
 
 META_TABLE = "_meta"
 _META_DOC = "1"
+KIOSK, DEMO = "kiosk", "demo"   # what a store file was made for (Store.purpose)
 #: Documents per piece of the encoded file (see :func:`encode`).
 CHUNK_DOCS = 1000
 
@@ -60,11 +67,15 @@ class Store:
         self._closed = False
 
     @classmethod
-    def open(cls, path: Path | str, *, lock_timeout: float = 10.0) -> Store:
+    def open(cls, path: Path | str, *, lock_timeout: float = 10.0,
+             purpose: str = KIOSK) -> Store:
         """Open (creating it if missing) the database at ``path``.
 
-        Migrates an older schema and commits the result. Raises StoreCorruptError,
-        StoreVersionError or StoreLockedError.
+        A new file records ``purpose`` (:data:`KIOSK` or :data:`DEMO`); a file made for
+        another purpose is refused (StorePurposeError), so demo data with published
+        passwords never meets a real kiosk's. Files from before purposes were recorded
+        are :data:`KIOSK`'s. Migrates an older schema and commits the result. Raises
+        StoreCorruptError, StoreVersionError, StoreLockedError or StorePurposeError.
         """
         path = Path(path)
         _fs.ensure_private_dir(path.parent)
@@ -73,10 +84,25 @@ class Store:
         with store._exclusive():
             _fs.remove_stale_temps(path)
             if not os.path.lexists(path):
+                store._storage.tables = {META_TABLE: {_META_DOC: {"purpose": purpose}}}
                 store._commit()
-        with store.transaction():
-            pass  # loads, checks the schema and commits a migration if one ran
+        try:
+            with store.transaction():
+                pass  # loads, checks the schema and commits a migration if one ran
+            if store.purpose != purpose:
+                raise StorePurposeError(path, store.purpose, purpose)
+        except BaseException:
+            store.close()
+            raise
         return store
+
+    @property
+    def purpose(self) -> str:
+        """What the file was made for: :data:`KIOSK` or :data:`DEMO`."""
+        self.db()   # reloaded if another process committed
+        meta = self._storage.tables.get(META_TABLE, {}).get(_META_DOC, {})
+        found = meta.get("purpose", KIOSK) if isinstance(meta, dict) else KIOSK
+        return found if isinstance(found, str) else KIOSK
 
     @property
     def generation(self) -> int:

@@ -40,6 +40,18 @@ class StoreVersionError(StoreError):
     """The file's schema version cannot be handled by this program (too new, or no migration)."""
 
 
+class StorePurposeError(StoreError):
+    """The file was made for another purpose (the demo's store opened by a real kiosk, or
+    the other way round); it was left untouched."""
+
+    def __init__(self, path: Path, found: str, wanted: str) -> None:
+        super().__init__(path, found, wanted)
+        self.path, self.found, self.wanted = path, found, wanted
+
+    def __str__(self) -> str:
+        return f"{self.path} is a {self.found} store, not a {self.wanted} store"
+
+
 class StoreLockedError(StoreError):
     """The cross-process lock could not be acquired within the timeout."""
 

@@ -10,3 +10,9 @@ import platformdirs
 def default_db_path() -> Path:
     """Return the default database file: ``<user data dir>/nhi-kiosk/kiosk.json``."""
     return Path(platformdirs.user_data_dir("nhi-kiosk", appauthor=False)) / "kiosk.json"
+
+
+def default_demo_db_path() -> Path:
+    """The demo's own file beside the default one: ``demo.json``. The demo seeds people and
+    staff with published passwords, so it never shares a file with a real kiosk."""
+    return default_db_path().with_name("demo.json")

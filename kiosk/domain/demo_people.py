@@ -16,8 +16,8 @@ from kiosk.domain.carriers import CarrierDirectory
 from kiosk.domain.passwords import hash_password
 from kiosk.domain.registry import Registry
 from reader.demo import DEMO_BY_KEY
-from store.core import Store
-from store.errors import DuplicateError
+from store.core import DEMO, Store
+from store.errors import DuplicateError, StorePurposeError
 from store.repos import Accounts
 
 DEMO_PASSWORD = "Demo@2026"
@@ -68,8 +68,16 @@ DEMO_ACCOUNTS = {
 }
 
 
+def demo_only(store: Store) -> None:
+    """Demo people and staff have published passwords: they go into a store the demo made
+    (``Store.open(..., purpose=DEMO)``) and into no other."""
+    if store.purpose != DEMO:
+        raise StorePurposeError(store.path, store.purpose, DEMO)
+
+
 def seed_demo(store: Store, now: datetime) -> int:
     """Add the demo people (and the two demo accounts) that are missing; idempotent."""
+    demo_only(store)
     registry, accounts = Registry(store), Accounts(store)
     known = registry.everyone()
     missing = []
@@ -116,6 +124,7 @@ def seed_demo_staff(store: Store, clock: Any) -> None:
     from kiosk.domain.errors import KioskError
     from kiosk.domain.staff import Staff
 
+    demo_only(store)
     staff = Staff(store, clock)
     if not any(doc["staff_id"] == DEMO_STAFF[0] for doc in staff.all()):
         with contextlib.suppress(KioskError):   # added by another kiosk just now

@@ -86,3 +86,53 @@ async def test_register_confirm_login_and_logout_over_pcsc(pcscd: Pcscd) -> None
         await wait_until(pilot, lambda: isinstance(app.screen, IdleScreen),
                          timeout=TIMEOUT, what="idle after the card left")
         assert app.session is None
+
+
+async def test_a_real_kiosk_without_pcscd_waits_for_it_and_never_becomes_the_demo(
+        pcscd_restartable, tmp_path, monkeypatch) -> None:
+    """``auto`` with pcscd down: the no-service screen, no demo data, no tray, no way out;
+    then pcscd comes back and the card in its reader is read."""
+    from kiosk.app import KioskApp
+    from kiosk.domain.config import Config
+    from kiosk.domain.i18n import Catalog
+    from kiosk.domain.registry import Registry
+    from kiosk.domain.staff import Staff
+    from kiosk.wiring import build_services, choose_monitor, open_store
+    from screens.staff.sign_in import StaffSignInScreen
+    from screens.tray import TrayScreen
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    config = Config(lang="en")                       # reader = auto, no demo
+    pcscd_restartable.stop()
+    monitor, demo = choose_monitor(config)
+    store = open_store(config, Catalog("en"))
+    assert store is not None and not demo and store.path.name == "kiosk.json"
+    app = KioskApp(config, monitor, lambda: build_services(config, store, demo=demo))
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, MessageScreen)
+                             and app.screen.problem is Problem.NO_SERVICE,
+                             timeout=TIMEOUT, what="the no-service screen")
+            await pilot.press("f7")
+            await pilot.pause()
+            assert not isinstance(app.screen, TrayScreen)
+            await pilot.press("f10")
+            await wait_until(pilot, lambda: isinstance(app.screen, StaffSignInScreen),
+                             what="staff sign-in")
+            assert "Counter@2026" not in screen_text(app)
+            await pilot.press("f10")                # the demo's way out: not here
+            await pilot.pause()
+            assert app.is_running
+            await pilot.press("escape")
+            assert Staff(store, app.clock).all() == [] and Registry(store).everyone() == {}
+            pcscd_restartable.start()
+            await wait_until(pilot, lambda: set(app.status.readers) >= {READER_0, READER_1},
+                             timeout=TIMEOUT, what="readers once pcscd is back")
+            assert isinstance(app.screen, IdleScreen)
+            assert "menu.tray" not in app.screen.menu_items()
+            assert "menu.outbox" not in app.screen.menu_items()
+            with VirtualCard.from_demo("national"):
+                await wait_until(pilot, lambda: isinstance(app.screen, CardScreen),
+                                 timeout=TIMEOUT, what="the card read")
+    finally:
+        store.close()

@@ -20,6 +20,7 @@ from kiosk.domain.mail import Mailer
 from reader.events import EventKind, ReaderEvent
 from reader.simulated import SimulatedMonitor
 from store import Store
+from store.core import DEMO
 from store.outbox import Outbox
 
 
@@ -56,7 +57,7 @@ class ScriptedMonitor:
 def make_services(folder: Path | None = None) -> Services:
     """A fresh store with the demo registry, a fixed clock and a real outbox."""
     folder = folder or Path(tempfile.mkdtemp(prefix="kiosk-ui-"))
-    store = Store.open(folder / "kiosk.json")
+    store = Store.open(folder / "kiosk.json", purpose=DEMO)
     clock = FixedClock(NOW)
     seed_demo(store, NOW)
     return Services(store, clock, Mailer(Outbox(store), clock))

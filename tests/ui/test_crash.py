@@ -79,7 +79,7 @@ def test_leaving_on_purpose_exits_zero(tmp_path, capfd):
     assert run_guarded(app, log, Catalog("en"), lambda: NOW, headless=True,
                        size=(80, 24), auto_pilot=auto_pilot) == 0
     assert not log.exists()
-    out, err = capfd.readouterr()
+    _out, err = capfd.readouterr()
     assert err == ""
 
 

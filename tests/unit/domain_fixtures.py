@@ -22,6 +22,7 @@ from kiosk.domain.validate import is_valid_email
 from reader.card import CardData
 from reader.demo import DEMO_BY_KEY
 from store import Store
+from store.core import DEMO
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TAIPEI)
 TAIPEI_HOME = AddressFacts("臺北市", "中正區", "水源里", 12)
@@ -71,7 +72,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path) -> World:
-    store = Store.open(tmp_path / "kiosk.json")
+    store = Store.open(tmp_path / "kiosk.json", purpose=DEMO)
     clock = FixedClock(NOW)
     mail = RecordingMail()
     services = Services(store, clock, mail)

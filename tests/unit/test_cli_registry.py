@@ -5,6 +5,7 @@ import json
 from kiosk.cli import EXIT_USAGE, main
 from kiosk.domain.registry import Registry
 from store import Store
+from store.core import DEMO
 
 CSV = ("id_no,name,birth_date,household_no,county,district,village,neighborhood\n"
        "A123456789,王大明,1980-05-12,AB123456,臺北市,中正區,水源里,12\n"
@@ -41,4 +42,4 @@ def test_unreadable_file_is_a_usage_error(tmp_path, capsys):
 def test_seed_demo(tmp_path, capsys):
     db = tmp_path / "kiosk.json"
     assert main(["registry", "seed-demo", "--db", str(db)]) == 0
-    assert Registry(Store.open(db)).person("A123456789") is not None
+    assert Registry(Store.open(db, purpose=DEMO)).person("A123456789") is not None

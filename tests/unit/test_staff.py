@@ -111,7 +111,7 @@ def test_the_shell_releases_a_locked_staff_id(world, staff, tmp_path, capsys):
         staff.sign_in("chen01", "wrong-password")
     from kiosk.cli import main
 
-    assert main(["staff", "unlock", "chen01", "--db", str(world.store.path), "--lang",
+    assert main(["staff", "unlock", "chen01", "--demo", "--db", str(world.store.path), "--lang",
                  "en"]) == 0
     assert "Staff chen01 unlocked." in capsys.readouterr().out
     staff.sign_in("chen01", PASSWORD)
