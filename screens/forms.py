@@ -57,8 +57,11 @@ class SecretInput(Input):
         return super().check_action(action, parameters)
 
 
+FIELD_MAX = 254   # the longest value any form takes (an e-mail address, RFC 5321)
+
+
 def field_row(name: str, label_key: str, *, password: bool = False, value: str = "",
-              max_length: int = 0, restrict: str | None = None,
+              max_length: int = FIELD_MAX, restrict: str | None = None,
               placeholder: str = "") -> ComposeResult:
     with Horizontal(classes="form-row"):
         yield Tr(label_key, classes="form-label")

@@ -57,7 +57,7 @@ class PhotoPickerScreen(KioskScreen):
                      classes="note")
             with Horizontal(classes="form-row"):
                 yield Tr("photo.folder", classes="form-label")
-                yield Input(str(self.start), id="f-folder", compact=True)
+                yield Input(str(self.start), id="f-folder", compact=True, max_length=4096)
             yield PhotoTree(self.start, self.host.papers_dir.parent, id="tree")
             yield Notice(id="form-error", classes="form-error")
 

@@ -213,6 +213,7 @@ class Counter:
         threads), and audits the import there."""
         self.staff.require(session)
         staff_id, clock, db_path = session.staff_id, self.s.clock, self.s.store.path
+        purpose = self.s.store.purpose
 
         def run(path: Path, reports: Path, catalog: Catalog,
                 progress: Progress | None = None) -> BatchReport:
@@ -222,7 +223,7 @@ class Counter:
             from store.core import Store
             from store.outbox import Outbox
 
-            with Store.open(db_path) as store:
+            with Store.open(db_path, purpose=purpose) as store:
                 services = Services(store, clock, Mailer(Outbox(store), clock))
                 report = Batch(services).import_file(path, reports, catalog, progress)
                 Audit(store, clock).record(staff_id, "batch_import", unit=report.unit,

@@ -59,7 +59,9 @@ class ChoiceInput(Input):
     """The text box of one chooser; what is typed filters the dropdown."""
 
     def __init__(self, kind: str) -> None:
-        super().__init__(compact=True, id=f"address-{kind}", classes="address-input")
+        # the longest village name is 5 characters; room for romanised input too
+        super().__init__(compact=True, id=f"address-{kind}", classes="address-input",
+                         max_length=40)
         self.kind = kind
 
 

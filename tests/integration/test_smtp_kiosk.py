@@ -30,7 +30,7 @@ async def test_registration_mail_reaches_the_smtp_server(start_server, tmp_path)
 
     recorder, port = start_server()
     config = Config(db=tmp_path / "kiosk.json", smtp_host="127.0.0.1", smtp_port=port,
-                    smtp_starttls=False, mail_from="kiosk@example.com")
+                    smtp_starttls=False, mail_from="kiosk@example.com", demo=True)
     app = make_app(lang="en", services=make_services(tmp_path),
                    deliver_mail=mail_delivery(config))
     app.mail_interval_s = 0.2

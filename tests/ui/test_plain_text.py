@@ -126,6 +126,39 @@ def test_no_screen_module_goes_around_the_plain_widgets():
     assert problems == []
 
 
+def unbounded_inputs(source: str, filename: str = "<source>") -> list[str]:
+    """Every text box has a size limit: ``Input(...)`` and the ``super().__init__`` of an
+    Input subclass pass ``max_length``."""
+    tree = ast.parse(source, filename)
+    problems = []
+    inputs = {"Input", "SecretInput"} | {
+        node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+        and any(isinstance(b, ast.Name) and b.id in ("Input", "SecretInput")
+                for b in node.bases)}
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name in inputs):
+        methods = [m for m in cls.body if isinstance(m, ast.FunctionDef)]   # not nested classes
+        for call in (c for m in methods for c in ast.walk(m) if isinstance(c, ast.Call)):
+            if _is_super_init(call) and not any(k.arg == "max_length" for k in call.keywords):
+                problems.append(f"{filename}:{call.lineno}: {cls.name} without max_length")
+    for call in (c for c in ast.walk(tree) if isinstance(c, ast.Call)):
+        name = call.func.id if isinstance(call.func, ast.Name) else None
+        if name in ("Input", "SecretInput") and not any(k.arg == "max_length"
+                                                        for k in call.keywords):
+            if not any(k.arg is None for k in call.keywords):   # **kw from a helper
+                problems.append(f"{filename}:{call.lineno}: {name}(...) without max_length")
+    return problems
+
+
+def test_every_text_box_has_a_size_limit():
+    problems = [p for path in screen_modules()
+                for p in unbounded_inputs(path.read_text("utf-8"), str(path.relative_to(ROOT)))]
+    assert not problems, "\n".join(problems)
+    assert unbounded_inputs("class A(Input):\n    def __init__(self):\n"
+                            "        super().__init__(id='x')\n")
+    assert unbounded_inputs("x = Input(value='')\n")
+    assert not unbounded_inputs("x = Input(value='', max_length=3)\n")
+
+
 BAD_SOURCES = {
     "option list": ("from textual.widgets import OptionList\n"
                     "from textual.widgets.option_list import Option\n"

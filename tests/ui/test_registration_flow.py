@@ -20,6 +20,7 @@ from screens.account import (
 from screens.card import CardScreen
 from screens.idle import IdleScreen
 from screens.register import AccountScreen, AlreadyScreen, IdentityScreen, TermsScreen
+from store.core import DEMO
 from tests.ui.conftest import NOW, make_app, screen_text, wait_until
 from tests.ui.flows import (
     PASSWORD,
@@ -239,7 +240,7 @@ async def test_a_busy_store_is_a_message_not_a_crash():
 
     app = make_app(lang="en")
     app.services.store._lock_timeout = 0.2
-    other = Store.open(app.services.store.path)
+    other = Store.open(app.services.store.path, purpose=DEMO)
     async with app.run_test(size=SIZE) as pilot:
         await card_screen(pilot, "registered")
         await pilot.press("1")
