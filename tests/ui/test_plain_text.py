@@ -448,6 +448,25 @@ async def check_applications(pilot) -> None:
                              what="list again")
 
 
+async def pick_in_tree(pilot, tree_id: str, suffix: str) -> str:
+    """A file picker lists every file name as typed, and a click on one picks it."""
+    app = pilot.app
+    tree = app.screen.query_one(tree_id)
+    files = {f"{stem}{suffix}" for stem in FILES} | {"[red]folder"}
+    await wait_until(pilot, lambda: {n.label.plain for n in tree.root.children} == files,
+                     what="files listed")
+    assert_shown(app, Path(tree.path).name)                  # the root: a "[b]..." folder
+    for node in tree.root.children:
+        tree.move_cursor(node)
+        await pilot.pause()
+        assert_shown(app, node.label.plain, width=tree.size.width - 8)   # guides, icon
+    chosen = f"{FILES[1]}{suffix}"
+    tree.move_cursor(next(n for n in tree.root.children if n.label.plain == chosen))
+    await pilot.pause()
+    await click_text(pilot, chosen, width=tree.size.width - 8)
+    return chosen
+
+
 async def check_photo_picker(pilot, folder: Path) -> None:
     from screens.apply_form import ApplyFormScreen
     from screens.photo_picker import PhotoPickerScreen, PreviewScreen
@@ -459,19 +478,7 @@ async def check_photo_picker(pilot, folder: Path) -> None:
     app.screen.query_one("#c-kind", Choice).select("photo")
     await pilot.press("f4")
     await wait_until(pilot, lambda: isinstance(app.screen, PhotoPickerScreen), what="picker")
-    tree = app.screen.query_one("#tree")
-    files = {f"{stem}.jpg" for stem in FILES} | {"[red]folder"}
-    await wait_until(pilot, lambda: {n.label.plain for n in tree.root.children} == files,
-                     what="files listed")
-    assert_shown(app, Path(tree.path).name)                  # the root: a "[b]..." folder
-    for node in tree.root.children:
-        tree.move_cursor(node)
-        await pilot.pause()
-        assert_shown(app, node.label.plain, width=tree.size.width - 8)   # guides, icon
-    chosen = f"{FILES[1]}.jpg"
-    tree.move_cursor(next(n for n in tree.root.children if n.label.plain == chosen))
-    await pilot.pause()
-    await click_text(pilot, chosen, width=tree.size.width - 8)   # a click picks the file
+    chosen = await pick_in_tree(pilot, "#tree", ".jpg")       # a click picks the file
     await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen), what="preview")
     assert_shown(app, chosen)                                # "<name>: 300×400 pixels"
     await pilot.press("escape")
@@ -657,19 +664,7 @@ async def check_batch(pilot) -> None:
     app = pilot.app
     await pilot.press("3")
     await wait_until(pilot, lambda: isinstance(app.screen, BatchScreen), what="batch")
-    tree = app.screen.query_one("#batch-tree")
-    files = {f"{stem}.zip" for stem in FILES} | {"[red]folder"}
-    await wait_until(pilot, lambda: {n.label.plain for n in tree.root.children} == files,
-                     what="files listed")
-    assert_shown(app, Path(tree.path).name)                  # the root: a "[b]..." folder
-    for node in tree.root.children:
-        tree.move_cursor(node)
-        await pilot.pause()
-        assert_shown(app, node.label.plain, width=tree.size.width - 8)   # guides, icon
-    chosen = f"{FILES[1]}.zip"
-    tree.move_cursor(next(n for n in tree.root.children if n.label.plain == chosen))
-    await pilot.pause()
-    await click_text(pilot, chosen, width=tree.size.width - 8)   # a click imports it
+    await pick_in_tree(pilot, "#batch-tree", ".zip")          # a click imports it
     await wait_until(pilot, lambda: app.screen.busy or app.screen.query_one(
         "#batch-result").display, what="import started")
     await wait_until(pilot, lambda: not app.screen.busy, what="import done")
