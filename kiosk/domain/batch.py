@@ -111,6 +111,7 @@ def open_batch(path: Path) -> BatchFile:
 
 def _open_zip(path: Path) -> BatchFile:
     import zipfile
+    import zlib
 
     import pyzipper  # on use: only batch imports need AES
 
@@ -123,10 +124,17 @@ def _open_zip(path: Path) -> BatchFile:
             name = Path(member).name
             unit, day = parse_name(name)
             archive.setpassword(unit[-4:].encode())
+            encrypted = bool(archive.getinfo(member).flag_bits & 0x1)
             try:
                 raw = archive.read(member)
             except RuntimeError as exc:      # "Bad password for file"
                 if "password" in str(exc).lower():
+                    raise BatchFileError("batch.err.password") from None
+                raise BatchFileError("batch.err.zip", detail=exc) from None
+            except (zlib.error, zipfile.BadZipFile, pyzipper.BadZipFile) as exc:
+                # ZipCrypto checks one byte of the key: a wrong password gets past it once
+                # in 256 tries, and then the data does not inflate or fails its CRC
+                if encrypted:
                     raise BatchFileError("batch.err.password") from None
                 raise BatchFileError("batch.err.zip", detail=exc) from None
     except (zipfile.BadZipFile, pyzipper.BadZipFile, OSError, EOFError) as exc:

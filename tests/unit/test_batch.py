@@ -173,6 +173,27 @@ def test_a_zipcrypto_zip_as_info_zip_writes_it_and_a_wrong_password(batch, tmp_p
     assert info.value.key == "batch.err.password"
 
 
+def test_a_wrong_password_that_passes_zipcryptos_one_byte_check_is_still_refused(tmp_path):
+    """One wrong password in 256 gets past ZipCrypto's check byte; the kiosk must still say
+    "wrong password", not fail on the garbage it then decrypts."""
+    source = write(tmp_path)
+    archive = tmp_path / "bad.zip"
+    for n in range(5000):   # about 256 tries are expected; 5000 all failing: p < 1e-8
+        archive.unlink(missing_ok=True)
+        subprocess.run(["zip", "-j", "-q", "-P", f"x{n}", str(archive), str(source)],
+                       check=True)
+        with pyzipper.AESZipFile(archive) as zf:
+            zf.setpassword(UNIT[-4:].encode())
+            try:
+                zf.open(zf.namelist()[0]).close()
+            except RuntimeError:
+                continue        # the check byte caught it, as it usually does
+        break
+    with pytest.raises(BatchFileError) as info:
+        open_batch(archive)
+    assert info.value.key == "batch.err.password"
+
+
 def test_a_zip_must_hold_one_well_named_csv(tmp_path):
     archive = tmp_path / "batch.zip"
     with pyzipper.AESZipFile(archive, "w") as zf:
