@@ -14,7 +14,7 @@ from screens.qr_login import QrLoginFormScreen, QrLoginScreen
 from screens.staff.audit import AuditScreen
 from screens.staff.home import StaffHomeScreen
 from tests.ui.conftest import screen_text, wait_until
-from tests.ui.flows import back_to_idle, menu, on, type_into
+from tests.ui.flows import back_to_idle, logged_in, login, menu, on, type_into
 from tests.ui.test_staff_mode import SIZE, actions, signed_in, staff_item, staffed_app
 
 LIMIT = 120          # seconds, the public limit
@@ -43,10 +43,8 @@ async def card_login_and_update_info(pilot) -> None:
     app.monitor.remove()
     app.monitor.insert("registered")
     await wait_until(pilot, on(app, CardScreen), what="card screen")
-    await pilot.press("1")
-    await type_into(pilot, "Demo@2026")
-    await pilot.press("enter")
-    await wait_until(pilot, on(app, ServicesScreen), what="services")
+    await login(pilot, "Demo@2026")
+    await logged_in(pilot)
     await pilot.press("4")
     await wait_until(pilot, on(app, UpdateInfoScreen), what="基本資料異動")
 
