@@ -24,6 +24,7 @@ class CardBehaviour:
     select_sw: bytes = b"\x90\x00"    # b"\x6d\x00" mimics SLJ52G chips that refuse SELECT
     chain_response: bool = False      # answer READ with 61 xx, the data after GET RESPONSE
     pull_on: PullOn | None = None
+    read_needs_le: bool = False       # 67 00 to the 7-byte READ: only the 8-byte form works
 
 
 class CardPulled(Exception):
@@ -55,7 +56,7 @@ class NhiApplet:
         if ins == 0xA4:
             return self._select(apdu)
         if ins == 0xCA and apdu[2:4] == b"\x11\x00":
-            return self._read()
+            return self._read(apdu)
         if ins == 0xC0:
             return self._get_response(apdu)
         return SW_INS_NOT_SUPPORTED
@@ -71,11 +72,22 @@ class NhiApplet:
             return self.behaviour.select_sw
         return SW_FILE_NOT_FOUND
 
-    def _read(self) -> bytes:
+    def _read(self, apdu: bytes) -> bytes:
+        """READ PROFILE in either form a reader sends: ``00 CA 11 00 02 00 00`` (7 bytes)
+        or the same with Le (8 bytes; Le=00 is "up to 256", a shorter Le than the profile
+        gets ``6C xx``). Any other length is ``67 00``, as is the 7-byte form for a card
+        that insists on Le (``read_needs_le``)."""
         if self.behaviour.pull_on is PullOn.READ:
             raise CardPulled
         if self.profile is None:
             return SW_INS_NOT_SUPPORTED
+        body = apdu[4:]
+        if body[:1] != b"\x02" or len(body) not in (3, 4):
+            return SW_WRONG_LENGTH
+        if len(body) == 3 and self.behaviour.read_needs_le:
+            return SW_WRONG_LENGTH
+        if len(body) == 4 and 0 < body[3] < len(self.profile):
+            return bytes([0x6C, len(self.profile)])   # Le too short: "ask for this many"
         if self.behaviour.chain_response:
             self._pending = self.profile
             return bytes([0x61, len(self.profile)])

@@ -90,11 +90,40 @@ def _ascii_field(raw: bytes, what: str) -> str:
 
 
 def decode_name(raw: bytes) -> str:
-    """cp950 (Big5 with Microsoft's extensions), NUL- or space-padded.
+    """cp950 (Big5 with Microsoft's extensions), NUL- or space-padded, decoded pair by pair.
 
-    ``big5`` would reject 碁銹裏墻恒粧嫺 (F9D6–F9DC); undecodable bytes become U+FFFD.
+    ``big5`` would reject 碁銹裏墻恒粧嫺 (F9D6–F9DC), hence cp950. The rule for what cp950
+    cannot decode: a lead byte 0x81–0xFE and the byte after it, whatever that byte is, are
+    one pair and so one character; a pair cp950 has no character for becomes exactly one
+    U+FFFD, and no byte of it shows on its own. Python's codec with ``errors="replace"``
+    resynchronises after a bad lead byte, so a name with a user-defined character (造字,
+    e.g. FA 40) came out as ``陳�@明``: a wrong name, one character too long, with a stray
+    ``@``. A lead byte with nothing after it, and the bytes 0x80 and 0xFF, are one U+FFFD
+    each; bytes below 0x80 are ASCII.
+
+    U+FFFD, not the private-use code point Windows' cp950 gives user-defined characters
+    (U+E000…): a private-use character shows as some other glyph, or none, depending on
+    the fonts of whoever looks at it, while U+FFFD plainly says "this character could not
+    be read" on the screen, in logs and in the store.
     """
-    return raw.rstrip(b"\x00 ").decode("cp950", errors="replace").strip("\x00 \u3000")
+    text = raw.rstrip(b"\x00 ")
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        byte = text[i]
+        if byte < 0x80:
+            out.append(chr(byte))
+            i += 1
+        elif 0x81 <= byte <= 0xFE and i + 1 < len(text):
+            try:
+                out.append(text[i : i + 2].decode("cp950"))
+            except UnicodeDecodeError:
+                out.append("\ufffd")
+            i += 2
+        else:
+            out.append("\ufffd")
+            i += 1
+    return "".join(out).strip("\x00 \u3000")
 
 
 def parse_profile(data: bytes) -> CardData:

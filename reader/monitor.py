@@ -3,6 +3,13 @@
 The monitor blocks in ``SCardGetStatusChange`` on every reader plus the PnP pseudo-reader,
 so it wakes only when a card or reader changes (or after a long bounded timeout). It runs
 on a worker thread; :meth:`PcscMonitor.close` cancels the blocking call at once.
+
+One card, one session: pcscd counts every insertion and removal per reader in the upper
+16 bits of ``dwEventState``. The monitor hands each state back as it got it, counter
+included, so pcscd wakes it when the count moves; and a count that moved while both checks
+saw a card present means the card was swapped in between (while the monitor was reading or
+reporting): that is reported as the old card removed, then the new card inserted and read,
+never as nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ class PcscMonitor:
         self._lock = threading.Lock()
         self._use_pnp = True
         self.readers: dict[str, bool] = {}  # name -> card present
+        self._counters: dict[str, int] = {}  # name -> pcscd's insert/remove count, last seen
 
     def close(self) -> None:
         self._closed.set()
@@ -79,6 +87,7 @@ class PcscMonitor:
                 yield self._event(EventKind.REMOVED, name)
             yield self._event(EventKind.READER_DETACHED, name)
         self.readers.clear()
+        self._counters.clear()
 
     def events(self) -> Iterator[ReaderEvent]:
         self._stopped.clear()
@@ -127,6 +136,7 @@ class PcscMonitor:
                 if self.readers.pop(name):
                     yield self._event(EventKind.REMOVED, name)
                 states.pop(name, None)
+                self._counters.pop(name, None)
                 yield self._event(EventKind.READER_DETACHED, name)
 
             query = [(name, states[name]) for name in names]
@@ -163,11 +173,24 @@ class PcscMonitor:
         yield self._event(EventKind.SERVICE_LOST, detail=detail)
 
     def _card_change(self, ctx: int, name: str, state: int) -> Iterator[ReaderEvent]:
+        """Report what changed in *name*: a removal, an insertion, or a swap (both).
+
+        The rule: present → present with a different event counter is a new card, whatever
+        else the state says; the same counter is the same card (connecting to read it
+        toggles INUSE, which wakes the monitor too).
+        """
         sc = pcsc.scard()
         was = self.readers.get(name, False)
         now = bool(state & sc.SCARD_STATE_PRESENT)
-        if now == was:
+        counter = pcsc.event_counter(state)
+        seen = self._counters.get(name)
+        self._counters[name] = counter
+        swapped = was and now and seen is not None and counter != seen
+        if now == was and not swapped:
             return
+        if swapped:
+            self.readers[name] = False
+            yield self._event(EventKind.REMOVED, name)
         self.readers[name] = now
         if not now:
             yield self._event(EventKind.REMOVED, name)

@@ -56,6 +56,14 @@ def describe(hresult: int) -> str:
     return f"{sc.SCardGetErrorMessage(hresult)} (0x{hresult & 0xFFFFFFFF:08X})"
 
 
+def event_counter(state: int) -> int:
+    """pcscd's count of insertions and removals in a reader: the upper 16 bits of a
+    ``dwEventState``. It changes on every insertion and removal, so a different count
+    with a card present both times means another card (it wraps at 16 bits: compare for
+    equality only)."""
+    return (state >> 16) & 0xFFFF
+
+
 def establish() -> int:
     sc = scard()
     hr, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)

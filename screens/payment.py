@@ -124,6 +124,8 @@ class AtmScreen(KioskScreen):
         session = self.host.session
         if event is not None and event.card is not None and (
                 session is None or not session.by_card or event.card.id_no != session.id_no):
+            # another person's card: over at once (the holder's other card is refused
+            # when the ATM closes: ensure_session_card)
             if transfer is not None:
                 transfer.cancel()
             self.app.action_go_idle()  # type: ignore[attr-defined]  # not this session's card
@@ -457,7 +459,7 @@ class ReinsertScreen(KioskScreen):
         session = self.host.session
         if event is None or session is None:
             return
-        if event.card is not None and event.card.id_no == session.id_no:
+        if session.holds(event.card):
             self.dismiss()
         else:
             self.query_one("#form-error", Notice).say("reinsert.wrong")

@@ -24,6 +24,7 @@ VPCD_READERS = (READER_0, READER_1)
 READY_TIMEOUT = 20.0
 SESSION_LOCK_TIMEOUT = 90.0
 EVENT_TIMEOUT = 10.0
+HOLD_TIMEOUT = 60.0
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 INSTALL_HINT = (
@@ -232,6 +233,9 @@ class MonitorRun:
     events: queue.Queue[Any] = field(default_factory=queue.Queue)
     seen: list[Any] = field(default_factory=list)
     thread: threading.Thread | None = None
+    _hold: Callable[[Any], bool] | None = None
+    _held: threading.Event = field(default_factory=threading.Event)
+    _resume: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> MonitorRun:
         self.thread = threading.Thread(target=self._run, name="pcsc-monitor", daemon=True)
@@ -241,7 +245,13 @@ class MonitorRun:
     def _run(self) -> None:
         try:
             for event in self.monitor.events():
+                hold = self._hold is not None and self._hold(event)
+                if hold:
+                    self._hold = None
+                    self._held.set()
                 self.events.put(event)
+                if hold:
+                    self._resume.wait(timeout=HOLD_TIMEOUT)
         except BaseException as exc:  # surfaced by wait_for
             self.events.put(exc)
         finally:
@@ -277,6 +287,28 @@ class MonitorRun:
                     f"{what} did not come within {timeout:g} s; seen: {self._seen_text()}"
                 )
 
+    def hold_after(self, predicate: Callable[[Any], bool]) -> None:
+        """Stop pulling events after the next one matching *predicate*, until :meth:`resume`.
+
+        ``events()`` is a generator: while nobody asks for the next event, the monitor sits
+        at its ``yield`` and is *not* in ``SCardGetStatusChange``. Whatever happens to the
+        cards meanwhile happens between two of its status checks, as it does while a real
+        monitor reads a card or the kiosk handles an event. The hold ends by itself after
+        HOLD_TIMEOUT so a failing test cannot hang the session.
+        """
+        self._held.clear()
+        self._resume.clear()
+        self._hold = predicate
+
+    def wait_held(self, timeout: float = EVENT_TIMEOUT) -> None:
+        """Block until the monitor is held (the event matching hold_after was reported)."""
+        if not self._held.wait(timeout):
+            raise AssertionError(f"the monitor was not held within {timeout:g} s; "
+                                 f"seen: {self._seen_text()}")
+
+    def resume(self) -> None:
+        self._resume.set()
+
     def wait_readers(self) -> None:
         """Wait until the monitor has reported both vpcd readers attached."""
         attached: set[str] = set()
@@ -300,6 +332,8 @@ class MonitorRun:
         ``test_close_right_after_an_event_stops_the_monitor``); cancelling again until the
         thread ends keeps that bug from leaking a live monitor into the next test.
         """
+        self._hold = None
+        self._resume.set()
         self.monitor.close()
         assert self.thread is not None
         deadline = time.monotonic() + EVENT_TIMEOUT

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
 import pytest
 
+from reader.events import EventKind, ReaderEvent
 from reader.monitor import PcscMonitor
 from reader.virtual import VirtualCard
 from screens.card import CardScreen
 from screens.idle import IdleScreen
 from screens.message import MessageScreen, Problem
-from tests.integration.helpers import READER_0, READER_1, Pcscd
+from tests.integration.helpers import HOLD_TIMEOUT, READER_0, READER_1, Pcscd, wait_card_state
 from tests.ui.conftest import make_app, screen_text, wait_until
 
 pytestmark = pytest.mark.pcsc
@@ -34,6 +40,81 @@ async def test_insert_read_show_remove_over_pcsc(pcscd: Pcscd) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, IdleScreen),
                          timeout=TIMEOUT, what="idle after removal")
         assert "陳" not in screen_text(app)
+
+
+class HeldMonitor:
+    """A PcscMonitor the test can stop after an event (see MonitorRun.hold_after): the
+    kiosk's reader thread then waits in ``events()`` and the monitor makes no status
+    check until :meth:`resume`."""
+
+    def __init__(self, inner: PcscMonitor) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.hold: Callable[[ReaderEvent], bool] | None = None
+        self.held = threading.Event()
+        self._resume = threading.Event()
+
+    def events(self) -> Iterator[ReaderEvent]:
+        for event in self.inner.events():
+            yield event
+            if self.hold is not None and self.hold(event):
+                self.hold = None
+                self.held.set()
+                self._resume.wait(HOLD_TIMEOUT)
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    def close(self) -> None:
+        self._resume.set()
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_a_card_swapped_while_logged_in_ends_the_session(pcscd: Pcscd) -> None:
+    """張志明 logs in; while the monitor is between two status checks his card goes and
+    王大明's comes. The session must end and 王大明 see his own card, not 張志明's services."""
+    from kiosk.domain.demo_people import DEMO_PASSWORD
+    from screens.account import ServicesScreen
+    from tests.ui.flows import login
+
+    monitor = HeldMonitor(PcscMonitor(wait_ms=60_000))
+    monitor.hold = lambda e: e.kind is EventKind.INSERTED and e.reader == READER_0
+    app = make_app(lang="en", demo=False, monitor=monitor)
+    first = VirtualCard.from_demo("registered", slot=0)
+    second = VirtualCard.from_demo("national", slot=0)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: set(app.status.readers) >= {READER_0, READER_1},
+                             timeout=TIMEOUT, what="vpcd readers attached")
+            first.insert()
+            await wait_until(pilot, lambda: isinstance(app.screen, CardScreen),
+                             timeout=TIMEOUT, what="card screen")
+            assert monitor.held.is_set()
+            await pilot.press("escape")
+            await login(pilot, DEMO_PASSWORD)
+            await wait_until(pilot, lambda: isinstance(app.screen, ServicesScreen),
+                             timeout=TIMEOUT, what="logged in")
+            assert app.session is not None and app.session.id_no == "J128765432"
+            first.remove()
+            await asyncio.to_thread(wait_card_state, READER_0, present=False)  # monitor held
+            second.insert()
+            await asyncio.to_thread(wait_card_state, READER_0, present=True)
+            assert isinstance(app.screen, ServicesScreen)   # nobody has told the kiosk yet
+            monitor.resume()
+            await wait_until(pilot, lambda: isinstance(app.screen, CardScreen),
+                             timeout=TIMEOUT, what="the new card's screen")
+            assert app.session is None
+            assert app.screen.card.id_no == "A123456789"
+            assert all(not isinstance(s, ServicesScreen) for s in app.screen_stack)
+            second.remove()
+            await wait_until(pilot, lambda: isinstance(app.screen, IdleScreen),
+                             timeout=TIMEOUT, what="idle after removal")
+    finally:
+        first.remove()
+        second.remove()
 
 
 async def test_bank_card_over_pcsc_says_not_an_nhi_card(pcscd: Pcscd) -> None:

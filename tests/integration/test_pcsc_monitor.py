@@ -16,7 +16,13 @@ from reader.card import CardData, encode_profile
 from reader.demo import DEMO_BY_KEY
 from reader.events import EventKind, ReaderEvent, ReadFailure
 from reader.virtual import VirtualCard
-from tests.integration.helpers import READER_0, READER_1, MonitorRun, Pcscd
+from tests.integration.helpers import (
+    READER_0,
+    READER_1,
+    MonitorRun,
+    Pcscd,
+    wait_card_state,
+)
 
 pytestmark = pytest.mark.pcsc
 
@@ -127,6 +133,83 @@ def test_specimen_card_is_read_validity_is_not_the_readers_business(
         assert event.failure is None, event.detail
         assert event.card.id_no == "A223456789"  # fails the checksum, but it *is* read
         assert event.card.name == "甄健康"
+    monitor.wait_for(_removed(READER_0))
+
+
+def test_a_card_swapped_between_two_status_checks_is_removed_then_inserted(
+    monitor: MonitorRun,
+) -> None:
+    """The holder's card goes and another comes while the monitor is not looking.
+
+    vpcd cannot swap a card behind pcscd's back (pcscd sees the socket close, so the reader
+    is empty for at least one of its polls), but the monitor can miss that: here it is held
+    at its last ``yield`` while pcscd sees the removal and the new insertion. Its next check
+    finds a card present, as before, with pcscd's event counter moved on.
+    """
+    resident = DEMO_BY_KEY["resident_ui"].card
+    monitor.hold_after(_inserted(READER_0))
+    first = VirtualCard.from_demo("national", slot=0).insert()
+    second = VirtualCard.from_demo("resident_ui", slot=0)
+    try:
+        event = monitor.wait_for(_inserted(READER_0), what="the first card read")
+        assert event.card == NATIONAL, event.detail
+        monitor.wait_held()
+        first.remove()
+        wait_card_state(READER_0, present=False)      # pcscd saw it go; the monitor did not
+        second.insert()
+        wait_card_state(READER_0, present=True)
+        assert monitor.events.empty(), "the monitor was not held: the test proves nothing"
+        monitor.resume()
+        event = monitor.next(what="the first card's removal")
+        assert (event.kind, event.reader) == (EventKind.REMOVED, READER_0), monitor.seen
+        event = monitor.next(what="the new card's insertion")
+        assert (event.kind, event.reader) == (EventKind.INSERTED, READER_0), monitor.seen
+        assert event.failure is None, event.detail
+        assert event.card == resident
+        assert monitor.monitor.card_reader == READER_0
+    finally:
+        first.remove()
+        second.remove()
+    monitor.wait_for(_removed(READER_0))
+
+
+def test_user_defined_big5_character_reads_as_one_replacement_character(
+    monitor: MonitorRun,
+) -> None:
+    """陳 + FA 40 (a user-defined character cp950 does not map) + 明, over pcscd: one U+FFFD
+    for the pair and no stray '@'."""
+    profile = bytearray(encode_profile(NATIONAL))
+    profile[12:32] = ("陳".encode("cp950") + b"\xfa\x40" + "明".encode("cp950")).ljust(20, b"\0")
+    with VirtualCard(NhiApplet(bytes(profile))):
+        event = monitor.wait_for(_inserted(READER_0))
+        assert event.failure is None, event.detail
+        assert event.card.name == "陳\ufffd明"
+        assert event.card.id_no == NATIONAL.id_no
+    monitor.wait_for(_removed(READER_0))
+
+
+def test_a_card_answering_only_the_8_byte_read_form_is_read(monitor: MonitorRun) -> None:
+    applet = NhiApplet(encode_profile(NATIONAL), CardBehaviour(read_needs_le=True))
+    with VirtualCard(applet) as card:
+        event = monitor.wait_for(_inserted(READER_0))
+        assert event.failure is None, event.detail
+        assert event.card == NATIONAL
+        reads = [c for c in card.commands if c[:2] == b"\x00\xca"]
+        assert reads == [bytes.fromhex("00CA1100020000"), bytes.fromhex("00CA110002000000")]
+    monitor.wait_for(_removed(READER_0))
+
+
+def test_a_bad_read_profile_status_word_is_a_read_failure(monitor: MonitorRun) -> None:
+    """The card selects, then answers READ with the profile but 6A 82: not a card record."""
+    class FailingRead(NhiApplet):
+        def respond(self, apdu: bytes) -> bytes:
+            reply = super().respond(apdu)
+            return reply[:-2] + b"\x6a\x82" if apdu[1] == 0xCA else reply
+
+    with VirtualCard(FailingRead(encode_profile(NATIONAL))):
+        event = monitor.wait_for(_inserted(READER_0))
+        assert (event.failure, event.card) == (ReadFailure.FAILED, None), event.detail
+        assert "6A82" in event.detail
     monitor.wait_for(_removed(READER_0))
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reader.apdu import read_profile
+from reader.apdu import exchange, read_profile
 from reader.applet import CardBehaviour, CardPulled, NhiApplet, PullOn
 from reader.card import CardFormatError, encode_profile
 from reader.demo import DEMO_BY_KEY
@@ -68,3 +68,83 @@ def test_pulled_card_raises_from_the_applet(when):
     applet = NhiApplet(encode_profile(NATIONAL), CardBehaviour(pull_on=when))
     with pytest.raises(CardPulled):
         read_profile(transmit_to(applet))
+
+
+READ_7 = bytes.fromhex("00CA1100020000")          # Lc=02, data 00 00, no Le
+READ_8 = bytes.fromhex("00CA110002000000")        # the same with Le=00
+
+
+def test_a_card_that_wants_le_is_read_with_the_8_byte_form():
+    log = []
+    applet = NhiApplet(encode_profile(NATIONAL), CardBehaviour(read_needs_le=True))
+    assert read_profile(transmit_to(applet, log)) == NATIONAL
+    assert [c for c in log if c[1] == 0xCA] == [READ_7, READ_8]
+
+
+def test_the_applet_answers_both_read_forms_and_no_other_length():
+    plain = NhiApplet(encode_profile(NATIONAL))
+    assert plain.respond(READ_7)[-2:] == b"\x90\x00"
+    assert plain.respond(READ_8) == encode_profile(NATIONAL) + b"\x90\x00"
+    assert plain.respond(READ_7 + b"\x00\x00") == b"\x67\x00"
+    assert plain.respond(READ_7[:5]) == b"\x67\x00"
+    assert plain.respond(READ_7 + b"\x10") == b"\x6c\x39"     # Le too short: 6C 39
+    assert exchange(transmit_to(plain), [*READ_7, 0x10])[0] == list(encode_profile(NATIONAL))
+    strict = NhiApplet(encode_profile(NATIONAL), CardBehaviour(read_needs_le=True))
+    assert strict.respond(READ_7) == b"\x67\x00"
+    assert strict.respond(READ_8)[-2:] == b"\x90\x00"
+
+
+@pytest.mark.parametrize("sw", [b"\x6a\x82", b"\x69\x82", b"\x62\x82", b"\x6f\x00"],
+                         ids=bytes.hex)
+def test_a_bad_read_status_word_on_both_forms_is_a_read_error(sw):
+    """Whatever data comes with it, a READ not ending 90 00 is a read error naming the
+    status word, after the 8-byte form had its chance."""
+    log = []
+    profile = encode_profile(NATIONAL)
+
+    def transmit(apdu):
+        log.append(bytes(apdu))
+        if apdu[1] == 0xA4:
+            return [], 0x90, 0x00
+        return list(profile), sw[0], sw[1]       # the profile, but not 90 00
+
+    with pytest.raises(CardReadError, match=sw.hex().upper()) as info:
+        read_profile(transmit)
+    assert not isinstance(info.value, (NotNhiCardError, CardFormatError))
+    assert [c for c in log if c[1] == 0xCA] == [READ_7, READ_8]
+
+
+def test_6cxx_to_the_7_byte_read_resends_it_with_that_le():
+    """6C xx says "ask again with Le = xx": Le is added after the data, the data stays."""
+    log = []
+    profile = encode_profile(NATIONAL)
+
+    def transmit(apdu):
+        log.append(bytes(apdu))
+        if apdu[1] == 0xA4:
+            return [], 0x90, 0x00
+        if bytes(apdu) == READ_7:
+            return [], 0x6C, len(profile)
+        assert bytes(apdu) == READ_7 + bytes([len(profile)]), bytes(apdu).hex()
+        return list(profile), 0x90, 0x00
+
+    assert read_profile(transmit) == NATIONAL
+
+
+def test_6cxx_to_get_response_replaces_its_le():
+    """GET RESPONSE ends in Le already: 6C xx replaces it."""
+    log = []
+    profile = encode_profile(NATIONAL)
+
+    def transmit(apdu):
+        log.append(bytes(apdu))
+        if apdu[1] == 0xA4:
+            return [], 0x90, 0x00
+        if apdu[1] == 0xCA:
+            return [], 0x61, 0x10               # a wrong hint: 16 bytes waiting
+        if apdu[4] != len(profile):
+            return [], 0x6C, len(profile)
+        return list(profile), 0x90, 0x00
+
+    assert read_profile(transmit) == NATIONAL
+    assert log[-2:] == [bytes.fromhex("00C0000010"), bytes.fromhex("00C0000039")]

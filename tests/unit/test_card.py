@@ -8,6 +8,7 @@ from reader.card import (
     PROFILE_LEN,
     CardData,
     CardFormatError,
+    decode_name,
     encode_profile,
     parse_profile,
     parse_roc_date,
@@ -57,6 +58,43 @@ def test_undecodable_name_bytes_become_replacement_characters():
     assert "\ufffd" in name
 
 
+CHEN, MING = "陳".encode("cp950"), "明".encode("cp950")
+
+
+def test_user_defined_big5_character_is_one_replacement_and_leaks_no_byte():
+    """FA 40 is in Big5's user-defined area (造字), which cp950 does not map: one U+FFFD
+    for the pair, never U+FFFD plus the trail byte read as an ASCII '@'."""
+    raw = bytearray(SPECIMEN)
+    raw[12:32] = (CHEN + b"\xfa\x40" + MING).ljust(20, b"\x00")
+    name = parse_profile(bytes(raw)).name
+    assert name == "陳\ufffd明"
+    assert "@" not in name and len(name) == 3
+
+
+@pytest.mark.parametrize("pair", [
+    "8140", "8E40", "A0FE", "C8FE", "FA40", "FEFE",   # user-defined areas (造字)
+    "A3C0", "C87E",                                   # unassigned in cp950
+    "A430", "A47F", "A4A0", "FA00", "FA20",           # trail bytes no Big5 pair has
+])
+def test_any_undecodable_pair_is_exactly_one_replacement(pair):
+    raw = bytes.fromhex(pair)
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("cp950")
+    assert decode_name(CHEN + raw + MING) == "陳\ufffd明"
+
+
+def test_a_lead_byte_cut_off_at_the_end_is_one_replacement():
+    assert decode_name(CHEN + b"\xa4") == "陳\ufffd"
+    assert decode_name(CHEN + b"\xa4" + b"\x00" * 5) == "陳\ufffd"
+
+
+def test_ascii_and_double_byte_characters_keep_their_pairing():
+    """A Latin name, then a pair whose trail byte is ASCII-range (A4 40 is 一): the pairing
+    is kept through the ASCII run."""
+    assert decode_name(b"LEE " + "一丁".encode("cp950") + b"  ") == "LEE 一丁"
+    assert decode_name(b"\x80A\xffB") == "\ufffdA\ufffdB"   # bytes that lead nothing
+
+
 @pytest.mark.parametrize(
     ("offset", "value", "message"),
     [
@@ -84,6 +122,20 @@ def test_roc_dates():
     assert parse_roc_date("1141123") == date(2025, 11, 23)
     with pytest.raises(CardFormatError):
         parse_roc_date("1140230")
+
+
+@given(st.lists(st.tuples(st.integers(0x81, 0xFE), st.integers(0x00, 0xFF)), max_size=9))
+def test_every_double_byte_pair_is_exactly_one_character(pairs):
+    """A lead byte 0x81–0xFE and whatever byte follows are one character: the pair's cp950
+    character, or U+FFFD. No byte of a pair ever shows up on its own."""
+    def one(lead, trail):
+        try:
+            return bytes([lead, trail]).decode("cp950")
+        except UnicodeDecodeError:
+            return "\ufffd"
+
+    middle = b"".join(bytes(pair) for pair in pairs)
+    assert decode_name(CHEN + middle + MING) == "陳" + "".join(one(*p) for p in pairs) + "明"
 
 
 @given(st.binary(min_size=PROFILE_LEN, max_size=PROFILE_LEN))
