@@ -66,30 +66,40 @@ class KeyedTable:
     def modify(self, key: str, change: Callable[[Doc | None], Doc | None]) -> bool:
         """Atomically replace the document by ``change(old)`` (None deletes, or skips when
         there was none). Returns True when a new document was created."""
+        created = self.modify_many([key], lambda docs: {key: change(docs[key])})
+        return key in created
+
+    def modify_many(self, keys: list[str],
+                    change: Callable[[dict[str, Doc | None]], dict[str, Doc | None]]
+                    ) -> set[str]:
+        """:meth:`modify` for several keys in one transaction: ``change`` gets every old
+        document (None when missing) by key and returns the new ones. Returns the keys
+        whose documents were created."""
+        created: set[str] = set()
         with self._store.transaction() as db:
             self._sync(db)
             table = db.table(self._table_name)
-            doc_id = self._index.get(key)
-            old = dict(table.get(doc_id=doc_id)) if doc_id is not None else None
-            new = change(None if old is None else dict(old))
-            if new is None:
-                if doc_id is not None:
-                    table.remove(doc_ids=[doc_id])
-                created = False
-            elif doc_id is None:
-                table.insert({**new, self._key: key})
-                created = True
-            elif new != old:
-                replacement = {**new, self._key: key}
+            ids = {key: self._index.get(key) for key in keys}
+            olds = {key: (None if doc_id is None else dict(table.get(doc_id=doc_id)))
+                    for key, doc_id in ids.items()}
+            news = change({key: None if old is None else dict(old)
+                           for key, old in olds.items()})
+            for key, doc_id in ids.items():
+                new = news.get(key)
+                if new is None:
+                    if doc_id is not None:
+                        table.remove(doc_ids=[doc_id])
+                elif doc_id is None:
+                    table.insert({**new, self._key: key})
+                    created.add(key)
+                elif new != olds[key]:
+                    replacement = {**new, self._key: key}
 
-                def replace(doc: Doc) -> None:  # not a merge: a removed field must go
-                    doc.clear()
-                    doc.update(replacement)
+                    def replace(doc: Doc, new: Doc = replacement) -> None:
+                        doc.clear()     # not a merge: a removed field must go
+                        doc.update(new)
 
-                table.update(replace, doc_ids=[doc_id])
-                created = False
-            else:
-                created = False
+                    table.update(replace, doc_ids=[doc_id])
         self._generation = -1
         return created
 

@@ -13,14 +13,14 @@ from kiosk.domain.cards import card_problem
 from kiosk.domain.clock import Clock
 from kiosk.domain.codes import Codes
 from kiosk.domain.errors import IdentityMismatch, InvalidInput, KioskError, Locked, WrongPassword
+from kiosk.domain.keyring import Keyring, machine_key
 from kiosk.domain.lockout import Lockout
-from kiosk.domain.mail import MailKind, with_text
-from kiosk.domain.passwords import verify_password
+from kiosk.domain.mail import SEED_PARAMS, MailKind, with_text
+from kiosk.domain.passwords import hash_password, needs_rehash, verify_password
 from kiosk.domain.registry import NationalProof, Proof, Registry, ResidentProof
 from kiosk.domain.validate import is_resident, is_valid_email, is_valid_phone, normalize_phone
 from reader.card import CardData
-from store.core import Store
-from store.keys import load_or_create_key
+from store.core import DEMO, Store
 from store.outbox import Outbox
 from store.repos import Accounts
 
@@ -54,7 +54,7 @@ class Services:
     def __post_init__(self) -> None:
         self.accounts = Accounts(self.store)
         self.registry = Registry(self.store)
-        self.codes = Codes(self.store, self.clock)
+        self.codes = Codes(self.store, self.clock, self.keyring)
         self.identity_lock = Lockout(self.store, self.clock, scope="identity",
                                      period=IDENTITY_LOCK, locked_key="err.identity.locked")
         self.login_lock = Lockout(self.store, self.clock, scope="login", period=LOGIN_LOCK,
@@ -72,17 +72,34 @@ class Services:
         """The key of generated passwords' fast hash: a private file beside the store
         (not in it), made on first use."""
         if self._machine_key is None:
-            self._machine_key = load_or_create_key(self.store.path.with_name("machine.key"))
+            self._machine_key = machine_key(self.store)
         return self._machine_key
+
+    def keyring(self) -> Keyring:
+        """Codes' digests and mailed secrets (kiosk.domain.keyring), under machine_key."""
+        return Keyring(self.machine_key())
 
     def mails(self, limit: int = 50) -> list[dict[str, Any]]:
         """The outbox, newest first (the demo reads its mail here), each with its body:
-        batch mails are stored as parameters and rendered only here, when shown."""
-        return [with_text(mail) for mail in self._outbox.list(limit=limit)]
+        mails with a secret are stored as parameters and rendered only here, when shown."""
+        keyring = self._mailbox_keyring()
+        return [with_text(mail, keyring) for mail in self._outbox.list(limit=limit)]
 
     def mail_by_id(self, mail_id: int) -> dict[str, Any] | None:
         mail = self._outbox.get(mail_id)
-        return with_text(mail) if mail is not None else None
+        return with_text(mail, self._mailbox_keyring()) if mail is not None else None
+
+    def _mailbox_keyring(self) -> Keyring | None:
+        """Only the demo is a mailbox: a real kiosk's outbox never shows a code or a
+        default password, to staff or anyone."""
+        return self.keyring() if self.store.purpose == DEMO else None
+
+    def forget_mailed_password(self, id_no: str) -> None:
+        """The holder chose a password: a welcome mail not yet sent can no longer reveal
+        the default one."""
+        holder = self.keyring().digest("holder", id_no)
+        self._outbox.forget(lambda mail: mail.get("params", {}).get("holder") == holder,
+                            SEED_PARAMS)
 
     # -- shared checks --------------------------------------------------------------------
     def require_valid_card(self, card: CardData) -> None:
@@ -92,15 +109,14 @@ class Services:
 
     def prove_identity(self, card: CardData, proof: Proof) -> None:
         """Compare the proof with the registry; count failures towards the 15-minute lock."""
-        self.identity_lock.check(card.id_no)
         expected = ResidentProof if is_resident(card.id_no) else NationalProof
-        if isinstance(proof, expected) and self.registry.matches(card.id_no, proof):
-            self.identity_lock.reset(card.id_no)
+        tries_left = self.identity_lock.guard(card.id_no, lambda: isinstance(
+            proof, expected) and self.registry.matches(card.id_no, proof))
+        if tries_left is None:
             return
         group = "resident" if is_resident(card.id_no) else (
             "household" if isinstance(proof, NationalProof) and proof.household_no
             else "address")
-        tries_left = self.identity_lock.fail(card.id_no)  # raises Locked on the fifth
         raise IdentityMismatch(group, tries_left)
 
 
@@ -125,18 +141,29 @@ class Services:
 
     def check_password(self, account: dict[str, Any], password: str) -> None:
         """Constant-time check; 5 failures lock login for LOGIN_LOCK (tries left shown)."""
-        self.login_lock.check(account["id_no"])
-        if verify_password(password, account["password_hash"], self.machine_key()):
-            self.login_lock.reset(account["id_no"])
-            return
-        try:
-            tries_left = self.login_lock.fail(account["id_no"])
-        except Locked:
-            if account.get("email"):
-                until = self.login_lock.locked_until(account["id_no"])
-                self.notify(MailKind.ACCOUNT_LOCKED, account["email"], until=until)
-            raise
+        id_no, stored = account["id_no"], account["password_hash"]
+        with self.login_lock.attempt(id_no) as attempt:
+            if verify_password(password, stored, self.machine_key()):
+                attempt.succeed()
+                self._upgrade_hash(id_no, stored, password)
+                return
+            try:
+                tries_left = attempt.fail()
+            except Locked as locked:
+                if account.get("email"):
+                    self.notify(MailKind.ACCOUNT_LOCKED, account["email"], until=locked.until)
+                raise
         raise WrongPassword(tries_left)
+
+    def _upgrade_hash(self, id_no: str, stored: str, password: str) -> None:
+        """A hash made with older, cheaper parameters is replaced at the holder's next
+        successful login (the only time the password is known) — unless the password
+        changed meanwhile."""
+        if not needs_rehash(stored):
+            return
+        fresh = hash_password(password)   # slow: outside the store lock
+        self.accounts.modify(id_no, lambda current: (
+            {"password_hash": fresh} if current.get("password_hash") == stored else {}))
 
 
 def check_contact(email: str, phone: str, *, email_required: bool = True) -> tuple[str, str]:

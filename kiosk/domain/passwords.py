@@ -1,7 +1,9 @@
 """Registration passwords (SPEC §2): the rules, the strength meter, and slow hashing.
 
-A password a person chose is stored only as scrypt; comparison is constant-time, and the
-cost parameters are in the stored string, so they can be raised later. A password the
+A password a person chose is stored only as scrypt at OWASP's parameters (N=2^17, r=8,
+p=1: 128 MiB and about half a second per hash); comparison is constant-time, and the cost
+parameters are in the stored string, so a hash made with cheaper ones is still verified and
+is replaced at the holder's next successful login (:func:`needs_rehash`). A password the
 kiosk generated (batch registration: 12 random letters and digits, 71 bits) cannot be
 guessed from a stolen store, so it may be stored with a fast keyed hash (HMAC-SHA256 with a
 key kept outside the store) until its holder replaces it at the first login — which keeps
@@ -21,7 +23,7 @@ from kiosk.domain.errors import InvalidInput
 MIN_LEN, MAX_LEN = 6, 12
 FORBIDDEN = frozenset(" <>'\"")
 SPECIALS = frozenset("~!@#$%^&*")
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 
 
 class Strength(IntEnum):
@@ -61,24 +63,37 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+#: No stored string may make a check cost more than this (a forged hash is a denial of
+#: service otherwise); hashlib's own default of 32 MiB is below what N=2^17 needs.
+MAX_N, MAX_R, MAX_P = 2**20, 16, 4
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=dklen,
+                          maxmem=129 * n * r * p + 2**20)
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
-                            dklen=32)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+    n, r, p = SCRYPT_N, SCRYPT_R, SCRYPT_P
+    digest = _scrypt(password, salt, n, r, p, 32)
+    return f"scrypt${n}${r}${p}${_b64(salt)}${_b64(digest)}"
+
+
+def needs_rehash(stored: str) -> bool:
+    """True for a person's hash made with other parameters than today's."""
+    if not stored.startswith("scrypt$"):
+        return False      # machine passwords are replaced at the first login anyway
+    return stored.split("$")[1:4] != [str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P)]
 
 
 MACHINE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 MACHINE_LENGTH = MAX_LEN      # 12 × log2(62) ≈ 71.4 bits
 
 
-def machine_password() -> str:
-    """A default password for batch registration: random, within the password rules."""
-    return "".join(secrets.choice(MACHINE_ALPHABET) for _ in range(MACHINE_LENGTH))
-
-
 def hash_machine_password(password: str, key: bytes) -> str:
-    """Only for :func:`machine_password` output; people's passwords get scrypt."""
+    """Only for default passwords the kiosk made (MACHINE_ALPHABET × MACHINE_LENGTH, see
+    kiosk.domain.keyring); people's passwords get scrypt."""
     return "hmac-sha256$" + hmac.new(key, password.encode(), hashlib.sha256).hexdigest()
 
 
@@ -89,11 +104,12 @@ def verify_password(password: str, stored: str, key: bytes | None = None) -> boo
         return hmac.compare_digest(hash_machine_password(password, key), stored)
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
+        cost = int(n), int(r), int(p)
+        if scheme != "scrypt" or not all(0 < c <= m for c, m in zip(
+                cost, (MAX_N, MAX_R, MAX_P), strict=True)):
             return False
         expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n),
-                                r=int(r), p=int(p), dklen=len(expected))
+        actual = _scrypt(password, base64.b64decode(salt), *cost, dklen=len(expected))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)

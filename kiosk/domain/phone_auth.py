@@ -20,6 +20,7 @@ from kiosk.domain.accounts import Services, State
 from kiosk.domain.carriers import CarrierDirectory, PhoneRefused, normalize_mobile
 from kiosk.domain.devices import Devices, device_label
 from kiosk.domain.errors import InvalidInput, KioskError
+from kiosk.domain.lockout import Attempt
 from kiosk.domain.mail import MailKind
 from kiosk.domain.passwords import check_new_password, hash_password
 from kiosk.domain.validate import is_valid_id, is_valid_mobile
@@ -59,18 +60,17 @@ class PhoneAuth:
         check_new_password(password, password2)
         name = device_label(device_name) if device_name.strip() else None
 
-        lock = self.s.phone_lock
-        lock.check(id_no)
-        lock.check(f"number:{phone}")
-        try:
-            self.directory.check(phone, id_no)
-        except PhoneRefused as refused:
-            if refused.reason == "not_holder":   # pairing numbers with IDs is a probe
-                lock.fail(f"number:{phone}")
-                lock.fail(id_no)
-            raise
-        account = self.s.accounts.get_by_id(id_no)
-        self._prove_card(id_no, card_last4, account)
+        number = f"number:{phone}"
+        with self.s.phone_lock.attempt(id_no, number) as attempt:
+            try:
+                self.directory.check(phone, id_no)
+            except PhoneRefused as refused:
+                if refused.reason == "not_holder":   # pairing numbers with IDs is a probe
+                    attempt.fail()
+                raise
+            attempt.release(number)
+            account = self.s.accounts.get_by_id(id_no)
+            self._prove_card(attempt, id_no, card_last4, account)
         if account is not None and account["state"] == State.SUSPENDED:
             raise KioskError("err.login.suspended")
         if account is None:
@@ -84,15 +84,16 @@ class PhoneAuth:
                                    keep_name=name is None)
         return PhoneAuthResult(account is None, device)
 
-    def _prove_card(self, id_no: str, last4: str, account: dict[str, Any] | None) -> None:
+    def _prove_card(self, attempt: Attempt, id_no: str, last4: str,
+                    account: dict[str, Any] | None) -> None:
         """The last four digits of the valid card: the registry's (a replacement card is
         known there first) or the account's (kept current by card reads)."""
         valid = {n for n in ((self.s.registry.person(id_no) or {}).get("card_no"),
                              (account or {}).get("card_no")) if n}
         if any(hmac.compare_digest(n[-4:].encode(), last4.encode()) for n in valid):
-            self.s.phone_lock.reset(id_no)
+            attempt.succeed(id_no)
             return
-        tries_left = self.s.phone_lock.fail(id_no)   # raises Locked on the fifth
+        tries_left = attempt.fail(id_no)   # raises Locked on the fifth
         raise KioskError("err.phone.mismatch", tries_left=tries_left)
 
     def _register(self, id_no: str, phone: str, password: str) -> None:
@@ -122,6 +123,8 @@ class PhoneAuth:
             return done
 
         self.s.modify_account(account["id_no"], change)
+        if account.get("must_change_password"):
+            self.s.forget_mailed_password(account["id_no"])
         for purpose in ("verify", "reset"):   # older mail links must not undo this
             self.s.codes.void(purpose, account["id_no"])
         self.s.login_lock.reset(account["id_no"])

@@ -19,7 +19,7 @@ from kiosk.domain.clock import Clock
 from kiosk.domain.errors import InvalidInput, KioskError, WrongPassword
 from kiosk.domain.inactivity import idle_left
 from kiosk.domain.lockout import Lockout
-from kiosk.domain.passwords import hash_password, verify_password
+from kiosk.domain.passwords import hash_password, needs_rehash, verify_password
 from store.core import Store
 from store.keyed import KeyedTable
 
@@ -98,15 +98,19 @@ class Staff:
 
     def sign_in(self, staff_id: str, password: str) -> StaffSession:
         """Unknown IDs and wrong passwords fail alike (and count alike)."""
-        self.lock.check(staff_id)
         doc = self._staff.get(staff_id)
         stored = doc["password_hash"] if doc else _dummy_hash()
-        if not verify_password(password, stored) or doc is None:
-            tries_left = self.lock.fail(staff_id)   # raises Locked on the fifth
+        tries_left = self.lock.guard(
+            staff_id, lambda: verify_password(password, stored) and doc is not None)
+        if tries_left is not None:
             raise WrongPassword(tries_left)
+        assert doc is not None
         if not doc["active"]:
             raise KioskError("err.staff.disabled")
-        self.lock.reset(staff_id)
+        if needs_rehash(stored):   # an older, cheaper hash: replaced now that it is known
+            fresh = hash_password(password)
+            self._staff.modify(staff_id, lambda d: d and (
+                {**d, "password_hash": fresh} if d["password_hash"] == stored else d))
         now = self._clock.now()
         session = StaffSession(staff_id, doc["name"], now, now)
         self.audit.record(staff_id, "sign_in")

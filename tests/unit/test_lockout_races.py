@@ -1,0 +1,214 @@
+"""Lockouts hold across processes: 8 kiosk processes guessing one person's secret at the
+same instant never get more than 5 guesses checked, and the door is closed afterwards.
+
+Each child counts the checks it really made (by wrapping the slow comparison), waits for
+the parent's "go" on stdin so all start together, and reports on stdout; the parent waits
+on those lines with timeouts, never on fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from kiosk.domain import passwords
+from kiosk.domain.accounts import LOGIN_LOCK
+from kiosk.domain.codes import GUESS_LIMIT
+from kiosk.domain.errors import KioskError, Locked
+from kiosk.domain.lockout import LIMIT
+from kiosk.domain.passwords import hash_password
+from kiosk.domain.staff import Staff
+from tests.unit.domain_fixtures import NOW, card
+
+ROOT = Path(__file__).resolve().parents[2]
+PROCESSES = 8
+GUESSES = 3
+#: scrypt at the cost the finding was measured with: slow enough that guesses overlap
+RACE_N = 2**14
+
+WORKER = textwrap.dedent(
+    """
+    import sys, types, hmac
+    from datetime import datetime
+    from kiosk.domain import accounts, carriers, registry, staff as staff_mod
+    from kiosk.domain.accounts import Services
+    from kiosk.domain.clock import FixedClock
+    from kiosk.domain.errors import KioskError
+    from kiosk.domain.registry import AddressFacts, NationalProof
+    from reader.demo import DEMO_BY_KEY
+    from store import Store
+    from store.core import DEMO
+
+    flow, path, now, guesses = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+    def counted(function):
+        def wrapper(*args, **kwargs):
+            print("checked", flush=True)
+            return function(*args, **kwargs)
+        return wrapper
+
+    class Mail:
+        def queue(self, kind, to, **params):
+            return 0
+
+    store = Store.open(path, purpose=DEMO, lock_timeout=60)
+    services = Services(store, FixedClock(datetime.fromisoformat(now)), Mail())
+    if flow == "staff":
+        staff_mod.verify_password = counted(staff_mod.verify_password)
+        staff = staff_mod.Staff(store, services.clock)
+        guess = lambda: staff.sign_in("chen01", "wrong-password")
+    elif flow == "login":
+        accounts.verify_password = counted(accounts.verify_password)
+        account = services.accounts.get_by_id("J128765432")
+        guess = lambda: services.check_password(account, "Wrong@2026")
+    elif flow == "identity":
+        registry.Registry.matches = counted(registry.Registry.matches)
+        national = DEMO_BY_KEY["national"].card
+        wrong = NationalProof("ZZ999999", AddressFacts("臺北市", "中正區", "水源里", 12))
+        guess = lambda: services.prove_identity(national, wrong)
+    else:
+        from kiosk.domain.devices import Devices
+        from kiosk.domain.phone_auth import PhoneAuth
+        carriers.CarrierDirectory.check = counted(carriers.CarrierDirectory.check)
+        phone = PhoneAuth(services, Devices(services))
+        guess = lambda: phone.authenticate("0912345678", "J128765432", "0000",
+                                           "New@2026x", "New@2026x")
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for _ in range(guesses):
+        try:
+            guess()
+            print("accepted", flush=True)
+        except KioskError as exc:
+            print(type(exc).__name__, flush=True)
+    print("done", flush=True)
+    """
+)
+
+
+def _race(flow: str, path: Path) -> list[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    children = [
+        subprocess.Popen([sys.executable, "-c", WORKER, flow, str(path), NOW.isoformat(),
+                          str(GUESSES)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True, env=env, cwd=ROOT)
+        for _ in range(PROCESSES)]
+    try:
+        for child in children:            # every child set up before any guesses
+            assert child.stdout is not None
+            assert child.stdout.readline().strip() == "ready"
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        lines: list[str] = []
+        for child in children:
+            out, _ = child.communicate(timeout=120)
+            assert child.returncode == 0
+            lines += out.split()
+        return lines
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+
+
+@pytest.fixture
+def race_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "SCRYPT_N", RACE_N)
+
+
+@pytest.mark.parametrize("flow", ["staff", "login", "identity", "phone"])
+def test_eight_processes_get_at_most_five_guesses_checked(flow, world, race_cost):
+    if flow == "staff":
+        Staff(world.store, world.clock).add("chen01", "陳小華", "Staff@2026x")
+    if flow == "login":   # the demo account's hash, at a cost where guesses overlap
+        fresh = hash_password("Demo@2026")
+        world.services.accounts.modify("J128765432", lambda _a: {"password_hash": fresh})
+    started = time.monotonic()
+    lines = _race(flow, world.store.path)
+    assert lines.count("done") == PROCESSES
+    assert "accepted" not in lines
+    assert lines.count("checked") == LIMIT, lines
+    answers = [line for line in lines if line not in ("checked", "done")]
+    assert len(answers) == PROCESSES * GUESSES
+    assert len(answers) - answers.count("Locked") <= LIMIT - 1  # "wrong, n tries left"
+    assert time.monotonic() - started < 120
+
+
+def test_the_door_stays_closed_after_the_race(world, race_cost):
+    staff = Staff(world.store, world.clock)
+    staff.add("chen01", "陳小華", "Staff@2026x")
+    _race("staff", world.store.path)
+    with pytest.raises(Locked):
+        staff.sign_in("chen01", "Staff@2026x")
+
+
+def test_a_right_guess_checked_while_the_lock_was_recorded_is_refused(world):
+    lock = world.services.login_lock
+    holder = card("registered").id_no
+    with lock.attempt(holder) as right:        # checking the right password, slowly...
+        for _ in range(LIMIT - 2):             # ...while other kiosks fail meanwhile
+            assert lock.guard(holder, lambda: False) is not None
+        with pytest.raises(Locked):
+            lock.guard(holder, lambda: False)  # the fifth try: the lock is recorded
+        with pytest.raises(Locked):
+            right.succeed()
+    assert lock.locked_until(holder) is not None
+
+
+def test_failures_expire_with_the_lock_window(world):
+    lock = world.services.login_lock        # 5 tries per 30 minutes
+    holder = card("registered").id_no
+    for _ in range(LIMIT - 1):
+        lock.guard(holder, lambda: False)
+    world.clock.advance(hours=5)
+    assert lock.guard(holder, lambda: False) == LIMIT - 1   # counted afresh, not locked
+    assert lock.locked_until(holder) is None
+
+
+def test_a_clock_stepped_back_never_extends_a_lock(world):
+    lock = world.services.login_lock
+    holder = card("registered").id_no
+    for _ in range(LIMIT - 1):
+        lock.guard(holder, lambda: False)
+    with pytest.raises(Locked):
+        lock.guard(holder, lambda: False)
+    world.clock.advance(hours=-1)                      # NTP steps the clock back an hour
+    until = lock.locked_until(holder)
+    assert until is not None and until <= world.clock.now() + LOGIN_LOCK
+    with pytest.raises(Locked):
+        lock.guard(holder, lambda: True)               # still closed now...
+    world.clock.advance(minutes=LOGIN_LOCK.total_seconds() / 60)
+    assert lock.guard(holder, lambda: True) is None    # ...but not an hour longer
+
+
+def test_a_try_refused_for_another_reason_is_given_back(world):
+    lock = world.services.phone_lock
+    with lock.attempt("A123456789", "number:0911000111") as attempt:
+        attempt.release("number:0911000111")
+        attempt.fail("A123456789")
+    assert lock.guard("number:0911000111", lambda: False) == LIMIT - 1
+    assert lock.guard("A123456789", lambda: False) == LIMIT - 2
+
+
+def test_guessing_codes_closes_code_entry_and_a_right_code_does_not_reopen_it(world):
+    codes = world.services.codes
+    mine = codes.issue("reset", "A123456789", timedelta(hours=1))
+    for _ in range(GUESS_LIMIT - 1):
+        with pytest.raises(KioskError, match=r"err\.code\.unknown"):
+            codes.redeem("ZZZZZZZZZZ", "reset")
+        assert codes.live_purpose(mine.code) == "reset"     # a right code counts nothing
+    with pytest.raises(Locked):
+        codes.redeem("ZZZZZZZZZZ", "reset")
+    with pytest.raises(Locked):
+        codes.redeem(mine.code, "reset")                    # closed for everyone, for now
+    world.clock.advance(minutes=15)
+    assert codes.redeem(mine.code, "reset")["id_no"] == "A123456789"
