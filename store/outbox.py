@@ -11,6 +11,7 @@ strings with an offset; they are compared as datetimes, never as text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -85,9 +86,16 @@ class Outbox:
             table.update({"claimed_until": until}, doc_ids=[int(mail_id)])
             return {"id": doc.doc_id, **doc, "claimed_until": until}
 
-    def mark_sent(self, mail_id: int, at: str) -> None:
-        """Record a successful delivery at ``at``. KeyError if there is no such mail."""
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    def mark_sent(self, mail_id: int, at: str, *, forget: tuple[str, ...] = ()) -> None:
+        """Record a successful delivery at ``at``, dropping the ``forget`` parameters of a
+        deferred mail (what only had to live until it was sent). KeyError if there is no
+        such mail."""
         self._update(mail_id, lambda doc: {
+            **_without_params(doc, forget),
             "status": SENT,
             "attempts": int(doc.get("attempts", 0)) + 1,
             "sent_at": at,
@@ -111,6 +119,19 @@ class Outbox:
             "final": bool(final),
         })
 
+    def forget(self, where: Callable[[dict[str, Any]], bool], names: tuple[str, ...]) -> int:
+        """Drop the ``names`` parameters of every mail ``where`` accepts, in one
+        transaction; how many mails changed."""
+        changed = 0
+        with self._store.transaction() as db:
+            table = self._table(db)
+            for doc in table.all():
+                params = doc.get("params")
+                if isinstance(params, dict) and any(n in params for n in names) and where(doc):
+                    table.update(_without_params(doc, names), doc_ids=[doc.doc_id])
+                    changed += 1
+        return changed
+
     # -- helpers -------------------------------------------------------------------------
 
     def _table(self, db: TinyDB) -> Table:
@@ -124,6 +145,13 @@ class Outbox:
                 table.update(changes(doc), doc_ids=[int(mail_id)])
         if doc is None:  # raised outside: an exception would force a full reload
             raise KeyError(mail_id)
+
+
+def _without_params(doc: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    params = doc.get("params")
+    if not names or not isinstance(params, dict):
+        return {}
+    return {"params": {k: v for k, v in params.items() if k not in names}}
 
 
 def new_record(mail: dict[str, Any]) -> dict[str, Any]:

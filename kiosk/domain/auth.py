@@ -15,7 +15,7 @@ from kiosk.domain.accounts import (
     check_contact,
 )
 from kiosk.domain.errors import KioskError
-from kiosk.domain.mail import MailKind, link_for
+from kiosk.domain.mail import MailKind
 from kiosk.domain.passwords import check_new_password, hash_password
 from kiosk.domain.registry import Proof
 from reader.card import CardData
@@ -36,6 +36,11 @@ class Session:
     @property
     def by_card(self) -> bool:
         return self.via == "card"
+
+    def holds(self, card: CardData | None) -> bool:
+        """Whether ``card`` is the card this session began with: the same number and ID
+        (the same person's other card is another card, and ends a card session)."""
+        return card is not None and (card.card_no, card.id_no) == (self.card_no, self.id_no)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,8 @@ class Auth:
             raise KioskError("err.password.same")
         self.s.accounts.modify(session.id_no, lambda _a: {
             "password_hash": hash_password(new), "must_change_password": False})
+        if account.get("must_change_password"):
+            self.s.forget_mailed_password(session.id_no)
         if account.get("email"):
             self.s.notify(MailKind.PASSWORD_CHANGED, account["email"])
 
@@ -106,8 +113,7 @@ class Auth:
         if email == account.get("email"):
             return InfoChange(phone_changed, None)
         code = self.s.codes.issue("email_change", session.id_no, EMAIL_CHANGE_TTL, email=email)
-        self.s.mail.queue(MailKind.EMAIL_CHANGE, email, code=code.display,
-                          link=link_for(MailKind.EMAIL_CHANGE, code.code),
+        self.s.mail.queue(MailKind.EMAIL_CHANGE, email, seed=code.seed,
                           expires_at=code.expires_at)
         return InfoChange(phone_changed, email)
 
@@ -135,8 +141,7 @@ class Auth:
 
     def _send_reset(self, id_no: str, email: str) -> None:
         code = self.s.codes.issue("reset", id_no, RESET_TTL, email=email)
-        self.s.mail.queue(MailKind.RESET, email, code=code.display,
-                          link=link_for(MailKind.RESET, code.code), expires_at=code.expires_at)
+        self.s.mail.queue(MailKind.RESET, email, seed=code.seed, expires_at=code.expires_at)
 
     def reset_password(self, code: str, new: str, new2: str) -> None:
         """Single-use, expiring; also releases a login lock and keeps the address that
@@ -144,8 +149,15 @@ class Auth:
         check_new_password(new, new2, field="new")
         used = self.s.codes.redeem(code, "reset")
         id_no = used["id_no"]
-        self.s.modify_account(id_no, lambda _a: {
-            "password_hash": hash_password(new), "email": used["data"]["email"],
-            "must_change_password": False})
+        hashed, had_default = hash_password(new), []
+
+        def change(account: dict[str, Any]) -> dict[str, Any]:
+            had_default.append(bool(account.get("must_change_password")))
+            return {"password_hash": hashed, "email": used["data"]["email"],
+                    "must_change_password": False}
+
+        self.s.modify_account(id_no, change)
+        if any(had_default):
+            self.s.forget_mailed_password(id_no)
         self.s.login_lock.reset(id_no)
         self.s.notify(MailKind.PASSWORD_CHANGED, used["data"]["email"])

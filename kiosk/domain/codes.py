@@ -1,19 +1,24 @@
 """One-time codes for mail links: verification, password reset, e-mail change.
 
-Random from ``secrets``, 10 characters of an alphabet without look-alikes (50 bits),
-single-use and expiring; typed at the kiosk or followed as a link from the outbox.
+Random (derived from a fresh seed under the machine key, see :mod:`kiosk.domain.keyring`),
+10 characters of an alphabet without look-alikes (50 bits), single-use and expiring; typed
+at the kiosk or followed as a link from the outbox. The table keeps only each code's keyed
+digest, never the code; a mail carries the seed until it is delivered.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.domain.clock import Clock
 from kiosk.domain.errors import KioskError
+from kiosk.domain.keyring import Keyring, new_seed
+from kiosk.domain.lockout import Lockout
 from store.core import Store
 from store.keyed import KeyedTable
 
@@ -22,12 +27,24 @@ LENGTH = 10
 # 裝置認證碼 like 3G4f10m1: typed into the app or scanned, case matters (8 chars ≈ 47 bits)
 DEVICE_ALPHABET = string.ascii_letters + string.digits
 DEVICE_LENGTH = 8
+#: Wrong codes, counted per kind of code for everyone (a code names nobody before it is
+#: found): 20 per 15 minutes makes guessing a 47-bit code hopeless, and stays far above what
+#: mistyping people reach. A right code never clears the count (an attacker could clear it
+#: with codes of their own); only the window does.
+GUESS_LIMIT, GUESS_WINDOW = 20, timedelta(minutes=15)
+
+
+def guess_lock(store: Store, clock: Clock) -> Lockout:
+    """The wrong-code counter; ``attempt(<table>)`` around each lookup of a typed code."""
+    return Lockout(store, clock, scope="code", period=GUESS_WINDOW,
+                   locked_key="err.code.locked", limit=GUESS_LIMIT)
 
 
 @dataclass(frozen=True, slots=True)
 class Code:
     code: str
     expires_at: datetime
+    seed: str = ""     # what a mail keeps instead of the code (see kiosk.domain.keyring)
 
     @property
     def display(self) -> str:
@@ -47,25 +64,33 @@ def normalize(text: str) -> str:
 class Codes:
     """Mail codes by default; ``case_sensitive`` codes (device codes) keep their case."""
 
-    def __init__(self, store: Store, clock: Clock, *, table: str = "codes",
-                 alphabet: str = ALPHABET, length: int = LENGTH,
+    def __init__(self, store: Store, clock: Clock, keyring: Callable[[], Keyring], *,
+                 table: str = "codes", alphabet: str = ALPHABET, length: int = LENGTH,
                  case_sensitive: bool = False) -> None:
         self._table = KeyedTable(store, table, "code")
+        self.lock = guess_lock(store, clock)
+        self._name = table
         self._clock = clock
+        self._keyring = keyring
         self._alphabet, self._length = alphabet, length
         self._case_sensitive = case_sensitive
 
     def _normalize(self, text: str) -> str:
         return "".join(c for c in text if c.isalnum()) if self._case_sensitive else normalize(text)
 
+    def _key(self, text: str) -> str:
+        """Where a typed code's document is: its digest (no code is longer than 64)."""
+        return self._keyring().digest(self._name, self._normalize(text)[:64])
+
     def issue(self, purpose: str, id_no: str, ttl: timedelta, **data: Any) -> Code:
         """A new code; earlier unused codes of the same purpose for this person stop working."""
         self.void(purpose, id_no)
-        code = random_code(self._alphabet, self._length)
+        seed = new_seed()
+        code = self._keyring().derive(seed, self._alphabet, self._length)
         expires = self._clock.now() + ttl
-        self._table.put({"code": code, "purpose": purpose, "id_no": id_no,
+        self._table.put({"code": self._key(code), "purpose": purpose, "id_no": id_no,
                          "expires_at": expires.isoformat(), "used_at": None, "data": data})
-        return Code(code, expires)
+        return Code(code, expires, seed)
 
     def void(self, purpose: str, id_no: str) -> None:
         for doc in self._table.all():
@@ -75,9 +100,11 @@ class Codes:
     def live_purpose(self, text: str) -> str:
         """What a code is for (verify, reset, email_change), without using it; a
         KioskError when it is unknown, used or expired."""
-        doc = self._table.get(self._normalize(text))
-        if doc is None:
-            raise KioskError("err.code.unknown")
+        with self.lock.attempt(self._name) as attempt:
+            doc = self._table.get(self._key(text))
+            if doc is None:
+                attempt.fail()
+                raise KioskError("err.code.unknown")
         if doc["used_at"]:
             raise KioskError("err.code.used")
         if datetime.fromisoformat(doc["expires_at"]) <= self._clock.now():
@@ -86,7 +113,7 @@ class Codes:
 
     def redeem(self, text: str, purpose: str) -> dict[str, Any]:
         """Use a code once; raises KioskError(err.code.unknown/expired/used)."""
-        code = self._normalize(text)
+        code = self._key(text)
         now = self._clock.now()
         outcome: dict[str, Any] = {}
 
@@ -103,7 +130,10 @@ class Codes:
             outcome["doc"] = {**doc, "used_at": now.isoformat()}
             return outcome["doc"]
 
-        self._table.modify(code, use)
+        with self.lock.attempt(self._name) as attempt:
+            self._table.modify(code, use)
+            if outcome.get("error") == "err.code.unknown":
+                attempt.fail()
         if "error" in outcome:
             raise KioskError(outcome["error"])
         return outcome["doc"]

@@ -33,7 +33,8 @@ class Devices:
     def __init__(self, services: Services, code_ttl: timedelta = DEVICE_CODE_TTL) -> None:
         self.s = services
         self.code_ttl = code_ttl
-        self._codes = Codes(services.store, services.clock, table="device_codes",
+        self._codes = Codes(services.store, services.clock, services.keyring,
+                            table="device_codes",
                             alphabet=DEVICE_ALPHABET, length=DEVICE_LENGTH,
                             case_sensitive=True)
         self._devices = KeyedTable(services.store, "devices", "device_id")

@@ -29,8 +29,14 @@ for the sender, recipient or message) is final at once. Authentication failures 
 temporary: they are the kiosk's configuration, not the mail's fault, and still end after
 ``max_attempts``.
 
-Secrets: codes, links and default passwords appear only in the mail body and the outbox
-record, never in a log line; log lines name the mail id, kind and masked address only. The
+Secrets: a confirmation code or a batch default password is never stored. The record keeps
+the ``seed`` it is derived from under the machine key (:mod:`kiosk.domain.keyring`), its body
+is rendered only when shown or sent (:func:`with_text` with the keyring; without it the
+secret reads as asterisks, which is all ``nhi-kiosk outbox`` ever prints), and delivery
+erases the seed, after which the secret cannot be recomputed. A batch welcome mail also
+loses its seed when the holder first sets a password of their own (``holder``: the keyed
+digest of the ID). Secrets never appear in a log line; log lines name the mail id, kind and
+masked address only. The
 SMTP password comes from ``$NHI_KIOSK_SMTP_PASSWORD`` (see :mod:`kiosk.domain.config`) and
 is kept out of every ``repr``.
 """
@@ -46,9 +52,12 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kiosk.domain import codes
 from kiosk.domain.clock import TAIPEI, Clock
 from kiosk.domain.dates import roc_date, roc_datetime
 from kiosk.domain.i18n import LANGS, Catalog, load_catalog
+from kiosk.domain.keyring import Keyring, machine_key
+from kiosk.domain.passwords import MACHINE_ALPHABET, MACHINE_LENGTH
 from kiosk.domain.validate import is_valid_email
 
 if TYPE_CHECKING:
@@ -62,7 +71,8 @@ LOGIN_LINK = "nhi-kiosk://login"
 SEPARATOR = "-" * 40
 BACKOFF_MINUTES = (1, 2, 4, 8, 16, 32, 60)  # after the 1st, 2nd, ... failed attempt
 CLAIM_MINUTES = 10  # how long one process reserves a mail while it talks to the server
-_CODE = re.compile(r"[A-Za-z0-9_-]{4,128}")
+_CODE = re.compile(r"[A-Za-z0-9_*-]{4,128}")
+HIDDEN = "*"   # a secret shown without the key, or after delivery erased its seed
 
 
 class MailKind(StrEnum):
@@ -91,6 +101,34 @@ PARAMS: dict[MailKind, tuple[frozenset[str], frozenset[str]]] = {
     MailKind.CARD_RECEIPT: (frozenset({"name", "atm_no", "amount", "receipt_no", "paid_at",
                                        "insured_until"}), frozenset()),
 }
+
+
+#: kind -> (the secret parameter, its alphabet, its length): derived from ``seed``
+SECRETS: dict[MailKind, tuple[str, str, int]] = {
+    **{kind: ("code", codes.ALPHABET, codes.LENGTH) for kind in CONFIRMATION_KINDS},
+    MailKind.BATCH_WELCOME: ("password", MACHINE_ALPHABET, MACHINE_LENGTH),
+}
+#: what a stored secret-bearing mail keeps instead of its secret
+SEED_PARAMS = ("seed", "holder")
+
+
+def reveal_params(kind: MailKind, params: Mapping[str, Any],
+            keyring: Keyring | None) -> dict[str, Any]:
+    """The template parameters of stored ones: the secret derived from the seed (with the
+    keyring and a seed still there), asterisks otherwise."""
+    values = {k: v for k, v in params.items() if k not in SEED_PARAMS}
+    if kind not in SECRETS:
+        return values
+    name, alphabet, length = SECRETS[kind]
+    seed = params.get("seed")
+    secret = (keyring.derive(str(seed), alphabet, length) if keyring and seed
+              else HIDDEN * length)
+    if name == "code":
+        values["code"] = codes.Code(secret, datetime.min).display
+        values["link"] = link_for(kind, secret)
+    else:
+        values[name] = secret
+    return values
 
 
 def link_for(kind: MailKind, code: str) -> str:
@@ -289,12 +327,11 @@ def compose(kind: MailKind | str, to: str, now: datetime, **params: Any) -> dict
     """The outbox record of a new mail (not stored), rendered in full: for
     :meth:`Mailer.queue`."""
     kind = MailKind(kind)
+    if kind in SECRETS:      # its secret must not be stored: keep the seed instead
+        return compose_deferred(kind, to, now, **params)
     to = _address(to)
     mail = render(kind, now, **params)
-    record = _record(kind, to, now, mail.subject, {"body": mail.body})
-    if kind in CONFIRMATION_KINDS:
-        record |= {"code": mail.code, "link": mail.link, "expires_at": mail.expires_at}
-    return record
+    return _record(kind, to, now, mail.subject, {"body": mail.body})
 
 
 def compose_deferred(kind: MailKind | str, to: str, now: datetime,
@@ -304,19 +341,21 @@ def compose_deferred(kind: MailKind | str, to: str, now: datetime,
 
     Why: batch registration stores 100,000 welcome mails in one transaction, and a rendered
     bilingual body is ~1.3 KB in memory and ~0.85 KB in the store file, each; the
-    parameters are a tenth of that. The record holds the same secrets either way (the
-    default password is in the body, or in ``params``). The parameters are checked now,
+    parameters are a tenth of that. A mail with a secret is always deferred, and its
+    ``params`` hold the secret's ``seed``, never the secret. The parameters are checked now,
     so a wrong one is still a bug at the caller, never at delivery. The subject stays
     stored (one interned string for thousands of equal ones) for readers of the raw
     outbox, such as ``nhi-kiosk outbox``.
     """
     kind = MailKind(kind)
     to = _address(to)
-    values = _values(kind, now, params)
+    if kind in SECRETS and not params.get("seed"):
+        raise TypeError(f"{kind.value} mail needs the seed of its secret, never the secret")
+    values = _values(kind, now, reveal_params(kind, params, None))
     stored = {name: _storable(value) for name, value in params.items()}
     record = _record(kind, to, now, sys.intern(_subject(values)), {"params": stored})
     if kind in CONFIRMATION_KINDS:
-        record |= {"code": values.code, "link": values.link, "expires_at": values.expires_at}
+        record["expires_at"] = values.expires_at
     return record
 
 
@@ -325,16 +364,19 @@ def _storable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def with_text(mail: Mapping[str, Any]) -> dict[str, Any]:
+def with_text(mail: Mapping[str, Any], keyring: Keyring | None = None) -> dict[str, Any]:
     """An outbox record with its ``subject`` and ``body``, rendered now if it was composed
     deferred (:func:`compose_deferred`); a record that has its body (every other mail, and
     all stored before deferral existed) comes back as it is. ``params`` is left out, so
-    readers see one shape. TypeError/ValueError if the parameters no longer fit the
-    templates (a bug)."""
+    readers see one shape. The secret is in it only with the ``keyring`` (the demo's
+    mailbox, a sender); a confirmation mail shown so also has ``code`` and ``link``.
+    TypeError/ValueError if the parameters no longer fit the templates (a bug)."""
     params = mail.get("params")
     if params is None or "body" in mail:
         return {key: value for key, value in mail.items() if key != "params"}
-    text = render(mail["kind"], datetime.fromisoformat(mail["created_at"]), **params)
+    kind = MailKind(mail["kind"])
+    revealed = reveal_params(kind, params, keyring)
+    text = render(kind, datetime.fromisoformat(mail["created_at"]), **revealed)
     record: dict[str, Any] = {}
     for key, value in mail.items():
         if key == "params":
@@ -342,13 +384,21 @@ def with_text(mail: Mapping[str, Any]) -> dict[str, Any]:
         else:
             record[key] = value
     record.setdefault("subject", text.subject)
+    if kind in CONFIRMATION_KINDS and keyring and params.get("seed"):
+        record |= {"code": text.code, "link": text.link}
     return record
 
 
-def _outgoing(mail: Mapping[str, Any]) -> dict[str, Any]:
-    """The record a sender gets: rendered; unrenderable is a final failure, not a crash."""
+def _outgoing(mail: Mapping[str, Any], keyring: Keyring) -> dict[str, Any]:
+    """The record a sender gets: rendered with its secret; unrenderable, or a secret whose
+    seed is gone, is a final failure, not a crash."""
+    params = mail.get("params")
+    if (MailKind(mail["kind"]) in SECRETS and isinstance(params, dict)
+            and not params.get("seed")):
+        raise MailDeliveryError("the mail's secret was erased", permanent=True,
+                                category="render")
     try:
-        return with_text(mail)
+        return with_text(mail, keyring)
     except (TypeError, ValueError) as exc:
         raise MailDeliveryError(f"the mail cannot be rendered: {exc}", permanent=True,
                                 category="render") from exc
@@ -361,10 +411,17 @@ class Mailer:
         self._outbox = outbox
         self._clock = clock
         self._sender = sender
+        self._keyring: Keyring | None = None
 
     @property
     def configured(self) -> bool:
         return self._sender is not None
+
+    def keyring(self) -> Keyring:
+        """The store's machine key, for the secrets of the mails being sent."""
+        if self._keyring is None:
+            self._keyring = Keyring(machine_key(self._outbox.store))
+        return self._keyring
 
     def queue(self, kind: MailKind | str, to: str, **params: Any) -> int:
         """Compose and store a mail; return its outbox id. Never touches the network."""
@@ -394,14 +451,15 @@ class Mailer:
                 continue
             mail = claimed
             try:
-                self._sender.send(_outgoing(mail))
+                self._sender.send(_outgoing(mail, self.keyring()))
             except MailDeliveryError as exc:
                 error = exc
             except Exception as exc:  # a bug in a sender must not stop the others
                 error = MailDeliveryError(f"unexpected error: {type(exc).__name__}: {exc}",
                                           category=type(exc).__name__)
             else:
-                self._outbox.mark_sent(mail["id"], _iso(self._clock.now()))
+                self._outbox.mark_sent(mail["id"], _iso(self._clock.now()),
+                                       forget=SEED_PARAMS)
                 log.info("mail %d (%s) to %s sent", mail["id"], mail.get("kind"),
                          mask_email(mail.get("to", "")))
                 sent += 1

@@ -16,7 +16,7 @@ from typing import Any
 
 from kiosk.domain.accounts import Services, State
 from kiosk.domain.auth import Session
-from kiosk.domain.codes import Code, random_code
+from kiosk.domain.codes import Code, guess_lock, random_code
 from kiosk.domain.devices import Devices, device_label
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.forms import parse_date
@@ -56,6 +56,11 @@ class QrLogin:
         self.devices = devices
         self.ttl = ttl
         self._requests = KeyedTable(services.store, "qr_logins", "code")
+        self._guesses = guess_lock(services.store, services.clock)
+
+    def _key(self, text: str) -> str:
+        """A request is stored under its code's keyed digest, never the code itself."""
+        return self.s.keyring().digest("qr_logins", code_of(text)[:64])
 
     # -- the kiosk ---------------------------------------------------------------------
     def request(self, id_no: str, birth: str) -> LoginRequest:
@@ -65,15 +70,14 @@ class QrLogin:
         if not is_valid_id(id_no):
             raise InvalidInput("id", "err.qr.id")
         born = parse_date(birth, "birth").isoformat()
-        lock = self.s.qr_lock
-        lock.check(id_no)
         account = self.s.accounts.get_by_id(id_no)
         on_file = (account or {}).get("birth_date") or (
             (self.s.registry.person(id_no) or {}).get("birth_date"))
-        if account is None or on_file != born:
-            tries_left = lock.fail(id_no)   # raises Locked on the fifth
+        tries_left = self.s.qr_lock.guard(
+            id_no, lambda: account is not None and on_file == born)
+        if tries_left is not None:
             raise KioskError("err.qr.mismatch", tries_left=tries_left)
-        lock.reset(id_no)
+        assert account is not None
         if account["state"] == State.SUSPENDED:
             raise KioskError("err.login.suspended")
         if account["state"] == State.PENDING:
@@ -85,12 +89,13 @@ class QrLogin:
                 self._requests.modify(old["code"], lambda _d: None)
         code = random_code(length=8)
         expires = self.s.clock.now() + self.ttl
-        self._requests.put({"code": code, "id_no": id_no, "state": LoginState.PENDING.value,
+        self._requests.put({"code": self._key(code), "id_no": id_no,
+                            "state": LoginState.PENDING.value,
                             "expires_at": expires.isoformat(), "device_id": None})
         return LoginRequest(code, expires)
 
     def state(self, code: str) -> LoginState:
-        doc = self._requests.get(code_of(code))
+        doc = self._requests.get(self._key(code))
         if doc is None:
             return LoginState.CANCELLED
         return self._state(doc)
@@ -114,7 +119,7 @@ class QrLogin:
             used.update(doc, state=LoginState.USED.value)
             return used
 
-        self._requests.modify(code_of(code), use)
+        self._requests.modify(self._key(code), use)
         if not used:
             raise KioskError("err.qr.not_approved")
         account = self.s.accounts.get_by_id(used["id_no"])
@@ -126,7 +131,7 @@ class QrLogin:
     def cancel(self, code: str) -> None:
         """The kiosk left the screen: an approval, given or to come, logs nobody in."""
         open_states = (LoginState.PENDING, LoginState.APPROVED)
-        self._requests.modify(code_of(code), lambda d: d and (
+        self._requests.modify(self._key(code), lambda d: d and (
             {**d, "state": LoginState.CANCELLED.value} if d["state"] in open_states else d))
 
     # -- the app on a bound device ----------------------------------------------------
@@ -140,7 +145,10 @@ class QrLogin:
         """Returns the device that decided. Refused: unknown, used, expired codes, and a
         device not bound to the person asking to log in."""
         name = device_label(device_name)
-        doc = self._requests.get(code_of(code))
+        with self._guesses.attempt("qr_logins") as attempt:
+            doc = self._requests.get(self._key(code))
+            if doc is None:
+                attempt.fail()
         if doc is None or doc["state"] == LoginState.CANCELLED:
             raise KioskError("err.code.unknown")
         device = self.devices.named(doc["id_no"], name)
@@ -168,5 +176,5 @@ class QrLogin:
 
     def device_names(self, code: str) -> list[str]:
         """Demo app panel: the devices that could answer this request, newest first."""
-        doc = self._requests.get(code_of(code))
+        doc = self._requests.get(self._key(code))
         return [d["name"] for d in self.devices.of_holder(doc["id_no"])] if doc else []

@@ -12,7 +12,7 @@ from kiosk.domain.accounts import (
     check_contact,
 )
 from kiosk.domain.errors import KioskError
-from kiosk.domain.mail import MailKind, link_for
+from kiosk.domain.mail import MailKind
 from kiosk.domain.passwords import check_new_password, hash_password
 from kiosk.domain.registry import Proof
 from reader.card import CardData
@@ -87,8 +87,8 @@ class Registration:
 
     def _send_verification(self, account: dict[str, Any]) -> None:
         code = self.s.codes.issue("verify", account["id_no"], VERIFY_TTL)
-        self.s.mail.queue(MailKind.VERIFY, account["email"], code=code.display,
-                          link=link_for(MailKind.VERIFY, code.code), expires_at=code.expires_at)
+        self.s.mail.queue(MailKind.VERIFY, account["email"], seed=code.seed,
+                          expires_at=code.expires_at)
 
     def confirm(self, code: str) -> dict[str, Any]:
         """The mail's link or code: the registration becomes active."""

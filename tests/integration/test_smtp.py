@@ -25,12 +25,15 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from kiosk.domain.clock import TAIPEI, FixedClock
+from kiosk.domain.codes import ALPHABET, LENGTH
+from kiosk.domain.keyring import Keyring, machine_key
 from kiosk.domain.mail import Mailer, MailKind
 from kiosk.domain.smtp import SmtpSender, SmtpSettings
 from store.core import Store
 from store.outbox import Outbox
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TAIPEI)
+SEED = "seed-of-the-verification-code"
 TO = "someone@example.com"
 FROM = "NHI 櫃檯 <kiosk@example.com>"
 USER, PASSWORD = "kiosk", "correct horse 電池"   # non-ASCII: smtplib alone cannot send it
@@ -165,14 +168,19 @@ def _closed_port() -> int:
 
 
 def _queue_verify(mailer: Mailer) -> int:
-    return mailer.queue(MailKind.VERIFY, TO, code="ABCD1234",
+    return mailer.queue(MailKind.VERIFY, TO, seed=SEED,
                         expires_at=datetime(2026, 3, 2, 9, 30, tzinfo=TAIPEI))
+
+
+def _code(store: Store) -> str:
+    """The code the verification mail of :func:`_queue_verify` carries."""
+    return Keyring(machine_key(store)).derive(SEED, ALPHABET, LENGTH)
 
 
 def _assert_intact(outbox: Outbox, mail_id: int, original: dict[str, Any]) -> None:
     record = outbox.get(mail_id)
     assert record is not None
-    for key in ("to", "kind", "subject", "body", "code", "link", "created_at"):
+    for key in ("to", "kind", "subject", "params", "created_at"):
         assert record[key] == original[key], key
 
 
@@ -194,10 +202,15 @@ def test_delivery_keeps_both_languages_intact(start_server, store, clock):
     assert message["Subject"] == "健保卡服務帳號註冊驗證 / Verify your NHI card service account"
     assert message["To"] == TO and message["From"] == FROM
     body = message.get_content().replace("\r\n", "\n")
-    assert body == record["body"]
-    assert "驗證碼：ABCD1234" in body and "Verification code: ABCD1234" in body
-    assert "nhi-kiosk://confirm/ABCD1234" in body
+    code = _code(store)
+    shown = f"{code[:5]}-{code[5:]}"
+    assert f"驗證碼：{shown}" in body and f"Verification code: {shown}" in body
+    assert f"nhi-kiosk://confirm/{code}" in body
     assert mailer.deliver_pending().attempted == 0   # sent once only
+    # delivered: the seed is gone, so nobody can recompute the code from the store
+    assert "seed" not in record["params"] and SEED.encode() not in store.path.read_bytes()
+    for path in (store.path, store.backup_path):
+        assert code.encode() not in path.read_bytes()
 
 
 def test_refused_recipient_is_final_and_the_outbox_keeps_the_mail(start_server, store, clock):

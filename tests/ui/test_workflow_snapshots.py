@@ -306,8 +306,14 @@ STEPS = [apply_list, apply_form, pay_atm, pay_ebill, pay_slip, pickup,
 def test_workflow_screen(snap_compare, monkeypatch, step, lang):
     letters = itertools.cycle("ABCDEFGHJK")   # codes come from secrets: pin them here
     digits = itertools.cycle("3141592653")    # ATM NOs, receipt numbers, verification codes
-    monkeypatch.setattr("kiosk.domain.codes.secrets.choice",
-                        lambda alphabet: next(letters) if "A" in alphabet else next(digits))
+    pick = lambda alphabet: next(letters) if "A" in alphabet else next(digits)  # noqa: E731
+    monkeypatch.setattr("kiosk.domain.codes.secrets.choice", pick)
+    derived: dict[str, str] = {}   # a code is derived from its seed: the same seed, the same code
+
+    def derive(_keyring, seed, alphabet, length):
+        return derived.setdefault(seed, "".join(pick(alphabet) for _ in range(length)))
+
+    monkeypatch.setattr("kiosk.domain.keyring.Keyring.derive", derive)
     monkeypatch.setattr(KioskApp, "papers_dir", property(lambda _app: PAPERS))
     app = make_app(lang=lang)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -15,7 +15,8 @@ from kiosk.domain.auth import Auth
 from kiosk.domain.clock import TAIPEI, FixedClock
 from kiosk.domain.demo_people import seed_demo
 from kiosk.domain.errors import KioskError
-from kiosk.domain.mail import render
+from kiosk.domain.keyring import Keyring
+from kiosk.domain.mail import MailKind, compose, render, reveal_params
 from kiosk.domain.registration import Registration
 from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
 from kiosk.domain.validate import is_valid_email
@@ -43,14 +44,20 @@ def new_card(old: CardData, card_no: str, issued: date) -> CardData:
 
 @dataclass
 class RecordingMail:
+    """Records each mail's template parameters as the recipient reads them: with the
+    secret (code, link, password) derived from the seed the service passed."""
+
     sent: list[tuple[Any, str, dict[str, Any]]] = field(default_factory=list)
+    keyring: Callable[[], Keyring] | None = None
 
     def queue(self, kind: Any, to: str, **params: Any) -> int:
         """Checks what the real Mailer checks: a usable address and renderable params."""
         if not is_valid_email(to):
             raise ValueError("not a usable e-mail address")
-        render(kind, NOW, **params)
-        self.sent.append((kind, to, params))
+        compose(kind, to, NOW, **params)
+        shown = reveal_params(MailKind(kind), params, self.keyring() if self.keyring else None)
+        render(kind, NOW, **shown)
+        self.sent.append((kind, to, shown))
         return len(self.sent)
 
     def last(self, kind: Any) -> tuple[str, dict[str, Any]]:
@@ -76,6 +83,7 @@ def world(tmp_path) -> World:
     clock = FixedClock(NOW)
     mail = RecordingMail()
     services = Services(store, clock, mail)
+    mail.keyring = services.keyring
     seed_demo(store, NOW)
     return World(store, clock, mail, services, Registration(services), Auth(services))
 

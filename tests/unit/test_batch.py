@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from kiosk.domain.batch import Batch, BatchFileError, open_batch, parse_rows
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import LOGIN_LINK, SEPARATOR, MailKind
-from kiosk.domain.passwords import MACHINE_ALPHABET
+from kiosk.domain.passwords import MACHINE_ALPHABET, MACHINE_LENGTH, verify_password
 from reader.card import CardData
 from store.outbox import Outbox
 from tests.unit.domain_fixtures import card
@@ -76,10 +76,12 @@ def test_welcome_mails_are_stored_as_parameters_and_read_rendered(world, batch, 
     assert len(stored) == 2
     for record in stored:
         assert "body" not in record and record["params"]["unit"] == UNIT
-        password = record["params"]["password"]
+        assert "password" not in record["params"]   # only the seed it is derived from
+        password = world.services.keyring().derive(record["params"]["seed"],
+                                                   MACHINE_ALPHABET, MACHINE_LENGTH)
         account = next(a for a in world.services.accounts.all() if a["email"] == record["to"])
         assert account["password_hash"].startswith("hmac-sha256$")
-        assert password not in account["password_hash"]
+        assert verify_password(password, account["password_hash"], world.services.machine_key())
         shown = world.services.mail_by_id(record["id"])
         assert shown == next(m for m in world.services.mails() if m["id"] == record["id"])
         assert "params" not in shown and shown["subject"] == record["subject"]

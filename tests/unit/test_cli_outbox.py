@@ -1,4 +1,5 @@
-"""``nhi-kiosk outbox``: JSON for tools (unmasked), blocks for people (masked), --deliver."""
+"""``nhi-kiosk outbox``: JSON for tools (addresses unmasked, never a secret), blocks for
+people (masked), --deliver."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 
 from kiosk.cli import EXIT_USAGE, main
 from kiosk.domain.clock import TAIPEI, FixedClock
+from kiosk.domain.codes import ALPHABET, LENGTH
+from kiosk.domain.keyring import Keyring, machine_key
 from kiosk.domain.mail import Mailer, MailKind
 from store.core import Store
 from store.outbox import Outbox
@@ -34,22 +37,29 @@ def db(tmp_path):
     path = tmp_path / "kiosk.json"
     with Store.open(path) as store:
         mailer = Mailer(Outbox(store), FixedClock(NOW))
-        mailer.queue(MailKind.VERIFY, "someone@example.com", code="ABCD1234",
+        mailer.queue(MailKind.VERIFY, "someone@example.com", seed="seed-1",
                      expires_at=datetime(2026, 3, 2, 9, 30, tzinfo=TAIPEI))
         mailer.queue(MailKind.REGISTERED, "zhang.san@example.org")
     return path
 
 
-def test_json_lists_full_unmasked_records_newest_first(db, capsys):
+def _code(db) -> str:
+    """The code the verification mail tells its reader."""
+    with Store.open(db) as store:
+        return Keyring(machine_key(store)).derive("seed-1", ALPHABET, LENGTH)
+
+
+def test_json_lists_unmasked_records_newest_first_but_never_a_secret(db, capsys):
     assert main(["outbox", "--json", "--db", str(db)]) == 0
-    mails = json.loads(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    mails = json.loads(out)
     assert [m["id"] for m in mails] == [2, 1]
     assert [m["to"] for m in mails] == ["zhang.san@example.org", "someone@example.com"]
     verify = mails[1]
-    assert verify["kind"] == "verify" and verify["code"] == "ABCD1234"
-    assert verify["link"] == "nhi-kiosk://confirm/ABCD1234"
+    assert verify["kind"] == "verify" and "code" not in verify and "seed-1" not in out
     assert verify["status"] == "queued" and verify["created_at"] == "2026-03-02T09:00:00+08:00"
-    assert "驗證碼：ABCD1234" in verify["body"] and " / " in verify["subject"]
+    assert "驗證碼：*****-*****" in verify["body"] and " / " in verify["subject"]
+    assert _code(db) not in out
 
 
 def test_limit(db, capsys):
@@ -74,7 +84,7 @@ def test_human_output_masks_the_address(db, capsys):
     assert "Kind: Registration verification" in blocks[1] and "Status: queued" in blocks[1]
     assert "Subject: 健保卡服務帳號註冊驗證 / Verify your NHI card service account" in blocks[1]
     assert "Time: Mon 2026-03-02 09:00 (ROC 115)" in blocks[1]
-    assert "ABCD1234" not in out   # the code is in the body, which the listing leaves out
+    assert _code(db) not in out
 
 
 def test_human_output_in_chinese(db, capsys):

@@ -14,12 +14,15 @@ import orjson
 import pytest
 
 from kiosk.domain.clock import TAIPEI, FixedClock
+from kiosk.domain.codes import Code
 from kiosk.domain.config import Config
 from kiosk.domain.i18n import load_catalog
+from kiosk.domain.keyring import Keyring, machine_key
 from kiosk.domain.mail import (
     CONFIRMATION_KINDS,
     LOGIN_LINK,
     PARAMS,
+    SECRETS,
     SEPARATOR,
     MailDeliveryError,
     Mailer,
@@ -41,13 +44,13 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TAIPEI)        # a Monday
 EXPIRES = datetime(2026, 3, 2, 9, 30, tzinfo=TAIPEI)
 TO = "someone@example.com"
 SAMPLE: dict[MailKind, dict] = {
-    MailKind.VERIFY: {"code": "VERIFY1234", "expires_at": EXPIRES},
-    MailKind.RESET: {"code": "RESET5678", "expires_at": EXPIRES},
-    MailKind.EMAIL_CHANGE: {"code": "CHANGE9012", "expires_at": EXPIRES},
+    MailKind.VERIFY: {"seed": "seed-verify", "expires_at": EXPIRES},
+    MailKind.RESET: {"seed": "seed-reset", "expires_at": EXPIRES},
+    MailKind.EMAIL_CHANGE: {"seed": "seed-change", "expires_at": EXPIRES},
     MailKind.PASSWORD_CHANGED: {"at": NOW},
     MailKind.REGISTERED: {},
     MailKind.ACCOUNT_LOCKED: {"until": EXPIRES},
-    MailKind.BATCH_WELCOME: {"unit": "健康科技股份有限公司", "password": "Init-Pass-42"},
+    MailKind.BATCH_WELCOME: {"unit": "健康科技股份有限公司", "seed": "seed-welcome"},
     MailKind.CARD_RECEIPT: {"name": "王大明", "atm_no": "9512345678901234", "amount": 200,
                             "receipt_no": "20260301000001", "paid_at": NOW,
                             "insured_until": EXPIRES},
@@ -66,6 +69,31 @@ def store(tmp_path: Path):
 @pytest.fixture
 def clock():
     return FixedClock(NOW)
+
+
+@pytest.fixture
+def keyring(store) -> Keyring:
+    return Keyring(machine_key(store))
+
+
+def secret(keyring: Keyring, kind: MailKind) -> str:
+    """What the mail of SAMPLE[kind] tells its reader: the code or password of its seed."""
+    _name, alphabet, length = SECRETS[kind]
+    return keyring.derive(SAMPLE[kind]["seed"], alphabet, length)
+
+
+def rendered(kind: MailKind, secret_text: str) -> dict:
+    """The template parameters of SAMPLE[kind] with its secret as the reader sees it."""
+    params = {k: v for k, v in SAMPLE[kind].items() if k != "seed"}
+    if kind in CONFIRMATION_KINDS:
+        shown = Code(secret_text, EXPIRES).display
+        return params | {"code": shown, "link": link_for(kind, secret_text)}
+    return params | {"password": secret_text}
+
+
+#: template parameters, as a reader of each SAMPLE mail sees them
+RENDER = {kind: rendered(kind, "VERIFY1234") if kind in SECRETS else SAMPLE[kind]
+          for kind in MailKind}
 
 
 class FakeSender:
@@ -106,7 +134,7 @@ def test_every_kind_has_parameters_and_both_catalog_templates():
 
 @pytest.mark.parametrize("kind", list(MailKind))
 def test_render_is_bilingual_and_complete(kind):
-    mail = render(kind, NOW, **SAMPLE[kind])
+    mail = render(kind, NOW, **RENDER[kind])
     zh, en = load_catalog("zh-TW"), load_catalog("en")
     zh_subject, en_subject = mail.subject.split(" / ")
     assert CJK.search(zh_subject) and not CJK.search(en_subject)
@@ -120,7 +148,7 @@ def test_render_is_bilingual_and_complete(kind):
     for text in (mail.subject, mail.body):
         assert "{" not in text and "}" not in text, "a placeholder was not filled"
         assert not RAW_KEY.search(text), "a raw catalog key leaked"
-    for name, value in SAMPLE[kind].items():
+    for name, value in RENDER[kind].items():
         if isinstance(value, str):
             assert value in zh_body and value in en_body, name
 
@@ -133,7 +161,7 @@ def test_the_receipt_mail_gives_the_insured_until_day_in_both_calendars():
 
 
 def test_times_are_shown_per_language():
-    mail = render(MailKind.VERIFY, NOW, **SAMPLE[MailKind.VERIFY])
+    mail = render(MailKind.VERIFY, NOW, **RENDER[MailKind.VERIFY])
     zh_body, en_body = mail.body.split(SEPARATOR)
     assert "民國 115 年 03 月 02 日（一）09:30" in zh_body
     assert "Mon 2026-03-02 09:30 (ROC 115)" in en_body
@@ -199,14 +227,20 @@ def test_queue_stores_a_complete_record(store, clock, kind):
     assert record["created_at"] == "2026-03-02T09:00:00+08:00"
     assert record["status"] == "queued" and record["attempts"] == 0
     assert record["last_error"] is None and " / " in record["subject"]
-    assert SEPARATOR in record["body"]
+    assert "code" not in record and "link" not in record
+    if kind not in SECRETS:
+        assert SEPARATOR in record["body"]
+        return
+    keyring = Keyring(machine_key(store))
+    hidden = secret(keyring, kind)
+    assert "body" not in record and hidden not in orjson.dumps(record).decode()
+    shown = with_text(record, keyring)
+    assert SEPARATOR in shown["body"] and hidden in shown["body"]
+    assert hidden not in with_text(record)["body"]      # without the key: asterisks
     if kind in CONFIRMATION_KINDS:
-        code = SAMPLE[kind]["code"]
-        assert record["code"] == code and record["link"] == link_for(kind, code)
-        assert record["link"] in record["body"] and code in record["body"]
+        assert shown["code"].replace("-", "") == hidden
+        assert shown["link"] == link_for(kind, hidden) and shown["link"] in shown["body"]
         assert record["expires_at"] == "2026-03-02T09:30:00+08:00"
-    else:
-        assert "code" not in record and "link" not in record
 
 
 def test_queue_rejects_a_bad_address(store, clock):
@@ -276,14 +310,14 @@ def test_retries_back_off_then_give_up_without_losing_the_mail(store, clock):
         assert mailer.deliver_pending().waiting == 1
         assert sender.calls == attempt
         clock.advance(seconds=1)
-        for key in ("to", "subject", "body", "code", "link", "created_at"):
+        for key in ("to", "subject", "params", "created_at"):
             assert record[key] == original[key], key
 
     report = mailer.deliver_pending(max_attempts=5)
     assert (report.failed, report.retry) == (1, 0)
     record = outbox.get(mail_id)
     assert record["status"] == "failed" and record["final"] and record["attempts"] == 5
-    assert record["next_attempt_at"] is None and record["body"] == original["body"]
+    assert record["next_attempt_at"] is None and record["params"] == original["params"]
     clock.advance(hours=5)
     assert mailer.deliver_pending().attempted == 0 and sender.calls == 5
     assert outbox.count() == 1
@@ -299,7 +333,7 @@ def test_a_hard_refusal_is_final_at_once(store, clock):
     assert (report.failed, report.retry) == (1, 0)
     record = outbox.get(mail_id)
     assert record["final"] and record["attempts"] == 1 and "550" in record["last_error"]
-    assert record["code"] == "RESET5678"
+    assert record["params"]["seed"] == "seed-reset"   # never sent: still readable
     assert outbox.pending() == []
 
 
@@ -350,8 +384,11 @@ def test_logs_never_contain_secrets_or_addresses(store, clock, caplog):
     mailer.deliver_pending()
     text = caplog.text
     assert "s***@example.com" in text    # the logging itself works
-    for secret in (TO, "VERIFY1234", "RESET5678", "Init-Pass-42", "nhi-kiosk://"):
-        assert secret not in text
+    keyring = Keyring(machine_key(store))
+    secrets = [secret(keyring, kind) for kind in (MailKind.VERIFY, MailKind.RESET,
+                                                  MailKind.BATCH_WELCOME)]
+    for hidden in (TO, *secrets, "nhi-kiosk://"):
+        assert hidden not in text
 
 
 def test_max_attempts_must_be_positive(store, clock):
@@ -382,7 +419,7 @@ def test_smtp_settings_from_config():
 def test_message_is_utf8_with_an_encoded_subject(store, clock):
     outbox = Outbox(store)
     mail_id = Mailer(outbox, clock).queue(MailKind.VERIFY, TO, **SAMPLE[MailKind.VERIFY])
-    mail = outbox.get(mail_id)
+    mail = with_text(outbox.get(mail_id), Keyring(machine_key(store)))
     sender = SmtpSender(SmtpSettings(host="x", mail_from="NHI 櫃檯 <kiosk@example.com>"))
     raw = sender.build_message(mail).as_bytes()
     assert raw.isascii(), "headers and body must be transfer-encoded"
@@ -408,23 +445,35 @@ def test_a_mail_that_cannot_be_encoded_is_a_final_failure(store, clock):
 
 
 @pytest.mark.parametrize("kind", list(MailKind))
-def test_a_deferred_mail_reads_back_as_the_mail_composed_at_once(kind):
+def test_a_deferred_mail_reads_back_as_the_mail_composed_at_once(kind, keyring):
     deferred = compose_deferred(kind, TO, NOW, **SAMPLE[kind])
     assert "body" not in deferred and set(deferred["params"]) == set(SAMPLE[kind])
     stored = orjson.loads(orjson.dumps(deferred))   # as the store keeps it: JSON
-    assert with_text(stored) == compose(kind, TO, NOW, **SAMPLE[kind])
+    if kind not in SECRETS:
+        assert with_text(stored) == compose(kind, TO, NOW, **SAMPLE[kind])
+        return
+    assert compose(kind, TO, NOW, **SAMPLE[kind]) == deferred   # never stored rendered
+    shown = with_text(stored, keyring)
+    at_once = render(kind, NOW, **rendered(kind, secret(keyring, kind)))
+    assert (shown["subject"], shown["body"]) == (at_once.subject, at_once.body)
 
 
-def test_the_deferred_welcome_mail_tells_the_password_and_how_to_change_it():
+def test_a_mail_with_a_secret_needs_its_seed_not_the_secret():
+    with pytest.raises(TypeError):
+        compose(MailKind.RESET, TO, NOW, code="ABCDE12345", expires_at=EXPIRES)
+
+
+def test_the_deferred_welcome_mail_tells_the_password_and_how_to_change_it(keyring):
     params = SAMPLE[MailKind.BATCH_WELCOME]
+    password = secret(keyring, MailKind.BATCH_WELCOME)
     record = compose_deferred(MailKind.BATCH_WELCOME, TO, NOW, **params)
     assert record["params"] == params and record["subject"] == render(
-        MailKind.BATCH_WELCOME, NOW, **params).subject
-    shown = with_text(record)
+        MailKind.BATCH_WELCOME, NOW, unit=params["unit"], password=password).subject
+    shown = with_text(record, keyring)
     assert "params" not in shown
     zh_body, en_body = shown["body"].split(SEPARATOR)
-    assert "預設密碼：Init-Pass-42" in zh_body and "首次登入時必須變更預設密碼" in zh_body
-    assert "Default password: Init-Pass-42" in en_body
+    assert f"預設密碼：{password}" in zh_body and "首次登入時必須變更預設密碼" in zh_body
+    assert f"Default password: {password}" in en_body
     assert "You must change the default password when you first sign in" in en_body
     assert f"登入：{LOGIN_LINK}" in zh_body and f"Sign in: {LOGIN_LINK}" in en_body
     assert "健康科技股份有限公司" in zh_body and "健康科技股份有限公司" in en_body
@@ -443,14 +492,17 @@ def test_a_deferred_mail_is_sent_rendered_and_stays_parameters(store, clock):
                                           **SAMPLE[MailKind.BATCH_WELCOME]))
     sender = FakeSender()
     assert Mailer(outbox, clock, sender).deliver_pending().sent == 1
-    assert "Default password: Init-Pass-42" in sender.sent[0]["body"]
+    password = secret(Keyring(machine_key(store)), MailKind.BATCH_WELCOME)
+    assert f"Default password: {password}" in sender.sent[0]["body"]
     assert "params" not in sender.sent[0]
     record = outbox.get(mail_id)
     assert record["status"] == "sent" and "body" not in record
+    assert "seed" not in record["params"]          # delivered: the secret is gone for good
+    assert password not in with_text(record, Keyring(machine_key(store)))["body"]
 
 
 def test_the_smtp_message_of_a_deferred_mail_has_the_rendered_body(store, clock):
-    record = compose_deferred(MailKind.BATCH_WELCOME, TO, NOW, **SAMPLE[MailKind.BATCH_WELCOME])
+    record = compose_deferred(MailKind.REGISTERED, TO, NOW)
     message = SmtpSender(SmtpSettings(host="x")).build_message(record)
     assert message.get_content().replace("\r\n", "\n") == with_text(record)["body"]
 
@@ -461,7 +513,7 @@ def test_a_deferred_mail_that_cannot_be_rendered_fails_for_good(store, clock, ca
                                          **SAMPLE[MailKind.BATCH_WELCOME]))
     store_record = outbox.get(broken)
     with store.transaction() as db:     # a parameter lost (a bug, or a catalog change)
-        db.table(Outbox.TABLE).update({"params": {"unit": "x"}}, doc_ids=[broken])
+        db.table(Outbox.TABLE).update({"params": {"seed": "s"}}, doc_ids=[broken])
     fine = Mailer(outbox, clock).queue(MailKind.REGISTERED, "second@example.com")
     sender = FakeSender()
     with caplog.at_level(logging.DEBUG):
@@ -469,4 +521,5 @@ def test_a_deferred_mail_that_cannot_be_rendered_fails_for_good(store, clock, ca
     assert (report.failed, report.sent) == (1, 1) and [m["id"] for m in sender.sent] == [fine]
     record = outbox.get(broken)
     assert record["final"] and "cannot be rendered" in record["last_error"]
-    assert store_record["params"]["password"] not in caplog.text
+    assert secret(Keyring(machine_key(store)), MailKind.BATCH_WELCOME) not in caplog.text
+    assert store_record["params"]["seed"] not in caplog.text
