@@ -3,7 +3,9 @@
 The file is named unit code (9 digits) + YYYYMMDD + ``.CSV`` (``11012100920160207.CSV``),
 maybe inside a zip encrypted with the unit code's last four digits (ZipCrypto or AES;
 pyzipper reads both, zipfile only the first). Columns: 身分證號, 電子郵件, optional
-手機/電話; a header row is optional; UTF-8 (BOM or not) or cp950.
+手機/電話; a header row is optional; UTF-8 (BOM or not) or cp950. A file over the limits
+below (size, unpacked size and compression ratio counted while unpacking, lines, line and
+value length; docs/import-limits.md) is refused whole, naming the row, and nothing is stored.
 
 Each good row registers its person with a generated default password (changed at the first
 login) and the mail that says so; a person already registered is counted, not touched.
@@ -24,11 +26,19 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.domain.accounts import Services, State
-from kiosk.domain.files import write_private
+from kiosk.domain.files import spreadsheet_cell, write_private
 from kiosk.domain.i18n import Catalog
+from kiosk.domain.keyring import new_seed
 from kiosk.domain.mail import MailKind, compose_deferred
-from kiosk.domain.passwords import hash_machine_password, machine_password
-from kiosk.domain.rows import ImportFileError
+from kiosk.domain.passwords import MACHINE_ALPHABET, MACHINE_LENGTH, hash_machine_password
+from kiosk.domain.rows import (
+    ImportFileError,
+    check_lines,
+    csv_records,
+    has_control,
+    read_bounded,
+    shown,
+)
 from kiosk.domain.validate import is_valid_email, is_valid_id, is_valid_phone, normalize_phone
 from store.bulk import add_new_accounts
 from store.keyed import KeyedTable
@@ -36,6 +46,34 @@ from store.keyed import KeyedTable
 FILE_NAME = re.compile(r"(\d{9})(\d{8})\.csv", re.IGNORECASE)
 TARGET = 0.8          # seed 003: 「希望於3月底前提高註冊比率達80%以上」
 _ID_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9]\d{8}")
+
+# -- limits (docs/import-limits.md): each is checked while reading, before anything is stored
+MAX_BATCH_BYTES = 32 * 2**20
+"""The largest unit file (32 MiB), as a CSV and as its zip, and what the zip may unpack to,
+counted while it unpacks. A row is an ID, an e-mail address and a phone number: about 45
+bytes, so the benchmark's 100,000 rows are 4.5 MB and MAX_BATCH_ROWS of the longest real
+addresses still fit; a 400 MB "CSV" is not a unit's staff list."""
+
+MAX_BATCH_ROWS = 200_000
+"""Lines per unit file, header and blank lines included: twice the 100,000 rows that
+benchmarks/bench_batch.py imports within its targets (20 s, 300 MB), above the staff of any
+single insured unit. A million rows took 37 s and 1.8 GB, and left a store that took 14 s
+and 5 GB to open."""
+
+MAX_COMPRESSION_RATIO = 100
+"""How many times smaller than its CSV a zip may be, checked while unpacking (bytes out per
+zip byte read). Real unit files pack 4 to 10 times (IDs and addresses differ row by row);
+a zip bomb of blank lines packs 1,000 times, and is refused within its first few MB."""
+
+RATIO_FLOOR_BYTES = 2**20
+"""The ratio is judged once 1 MiB is unpacked: before that, a zip's fixed overhead makes
+small files look odd, and 1 MiB costs nothing."""
+
+MAX_ZIP_ENTRIES = 16
+"""Entries a unit zip may list (it holds one CSV, perhaps in a folder): counted from the
+zip's end record before the library reads its directory, which costs memory per entry."""
+
+_CHUNK = 64 * 1024   # bytes unpacked per read: the ratio and size are checked this often
 
 
 class BatchFileError(ImportFileError):
@@ -88,7 +126,7 @@ def parse_name(name: str) -> tuple[str, date]:
         raise BatchFileError("batch.err.name", name=name) from None
 
 
-def _decode(raw: bytes) -> str:
+def _decode(raw: bytes | bytearray) -> str:
     for encoding in ("utf-8-sig", "cp950"):
         try:
             return raw.decode(encoding)
@@ -98,15 +136,38 @@ def _decode(raw: bytes) -> str:
 
 
 def open_batch(path: Path) -> BatchFile:
-    """Read the file (or the one CSV in the zip) and check its name; BatchFileError if not."""
+    """Read the file (or the one CSV in the zip) and check its name; BatchFileError if not,
+    or if it is over MAX_BATCH_BYTES (checked before and while reading)."""
     if path.suffix.lower() == ".zip":
         return _open_zip(path)
     unit, day = parse_name(path.name)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BatchFileError("batch.err.read", detail=exc.strerror or exc) from None
+    raw = read_bounded(path, MAX_BATCH_BYTES, error=BatchFileError, unreadable="batch.err.read")
     return BatchFile(unit, day, path.name, _decode(raw))
+
+
+class _CountingFile(io.FileIO):
+    """The zip file, counting the bytes read from it: what the compression ratio is
+    measured against while a member unpacks (the zip's own sizes are claims, not facts)."""
+
+    consumed = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.consumed += len(data or b"")
+        return data or b""
+
+
+def _zip_entries(path: Path) -> int | None:
+    """How many entries the zip's end-of-central-directory record announces, read from the
+    file's last 64 KiB; None when there is no such record (the library then says why)."""
+    with path.open("rb") as f:
+        size = f.seek(0, io.SEEK_END)
+        f.seek(max(0, size - (0xFFFF + 22)))
+        tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    return int.from_bytes(tail[at + 10:at + 12], "little")
 
 
 def _open_zip(path: Path) -> BatchFile:
@@ -116,7 +177,11 @@ def _open_zip(path: Path) -> BatchFile:
     import pyzipper  # on use: only batch imports need AES
 
     try:
-        with pyzipper.AESZipFile(path) as archive:
+        if path.stat().st_size > MAX_BATCH_BYTES:
+            raise BatchFileError("import.limit.file", limit=MAX_BATCH_BYTES // 2**20)
+        if (entries := _zip_entries(path)) is not None and entries > MAX_ZIP_ENTRIES:
+            raise BatchFileError("batch.err.zip_contents", count=entries)
+        with _CountingFile(path) as source, pyzipper.AESZipFile(source) as archive:
             members = [m for m in archive.namelist() if not m.endswith("/")]
             if len(members) != 1:
                 raise BatchFileError("batch.err.zip_contents", count=len(members))
@@ -124,9 +189,12 @@ def _open_zip(path: Path) -> BatchFile:
             name = Path(member).name
             unit, day = parse_name(name)
             archive.setpassword(unit[-4:].encode())
-            encrypted = bool(archive.getinfo(member).flag_bits & 0x1)
+            info = archive.getinfo(member)
+            encrypted = bool(info.flag_bits & 0x1)
+            if info.file_size > MAX_BATCH_BYTES:   # said so: refused unread (but see below)
+                raise BatchFileError("import.limit.unpacked", limit=MAX_BATCH_BYTES // 2**20)
             try:
-                raw = archive.read(member)
+                raw = _unpack(archive, member, source)
             except RuntimeError as exc:      # "Bad password for file"
                 if "password" in str(exc).lower():
                     raise BatchFileError("batch.err.password") from None
@@ -140,6 +208,24 @@ def _open_zip(path: Path) -> BatchFile:
     except (zipfile.BadZipFile, pyzipper.BadZipFile, OSError, EOFError) as exc:
         raise BatchFileError("batch.err.zip", detail=exc) from None
     return BatchFile(unit, day, name, _decode(raw))
+
+
+def _unpack(archive: Any, member: str, source: _CountingFile) -> bytearray:
+    """The member's bytes, streamed: never more than MAX_BATCH_BYTES are kept, and once
+    RATIO_FLOOR_BYTES are out, never more than MAX_COMPRESSION_RATIO per byte read from
+    the zip. Both are counted as the data comes, so a header that lies about the sizes
+    changes nothing; a bomb stops within its first few MB."""
+    out = bytearray()
+    with archive.open(member) as stream:
+        start = source.consumed
+        while chunk := stream.read(_CHUNK):
+            out += chunk
+            if len(out) > MAX_BATCH_BYTES:
+                raise BatchFileError("import.limit.unpacked", limit=MAX_BATCH_BYTES // 2**20)
+            if (len(out) > RATIO_FLOOR_BYTES
+                    and len(out) > MAX_COMPRESSION_RATIO * max(source.consumed - start, 1)):
+                raise BatchFileError("import.limit.ratio", limit=MAX_COMPRESSION_RATIO)
+    return out
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -157,48 +243,54 @@ class Row:
 def parse_rows(text: str) -> tuple[list[Row], list[Problem], int]:
     """Good rows, problems, and how many rows repeated an ID already in the file.
 
-    The csv reader is consumed as it goes: a list of every row's cells would cost ~30 MB
-    at 100,000 rows, for nothing."""
+    A text of more than MAX_BATCH_ROWS lines is refused before any row is read, and a line
+    or a cell over the limits of kiosk/domain/rows.py, or a CSV error, is BatchFileError
+    naming the row: the file as a whole is refused, nothing is imported. The csv reader is
+    consumed as it goes: a list of every row's cells would cost ~30 MB at 100,000 rows,
+    for nothing."""
+    check_lines(text, MAX_BATCH_ROWS, BatchFileError)
     good: list[Row] = []
     problems: list[Problem] = []
     seen: set[str] = set()
     duplicates = 0
     first = True
-    try:
-        for line, raw_cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            cells = [c.strip() for c in raw_cells]
-            if not any(cells):
+    for line, raw_cells in csv_records(text, BatchFileError):
+        cells = [c.strip() for c in raw_cells]
+        if not any(cells):
+            continue
+        if first:
+            first = False
+            if _is_header(cells) and not is_valid_email(cells[1] if len(cells) > 1 else ""):
                 continue
-            if first:
-                first = False
-                if _is_header(cells) and not is_valid_email(cells[1] if len(cells) > 1 else ""):
-                    continue
-            row_or_problem = _check_row(line, cells)
-            if isinstance(row_or_problem, Problem):
-                problems.append(row_or_problem)
-            elif row_or_problem.id_no in seen:
-                duplicates += 1
-                problems.append(Problem(line, row_or_problem.id_no, "batch.err.duplicate"))
-            else:
-                seen.add(row_or_problem.id_no)
-                good.append(row_or_problem)
-    except csv.Error as exc:   # a field larger than csv allows, and the like
-        raise BatchFileError("batch.err.csv", detail=exc) from None
+        row_or_problem = _check_row(line, cells)
+        if isinstance(row_or_problem, Problem):
+            problems.append(row_or_problem)
+        elif row_or_problem.id_no in seen:
+            duplicates += 1
+            problems.append(Problem(line, row_or_problem.id_no, "batch.err.duplicate"))
+        else:
+            seen.add(row_or_problem.id_no)
+            good.append(row_or_problem)
     return good, problems, duplicates
 
 
 def _check_row(line: int, cells: list[str]) -> Row | Problem:
+    """The row, or the Problem of its first bad cell; a value is echoed only as ``shown``
+    (control characters escaped, cut short), since the report and the screen show it."""
+    if has_control("".join(cells[:3])):      # the cells kept: ID, e-mail, phone
+        return Problem(line, shown(next(c for c in cells[:3] if has_control(c))),
+                       "import.row.control")
     id_no = cells[0].upper()
     if not is_valid_id(id_no):
-        return Problem(line, cells[0], "batch.err.id")
+        return Problem(line, shown(cells[0]), "batch.err.id")
     email = cells[1] if len(cells) > 1 else ""
     if not email:
         return Problem(line, id_no, "batch.err.no_email")
     if not is_valid_email(email):
-        return Problem(line, email, "batch.err.email")
+        return Problem(line, shown(email), "batch.err.email")
     phone = normalize_phone(cells[2]) if len(cells) > 2 else ""
     if phone and not is_valid_phone(phone):
-        return Problem(line, cells[2], "batch.err.phone")
+        return Problem(line, shown(cells[2]), "batch.err.phone")
     return Row(line, id_no, email, phone)
 
 
@@ -214,14 +306,20 @@ class Batch:
         rows, problems, duplicates = parse_rows(batch.text)
         batch = replace(batch, text="")  # 9 MB at 100,000 rows: one Chinese header line
         report = BatchReport(batch.unit, duplicates=duplicates, problems=problems)
+        # before the commit: a report that cannot be written is refused with nothing stored,
+        # never a traceback after the accounts are in
+        report.report = _write_report_or_refuse(
+            reports / f"{Path(batch.name).stem}-report.csv", problems, catalog)
         now = self.s.clock.now()
         created, via = now.isoformat(), f"batch:{batch.unit}"  # one string for every account
-        key = self.s.machine_key()
+        key, keyring = self.s.machine_key(), self.s.keyring()
         pairs = []
         total = len(rows)
         for done, row in enumerate(rows, start=1):
             if self.s.accounts.get_by_id(row.id_no) is None:
-                password = machine_password()
+                # the password exists only as the seed's derivation (kiosk.domain.keyring)
+                seed = new_seed()
+                password = keyring.derive(seed, MACHINE_ALPHABET, MACHINE_LENGTH)
                 account = {
                     "id_no": row.id_no, "card_no": None, "card_issue_date": None,
                     "name": "", "state": State.ACTIVE.value,
@@ -232,7 +330,8 @@ class Batch:
                 }
                 # deferred: the body (both languages) is rendered when shown or sent
                 mail = compose_deferred(MailKind.BATCH_WELCOME, row.email, now,
-                                        unit=batch.unit, password=password)
+                                        unit=batch.unit, seed=seed,
+                                        holder=keyring.digest("holder", row.id_no))
                 pairs.append((account, mail))
             if progress and (done % 1000 == 0 or done == total):
                 progress(done, total)
@@ -241,8 +340,6 @@ class Batch:
         report.imported = len(added)
         report.already_registered = len(rows) - len(added)
         self._remember(batch.unit, [r.id_no for r in rows])
-        report.report = write_report(reports / f"{Path(batch.name).stem}-report.csv", problems,
-                                     catalog)
         return report
 
     def _remember(self, unit: str, ids: list[str]) -> None:
@@ -267,11 +364,21 @@ class Batch:
 
 def write_report(path: Path, problems: list[Problem], catalog: Catalog) -> Path:
     """Row, value, reason (in the kiosk's language) and its code; UTF-8 with a BOM, so
-    Excel opens it right."""
+    Excel opens it right. Because Excel opens it, a cell that starts like a formula
+    (``=cmd|' /C calc'!A0``, ``@SUM(…)``) is written as text (files.spreadsheet_cell). Written
+    whole through a temporary file of its own, so imports at once never collide."""
     t = catalog.t
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([t("batch.col_row"), t("batch.col_value"), t("batch.col_reason"), "code"])
     for p in problems:
-        writer.writerow([p.row, p.value, t(p.reason), p.reason])
+        writer.writerow([spreadsheet_cell(cell) for cell in (p.row, p.value, t(p.reason),
+                                                             p.reason)])
     return write_private(path, "\ufeff" + out.getvalue())
+
+
+def _write_report_or_refuse(path: Path, problems: list[Problem], catalog: Catalog) -> Path:
+    try:
+        return write_report(path, problems, catalog)
+    except OSError as exc:           # a full disk, a reports folder that is not writable
+        raise BatchFileError("import.write.report", detail=exc.strerror or exc) from None

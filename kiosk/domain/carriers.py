@@ -27,6 +27,9 @@ FIVE = {
     "aptg": ("亞太電信", "亞太", "asia pacific telecom", "gt"),
 }
 COLUMNS = ("phone", "carrier", "mvno", "plan", "holder_id", "status")
+MAX_CARRIER_NAME = 40
+"""Characters of a carrier's name kept for a line outside the five: the longest real one
+(亞太電信股份有限公司, Chunghwa Telecom Co., Ltd.) is under 30; it is stored and shown."""
 
 
 class Plan(StrEnum):
@@ -111,6 +114,8 @@ def line_from_row(row: dict[str, Any]) -> dict[str, Any]:
     carrier = text_of(row, "carrier")
     if not carrier:
         raise BadRow(carrier, "carriers.err.carrier")
+    if len(carrier) > MAX_CARRIER_NAME:
+        raise BadRow(carrier, "import.row.long")
     mvno = text_of(row, "mvno").lower()
     if mvno not in _TRUE + _FALSE:
         raise BadRow(mvno, "carriers.err.mvno")
@@ -128,6 +133,7 @@ def line_from_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_lines(path: Path, directory: CarrierDirectory) -> ImportReport:
-    """``nhi-kiosk carriers import FILE``: CSV (UTF-8 or cp950) or JSON, see docs/carriers.md."""
+    """``nhi-kiosk carriers import FILE``: CSV (UTF-8 or cp950) or JSON, see docs/carriers.md.
+    A file over the limits of docs/import-limits.md is refused whole (ImportFileError)."""
     return import_rows(path, "phone", line_from_row, directory.everyone(),
                        directory.put_many, "carriers.err.duplicate")

@@ -8,7 +8,7 @@ python-barcode encodes the symbol; the drawing is ours, so no image library is n
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -16,6 +16,7 @@ import barcode
 
 from kiosk.domain.applications import FEE, mailing_line
 from kiosk.domain.dates import roc_day
+from kiosk.domain.errors import BrokenRecord
 from kiosk.domain.mask import mask_id
 
 WIDTH, HEIGHT = 148, 210     # A5, millimetres
@@ -25,7 +26,10 @@ _DIGITS_ZH = "零壹貳參肆伍陸柒捌玖"
 
 
 def amount_in_words(amount: int) -> str:
-    """200 → 貳佰元整 (receipts write the amount out)."""
+    """200 → 貳佰元整 (receipts write the amount out), for 0 to 9,999 (a fee is NT$204 at
+    most); ValueError outside that, rather than a wrong or missing digit."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount <= 9999:
+        raise ValueError(f"amount out of range: {amount!r}")
     units = ((1000, "仟"), (100, "佰"), (10, "拾"))
     out, rest, zero = "", amount, False
     for value, name in units:
@@ -38,6 +42,43 @@ def amount_in_words(amount: int) -> str:
     if rest:
         out += ("零" if zero else "") + _DIGITS_ZH[rest]
     return (out or "零") + "元整"
+
+
+_MAIL_ADDRESS = ("postal_code", "county", "district", "village", "neighborhood", "street")
+
+
+def _field(record: dict[str, Any], name: str, kind: type = str) -> Any:
+    """``record[name]`` if it is there and a ``kind``; BrokenRecord naming it otherwise.
+
+    A paper is drawn from a stored application: one that lacks a field (an old or
+    hand-edited store) is a message for the counter, never a KeyError on the screen."""
+    value = record.get(name) if isinstance(record, dict) else None
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise BrokenRecord(name)
+    return value
+
+
+def _atm_no(app: dict[str, Any]) -> str:
+    atm_no = _field(app, "atm_no")
+    if not (atm_no.isascii() and atm_no.isdigit()):       # what Code 128 and a bank read
+        raise BrokenRecord("atm_no")
+    return atm_no
+
+
+def _mailing(app: dict[str, Any]) -> str:
+    address = app.get("mail_address")
+    if not address:
+        return ""
+    if not isinstance(address, dict) or any(k not in address for k in _MAIL_ADDRESS):
+        raise BrokenRecord("mail_address")
+    return mailing_line(app)
+
+
+def _moment(record: dict[str, Any], name: str) -> datetime:
+    try:
+        return datetime.fromisoformat(_field(record, name))
+    except ValueError:
+        raise BrokenRecord(name) from None
 
 
 def code128_modules(text: str) -> str:
@@ -81,42 +122,51 @@ def _svg(title: str, lines: list[tuple[str, str]], extra: list[str]) -> str:
 
 
 def slip_svg(app: dict[str, Any], due: datetime) -> str:
-    """繳款單: ATM NO, amount, due date and the ATM NO as a barcode."""
+    """繳款單: ATM NO, amount, due date and the ATM NO as a barcode. BrokenRecord when
+    the application lacks a field the slip prints."""
+    atm_no = _atm_no(app)
     lines = [
-        ("繳款人 Payer", app["holder_name"]),
-        ("身分證號 ID", mask_id(app["holder_id"])),
-        ("銷帳編號 ATM NO", app["atm_no"]),
+        ("繳款人 Payer", _field(app, "holder_name")),
+        ("身分證號 ID", mask_id(_field(app, "holder_id"))),
+        ("銷帳編號 ATM NO", atm_no),
         ("繳費金額 Amount", f"NT${FEE}"),
         ("繳費期限 Pay by", f"{roc_day(due.date())} ({due.date().isoformat()})"),
         ("事由 For", "健保卡工本費 NHI card fee"),
         ("超商手續費 Store fee", f"NT${STORE_FEE}"),
     ]
-    if app.get("mail_address"):
-        lines.append(("郵寄地址 Mail to", mailing_line(app)))
+    if mailing := _mailing(app):
+        lines.append(("郵寄地址 Mail to", mailing))
     note = ('<text x="10" y="170" font-size="3">逾期未繳費，申請資料將自動刪除。 '
             'Unpaid applications are deleted after the due date.</text>')
-    bars = _bars(app["atm_no"], 10, 100, 18)
+    bars = _bars(atm_no, 10, 100, 18)
     caption = (f'<text x="10" y="123" font-size="3.6" letter-spacing="0.6">'
-               f'{escape(app["atm_no"])}</text>')
+               f'{escape(atm_no)}</text>')
     return _svg("全民健康保險 健保卡工本費繳款單 / NHI card fee payment slip", lines,
                 [*bars, caption, note])
 
 
 def receipt_svg(app: dict[str, Any]) -> str:
-    """自行收納款項收據, with the date until which the holder may be treated as insured."""
-    paid = app["payment"]
-    paid_on = datetime.fromisoformat(paid["paid_at"]).date()
-    until = date.fromisoformat(paid["insured_until"])
+    """自行收納款項收據, with the date until which the holder may be treated as insured.
+    BrokenRecord when the application or its payment lacks a field the receipt prints."""
+    paid = _field(app, "payment", dict)
+    paid_on = _moment(paid, "paid_at").date()
+    until = _moment(paid, "insured_until").date()
+    amount = _field(paid, "amount", int)
+    try:
+        in_words = amount_in_words(amount)
+    except ValueError:
+        raise BrokenRecord("amount") from None
     birth = app.get("holder_birth")
+    born = roc_day(_moment(app, "holder_birth").date()) if birth else ""
     lines = [
         ("日期 Date", f"中華民國 {roc_day(paid_on)} ({paid_on.isoformat()})"),
-        ("收據號碼 Receipt no.", paid["receipt_no"]),
-        ("姓名 Name", app["holder_name"]),
-        ("身分證號 ID", mask_id(app["holder_id"])),
-        ("出生日期 Born", roc_day(date.fromisoformat(birth)) if birth else ""),
-        ("金額 Amount", f"NT${paid['amount']} {amount_in_words(paid['amount'])}"),
+        ("收據號碼 Receipt no.", _field(paid, "receipt_no")),
+        ("姓名 Name", _field(app, "holder_name")),
+        ("身分證號 ID", mask_id(_field(app, "holder_id"))),
+        ("出生日期 Born", born),
+        ("金額 Amount", f"NT${amount} {in_words}"),
         ("事由 For", "健保卡工本費 NHI card fee"),
-        ("銷帳編號 ATM NO", app["atm_no"]),
+        ("銷帳編號 ATM NO", _atm_no(app)),
     ]
     note = [f'<text x="10" y="110" font-size="3.2">備註：如您有就醫需求，得於 {roc_day(until)} '
             '前持本收據併同身分證明文件，</text>',

@@ -48,3 +48,15 @@ class WrongPassword(KioskError):
     def __init__(self, tries_left: int) -> None:
         super().__init__(tries_left=tries_left)
         self.tries_left = tries_left
+
+
+class BrokenRecord(KioskError):
+    """A stored record lacks a field an operation needs, or holds it in the wrong shape (an
+    old or hand-edited store). Refused as a message instead of a KeyError: ``field`` names
+    the field for the staff, never its value."""
+
+    key = "err.record.broken"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field=field)
+        self.field = field

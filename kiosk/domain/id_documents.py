@@ -58,11 +58,14 @@ def age_on(birth: date, today: date) -> int:
 def check_document(kind: str, number: str, id_no: str, birth_date: date | None,
                    today: date) -> IdDocument:
     """The document as recorded, or InvalidInput naming the field (``doc_kind`` or
-    ``doc_number``) and why."""
+    ``doc_number``) and why. A field that is missing (None, or not text: a form with
+    nothing chosen) is refused like an empty one, never an AttributeError."""
     try:
         doc_kind = DocKind(kind)
     except ValueError:
         raise InvalidInput("doc_kind", "err.doc.kind") from None
+    if not isinstance(number, str):
+        raise InvalidInput("doc_number", "err.doc.number")
     allowed = RESIDENT_KINDS if is_resident(id_no) else NATIONAL_KINDS
     if doc_kind not in allowed:
         raise InvalidInput("doc_kind", "err.doc.resident" if is_resident(id_no)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from kiosk.domain.errors import BrokenRecord
 from kiosk.domain.validate import normalize_household
 from store.core import Store
 from store.keyed import KeyedTable
@@ -94,10 +95,19 @@ class Registry:
 
 
     def matches(self, id_no: str, proof: Proof) -> bool:
-        """Does the proof match what the registry holds for this person (as one group)?"""
+        """Does the proof match what the registry holds for this person (as one group)?
+        A stored person lacking a field the proof needs (an old or hand-edited store) is
+        BrokenRecord, a message for the counter, not a KeyError nor a silent mismatch."""
         person = self.person(id_no)
         if person is None:
             return False
+        try:
+            return self._matches(person, proof)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise BrokenRecord("registry") from None
+
+    @staticmethod
+    def _matches(person: dict[str, Any], proof: Proof) -> bool:
         if isinstance(proof, NationalProof):
             address = person.get("address")
             if not address or AddressFacts.from_json(address).key() != proof.address.key():

@@ -6,7 +6,10 @@ permit_expiry_date, permit_serial (residents), dependants (ID numbers separated 
 and optionally card_no and card_issue_date of the person's valid NHI card (what mobile-phone
 authentication checks the last four digits against before the person has registered).
 Every row is checked on its own; good rows are stored (re-importing changes nothing), bad
-rows are reported with their row number, the offending value and a reason.
+rows are reported with their row number, the offending value and a reason; a name (or any
+value) with a control character is a bad row. A file over the limits of
+docs/import-limits.md (size, rows, line and value length, JSON shape, digits) is refused
+whole and nothing is stored.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 from kiosk.domain import address
 from kiosk.domain.registry import Registry
-from kiosk.domain.rows import BadRow, ImportReport, date_of, import_rows, text_of
+from kiosk.domain.rows import BadRow, ImportReport, date_of, has_control, import_rows, text_of
 from kiosk.domain.validate import (
     IdKind,
     id_kind,
@@ -56,13 +59,15 @@ def _address(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def person_from_row(row: dict[str, Any]) -> dict[str, Any]:
-    """One validated registry person, or _Bad naming the first problem."""
+    """One validated registry person, or BadRow naming the first problem."""
     id_no = text_of(row, "id_no").upper()
     if not is_valid_id(id_no):
         raise BadRow(id_no, "registry.err.id")
     name = text_of(row, "name")
     if not name or len(name) > 40:
         raise BadRow(name, "registry.err.name")
+    if has_control(name):           # shown on screens and papers: never NUL, ESC, bidi
+        raise BadRow(name, "import.row.control")
     try:
         birth = date_of(text_of(row, "birth_date"))
     except ValueError:
@@ -107,5 +112,6 @@ def _card(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_registry(path: Path, registry: Registry) -> ImportReport:
+    """``nhi-kiosk registry import FILE``: ImportFileError when the file is refused whole."""
     return import_rows(path, "id_no", person_from_row, registry.everyone(),
                        registry.put_many, "registry.err.duplicate")

@@ -70,3 +70,12 @@ def test_an_unreadable_file_is_a_usage_error_in_the_users_language(tmp_path, cap
     assert main(["carriers", "import", str(tmp_path / "none.csv"), "--db",
                  str(tmp_path / "k.json"), "--lang", "zh-TW"]) == EXIT_USAGE
     assert "檔案無法讀取" in capsys.readouterr().err
+
+
+def test_a_20_mb_carrier_name_is_a_usage_error_and_nothing_is_stored(tmp_path, capsys):
+    db, lines = tmp_path / "kiosk.json", tmp_path / "lines.csv"
+    lines.write_text(CSV.replace("某某行動", "某" * (20 * 2**20 // 3)), "utf-8")
+    assert main(["carriers", "import", str(lines), "--db", str(db), "--lang", "zh-TW"]) \
+        == EXIT_USAGE
+    assert "第 3 列超過 10,000 個字元，整個檔案未匯入。" in capsys.readouterr().err
+    assert CarrierDirectory(Store.open(db)).everyone() == {}

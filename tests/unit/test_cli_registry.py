@@ -43,3 +43,24 @@ def test_seed_demo(tmp_path, capsys):
     db = tmp_path / "kiosk.json"
     assert main(["registry", "seed-demo", "--db", str(db)]) == 0
     assert Registry(Store.open(db, purpose=DEMO)).person("A123456789") is not None
+
+
+def test_an_overlong_field_is_a_usage_error_naming_the_row_in_both_languages(tmp_path, capsys):
+    db, people = tmp_path / "kiosk.json", tmp_path / "people.csv"
+    people.write_text(CSV.replace("壞資料", "x" * 200_000), "utf-8")
+    for lang, text in (("en", "Row 2 is longer than 10,000 characters"),
+                       ("zh-TW", "第 2 列超過 10,000 個字元，整個檔案未匯入。")):
+        assert main(["registry", "import", str(people), "--db", str(db),
+                     "--lang", lang]) == EXIT_USAGE
+        assert text in capsys.readouterr().err
+    assert Registry(Store.open(db)).count() == 0
+
+
+def test_a_name_with_nul_is_a_rejected_row_shown_escaped(tmp_path, capsys):
+    db, people = tmp_path / "kiosk.json", tmp_path / "people.csv"
+    people.write_text(CSV.replace("壞資料", "壞\x00資料").replace("A123456788", "F229876540"),
+                      "utf-8")
+    assert main(["registry", "import", str(people), "--db", str(db), "--lang", "zh-TW"]) == 1
+    out = capsys.readouterr().out
+    assert "第 2 列「壞\\x00資料」：含有控制字元" in out and "\x00" not in out
+    assert Registry(Store.open(db)).person("F229876540") is None

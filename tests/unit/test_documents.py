@@ -1,5 +1,6 @@
 """The payment slip and the receipt, checked by reading them back: the text a printer
-prints and the barcode a store's scanner reads (zxing-cpp on the drawn bars)."""
+prints and the barcode a store's scanner reads (zxing-cpp on the drawn bars). A stored
+record missing a field the paper needs is a message (BrokenRecord), never a KeyError."""
 
 from __future__ import annotations
 
@@ -68,3 +69,73 @@ def test_the_receipt_states_the_fee_and_the_insured_until_date(paid_app):
 ])
 def test_amount_in_words(amount, words):
     assert amount_in_words(amount) == words
+
+
+@pytest.mark.parametrize("field", ["holder_name", "holder_id", "atm_no"])
+def test_a_slip_of_an_application_missing_a_field_is_a_message(world, field):
+    from kiosk.domain.errors import BrokenRecord
+
+    apps = Applications(world.services)
+    app = apps.apply(WANG, form())
+    broken = {k: v for k, v in app.items() if k != field}
+    with pytest.raises(BrokenRecord) as info:
+        slip_svg(broken, apps.due(app))
+    assert info.value.field == field
+
+
+def test_a_slip_with_an_incomplete_mailing_address_is_a_message(world):
+    from kiosk.domain.errors import BrokenRecord
+
+    apps = Applications(world.services)
+    app = apps.apply(WANG, form())
+    assert app.get("mail_address")
+    app = {**app, "mail_address": {k: v for k, v in app["mail_address"].items()
+                                   if k != "street"}}
+    with pytest.raises(BrokenRecord) as info:
+        slip_svg(app, apps.due(app))
+    assert info.value.field == "mail_address"
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda app: app.pop("payment"), "payment"),
+    (lambda app: app["payment"].pop("paid_at"), "paid_at"),
+    (lambda app: app["payment"].update(insured_until="next week"), "insured_until"),
+    (lambda app: app["payment"].pop("receipt_no"), "receipt_no"),
+    (lambda app: app["payment"].update(amount="200"), "amount"),
+    (lambda app: app["payment"].update(amount=10**6), "amount"),
+    (lambda app: app.pop("holder_name"), "holder_name"),
+])
+def test_a_receipt_of_a_record_missing_a_field_is_a_message_in_both_languages(paid_app, change,
+                                                                              field):
+    import copy
+
+    from kiosk.domain.errors import BrokenRecord
+    from kiosk.domain.i18n import Catalog
+
+    broken = copy.deepcopy(paid_app)
+    change(broken)
+    with pytest.raises(BrokenRecord) as info:
+        receipt_svg(broken)
+    assert info.value.field == field
+    assert Catalog("en").t(info.value.key, **info.value.params) == (
+        f"A stored record is incomplete ({field}); please ask the counter staff.")
+    assert Catalog("zh-TW").t(info.value.key, **info.value.params) == (
+        f"儲存的資料不完整（{field}），請洽櫃檯人員。")
+
+
+def test_amount_in_words_refuses_what_it_cannot_write():
+    for amount in (10_000, -1, 2.5):
+        with pytest.raises(ValueError):
+            amount_in_words(amount)
+    assert amount_in_words(9999) == "玖仟玖佰玖拾玖元整"
+
+
+def test_a_counter_document_missing_its_number_is_a_message():
+    from datetime import date
+
+    from kiosk.domain.errors import InvalidInput
+    from kiosk.domain.id_documents import check_document
+
+    with pytest.raises(InvalidInput) as info:
+        check_document("id_card", None, "A123456789", None, date(2026, 11, 23))
+    assert (info.value.field, info.value.key) == ("doc_number", "err.doc.number")

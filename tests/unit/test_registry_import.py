@@ -106,17 +106,46 @@ def test_duplicates_inside_the_file_are_reported(tmp_path, registry):
     assert [(p.row, p.reason) for p in report.problems] == [(2, "registry.err.duplicate")]
 
 
-@pytest.mark.parametrize(("name", "content"), [("people.json", b"{not json"),
-                                               ("people.json", b'{"id_no": 1}'),
-                                               ("people.csv", b"name,phone\nx,y\n"),
-                                               ("people.csv", b"\xff\xfe\xff\xff\x81")])
-def test_unreadable_files_are_one_clear_error(tmp_path, registry, name, content):
+@pytest.mark.parametrize(("name", "content", "key"), [
+    ("people.json", b"{not json", "import.parse.json"),     # says where: line 1, column 2
+    ("people.json", b'{"id_no": 1}', "import.err.file"),
+    ("people.csv", b"name,phone\nx,y\n", "import.err.file"),
+    ("people.csv", b"\xff\xfe\xff\xff\x81", "import.err.file")])
+def test_unreadable_files_are_one_clear_error(tmp_path, registry, name, content, key):
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(ImportFileError) as info:
         import_registry(path, registry)
-    assert info.value.key == "import.err.file"
+    assert info.value.key == key
     assert registry.count() == 0
+
+
+def test_rows_are_numbered_by_their_line_blank_lines_included(tmp_path, registry):
+    """Row n is line n + 1 of the file (the header is line 1), so an operator finds it."""
+    bad = "A123456788,王大明,1980-05-12,AB123456,臺北市,中正區,水源里,12,,,,\n"
+    report = import_registry(write(tmp_path, HEADER + GOOD_ROWS + "\n\n" + bad), registry)
+    assert [(p.row, p.reason) for p in report.problems] == [(6, "registry.err.id")]
+
+
+def test_a_stored_person_missing_a_field_is_a_message_not_a_key_error(tmp_path, registry):
+    from datetime import date
+
+    from kiosk.domain.errors import BrokenRecord
+    from kiosk.domain.i18n import Catalog
+    from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
+
+    registry.put({"id_no": "A123456789", "name": "王大明", "household_no": "AB123456",
+                  "address": {"county": "臺北市", "district": "中正區"}})
+    registry.put({"id_no": "AC01234567", "name": "LAN", "permit": {"serial": "YE00012345"}})
+    proofs = [("A123456789", NationalProof("AB123456",
+                                           AddressFacts("臺北市", "中正區", "水源里", 12))),
+              ("AC01234567", ResidentProof(date(2024, 3, 1), date(2027, 2, 28), "YE00012345"))]
+    for id_no, proof in proofs:
+        with pytest.raises(BrokenRecord) as info:
+            registry.matches(id_no, proof)
+        assert info.value.field == "registry"
+    assert Catalog("zh-TW").t(info.value.key, **info.value.params) == (
+        "儲存的資料不完整（registry），請洽櫃檯人員。")
 
 
 def test_missing_file(tmp_path, registry):
