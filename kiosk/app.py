@@ -76,6 +76,15 @@ class _Nowhere(io.TextIOBase):
         return len(text)
 
 
+def _card_key(card: ReaderEvent | CardData) -> tuple[object, ...]:
+    """What makes two reads the same card: its number and ID (a failed read, its kind)."""
+    if isinstance(card, ReaderEvent):
+        if card.card is None:
+            return (card.failure,)
+        card = card.card
+    return (card.card_no, card.id_no)
+
+
 class ReaderChanged(Message):
     def __init__(self, event: ReaderEvent) -> None:
         super().__init__()
@@ -227,6 +236,25 @@ class KioskApp(App[None]):
         """Toasts often carry what someone typed (a staff ID, a file name): always literal,
         whatever a caller asks (screens/widgets/plain.py)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    async def run_action(self, action: Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:
+        """Every key-bound action of every screen passes here: one whose store write fails
+        with ``OSError`` (disk full, read-only, permissions) says so in the user's language
+        and the kiosk goes on, instead of the crash an uncaught error is (kiosk/crash.py).
+        The store file keeps its last complete version (store/_fs.py). Forms report such
+        failures themselves (FormScreen.attempt); this is for the actions outside them."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except OSError as exc:
+            from store.errors import io_reason
+
+            self.log.error(f"{type(exc).__name__} in action {action!r}")   # no values
+            reason = self.catalog.t(f"err.io.{io_reason(exc)}",
+                                    detail=exc.strerror or type(exc).__name__)
+            self.notify(self.catalog.t("err.save_failed", reason=reason), severity="error",
+                        timeout=8)
+            return True
 
     # -- lifecycle -----------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -429,6 +457,13 @@ class KioskApp(App[None]):
             status.readers.pop(name, None)
             self._inserted.pop(name, None)
         elif kind is EventKind.INSERTED:
+            old = self._inserted.get(name)
+            if old is not None and _card_key(old) != _card_key(event):
+                # a re-read found another card (number or ID) with no removal between:
+                # whatever the old card began ends exactly as if it had been pulled
+                status.readers[name] = False
+                self._inserted.pop(name)
+                self._follow_active_card()
             status.readers[name] = True
             self._inserted[name] = event
         elif kind is EventKind.REMOVED:
@@ -483,7 +518,7 @@ class KioskApp(App[None]):
             if card is not None:     # an NHI card came in during a QR session
                 self.action_go_idle()
             return
-        if card is None or card.id_no != session.id_no:
+        if not session.holds(card):
             from screens.payment import ReinsertScreen
 
             self.push_screen(ReinsertScreen())

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__, cli_store
-from kiosk.cli_store import EXIT_STORE, EXIT_USAGE, add_store_commands
+from kiosk.cli_store import EXIT_STORE, EXIT_USAGE, add_store_commands, io_failed
 from kiosk.domain.config import READERS, Config, ConfigError, load_config
 from kiosk.domain.dates import roc_date
 from kiosk.domain.i18n import LANGS, Catalog
@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code. A file that cannot be read or written in any of
+    them (``OSError``: disk full, read-only, permissions) ends it with a message naming
+    the file in the user's language and exit 74, never a traceback (cli_store.io_failed)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
         args_list.insert(0, "run")
@@ -98,6 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(Catalog(args.lang or "en").t("cli.config_error", detail=exc), file=sys.stderr)
         return EXIT_USAGE
     catalog = Catalog(config.lang)
+    try:
+        return _dispatch(config, catalog, args)
+    except OSError as exc:
+        return io_failed(catalog, exc)
+
+
+def _dispatch(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     if args.command == "card":
         return _watch(catalog, args.json) if args.watch else _card(catalog, args)
     if args.command == "virtual-card":

@@ -1,6 +1,8 @@
 """The subcommands that work on the store: the mail outbox, the registry and carrier
 directory imports, and the simulated 健保快易通 app (binding devices, answering QR logins).
-Each opens the store itself and closes it after; a store it cannot open exits 8."""
+Each opens the store itself and closes it after; a store it cannot open exits 8, a file it
+cannot read or write (a full disk, a read-only mount) exits 74 naming the file (kiosk/cli.py
+catches ``OSError`` around every command and hands it to :func:`io_failed`)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,23 @@ if TYPE_CHECKING:
     from store import Store
 
 EXIT_USAGE, EXIT_STORE = 2, 8
+EXIT_IO = 74   # EX_IOERR: a file could not be read or written (disk full, read-only, ...)
+
+
+def io_failed(catalog: Catalog, exc: OSError) -> int:
+    """A file that could not be read or written, in the user's language: which file and
+    why, on stderr, and :data:`EXIT_IO`. No traceback: nothing is wrong with the program,
+    and the store keeps its last complete version (store/_fs.py), so nothing saved is
+    lost; the technician frees space or fixes the mount and runs the command again."""
+    from store.errors import io_reason
+
+    reason = io_reason(exc)
+    text = catalog.t(f"err.io.{reason}", detail=exc.strerror or type(exc).__name__)
+    if exc.filename is not None:
+        print(catalog.t("cli.io_failed", path=exc.filename, reason=text), file=sys.stderr)
+    else:
+        print(catalog.t("cli.io_failed_nofile", reason=text), file=sys.stderr)
+    return EXIT_IO
 
 
 def _refused(catalog: Catalog, error: KioskError) -> None:

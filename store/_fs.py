@@ -4,6 +4,12 @@ Everything here is about never leaving a half-written database behind: a new ver
 to a temp file in the same directory, fsync-ed, renamed over the old one and the directory is
 fsync-ed, so after a crash (or kill -9) the path holds either the old or the new version. Files
 are created 0600 regardless of the umask because the database holds personal data.
+
+Every temp file gets a name no other writer can be using (``tempfile.mkstemp`` in the target's
+directory, or a hard link that ``link(2)`` refuses to place over an existing name), all of them
+start with :func:`temp_prefix`, so :func:`remove_stale_temps` finds what a killed writer left.
+A failed write raises ``OSError`` naming the file that was to be written (``exc.filename``),
+not the temp file, which is gone by then: that is the name a person can act on.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import os
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NoReturn
 
 #: How many leading bytes take part in the change signature. The writer puts a random commit
 #: token there, which catches the rare case where inode number, size and (coarse, jiffy-based)
@@ -115,22 +122,47 @@ def _write_chunks(fd: int, chunks: Iterable[bytes]) -> bytes:
     return head or data[:HEADER_BYTES]
 
 
+def _raise_about(path: Path, exc: OSError) -> NoReturn:
+    """Raise ``exc`` as an error about ``path``: what failed is saving ``path``, whichever
+    temp name or syscall (write, fsync, rename) it happened in."""
+    if exc.filename == str(path) and exc.filename2 is None:
+        raise exc
+    # OSError(errno, ...) picks the subclass (PermissionError, ...) as the original had it
+    raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+
+
+def _private_temp(path: Path) -> tuple[int, Path]:
+    """A new, empty temp file beside ``path`` with a unique name and mode 0600."""
+    import tempfile  # here: only writers need it, and it costs start-up ~3 ms (shutil, random)
+
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(path), dir=path.parent)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)   # mkstemp makes 0600 already; say so whatever it does
+    except BaseException:
+        os.close(fd)
+        os.unlink(name)
+        raise
+    return fd, Path(name)
+
+
 def atomic_write(path: Path, chunks: Iterable[bytes], backup: Path) -> Signature:
     """Replace ``path`` by the concatenated ``chunks`` crash-safely; the replaced version
     becomes ``backup``.
 
     Chunks, not one bytes object: the encoded database would otherwise sit in memory beside
     its tables (75 MB at 100,000 accounts with their mails). If producing a chunk raises,
-    the temp file goes and ``path`` is untouched. The backup costs no copying: the current
-    file is hard-linked to a temp name which is renamed onto ``backup``. Returns the
-    signature of the new version.
+    the temp file goes and ``path`` is untouched; so it is when the disk is full or the
+    directory read-only, and the ``OSError`` then names ``path``. The backup costs no
+    copying: the current file is hard-linked to a temp name which is renamed onto
+    ``backup``. Returns the signature of the new version.
     """
     directory = path.parent
-    tmp = directory / f"{temp_prefix(path)}{os.getpid()}-{secrets.token_hex(6)}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE)
+    try:
+        fd, tmp = _private_temp(path)
+    except OSError as exc:
+        _raise_about(path, exc)
     try:
         try:
-            os.fchmod(fd, PRIVATE_FILE)
             head = _write_chunks(fd, chunks)
             os.fsync(fd)
             st = os.fstat(fd)
@@ -138,24 +170,68 @@ def atomic_write(path: Path, chunks: Iterable[bytes], backup: Path) -> Signature
             os.close(fd)
         _rotate_backup(path, backup)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            _raise_about(path, exc)
         raise
-    fsync_dir(directory)
+    try:
+        fsync_dir(directory)
+    except OSError as exc:
+        _raise_about(path, exc)
     return (st.st_ino, st.st_size, st.st_mtime_ns, head)
 
 
-def _rotate_backup(path: Path, backup: Path) -> None:
-    link = path.parent / f"{temp_prefix(path)}bak-{os.getpid()}-{secrets.token_hex(6)}"
+def replace_private(path: Path, data: bytes, temp_of: Path) -> None:
+    """Replace the small file ``path`` by ``data`` crash-safely, mode 0600: a unique temp
+    file named like those of ``temp_of`` (a file in the same directory, the database), so
+    :func:`remove_stale_temps` of ``temp_of`` also clears what a killed writer left; fsync,
+    ``os.replace``, fsync of the directory. Raises ``OSError`` naming ``path``, which then
+    still holds its previous content."""
     try:
-        os.link(path, link)
-    except FileNotFoundError:
-        return  # first commit: nothing to back up
+        fd, tmp = _private_temp(temp_of)
     except OSError as exc:
-        if exc.errno in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-            return  # filesystem without hard links: keep the older backup rather than fail
+        _raise_about(path, exc)
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            _raise_about(path, exc)
         raise
+
+
+def _rotate_backup(path: Path, backup: Path) -> None:
+    """Hard-link the current version to a fresh temp name and rename that onto ``backup``.
+
+    Not mkstemp: a hard link cannot be made onto a file mkstemp has created. ``link(2)``
+    never replaces an existing name, so a random name that happens to be taken is simply
+    tried again; two writers can never share one.
+    """
+    for _ in range(100):
+        link = path.parent / f"{temp_prefix(path)}bak-{secrets.token_hex(8)}"
+        try:
+            os.link(path, link)
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            return  # first commit: nothing to back up
+        except OSError as exc:
+            if exc.errno in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                return  # filesystem without hard links: keep the older backup rather than fail
+            raise
+        break
+    else:
+        raise FileExistsError(errno.EEXIST, "no free temp name for the backup link",
+                              str(path.parent))
     try:
         os.replace(link, backup)
     except BaseException:

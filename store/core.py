@@ -4,6 +4,10 @@ Every change happens in :meth:`Store.transaction`, which holds an exclusive lock
 ``<db>.lock``, reloads the file if another process changed it, and commits atomically at the
 end, so concurrent read-modify-write cycles never lose an update. A damaged file or one written
 by a newer program is never overwritten: the store refuses to work with it instead.
+
+The path is resolved once, when the store opens: a store path that is a symbolic link means
+the file it points to, and the lock, the backup, the temp files and the files kept beside
+the store (docs/store-files.md) all sit beside that real file.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class Store:
         self._db = TinyDB(storage=lambda: self._storage)
         self._generation = 0
         self._needs_commit = False  # a migration ran in memory but is not on disk yet
+        self._after_commit: list[Callable[[], None]] = []
         self._closed = False
 
     @classmethod
@@ -76,8 +81,17 @@ class Store:
         passwords never meets a real kiosk's. Files from before purposes were recorded
         are :data:`KIOSK`'s. Migrates an older schema and commits the result. Raises
         StoreCorruptError, StoreVersionError, StoreLockedError or StorePurposeError.
+
+        ``path`` is resolved here, once (symbolic links followed, made absolute), and
+        :attr:`path` is the result. Why: a commit replaces the file by renaming a new
+        version onto its name, and a rename onto a symbolic link replaces the link, not its
+        target; the target would silently stop getting the data while the lock sat beside
+        the link. Resolved, the lock, the backup and the atomic replace all act on the real
+        file, and the link stays a link. A link changed to point elsewhere while the store
+        is open is not followed: this store keeps working on the file it opened. A link
+        that points nowhere yet means a new store at its target.
         """
-        path = Path(path)
+        path = Path(os.path.realpath(path))
         _fs.ensure_private_dir(path.parent)
         _fs.create_private_file(path.with_name(path.name + ".lock"))
         store = cls(path, lock_timeout=lock_timeout)
@@ -121,24 +135,57 @@ class Store:
         """Exclusive read-modify-write section; commits on normal exit if anything changed.
 
         On an exception the in-memory changes are discarded (reloaded from disk) and the
-        exception propagates. Not re-entrant: nesting raises StoreError.
+        exception propagates. Not re-entrant: nesting raises StoreError. A commit that fails
+        (disk full, read-only, permissions) raises ``OSError`` naming the file; the file
+        then holds the previous version whole (only a failed sync of the directory, after
+        the rename, leaves the new one), and the store in memory holds what the file holds.
         """
         storage = self._storage
         with self._exclusive():
             self._refresh()
             storage.in_transaction = True
             storage.dirty = self._needs_commit
-            ok = False
+            ok = committed = False
             try:
                 yield self._db
                 if storage.dirty:
                     self._commit()
+                    committed = True
                 ok = True
             finally:
                 storage.in_transaction = False
                 storage.dirty = False
+                actions, self._after_commit = self._after_commit, []
                 if not ok:
                     self._discard()
+            for action in actions if committed else ():   # still under the lock
+                action()
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Inside this thread's :meth:`transaction`: run ``action`` once the transaction's
+        commit is on disk, still holding the lock; not at all if it fails or changes nothing.
+
+        Why: a file kept beside the store that describes its content (the audit log's head,
+        kiosk/domain/audit.py) must be written after the data it describes (never ahead of
+        it, even after a crash) and before another process can commit (never behind another
+        writer's). An exception from ``action`` propagates; the commit stays.
+        """
+        if not self._storage.in_transaction or self._tx_thread != threading.get_ident():
+            raise StoreError("Store.after_commit() only works inside this thread's transaction()")
+        self._after_commit.append(action)
+
+    def side_path(self, suffix: str) -> Path:
+        """The file ``<store><suffix>`` beside the (real) store file, e.g. its lock."""
+        return self.path.with_name(self.path.name + suffix)
+
+    def write_side_file(self, suffix: str, data: bytes) -> None:
+        """Replace :meth:`side_path` ``(suffix)`` by ``data`` crash-safely, mode 0600, with
+        a unique temp name (cleared like the store's own if a writer is killed). Only inside
+        this thread's transaction or :meth:`after_commit`, so writers never interleave.
+        Raises ``OSError`` naming the file."""
+        if self._tx_thread != threading.get_ident():
+            raise StoreError("Store.write_side_file() only works under this thread's lock")
+        _fs.replace_private(self.side_path(suffix), data, temp_of=self.path)
 
     def append(self, table: str, docs: Iterable[dict[str, Any]]) -> list[int]:
         """Add ``docs`` to ``table`` as they are, inside :meth:`transaction`; their ids.

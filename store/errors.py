@@ -2,10 +2,13 @@
 
 Callers (screens, domain code) must be able to tell "the data file is damaged, do not touch it"
 from "another kiosk session holds the lock" without parsing messages, hence one class per case.
+A file that cannot be written (disk full, read-only, permissions) is not one of them: it stays
+the ``OSError`` it is, naming the file, and :func:`io_reason` says which of these it was.
 """
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -58,3 +61,19 @@ class StoreLockedError(StoreError):
 
 class DuplicateError(StoreError):
     """A record with the same unique key already exists."""
+
+
+#: What :func:`io_reason` can say; the screens and the CLI show ``err.io.<reason>``.
+IO_REASONS = ("disk_full", "read_only", "denied", "missing", "other")
+
+
+def io_reason(exc: OSError) -> str:
+    """Why a file could not be read or written, as one of :data:`IO_REASONS`.
+
+    Why here: a full disk, a read-only mount and a permission problem are each fixed by
+    someone else in a different way, and the OS's own text (``exc.strerror``) is English
+    only; the callers show a translated reason beside the file's name (``exc.filename``).
+    """
+    reasons = {errno.ENOSPC: "disk_full", errno.EDQUOT: "disk_full", errno.EROFS: "read_only",
+               errno.EACCES: "denied", errno.EPERM: "denied", errno.ENOENT: "missing"}
+    return reasons.get(exc.errno or 0, "other")

@@ -1,5 +1,7 @@
-"""The audit log, read-only: filter by staff ID, action, person and dates; the hash chain's
-state is shown, so an edit made to the store file outside the kiosk is seen at once."""
+"""The audit log, read-only: filter by staff ID, action, person and dates; the keyed chain's
+state is shown, so an edit, a removal or a reordering made to the store file outside the
+kiosk is seen at once, with the first entry it touched and what was done
+(kiosk/domain/audit.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input
 
-from kiosk.domain.audit import Filter
+from kiosk.domain.audit import ChainBreak, Filter
 from kiosk.domain.clock import TAIPEI
 from kiosk.domain.dates import list_moment
 from kiosk.domain.errors import InvalidInput
@@ -30,7 +32,7 @@ FILTERS = (("staff", 10), ("action", 14), ("person", 10), ("since", 10), ("until
 SHOWN = 500   # newest first; a filter narrows it down
 ACTIONS = ("sign_in", "sign_out", "sign_out_idle", "look_up", "register", "suspend",
            "reactivate", "release_locks", "bind_device", "batch_import", "exit", "staff_add",
-           "staff_passwd", "staff_disable", "staff_unlock")
+           "staff_passwd", "staff_disable", "staff_unlock", "audit_sealed")
 
 
 class AuditScreen(StaffScreen):
@@ -39,7 +41,7 @@ class AuditScreen(StaffScreen):
     def __init__(self) -> None:
         super().__init__()
         self.count = 0
-        self._broken: tuple[int | None] | None = None   # the chain check, once per visit
+        self._broken: tuple[ChainBreak | None] | None = None   # the chain check, once per visit
 
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
@@ -70,8 +72,10 @@ class AuditScreen(StaffScreen):
         if self._broken is None:
             self._broken = (self.host.staff.audit.verify(),)
         broken = self._broken[0]
-        chain = self.t("audit.chain_ok") if broken is None else self.t("audit.chain_broken",
-                                                                       seq=broken)
+        if broken is None:
+            chain = self.t("audit.chain_ok")
+        else:   # audit.chain_edited, _missing, _reordered, _truncated, _head
+            chain = self.t(f"audit.chain_{broken.problem.value}", seq=broken.seq)
         return self.t("audit.status", count=self.count, chain=chain)
 
     def _filter(self) -> Filter:

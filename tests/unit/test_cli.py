@@ -1,9 +1,20 @@
 """The command line as a technician meets it: clear messages, exit codes, no tracebacks."""
 
+import errno
+import io
+import os
+import re
+import shutil
 import subprocess
 import sys
 
+import pytest
+
 from kiosk.cli import EXIT_STORE, EXIT_USAGE, main
+from kiosk.cli_store import EXIT_IO
+from kiosk.domain.registry import Registry
+from kiosk.domain.validate import is_valid_id
+from store import Store
 
 
 def test_bad_setting_is_a_usage_error_in_the_users_language(capsys):
@@ -44,3 +55,100 @@ def test_python_dash_m_kiosk_works():
     result = subprocess.run([sys.executable, "-m", "kiosk", "--version"], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0 and "nhi-kiosk" in result.stdout
+
+
+
+# -- a file that cannot be written: disk full -----------------------------------------------
+
+REGISTRY_HEADER = "id_no,name,birth_date,household_no,county,district,village,neighborhood\n"
+
+
+def valid_ids(first: int, count: int) -> list[str]:
+    stems = (f"A1{n:07d}" for n in range(first, first + count))
+    return [next(stem + d for d in "0123456789" if is_valid_id(stem + d)) for stem in stems]
+
+
+def registry_csv(path, ids: list[str]):
+    rows = "".join(f"{i},王大明,1980-05-12,AB123456,臺北市,中正區,水源里,12\n" for i in ids)
+    path.write_text(REGISTRY_HEADER + rows, "utf-8")
+    return path
+
+
+def known(db, ids: list[str]) -> list[str]:
+    with Store.open(db) as store:
+        registry = Registry(store)
+        return [i for i in ids if registry.person(i) is not None]
+
+
+def assert_refused_cleanly(code: int, err: str, db, reason: str) -> None:
+    """Exit 74, the store file and the reason named in the user's language, and nothing
+    of Python's: no traceback, no raw ``[Errno 28]``."""
+    assert code == EXIT_IO
+    assert re.search(re.escape(str(db)) + "[:：]", err) and reason in err   # the store itself
+    assert "Traceback" not in err and "Errno" not in err
+
+
+def no_space(fd, data):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_is_a_message_naming_the_file_and_nothing_is_lost(tmp_path, capsys,
+                                                                       monkeypatch):
+    db, old, new = tmp_path / "kiosk.json", valid_ids(0, 3), valid_ids(3, 50)
+    assert main(["registry", "import", str(registry_csv(tmp_path / "a.csv", old)),
+                 "--db", str(db), "--lang", "en"]) == 0
+    before = db.read_bytes()
+    capsys.readouterr()
+    monkeypatch.setattr(os, "write", no_space)        # every write(2) of the commit fails
+    code = main(["registry", "import", str(registry_csv(tmp_path / "b.csv", new)),
+                 "--db", str(db), "--lang", "en"])
+    monkeypatch.undo()
+    assert_refused_cleanly(code, capsys.readouterr().err, db, "the disk is full")
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
+    assert known(db, old + new) == old
+    assert main(["registry", "import", str(tmp_path / "b.csv"), "--db", str(db)]) == 0
+    assert known(db, old + new) == old + new          # space again: it simply works
+
+
+def test_a_full_disk_in_chinese(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "kiosk.json"
+    assert main(["staff", "list", "--db", str(db)]) == 0
+    monkeypatch.setattr(os, "write", no_space)
+    monkeypatch.setattr("sys.stdin", io.StringIO("Counter#2026\n"))
+    code = main(["staff", "add", "lin02", "--name", "林櫃員", "--password-stdin",
+                 "--db", str(db), "--lang", "zh-TW"])
+    monkeypatch.undo()
+    assert_refused_cleanly(code, capsys.readouterr().err, db, "磁碟空間已滿")
+    assert main(["staff", "list", "--db", str(db), "--lang", "en"]) == 0
+    assert "lin02" not in capsys.readouterr().out
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 64 KiB tmpfs (root only: skipped elsewhere), unmounted after."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs",
+                           str(disk)], capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], capture_output=True, timeout=30)
+
+
+def test_a_really_full_disk_during_an_import(small_disk, tmp_path, capsys):
+    db, old, new = small_disk / "kiosk.json", valid_ids(0, 3), valid_ids(3, 2000)
+    assert main(["registry", "import", str(registry_csv(tmp_path / "a.csv", old)),
+                 "--db", str(db), "--lang", "en"]) == 0
+    before = db.read_bytes()
+    capsys.readouterr()
+    code = main(["registry", "import", str(registry_csv(tmp_path / "b.csv", new)),
+                 "--db", str(db), "--lang", "en"])        # far more than 64 KiB
+    assert_refused_cleanly(code, capsys.readouterr().err, db, "the disk is full")
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in small_disk.iterdir()) == [
+        "kiosk.json", "kiosk.json.bak", "kiosk.json.lock"]     # no temp file left
+    assert known(db, old + new[:5]) == old

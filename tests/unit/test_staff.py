@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.domain.audit import Audit, Filter
+from kiosk.domain.audit import Audit, ChainBreak, Filter, Problem
 from kiosk.domain.errors import InvalidInput, Locked
 from kiosk.domain.staff import Staff
 from tests.unit.domain_fixtures import refused
@@ -83,7 +83,7 @@ def test_the_audit_log_masks_people_filters_and_detects_edits(world):
     table = world.store.db().table("audit")
     with world.store.transaction() as db:   # someone edits the file behind the kiosk's back
         db.table("audit").update({"staff_id": "nobody"}, doc_ids=[table.all()[1].doc_id])
-    assert audit.verify() == 2
+    assert audit.verify() == ChainBreak(2, Problem.EDITED)
 
 
 def test_the_staff_command_never_takes_a_password_as_a_flag(tmp_path, capsys, monkeypatch):

@@ -377,3 +377,53 @@ def test_index_is_not_rebuilt_after_own_commit(store: Store) -> None:
     accounts.update(account(2)["id_no"], {"state": "x"})
     assert "sentinel" in accounts._by_id
     assert accounts.get_by_id(account(2)["id_no"])["state"] == "x"
+
+
+# -- after-commit actions and files beside the store ---------------------------------------
+
+
+def test_after_commit_runs_after_the_commit_still_under_the_lock(store: Store,
+                                                                db_path: Path) -> None:
+    seen: list[object] = []
+
+    def check() -> None:
+        seen.append(b'"ran"' in db_path.read_bytes())      # the commit is on disk
+        with pytest.raises(StoreLockedError):
+            Store.open(db_path, lock_timeout=0.05)          # and no one else can commit
+        seen.append("locked")
+
+    with store.transaction() as db:
+        db.table("t").insert({"ran": 1})
+        store.after_commit(check)
+        assert seen == []                                   # not before the commit
+    assert seen == [True, "locked"]
+
+
+def test_after_commit_is_dropped_without_a_commit(store: Store) -> None:
+    ran: list[str] = []
+    with store.transaction():
+        store.after_commit(lambda: ran.append("no change"))
+    with pytest.raises(ValueError), store.transaction() as db:
+        db.table("t").insert({"x": 1})
+        store.after_commit(lambda: ran.append("failed"))
+        raise ValueError
+    with store.transaction() as db:
+        db.table("t").insert({"x": 2})
+    assert ran == []                         # and none is left over for a later commit
+    with pytest.raises(StoreError):
+        store.after_commit(lambda: None)     # outside a transaction
+
+
+def test_side_files_are_private_and_written_only_under_the_lock(store: Store,
+                                                                db_path: Path) -> None:
+    with pytest.raises(StoreError):
+        store.write_side_file(".extra", b"outside")
+    old = os.umask(0)
+    try:
+        with store.transaction():
+            store.write_side_file(".extra", b"inside")
+    finally:
+        os.umask(old)
+    side = store.side_path(".extra")
+    assert side == db_path.with_name("kiosk.json.extra") and side.read_bytes() == b"inside"
+    assert mode(side) == 0o600

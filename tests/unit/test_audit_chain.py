@@ -1,0 +1,319 @@
+"""The audit log is tamper-evident against someone who can edit the store file but does not
+hold the machine key: edits (even with the hashes recomputed), removals, reorderings and a
+cut-off end are all reported, and a log from before the key is sealed once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from kiosk.domain.audit import GENESIS, HEAD_SUFFIX, SEALED, Audit, ChainBreak, Problem
+from kiosk.domain.clock import FixedClock
+from store.core import Store
+from tests.unit.domain_fixtures import NOW
+
+Table = dict[str, dict[str, Any]]
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store.open(tmp_path / "kiosk.json") as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+def filled(store: Store, clock: FixedClock, n: int = 5) -> Audit:
+    audit = Audit(store, clock)
+    for i in range(n):
+        clock.advance(minutes=1)
+        audit.record(f"staff{i}", "look_up", "A123456789", document="id_card")
+    return audit
+
+
+def tamper(store: Store, change: Callable[[Table], Table | None]) -> None:
+    """Edit the audit table in the file itself, as someone with a text editor would: no
+    store API, no lock, no key. ``change`` edits the table in place or returns a new one."""
+    data = orjson.loads(store.path.read_bytes())
+    table = data.get("audit", {})
+    data["audit"] = change(table) or table
+    store.path.write_bytes(orjson.dumps(data))
+
+
+def by_seq(table: Table) -> dict[int, str]:
+    return {doc["seq"]: doc_id for doc_id, doc in table.items()}
+
+
+def sha256_of(entry: dict[str, Any]) -> str:
+    body = {k: v for k, v in entry.items() if k not in ("mac", "hash")}
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def head_of(store: Store) -> dict[str, Any]:
+    return orjson.loads(store.side_path(HEAD_SUFFIX).read_bytes())
+
+
+# -- a whole chain -------------------------------------------------------------------------
+
+
+def test_an_untouched_chain_is_whole_and_its_head_names_the_newest_entry(store, clock):
+    audit = filled(store, clock)
+    assert audit.verify() is None
+    assert Audit(store, clock).verify() is None          # another process: same key
+    head = head_of(store)
+    newest = audit.entries()[0]
+    assert (head["seq"], head["mac"]) == (5, newest["mac"])
+    assert "hash" not in newest and newest["prev"] == audit.entries()[1]["mac"]
+
+
+def test_a_new_log_is_whole(store, clock):
+    assert Audit(store, clock).verify() is None
+    assert not store.side_path(HEAD_SUFFIX).exists()     # reading writes nothing
+
+
+def test_the_head_file_is_private_whatever_the_umask(store, clock):
+    old = os.umask(0)
+    try:
+        filled(store, clock, 2)
+    finally:
+        os.umask(old)
+    head = store.side_path(HEAD_SUFFIX)
+    assert stat.S_IMODE(os.stat(head).st_mode) == 0o600
+    assert head.name == "kiosk.json.audit-head" and head.parent == store.path.parent
+    assert [p.name for p in head.parent.iterdir() if ".tmp-" in p.name] == []
+
+
+# -- what an editor of the file can do ----------------------------------------------------
+
+
+def test_dropping_the_three_newest_entries_is_seen(store, clock):
+    audit = filled(store, clock)
+
+    def drop_newest(table: Table) -> None:
+        for seq in (3, 4, 5):
+            del table[by_seq(table)[seq]]
+
+    tamper(store, drop_newest)
+    assert [e["seq"] for e in audit.entries()] == [2, 1]   # what is left fits together
+    assert audit.verify() == ChainBreak(3, Problem.TRUNCATED)
+
+
+def test_an_edit_with_every_hash_recomputed_is_seen(store, clock):
+    audit = filled(store, clock)
+
+    def rewrite(table: Table) -> None:
+        """Entry 2 gets another staff ID; it and every later entry get new SHA-256s and
+        links, the best one can do without the key."""
+        ids = by_seq(table)
+        table[ids[2]]["staff_id"] = "nobody"
+        prev = table[ids[1]]["mac"]
+        for seq in range(2, 6):
+            entry = table[ids[seq]]
+            entry["prev"] = prev
+            entry["mac"] = prev = sha256_of(entry)
+
+    tamper(store, rewrite)
+    assert audit.verify() == ChainBreak(2, Problem.EDITED)
+
+
+def test_a_log_rewritten_in_the_unkeyed_form_is_not_trusted_again(store, clock):
+    """The whole log turned back into the old, unkeyed format (hash, no MAC), every hash
+    valid: with the head file there it is an edit, not a log to re-seal."""
+    audit = filled(store, clock)
+
+    def downgrade(table: Table) -> None:
+        prev = GENESIS
+        for doc_id in sorted(table, key=lambda d: table[d]["seq"]):
+            entry = table[doc_id]
+            del entry["mac"]
+            entry["staff_id"] = "nobody"
+            entry["prev"] = prev
+            entry["hash"] = prev = sha256_of(entry)
+
+    tamper(store, downgrade)
+    assert audit.verify() == ChainBreak(1, Problem.EDITED)
+    audit.record("chen01", "sign_in")                     # and writing does not seal it
+    assert audit.verify() == ChainBreak(1, Problem.EDITED)
+
+
+def test_swapping_two_entries_is_seen_as_a_reordering(store, clock):
+    audit = filled(store, clock)
+
+    def swap(table: Table) -> None:
+        ids = by_seq(table)
+        table[ids[2]], table[ids[3]] = table[ids[3]], table[ids[2]]
+
+    tamper(store, swap)
+    assert audit.verify() == ChainBreak(2, Problem.REORDERED)
+
+
+def test_an_entry_moved_to_the_end_is_seen_as_a_reordering(store, clock):
+    audit = filled(store, clock)
+
+    def move(table: Table) -> Table:
+        ids = by_seq(table)
+        moved = table.pop(ids[2])
+        return {**table, "99": moved}
+
+    tamper(store, move)
+    assert audit.verify() == ChainBreak(2, Problem.REORDERED)
+
+
+def test_an_entry_taken_out_of_the_middle_is_seen_as_missing(store, clock):
+    audit = filled(store, clock)
+    tamper(store, lambda table: table.pop(by_seq(table)[3]) and None)
+    assert audit.verify() == ChainBreak(3, Problem.MISSING)
+
+
+def test_a_renumbered_entry_is_an_edit(store, clock):
+    """Closing the gap by renumbering needs the key: the seq is inside the MAC."""
+    audit = filled(store, clock)
+
+    def renumber(table: Table) -> None:
+        ids = by_seq(table)
+        del table[ids[3]]
+        table[ids[4]]["seq"], table[ids[5]]["seq"] = 3, 4
+
+    tamper(store, renumber)
+    assert audit.verify() == ChainBreak(3, Problem.EDITED)
+
+
+def test_a_number_that_is_not_a_number_is_an_edit_and_the_log_still_works(store, clock):
+    audit = filled(store, clock, 3)
+    tamper(store, lambda table: table[by_seq(table)[2]].update(seq="2"))
+    assert audit.verify() == ChainBreak(2, Problem.EDITED)
+    audit.record("chen01", "sign_in")                     # writing and reading go on
+    assert [e["seq"] for e in audit.entries()] == [4, 3, 1, "2"]
+    assert audit.verify() == ChainBreak(2, Problem.EDITED)
+
+
+def test_a_chain_made_under_another_key_is_an_edit(tmp_path, clock):
+    """Entries copied from another kiosk, or forged with a guessed key, do not fit."""
+    other = tmp_path / "other"
+    with Store.open(other / "kiosk.json") as elsewhere:
+        filled(elsewhere, clock, 3)
+    with Store.open(tmp_path / "kiosk.json") as store:
+        (tmp_path / "kiosk.json.audit-head").write_bytes(
+            (other / "kiosk.json.audit-head").read_bytes())
+        copied = orjson.loads((other / "kiosk.json").read_bytes())["audit"]
+        tamper(store, lambda table: copied)
+        assert Audit(store, clock).verify() == ChainBreak(1, Problem.EDITED)
+
+
+# -- the head file ------------------------------------------------------------------------
+
+
+def test_a_deleted_head_file_is_reported_and_never_made_again(store, clock):
+    audit = filled(store, clock, 3)
+    store.side_path(HEAD_SUFFIX).unlink()
+    assert audit.verify() == ChainBreak(3, Problem.HEAD)
+    audit.record("chen01", "sign_in")
+    assert not store.side_path(HEAD_SUFFIX).exists()       # the evidence stays
+    assert audit.verify() == ChainBreak(4, Problem.HEAD)
+
+
+def test_an_altered_head_file_is_reported(store, clock):
+    audit = filled(store, clock, 5)
+    head = head_of(store)
+    head["seq"], head["mac"] = 2, audit.entries()[3]["mac"]   # "the log ends at 2"
+    store.side_path(HEAD_SUFFIX).write_bytes(orjson.dumps(head))
+    assert audit.verify() == ChainBreak(5, Problem.HEAD)
+
+
+def test_later_entries_do_not_hide_a_truncation(store, clock):
+    audit = filled(store, clock, 5)
+    tamper(store, lambda table: {k: v for k, v in table.items() if v["seq"] <= 2})
+    audit.record("chen01", "sign_in")                          # seq 3 again
+    assert audit.verify() == ChainBreak(4, Problem.TRUNCATED)
+    audit.record("chen01", "sign_out")
+    audit.record("chen01", "sign_in")                          # past the old head
+    assert audit.verify() == ChainBreak(5, Problem.EDITED)     # not the entry it vouched for
+
+
+def test_a_head_behind_the_log_is_a_crash_not_a_break(store, clock):
+    """The head is written after the commit: a crash in between leaves it one behind."""
+    audit = filled(store, clock, 2)
+    behind = store.side_path(HEAD_SUFFIX).read_bytes()
+    audit.record("chen01", "sign_in")
+    store.side_path(HEAD_SUFFIX).write_bytes(behind)
+    assert audit.verify() is None
+    audit.record("chen01", "sign_out")
+    assert head_of(store)["seq"] == 4                          # caught up
+
+
+def test_a_full_disk_on_the_head_keeps_the_entry_and_the_chain(store, clock, monkeypatch):
+    import errno
+
+    from store import _fs
+
+    audit = filled(store, clock, 2)
+    real = _fs.replace_private
+
+    def full(path: Path, data: bytes, temp_of: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(_fs, "replace_private", full)
+    with pytest.raises(OSError) as info:
+        audit.record("chen01", "sign_in")
+    assert info.value.filename == str(store.side_path(HEAD_SUFFIX))
+    monkeypatch.setattr(_fs, "replace_private", real)
+    assert [e["seq"] for e in audit.entries()] == [3, 2, 1]     # the commit stays
+    assert audit.verify() is None
+
+
+# -- logs from before the key -------------------------------------------------------------
+
+
+def legacy_log(store: Store, n: int = 3) -> None:
+    """A log as the unkeyed code wrote it: a SHA-256 ``hash`` per entry, no head file."""
+    def write(table: Table) -> None:
+        prev = GENESIS
+        for seq in range(1, n + 1):
+            entry = {"seq": seq, "at": f"2026-11-2{seq}T09:00:00+08:00", "staff_id": "chen01",
+                     "action": "look_up", "person": "A12****789", "detail": {},
+                     "prev": prev}
+            entry["hash"] = prev = sha256_of(entry)
+            table[str(seq)] = entry
+
+    tamper(store, write)
+
+
+def test_a_whole_unkeyed_log_is_sealed_once(store, clock):
+    legacy_log(store)
+    audit = Audit(store, clock)
+    assert audit.verify() is None
+    entries = audit.entries()
+    assert [e["seq"] for e in entries] == [4, 3, 2, 1]
+    assert (entries[0]["action"], entries[0]["detail"]) == (SEALED, {"entries": 3})
+    assert all("mac" in e and "hash" not in e for e in entries)
+    assert head_of(store)["seq"] == 4
+    tamper(store, lambda table: table["2"].update(staff_id="nobody"))
+    assert audit.verify() == ChainBreak(2, Problem.EDITED)      # now protected
+
+
+def test_sealing_on_the_first_write_keeps_the_old_entries_first(store, clock):
+    legacy_log(store)
+    Audit(store, clock).record("chen01", "sign_in")
+    audit = Audit(store, clock)
+    assert [e["action"] for e in audit.entries()] == ["sign_in", SEALED, "look_up",
+                                                      "look_up", "look_up"]
+    assert audit.verify() is None
+
+
+def test_a_broken_unkeyed_log_is_reported_not_sealed(store, clock):
+    legacy_log(store)
+    tamper(store, lambda table: table["2"].update(staff_id="nobody"))
+    audit = Audit(store, clock)
+    assert audit.verify() == ChainBreak(2, Problem.EDITED)
+    assert not store.side_path(HEAD_SUFFIX).exists()
+    assert all("mac" not in e for e in audit.entries())
