@@ -15,6 +15,7 @@ from kiosk import __version__, cli_store
 from kiosk.cli_store import EXIT_STORE, EXIT_USAGE, add_store_commands, io_failed
 from kiosk.domain.config import READERS, Config, ConfigError, load_config
 from kiosk.domain.dates import roc_date
+from kiosk.domain.errors import KioskError
 from kiosk.domain.i18n import LANGS, Catalog
 from kiosk.domain.mask import mask_card_no, mask_id, mask_name
 from reader.card import CardData, CardFormatError
@@ -105,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(config, catalog, args)
     except OSError as exc:
         return io_failed(catalog, exc)
+    except KioskError as error:   # a refusal no command expected, e.g. a missing machine key
+        cli_store.refused(catalog, error)
+        return EXIT_STORE
 
 
 def _dispatch(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:

@@ -44,7 +44,7 @@ def io_failed(catalog: Catalog, exc: OSError) -> int:
     return EXIT_IO
 
 
-def _refused(catalog: Catalog, error: KioskError) -> None:
+def refused(catalog: Catalog, error: KioskError) -> None:
     """Why a command refused, in the user's language, on stderr."""
     print(catalog.t(error.key, **error.params), file=sys.stderr)
 
@@ -80,6 +80,9 @@ def add_store_commands(sub: Any, shared: argparse.ArgumentParser) -> None:
             cmd.add_argument("--password-stdin", action="store_true",
                              help="read the password from the first line of stdin")
     staff.add_parser("list", parents=[common], help="list staff accounts")
+    staff.add_parser("seal-audit", parents=[common],
+                     help="once, right after upgrading: seal an audit log kept in the old, "
+                          "unkeyed form (docs/security.md)")
     batch = sub.add_parser("batch", help="整批健保卡註冊: registration files of insured units")
     batch_verbs = batch.add_subparsers(dest="verb", required=True)
     load = batch_verbs.add_parser("import", parents=[common],
@@ -233,7 +236,7 @@ def registry(store: Store, config: Config, catalog: Catalog,
     try:
         report = import_registry(args.file, Registry(store))
     except ImportFileError as exc:
-        _refused(catalog, exc)
+        refused(catalog, exc)
         return EXIT_USAGE
     return _print_report(report, catalog, as_json=args.json)
 
@@ -261,7 +264,7 @@ def carriers(store: Store, config: Config, catalog: Catalog,
     try:
         report = import_lines(args.file, CarrierDirectory(store))
     except ImportFileError as exc:
-        _refused(catalog, exc)
+        refused(catalog, exc)
         return EXIT_USAGE
     return _print_report(report, catalog, as_json=args.json)
 
@@ -284,7 +287,7 @@ def app(store: Store, config: Config, catalog: Catalog, args: argparse.Namespace
     try:
         device = action(args.code, args.device)
     except KioskError as error:
-        _refused(catalog, error)
+        refused(catalog, error)
         return 1
     print(catalog.t(done, name=device["name"]))
     return 0
@@ -307,7 +310,7 @@ def payments(store: Store, config: Config, catalog: Catalog,
             at = at.replace(tzinfo=TAIPEI)
         app = Payments(Applications(services)).pay_at_store(args.atm_no.strip(), at)
     except KioskError as error:
-        _refused(catalog, error)
+        refused(catalog, error)
         return 1
     print(catalog.t("pay.slip_paid", atm=app["atm_no"],
                     receipt=app["payment"]["receipt_no"]))
@@ -335,7 +338,7 @@ def batch(store: Store, config: Config, catalog: Catalog, args: argparse.Namespa
         report = runner.import_file(args.file, store.path.parent / "reports", catalog,
                                     None if args.json else progress)
     except BatchFileError as error:
-        _refused(catalog, error)
+        refused(catalog, error)
         return EXIT_USAGE
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
@@ -361,6 +364,12 @@ def staff(store: Store, config: Config, catalog: Catalog, args: argparse.Namespa
                     state=t("staff.active" if doc["active"] else "staff.inactive")))
         return 0
     try:
+        if args.verb == "seal-audit":
+            from kiosk.domain.audit import Audit
+
+            sealed = Audit(store, SystemClock()).seal()
+            print(t("audit.sealed", entries=sealed) if sealed else t("audit.nothing_to_seal"))
+            return 0
         if args.verb in ("disable", "unlock"):
             getattr(accounts, args.verb)(args.staff_id)
             done = "staff.disabled" if args.verb == "disable" else "staff.unlocked"
@@ -377,7 +386,7 @@ def staff(store: Store, config: Config, catalog: Catalog, args: argparse.Namespa
             accounts.passwd(args.staff_id, password)
             print(t("staff.changed", staff_id=args.staff_id))
     except KioskError as error:
-        _refused(catalog, error)
+        refused(catalog, error)
         return 1
     return 0
 

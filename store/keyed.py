@@ -73,8 +73,8 @@ class KeyedTable:
                     change: Callable[[dict[str, Doc | None]], dict[str, Doc | None]]
                     ) -> set[str]:
         """:meth:`modify` for several keys in one transaction: ``change`` gets every old
-        document (None when missing) by key and returns the new ones. Returns the keys
-        whose documents were created."""
+        document (None when missing) by key and returns the new ones (None deletes; a key
+        left out stays as it was). Returns the keys whose documents were created."""
         created: set[str] = set()
         with self._store.transaction() as db:
             self._sync(db)
@@ -85,7 +85,9 @@ class KeyedTable:
             news = change({key: None if old is None else dict(old)
                            for key, old in olds.items()})
             for key, doc_id in ids.items():
-                new = news.get(key)
+                if key not in news:
+                    continue
+                new = news[key]
                 if new is None:
                     if doc_id is not None:
                         table.remove(doc_ids=[doc_id])

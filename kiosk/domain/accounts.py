@@ -14,6 +14,7 @@ from kiosk.domain.clock import Clock
 from kiosk.domain.codes import Codes
 from kiosk.domain.errors import IdentityMismatch, InvalidInput, KioskError, Locked, WrongPassword
 from kiosk.domain.keyring import Keyring, machine_key
+from kiosk.domain.legacy_secrets import scrub_once
 from kiosk.domain.lockout import Lockout
 from kiosk.domain.mail import SEED_PARAMS, MailKind, with_text
 from kiosk.domain.passwords import hash_password, needs_rehash, verify_password
@@ -67,6 +68,7 @@ class Services:
                                locked_key="err.qr.locked")
         self._outbox = Outbox(self.store)
         self._machine_key: bytes | None = None
+        scrub_once(self.store, self.keyring, self.machine_key, self.clock.now().isoformat())
 
     def machine_key(self) -> bytes:
         """The key of generated passwords' fast hash: a private file beside the store

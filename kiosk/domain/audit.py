@@ -15,15 +15,16 @@ store file by other means is found out by :meth:`Audit.verify`:
   with its own MAC), written after each commit under the store's lock. A log that ends
   before the head's ``seq``, or a head that is gone or altered, is reported.
 
-Logs from before the key (each entry with an unkeyed SHA-256 ``hash``) are re-sealed once:
-the first time this code meets such a log without a head file, and only if the old chain
-is whole, every entry is given its MAC and an ``audit_sealed`` entry records when. The rule:
-tampering done before that upgrade cannot be detected, the old chain proving nothing
-against someone who could recompute it. From then on an entry without a MAC is an edit.
-Deleting the head file and rewriting the whole log in the old form gets it re-sealed too;
-that shows only as a second, late ``audit_sealed`` entry in place of the first. Nor can
-anything kept on this machine show a rollback of the store and the head file together to
-an older copy of both; that takes a witness elsewhere.
+Logs from before the key (each entry with an unkeyed SHA-256 ``hash``) are never sealed
+behind anyone's back: nothing kept on this machine could tell such a log from one an
+attacker rewrote in the old form after deleting the head file. Until an administrator runs
+``nhi-kiosk audit seal`` (:meth:`Audit.seal`, right after the upgrade), new entries go on in
+the old form and :meth:`Audit.verify` reports the log as UNSEALED, never as whole; sealing
+gives every entry its MAC, if the old chain is whole, and an ``audit_sealed`` entry records
+when. Tampering done before the seal cannot be detected: the old chain proves nothing
+against someone who could recompute it. A sealed log that later reads as unsealed was
+rewritten. Nor can anything kept on this machine show a rollback of the store and the head
+file together to an older copy of both; that takes a witness elsewhere.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from kiosk.domain.clock import Clock
-from kiosk.domain.keyring import machine_key
+from kiosk.domain.errors import KioskError
+from kiosk.domain.keyring import Keyring, machine_key
 from kiosk.domain.mask import mask_id
 from store.core import Store
-from store.errors import StoreError
 
 if TYPE_CHECKING:
     from tinydb.table import Table
@@ -61,6 +62,7 @@ class Problem(StrEnum):
     REORDERED = "reordered"    # an entry is not where it was written
     TRUNCATED = "truncated"    # the log ends before the head file's ``seq``
     HEAD = "head"              # the head file is gone or altered: the end cannot be vouched for
+    UNSEALED = "unsealed"      # a whole log in the form from before the key: nothing proven
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +140,29 @@ class Audit:
     # -- writing -------------------------------------------------------------------
     def record(self, staff_id: str, action: str, person_id: str | None = None,
                **detail: Any) -> dict[str, Any]:
-        """Append one entry; the person's ID is stored masked, like on the screen."""
+        """Append one entry; the person's ID is stored masked, like on the screen. On a log
+        still in the old form (see the module docstring) the entry takes that form too."""
+        self._audit_key()   # loaded (and checked against the store) before the lock
+        person = mask_id(person_id) if person_id else None
         with self._store.transaction() as db:
             table = db.table(TABLE)
-            rows, head = self._sealed(table)
-            return self._append(table, rows, head, staff_id, action,
-                                mask_id(person_id) if person_id else None, detail)
+            rows = [dict(e) for e in table.all()]
+            head = self._read_head()
+            if self._unsealed(rows, head):
+                return self._append_unsealed(table, rows, staff_id, action, person, detail)
+            return self._append(table, rows, head, staff_id, action, person, detail)
+
+    def _append_unsealed(self, table: Table, rows: list[dict[str, Any]], staff_id: str,
+                         action: str, person: str | None,
+                         detail: dict[str, Any]) -> dict[str, Any]:
+        last = max(rows, key=_seq_of)
+        entry = {"seq": _seq_of(last) + 1,
+                 "at": self._clock.now().isoformat(timespec="seconds"),
+                 "staff_id": staff_id, "action": action, "person": person,
+                 "detail": detail, "prev": last.get("hash") or ""}
+        entry["hash"] = _digest(entry)
+        table.insert(entry)
+        return entry
 
     def _append(self, table: Table, rows: list[dict[str, Any]], head: _Head | None,
                 staff_id: str, action: str, person: str | None,
@@ -168,13 +187,24 @@ class Audit:
             self._store.after_commit(lambda: self._write_head(entry["seq"], entry["mac"]))
         return entry
 
-    def _sealed(self, table: Table) -> tuple[list[dict[str, Any]], _Head | None]:
-        """Inside a transaction: the rows, re-sealed first if this is a whole log from
-        before the key (see the module docstring), and the head."""
-        rows = [dict(e) for e in table.all()]
-        head = self._read_head()
-        if not self._upgradable(rows, head) or _legacy_break(rows) is not None:
-            return rows, head
+    def seal(self) -> int:
+        """Seal a log from before the key (an administrator's step right after the
+        upgrade); how many entries it had. 0 when there is nothing to seal; KioskError
+        (err.audit.unsealable, with the first ``seq`` that does not fit) when the old
+        chain is broken, so an edit made before the upgrade is never sealed in."""
+        self._audit_key()
+        with self._store.transaction() as db:
+            table = db.table(TABLE)
+            rows = [dict(e) for e in table.all()]
+            if not self._unsealed(rows, self._read_head()):
+                return 0
+            broken = _legacy_break(rows)
+            if broken is not None:
+                raise KioskError("err.audit.unsealable", seq=broken)
+            self._reseal(table, rows)
+            return len(rows)
+
+    def _reseal(self, table: Table, rows: list[dict[str, Any]]) -> None:
         by_seq: dict[int, dict[str, Any]] = {}
         prev = GENESIS
         for old in sorted(rows, key=_seq_of):
@@ -190,15 +220,14 @@ class Audit:
         table.update(reseal)
         self._write_head(0, GENESIS)   # as for a new log: see _append
         rows = [by_seq[e["seq"]] for e in rows]
-        sealed = self._append(table, rows, _Head(0, GENESIS), KIOSK, SEALED, None,
-                              {"entries": len(rows)})
-        return [*rows, sealed], _Head(0, GENESIS)
+        self._append(table, rows, _Head(0, GENESIS), KIOSK, SEALED, None,
+                     {"entries": len(rows)})
 
     @staticmethod
-    def _upgradable(rows: list[dict[str, Any]], head: _Head | None) -> bool:
-        """A log from before the key that was never sealed: no entry has a MAC, and there
-        is no head file (or only the one written just before a re-seal that did not get
-        committed: a full disk must not turn the upgrade into a false alarm)."""
+    def _unsealed(rows: list[dict[str, Any]], head: _Head | None) -> bool:
+        """A log in the form from before the key: no entry has a MAC, and there is no
+        head file (or only the one written just before a seal that did not get committed:
+        a full disk must not turn the upgrade into a false alarm)."""
         return (bool(rows) and all("mac" not in e for e in rows)
                 and (head is None or (head.seq == 0 and head.mac == GENESIS)))
 
@@ -211,20 +240,15 @@ class Audit:
     def verify(self) -> ChainBreak | None:
         """None when the chain is whole, else its first break (see the module docstring).
 
-        A whole log from before the key is re-sealed here if nothing has done it yet; if
-        that has to wait (the store busy, the disk full) it counts as whole, which is all
-        the old chain can prove, and the next entry written seals it."""
+        A log in the old form is EDITED where its old chain breaks, else UNSEALED: whole
+        is more than it can prove (see the module docstring)."""
         head = self._read_head()   # before the rows: a head never runs ahead of its log
         rows = [dict(e) for e in self._store.db().table(TABLE).all()]
-        if self._upgradable(rows, head):
+        if self._unsealed(rows, head):
             broken = _legacy_break(rows)
             if broken is not None:
                 return ChainBreak(broken, Problem.EDITED)
-            try:
-                with self._store.transaction() as db:
-                    rows, head = self._sealed(db.table(TABLE))
-            except (StoreError, OSError):
-                return None
+            return ChainBreak(min(map(_seq_of, rows)), Problem.UNSEALED)
         return self._check(rows, head)
 
     def _check(self, rows: list[dict[str, Any]], head: _Head | None) -> ChainBreak | None:
@@ -269,8 +293,7 @@ class Audit:
     # -- the key and the head file ---------------------------------------------------
     def _audit_key(self) -> bytes:
         if self._key is None:
-            machine = machine_key(self._store)
-            self._key = hmac.new(machine, b"audit", hashlib.sha256).digest()
+            self._key = bytes.fromhex(Keyring(machine_key(self._store)).digest("audit", "key"))
         return self._key
 
     def _mac(self, entry: dict[str, Any]) -> str:

@@ -96,8 +96,9 @@ class Auth:
         check_new_password(new, new2, field="new")
         if new == old:
             raise KioskError("err.password.same")
-        self.s.accounts.modify(session.id_no, lambda _a: {
-            "password_hash": hash_password(new), "must_change_password": False})
+        hashed = hash_password(new)   # slow on purpose: not while holding the store
+        self.s.modify_account(session.id_no, lambda _a: {
+            "password_hash": hashed, "must_change_password": False})
         if account.get("must_change_password"):
             self.s.forget_mailed_password(session.id_no)
         if account.get("email"):

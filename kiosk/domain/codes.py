@@ -8,9 +8,12 @@ digest, never the code; a mail carries the seed until it is delivered.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import socket
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,17 +30,40 @@ LENGTH = 10
 # 裝置認證碼 like 3G4f10m1: typed into the app or scanned, case matters (8 chars ≈ 47 bits)
 DEVICE_ALPHABET = string.ascii_letters + string.digits
 DEVICE_LENGTH = 8
-#: Wrong codes, counted per kind of code for everyone (a code names nobody before it is
-#: found): 20 per 15 minutes makes guessing a 47-bit code hopeless, and stays far above what
-#: mistyping people reach. A right code never clears the count (an attacker could clear it
-#: with codes of their own); only the window does.
-GUESS_LIMIT, GUESS_WINDOW = 20, timedelta(minutes=15)
+#: Wrong codes are counted twice, per kind of code (a code names nobody until it is found):
+#: per kiosk process — one terminal or SSH session — 20 per 15 minutes, which a person
+#: mistyping never reaches; and for everyone 1,000 per 15 minutes, which keeps a script that
+#: starts a process per guess (``nhi-kiosk app redeem``) hopeless against 47- and 50-bit
+#: codes, while one person at one terminal cannot close code entry for the whole hall. A
+#: right code never clears a count (an attacker could clear it with codes of their own);
+#: only the window does.
+TERMINAL_LIMIT, EVERYONE_LIMIT, GUESS_WINDOW = 20, 1000, timedelta(minutes=15)
+THIS_TERMINAL = f"{socket.gethostname()}:{os.getpid()}"
 
 
-def guess_lock(store: Store, clock: Clock) -> Lockout:
-    """The wrong-code counter; ``attempt(<table>)`` around each lookup of a typed code."""
-    return Lockout(store, clock, scope="code", period=GUESS_WINDOW,
-                   locked_key="err.code.locked", limit=GUESS_LIMIT)
+class GuessLimit:
+    """The wrong-code counters; ``attempt(kind)`` around each lookup of a typed code."""
+
+    def __init__(self, store: Store, clock: Clock, terminal: str = THIS_TERMINAL) -> None:
+        self._terminal = terminal
+        self._mine = Lockout(store, clock, scope="code-terminal", period=GUESS_WINDOW,
+                             locked_key="err.code.locked", limit=TERMINAL_LIMIT)
+        self._everyone = Lockout(store, clock, scope="code", period=GUESS_WINDOW,
+                                 locked_key="err.code.locked", limit=EVERYONE_LIMIT)
+
+    @contextlib.contextmanager
+    def attempt(self, kind: str) -> Iterator[Callable[[], None]]:
+        """Yields ``wrong()``, to call when the code typed was not found (Locked on the
+        last try); Locked before the lookup while either door is closed."""
+        with (self._mine.attempt(f"{kind}:{self._terminal}") as mine,
+              self._everyone.attempt(kind) as everyone):
+            def wrong() -> None:
+                try:
+                    mine.fail()
+                finally:
+                    everyone.fail()
+
+            yield wrong
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +92,9 @@ class Codes:
 
     def __init__(self, store: Store, clock: Clock, keyring: Callable[[], Keyring], *,
                  table: str = "codes", alphabet: str = ALPHABET, length: int = LENGTH,
-                 case_sensitive: bool = False) -> None:
+                 case_sensitive: bool = False, terminal: str = THIS_TERMINAL) -> None:
         self._table = KeyedTable(store, table, "code")
-        self.lock = guess_lock(store, clock)
+        self.guesses = GuessLimit(store, clock, terminal)
         self._name = table
         self._clock = clock
         self._keyring = keyring
@@ -100,10 +126,10 @@ class Codes:
     def live_purpose(self, text: str) -> str:
         """What a code is for (verify, reset, email_change), without using it; a
         KioskError when it is unknown, used or expired."""
-        with self.lock.attempt(self._name) as attempt:
+        with self.guesses.attempt(self._name) as wrong:
             doc = self._table.get(self._key(text))
             if doc is None:
-                attempt.fail()
+                wrong()
                 raise KioskError("err.code.unknown")
         if doc["used_at"]:
             raise KioskError("err.code.used")
@@ -130,10 +156,10 @@ class Codes:
             outcome["doc"] = {**doc, "used_at": now.isoformat()}
             return outcome["doc"]
 
-        with self.lock.attempt(self._name) as attempt:
+        with self.guesses.attempt(self._name) as wrong:
             self._table.modify(code, use)
             if outcome.get("error") == "err.code.unknown":
-                attempt.fail()
+                wrong()
         if "error" in outcome:
             raise KioskError(outcome["error"])
         return outcome["doc"]

@@ -1,4 +1,4 @@
-"""The machine key's two uses, so no secret the kiosk makes is ever readable in the store.
+"""What the machine key keys, so no secret the kiosk makes is ever readable in the store.
 
 The key is 32 random bytes in ``machine.key`` beside the store (0600, never in it, never
 in a backup of it). Someone holding the store file — or its ``.bak`` — without the key
@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 
+from kiosk.domain.errors import KioskError
 from store.core import Store
+from store.keyed import KeyedTable
 from store.keys import load_or_create_key
 
 SEED_BYTES = 16
@@ -30,8 +33,26 @@ KEY_FILE = "machine.key"
 
 def machine_key(store: Store) -> bytes:
     """The store's machine key: ``machine.key`` in the store's directory, made on first
-    use; every process on the same store gets the same key."""
-    return load_or_create_key(store.path.with_name(KEY_FILE))
+    use; every process on the same store gets the same key.
+
+    The store remembers a check value of its key, so a data directory restored without
+    its key (or with another machine's) is refused with a message instead of silently
+    getting a new key — which would void every unchanged default password and open code
+    and make the whole audit log read as altered. KioskError(err.key.missing|err.key.wrong).
+    """
+    path = store.path.with_name(KEY_FILE)
+    checks = KeyedTable(store, "_keys", "name")
+    known = checks.get("machine")
+    if known is not None and not os.path.lexists(path):
+        raise KioskError("err.key.missing", path=str(path))
+    key = load_or_create_key(path)
+    mine = hmac.new(key, b"key check", hashlib.sha256).hexdigest()[:16]
+    if known is None:
+        checks.modify("machine", lambda doc: doc or {"check": mine})
+        known = checks.get("machine")
+    if known is None or not hmac.compare_digest(str(known.get("check")), mine):
+        raise KioskError("err.key.wrong", path=str(path))
+    return key
 
 
 def new_seed() -> str:
@@ -49,10 +70,6 @@ class Keyring:
     def digest(self, purpose: str, text: str) -> str:
         """What is stored instead of a code: its HMAC under the key, hex."""
         return hmac.new(self._key, f"{purpose}\0{text}".encode(), hashlib.sha256).hexdigest()
-
-    def matches(self, purpose: str, text: str, stored: str) -> bool:
-        """Constant-time comparison of a typed code with a stored digest."""
-        return hmac.compare_digest(self.digest(purpose, text), stored)
 
     def derive(self, seed: str, alphabet: str, length: int) -> str:
         """The secret of ``seed``: ``length`` characters of ``alphabet``, uniformly

@@ -63,9 +63,10 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-#: No stored string may make a check cost more than this (a forged hash is a denial of
-#: service otherwise); hashlib's own default of 32 MiB is below what N=2^17 needs.
-MAX_N, MAX_R, MAX_P = 2**20, 16, 4
+#: No stored string may make a check cost more than twice today's parameters (256 MiB,
+#: about a second): someone who can edit the store could otherwise make every login
+#: exhaust memory. hashlib's own default of 32 MiB is below what N=2^17 needs.
+MAX_COST = 2 * SCRYPT_N * SCRYPT_R * SCRYPT_P
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
@@ -105,8 +106,7 @@ def verify_password(password: str, stored: str, key: bytes | None = None) -> boo
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         cost = int(n), int(r), int(p)
-        if scheme != "scrypt" or not all(0 < c <= m for c, m in zip(
-                cost, (MAX_N, MAX_R, MAX_P), strict=True)):
+        if scheme != "scrypt" or min(cost) < 1 or cost[0] * cost[1] * cost[2] > MAX_COST:
             return False
         expected = base64.b64decode(digest)
         actual = _scrypt(password, base64.b64decode(salt), *cost, dklen=len(expected))

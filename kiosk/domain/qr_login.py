@@ -16,7 +16,7 @@ from typing import Any
 
 from kiosk.domain.accounts import Services, State
 from kiosk.domain.auth import Session
-from kiosk.domain.codes import Code, guess_lock, random_code
+from kiosk.domain.codes import Code, GuessLimit, random_code
 from kiosk.domain.devices import Devices, device_label
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.forms import parse_date
@@ -56,7 +56,7 @@ class QrLogin:
         self.devices = devices
         self.ttl = ttl
         self._requests = KeyedTable(services.store, "qr_logins", "code")
-        self._guesses = guess_lock(services.store, services.clock)
+        self._guesses = GuessLimit(services.store, services.clock)
 
     def _key(self, text: str) -> str:
         """A request is stored under its code's keyed digest, never the code itself."""
@@ -145,10 +145,10 @@ class QrLogin:
         """Returns the device that decided. Refused: unknown, used, expired codes, and a
         device not bound to the person asking to log in."""
         name = device_label(device_name)
-        with self._guesses.attempt("qr_logins") as attempt:
+        with self._guesses.attempt("qr_logins") as wrong:
             doc = self._requests.get(self._key(code))
             if doc is None:
-                attempt.fail()
+                wrong()
         if doc is None or doc["state"] == LoginState.CANCELLED:
             raise KioskError("err.code.unknown")
         device = self.devices.named(doc["id_no"], name)

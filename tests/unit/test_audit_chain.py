@@ -16,6 +16,7 @@ import pytest
 
 from kiosk.domain.audit import GENESIS, HEAD_SUFFIX, SEALED, Audit, ChainBreak, Problem
 from kiosk.domain.clock import FixedClock
+from kiosk.domain.errors import KioskError
 from store.core import Store
 from tests.unit.domain_fixtures import NOW
 
@@ -288,10 +289,13 @@ def legacy_log(store: Store, n: int = 3) -> None:
     tamper(store, write)
 
 
-def test_a_whole_unkeyed_log_is_sealed_once(store, clock):
+def test_a_whole_unkeyed_log_is_unsealed_until_an_administrator_seals_it(store, clock):
     legacy_log(store)
     audit = Audit(store, clock)
+    assert audit.verify() == ChainBreak(1, Problem.UNSEALED)   # never "whole" by itself
+    assert audit.seal() == 3
     assert audit.verify() is None
+    assert audit.seal() == 0                                    # once
     entries = audit.entries()
     assert [e["seq"] for e in entries] == [4, 3, 2, 1]
     assert (entries[0]["action"], entries[0]["detail"]) == (SEALED, {"entries": 3})
@@ -301,13 +305,27 @@ def test_a_whole_unkeyed_log_is_sealed_once(store, clock):
     assert audit.verify() == ChainBreak(2, Problem.EDITED)      # now protected
 
 
-def test_sealing_on_the_first_write_keeps_the_old_entries_first(store, clock):
+def test_before_the_seal_new_entries_keep_the_old_form_and_are_sealed_with_it(store, clock):
     legacy_log(store)
     Audit(store, clock).record("chen01", "sign_in")
     audit = Audit(store, clock)
-    assert [e["action"] for e in audit.entries()] == ["sign_in", SEALED, "look_up",
+    assert audit.verify() == ChainBreak(1, Problem.UNSEALED)
+    assert audit.seal() == 4
+    assert [e["action"] for e in audit.entries()] == [SEALED, "sign_in", "look_up",
                                                       "look_up", "look_up"]
     assert audit.verify() is None
+
+
+def test_deleting_the_head_and_rewriting_the_log_unkeyed_is_never_whole(store, clock):
+    """The downgrade: an attacker who can edit the store drops an entry by deleting the
+    head file and writing the rest in the old, unkeyed form."""
+    audit = filled(store, clock)
+    store.side_path(HEAD_SUFFIX).unlink()
+    tamper(store, lambda table: table.clear())
+    legacy_log(store, n=4)       # the forged log, chain recomputed without the key
+    assert audit.verify() == ChainBreak(1, Problem.UNSEALED)
+    audit.record("chen01", "sign_in")
+    assert audit.verify() == ChainBreak(1, Problem.UNSEALED)   # writing does not seal it
 
 
 def test_a_broken_unkeyed_log_is_reported_not_sealed(store, clock):
@@ -315,5 +333,22 @@ def test_a_broken_unkeyed_log_is_reported_not_sealed(store, clock):
     tamper(store, lambda table: table["2"].update(staff_id="nobody"))
     audit = Audit(store, clock)
     assert audit.verify() == ChainBreak(2, Problem.EDITED)
+    with pytest.raises(KioskError) as refused:
+        audit.seal()
+    assert refused.value.key == "err.audit.unsealable" and refused.value.params["seq"] == 2
     assert not store.side_path(HEAD_SUFFIX).exists()
     assert all("mac" not in e for e in audit.entries())
+
+
+def test_the_administrator_seals_an_old_log_from_the_shell(store, clock, capsys, monkeypatch):
+    from kiosk.cli import main
+
+    config = store.path.with_name("empty.toml")
+    config.write_text("")
+    monkeypatch.setenv("NHI_KIOSK_CONFIG", str(config))
+    legacy_log(store)
+    assert main(["staff", "seal-audit", "--db", str(store.path), "--lang", "en"]) == 0
+    assert "3 entries" in capsys.readouterr().out
+    assert Audit(store, clock).verify() is None
+    assert main(["staff", "seal-audit", "--db", str(store.path), "--lang", "en"]) == 0
+    assert "nothing to seal" in capsys.readouterr().out

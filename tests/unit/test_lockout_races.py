@@ -20,7 +20,7 @@ import pytest
 
 from kiosk.domain import passwords
 from kiosk.domain.accounts import LOGIN_LOCK
-from kiosk.domain.codes import GUESS_LIMIT
+from kiosk.domain.codes import TERMINAL_LIMIT, Codes
 from kiosk.domain.errors import KioskError, Locked
 from kiosk.domain.lockout import LIMIT
 from kiosk.domain.passwords import hash_password
@@ -199,16 +199,19 @@ def test_a_try_refused_for_another_reason_is_given_back(world):
     assert lock.guard("A123456789", lambda: False) == LIMIT - 2
 
 
-def test_guessing_codes_closes_code_entry_and_a_right_code_does_not_reopen_it(world):
+def test_guessing_codes_closes_code_entry_at_that_terminal_and_a_right_code_keeps_it_closed(
+        world):
     codes = world.services.codes
     mine = codes.issue("reset", "A123456789", timedelta(hours=1))
-    for _ in range(GUESS_LIMIT - 1):
+    for _ in range(TERMINAL_LIMIT - 1):
         with pytest.raises(KioskError, match=r"err\.code\.unknown"):
             codes.redeem("ZZZZZZZZZZ", "reset")
         assert codes.live_purpose(mine.code) == "reset"     # a right code counts nothing
     with pytest.raises(Locked):
         codes.redeem("ZZZZZZZZZZ", "reset")
     with pytest.raises(Locked):
-        codes.redeem(mine.code, "reset")                    # closed for everyone, for now
+        codes.redeem(mine.code, "reset")                    # closed at this terminal...
+    other = Codes(world.store, world.clock, world.services.keyring, terminal="kiosk-2")
+    assert other.live_purpose(mine.code) == "reset"         # ...not for the whole hall
     world.clock.advance(minutes=15)
     assert codes.redeem(mine.code, "reset")["id_no"] == "A123456789"

@@ -25,6 +25,8 @@ def test_a_chosen_password_is_hashed_at_owasp_cost():
 
 def test_a_forged_hash_cannot_make_a_check_expensive():
     assert not verify_password("x", "scrypt$1073741824$8$1$AAAA$AAAA")
+    assert not verify_password("x", "scrypt$1048576$8$1$AAAA$AAAA")     # 8x today's
+    assert not verify_password("x", "scrypt$131072$8$4$AAAA$AAAA")      # 4x through p
 
 
 def _old_hash(monkeypatch: pytest.MonkeyPatch, password: str) -> str:
