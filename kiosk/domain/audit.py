@@ -120,13 +120,25 @@ class Filter:
     until: datetime | None = None
 
     def keeps(self, entry: dict[str, Any]) -> bool:
-        at = datetime.fromisoformat(entry["at"])
-        return ((self.staff_id is None or entry["staff_id"] == self.staff_id)
-                and (self.action is None or entry["action"] == self.action)
-                and (self.person is None or (entry.get("person") or "").startswith(
+        at = entry_time(entry)
+        dated = self.since is not None or self.until is not None
+        return ((self.staff_id is None or entry.get("staff_id") == self.staff_id)
+                and (self.action is None or entry.get("action") == self.action)
+                and (self.person is None or str(entry.get("person") or "").startswith(
                     self.person.upper()))
-                and (self.since is None or at >= self.since)
-                and (self.until is None or at < self.until))
+                and (not dated or at is not None)
+                and (self.since is None or at is None or at >= self.since)
+                and (self.until is None or at is None or at < self.until))
+
+
+def entry_time(entry: dict[str, Any]) -> datetime | None:
+    """When an entry was written; None when its time was replaced by something that is
+    not one (an edit :meth:`Audit.verify` reports — reading the log must still work)."""
+    try:
+        at = datetime.fromisoformat(str(entry.get("at")))
+    except ValueError:
+        return None
+    return at if at.tzinfo else None
 
 
 class Audit:

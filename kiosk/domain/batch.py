@@ -73,6 +73,12 @@ MAX_ZIP_ENTRIES = 16
 """Entries a unit zip may list (it holds one CSV, perhaps in a folder): counted from the
 zip's end record before the library reads its directory, which costs memory per entry."""
 
+MAX_DIRECTORY_BYTES = MAX_ZIP_ENTRIES * 1024
+"""The zip's central directory, as its end record sizes it: the library reads and parses
+that many bytes whatever the entry count claims, so both are bounded (an entry with its
+name and extra fields is well under 1 KiB). ZIP64 records, which could size it anew, are
+refused: a unit file is never near 4 GiB."""
+
 _CHUNK = 64 * 1024   # bytes unpacked per read: the ratio and size are checked this often
 
 
@@ -157,9 +163,10 @@ class _CountingFile(io.FileIO):
         return data or b""
 
 
-def _zip_entries(path: Path) -> int | None:
-    """How many entries the zip's end-of-central-directory record announces, read from the
-    file's last 64 KiB; None when there is no such record (the library then says why)."""
+def _zip_directory(path: Path) -> tuple[int, int] | None:
+    """How many entries, and how many bytes of central directory, the zip's end record
+    announces, read from the file's last 64 KiB; None when there is no such record (the
+    library then says why). A ZIP64 record is announced as too big."""
     with path.open("rb") as f:
         size = f.seek(0, io.SEEK_END)
         f.seek(max(0, size - (0xFFFF + 22)))
@@ -167,7 +174,10 @@ def _zip_entries(path: Path) -> int | None:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
         return None
-    return int.from_bytes(tail[at + 10:at + 12], "little")
+    if tail.rfind(b"PK\x06\x07", 0, at) >= 0:     # a ZIP64 locator before the end record
+        return 0xFFFF, 0xFFFFFFFF
+    entries = int.from_bytes(tail[at + 10:at + 12], "little")
+    return entries, int.from_bytes(tail[at + 12:at + 16], "little")
 
 
 def _open_zip(path: Path) -> BatchFile:
@@ -179,8 +189,10 @@ def _open_zip(path: Path) -> BatchFile:
     try:
         if path.stat().st_size > MAX_BATCH_BYTES:
             raise BatchFileError("import.limit.file", limit=MAX_BATCH_BYTES // 2**20)
-        if (entries := _zip_entries(path)) is not None and entries > MAX_ZIP_ENTRIES:
-            raise BatchFileError("batch.err.zip_contents", count=entries)
+        directory = _zip_directory(path)
+        if directory is not None and (directory[0] > MAX_ZIP_ENTRIES
+                                      or directory[1] > MAX_DIRECTORY_BYTES):
+            raise BatchFileError("batch.err.zip_contents", count=directory[0])
         with _CountingFile(path) as source, pyzipper.AESZipFile(source) as archive:
             members = [m for m in archive.namelist() if not m.endswith("/")]
             if len(members) != 1:

@@ -13,6 +13,9 @@ learns nothing that logs anybody in:
   record keeps only the seed, and delivery erases it, after which nobody can recompute the
   secret. A derivation costs one HMAC, so 100,000 batch passwords cost well under a
   second, where sealing each with AES-GCM would add ~8 s.
+
+The same key also hashes batch default passwords (kiosk.domain.passwords) and, through
+``digest("audit", "key")``, seals the audit log (kiosk.domain.audit).
 """
 
 from __future__ import annotations

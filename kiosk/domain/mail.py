@@ -12,8 +12,8 @@ Outbox record fields: ``to``, ``kind`` (a :class:`MailKind` value), ``subject``,
 ``body`` through :func:`with_text`), ``created_at`` (ISO 8601 with offset), ``status``
 (``queued`` | ``sent`` | ``failed``), ``final`` (a failure that will not be retried),
 ``attempts``, ``last_error``, ``last_attempt_at``, ``next_attempt_at``, ``sent_at``;
-confirmation mails (VERIFY, RESET, EMAIL_CHANGE) also keep ``code``, ``link`` and
-``expires_at``, so the demo's outbox viewer can "follow" them.
+confirmation mails (VERIFY, RESET, EMAIL_CHANGE) also keep ``expires_at``; shown with the
+keyring (the demo's outbox viewer) they also have ``code`` and ``link``, to "follow" them.
 
 Links (the kiosk's own URL scheme; the screens resolve them, no web server is involved):
 
@@ -33,7 +33,8 @@ Secrets: a confirmation code or a batch default password is never stored. The re
 the ``seed`` it is derived from under the machine key (:mod:`kiosk.domain.keyring`), its body
 is rendered only when shown or sent (:func:`with_text` with the keyring; without it the
 secret reads as asterisks, which is all ``nhi-kiosk outbox`` ever prints), and delivery
-erases the seed, after which the secret cannot be recomputed. A batch welcome mail also
+erases the seed, after which the secret cannot be recomputed (once the store's backup,
+the version before the last commit, has been replaced too). A batch welcome mail also
 loses its seed when the holder first sets a password of their own (``holder``: the keyed
 digest of the ID). Secrets never appear in a log line; log lines name the mail id, kind and
 masked address only. The
@@ -76,13 +77,14 @@ HIDDEN = "*"   # a secret shown without the key, or after delivery erased its se
 
 
 class MailKind(StrEnum):
-    VERIFY = "verify"                       # code, expires_at [, link]
-    RESET = "reset"                         # code, expires_at [, link]
-    EMAIL_CHANGE = "email_change"           # code, expires_at [, link]
+    VERIFY = "verify"                       # seed, expires_at (renders code [, link])
+    RESET = "reset"                         # seed, expires_at (renders code [, link])
+    EMAIL_CHANGE = "email_change"           # seed, expires_at (renders code [, link])
     PASSWORD_CHANGED = "password_changed"   # [at]: defaults to now
     REGISTERED = "registered"               # no parameters
     ACCOUNT_LOCKED = "account_locked"       # until
-    BATCH_WELCOME = "batch_welcome"         # unit, password [, login_link]
+    BATCH_WELCOME = "batch_welcome"         # unit, seed [, holder] (renders password
+                                            # [, login_link])
     CARD_RECEIPT = "card_receipt"           # name, atm_no, amount, receipt_no, paid_at,
                                             # insured_until (a date)
 

@@ -51,6 +51,11 @@ MAX_NUMBER_DIGITS = 15
 12-digit card number; 15 digits is what a double holds exactly. orjson makes bigger integers
 floats (or refuses them past 10**308), and Python refuses int() of more than 4,300 digits."""
 
+MAX_JSON_VALUES_PER_ROW = 32
+"""Commas a JSON file may hold per row it may have: a registry row has about a dozen
+fields. Counted before parsing, as the brackets are, since a list of millions of bare
+values (``[1,1,…]``) would cost over ten times its size once parsed."""
+
 MAX_JSON_DEPTH = 2
 """A JSON file is a list (depth 1) of flat objects (depth 2) of text, numbers, true/false
 or null; anything nested deeper is refused. orjson parses without recursing in Python and
@@ -174,9 +179,10 @@ def read_rows(path: Path, key_column: str) -> Iterator[tuple[int, dict[str, Any]
 
 def _json_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     """A JSON list of flat objects, each checked against the limits; numbered from 1."""
-    if text.count("{") + text.count("[") > MAX_ROWS + 1:
+    if (text.count("{") + text.count("[") > MAX_ROWS + 1
+            or text.count(",") > MAX_ROWS * MAX_JSON_VALUES_PER_ROW):
         # one list of at most MAX_ROWS objects: counted before parsing, since a file of
-        # millions of empty lists would cost twenty times its size once parsed
+        # millions of empty lists, or of bare values, costs many times its size parsed
         raise ImportFileError("import.limit.rows", limit=f"{MAX_ROWS:,}")
     try:
         data = orjson.loads(text)

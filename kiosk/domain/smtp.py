@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.domain.clock import TAIPEI
 from kiosk.domain.i18n import LANGS
-from kiosk.domain.mail import MailDeliveryError, with_text
+from kiosk.domain.mail import SECRETS, MailDeliveryError, MailKind, with_text
 
 if TYPE_CHECKING:
     from kiosk.domain.config import Config
@@ -61,6 +61,11 @@ class SmtpSender:
         return f"SmtpSender({self.settings!r})"
 
     def build_message(self, mail: Mapping[str, Any]) -> EmailMessage:
+        """The message of a record the Mailer rendered (with its secret); a record with a
+        secret that was not rendered is refused, never sent with asterisks."""
+        if "params" in mail and MailKind(mail["kind"]) in SECRETS:
+            raise MailDeliveryError("the mail was not rendered with its secret",
+                                    permanent=True, category="render")
         mail = with_text(mail)  # a deferred record carries parameters, not its body
         msg = EmailMessage(policy=email.policy.SMTP)
         from_addr = parseaddr(self.settings.mail_from)[1] or self.settings.mail_from

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input
 
-from kiosk.domain.audit import ChainBreak, Filter
+from kiosk.domain.audit import ChainBreak, Filter, entry_time
 from kiosk.domain.clock import TAIPEI
 from kiosk.domain.dates import list_moment
 from kiosk.domain.errors import InvalidInput
@@ -130,11 +130,15 @@ class AuditScreen(StaffScreen):
         return self.t(key) if self.host.catalog.has(key) else fallback
 
     def _cells(self, entry: dict[str, Any]) -> list[str]:
-        at = list_moment(datetime.fromisoformat(entry["at"]), self.host.catalog)
-        return [at, entry["staff_id"],
-                self._label(f"audit.a_{entry['action']}", entry["action"]),
-                entry.get("person") or "",
-                self._detail(entry.get("detail") or {})]
+        """An entry as text, whatever an edit of the file left in it (the chain line says
+        that it was edited; the screen must still show the rest)."""
+        at = entry_time(entry)
+        action = str(entry.get("action", "?"))
+        detail = entry.get("detail")
+        return [list_moment(at, self.host.catalog) if at else "?",
+                str(entry.get("staff_id", "?")), self._label(f"audit.a_{action}", action),
+                str(entry.get("person") or ""),
+                self._detail(detail if isinstance(detail, dict) else {})]
 
     def _detail(self, detail: dict[str, Any]) -> str:
         parts = []

@@ -104,6 +104,25 @@ async def test_a_reordered_log_is_shown_as_out_of_order():
         assert "chain BROKEN: entry 4 is out of order" in screen_text(app)
 
 
+async def test_an_entry_whose_fields_were_replaced_still_shows_and_is_reported():
+    app = staffed_app(lang="en")
+    async with app.run_test(size=SIZE) as pilot:
+        await signed_in(pilot)
+        more_entries(app)
+
+        def garble(table: Table) -> None:
+            entry = table[by_seq(table)[3]]
+            entry["at"] = "yesterday"
+            entry["detail"] = ["not", "a", "mapping"]
+            del entry["staff_id"], entry["action"]
+
+        tamper(app, garble)
+        await staff_item(pilot, AuditScreen)
+        text = screen_text(app)
+        assert "chain ALTERED at entry 3" in text and "Traceback" not in text
+        assert isinstance(app.screen, AuditScreen)
+
+
 async def test_an_unsaved_exit_entry_is_a_message_and_the_kiosk_stays(monkeypatch):
     """Leaving the kiosk is audited; when that entry cannot be written (disk full) the
     clerk is told so in their language and the kiosk neither crashes nor leaves

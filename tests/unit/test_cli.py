@@ -132,11 +132,15 @@ def small_disk(tmp_path):
     disk.mkdir()
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
     options = f"size=64k,mode=0700,uid={os.getuid()},gid={os.getgid()}"
-    done = subprocess.run([*sudo, "mount", "-t", "tmpfs", "-o", options, "tmpfs", str(disk)],
-                          capture_output=True, text=True, timeout=30)
-    if done.returncode != 0:
+    try:
+        done = subprocess.run([*sudo, "mount", "-t", "tmpfs", "-o", options, "tmpfs",
+                               str(disk)], capture_output=True, text=True, timeout=30)
+        problem = done.stderr.strip() if done.returncode else ""
+    except FileNotFoundError as missing:    # no sudo, or no mount
+        problem = str(missing)
+    if problem:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(
-            f"cannot mount a tmpfs here: {done.stderr.strip()}")
+            f"cannot mount a tmpfs here: {problem}")
     yield disk
     subprocess.run([*sudo, "umount", "-l", str(disk)], capture_output=True, timeout=30)
 

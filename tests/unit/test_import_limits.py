@@ -164,7 +164,25 @@ def test_a_real_zip_is_not_mistaken_for_a_bomb(tmp_path):
 def test_a_zip_listing_many_entries_is_refused_before_its_directory_is_read(tmp_path):
     """60,000 empty entries: the library would build an object for each (tens of MB);
     the count in the zip's end record refuses the file first."""
-    count, local, central = 60_000, [], []
+    archive = many_entries(tmp_path, 60_000, announced=60_000)
+    error, peak = peak_of(lambda: open_batch(archive))
+    assert isinstance(error, BatchFileError)
+    assert (error.key, error.params) == ("batch.err.zip_contents", {"count": 60_000})
+    assert peak < 2**20
+
+
+def test_a_zip_that_understates_its_entries_is_refused_by_its_directory_size(tmp_path):
+    """The end record says 1 entry, the directory holds 60,000: the library would parse
+    them all whatever the count says; the directory's size refuses the file first."""
+    archive = many_entries(tmp_path, 60_000, announced=1)
+    error, peak = peak_of(lambda: open_batch(archive))
+    assert isinstance(error, BatchFileError) and error.key == "batch.err.zip_contents"
+    assert peak < 2**20
+
+
+def many_entries(tmp_path: Path, count: int, announced: int) -> Path:
+    local: list[bytes] = []
+    central: list[bytes] = []
     offset = 0
     for i in range(count):
         name = f"f{i}".encode()
@@ -176,11 +194,8 @@ def test_a_zip_listing_many_entries_is_refused_before_its_directory_is_read(tmp_
     directory = b"".join(central)
     archive = tmp_path / "many.zip"
     archive.write_bytes(b"".join(local) + directory + struct.pack(
-        "<4s4H2IH", b"PK\x05\x06", 0, 0, count, count, len(directory), offset, 0))
-    error, peak = peak_of(lambda: open_batch(archive))
-    assert isinstance(error, BatchFileError)
-    assert (error.key, error.params) == ("batch.err.zip_contents", {"count": count})
-    assert peak < 2**20
+        "<4s4H2IH", b"PK\x05\x06", 0, 0, announced, announced, len(directory), offset, 0))
+    return archive
 
 
 # -- unit files: size, rows, fields --------------------------------------------------------
@@ -377,6 +392,16 @@ def test_a_registry_file_of_too_many_rows_is_refused(tmp_path, registry, name):
     error = refused(path, registry)
     assert error.key == "import.limit.rows" and time.perf_counter() - started < 2
     assert message(error, "zh-TW") == "檔案超過 200,000 列，請分成較小的檔案。"
+
+
+def test_a_json_list_of_millions_of_bare_values_is_refused_before_it_is_parsed(tmp_path,
+                                                                              registry):
+    path = tmp_path / "people.json"
+    path.write_text("[" + "1," * (MAX_ROWS * 40) + "1]", "utf-8")    # 16 MB of bare values
+    error, peak = peak_of(lambda: import_registry(path, registry))
+    assert isinstance(error, ImportFileError) and error.key == "import.limit.rows"
+    assert registry.count() == 0
+    assert peak < 100 * 2**20      # the text itself, not the parsed list (hundreds of MB)
 
 
 def test_a_200_kb_registry_field_is_a_message_with_its_row(tmp_path, registry):
