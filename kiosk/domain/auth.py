@@ -75,8 +75,10 @@ class Auth:
         return stored is None or card.issue_date > date.fromisoformat(stored)
 
     def login(self, card: CardData, password: str) -> Session:
+        """The account is checked again after the password: scrypt takes half a second, in
+        which staff may have suspended it at the counter."""
+        self.s.check_password(self._account_for_card(card), password)
         account = self._account_for_card(card)
-        self.s.check_password(account, password)
         if card.card_no != account["card_no"]:
             account = self.s.accounts.modify(card.id_no, lambda _a: {
                 "card_no": card.card_no, "card_issue_date": card.issue_date.isoformat()})

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
+
+from store._fs import replace_private
 
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet read a cell as a formula (OWASP "CSV injection"): Excel runs
@@ -15,21 +14,14 @@ FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 def write_private(path: Path, text: str) -> Path:
     """Write a paper for the holder: mode 0600, replaced atomically.
 
-    The text goes to a temporary file of its own in the same directory (``mkstemp``: a new
-    name each time, created 0600) and only then takes the name with ``os.replace``, a
-    rename within one file system. Two writers of the same file at once never share a
-    temporary name, a reader sees the old file or the new one, never half of one, and the
-    last writer wins. A failed write leaves no temporary file behind."""
+    The store's own way of replacing a small file (store._fs.replace_private): the text goes
+    to a temporary file of its own in the same directory (a new name each time, created
+    0600), is fsynced, and only then takes the name with ``os.replace``. Two writers of the
+    same file at once never share a temporary name, a reader sees the old file or the new
+    one, never half of one, and the last writer wins. A failed write leaves no temporary
+    file behind and raises OSError naming ``path``."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    replace_private(path, text.encode("utf-8"), temp_of=path)
     return path
 
 

@@ -161,3 +161,19 @@ def test_a_reset_releases_a_login_lock(world):
     _, params = world.mail.last(MailKind.RESET)
     world.auth.reset_password(params["code"], GOOD, GOOD)
     world.auth.login(c, GOOD)
+
+
+def test_an_account_suspended_while_its_password_was_checked_does_not_log_in(world,
+                                                                            monkeypatch):
+    from kiosk.domain import accounts
+
+    holder = card("registered")
+    checking = accounts.verify_password
+
+    def slow_check(*args, **kwargs):    # staff suspend the account meanwhile
+        world.services.accounts.modify(holder.id_no, lambda _a: {"state": "suspended"})
+        return checking(*args, **kwargs)
+
+    monkeypatch.setattr(accounts, "verify_password", slow_check)
+    with refused("err.login.suspended"):
+        world.auth.login(holder, DEMO_PASSWORD)
