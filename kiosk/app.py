@@ -26,6 +26,7 @@ from textual.timer import Timer
 import screens
 from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.config import Config
+from kiosk.domain.errors import save_failed
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.inactivity import Deadline
 from reader.card import CardData
@@ -242,17 +243,14 @@ class KioskApp(App[None]):
         """Every key-bound action of every screen passes here: one whose store write fails
         with ``OSError`` (disk full, read-only, permissions) says so in the user's language
         and the kiosk goes on, instead of the crash an uncaught error is (kiosk/crash.py).
-        The store file keeps its last complete version (store/_fs.py). Forms report such
-        failures themselves (FormScreen.attempt); this is for the actions outside them."""
+        The store file keeps its last complete version (store/_fs.py). Forms say the same
+        themselves (FormScreen.attempt); this is for the actions outside them."""
         try:
             return await super().run_action(action, default_namespace, namespaces)
         except OSError as exc:
-            from store.errors import io_reason
-
             self.log.error(f"{type(exc).__name__} in action {action!r}")   # no values
-            reason = self.catalog.t(f"err.io.{io_reason(exc)}",
-                                    detail=exc.strerror or type(exc).__name__)
-            self.notify(self.catalog.t("err.save_failed", reason=reason), severity="error",
+            failed = save_failed(exc, self.catalog)
+            self.notify(self.catalog.t(failed.key, **failed.params), severity="error",
                         timeout=8)
             return True
 

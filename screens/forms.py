@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
-from kiosk.domain.errors import InvalidInput, KioskError
+from kiosk.domain.errors import InvalidInput, KioskError, save_failed
 from kiosk.domain.forms import national_proof, resident_proof
 from kiosk.domain.mask import mask_id, mask_name
 from kiosk.domain.registry import Proof
@@ -106,6 +106,9 @@ class FormScreen(KioskScreen):
             return action(*args, **kw)
         except KioskError as error:
             self.show_error(error)
+        except OSError as error:   # disk full, read-only, permissions: the store is intact
+            self.log.error(f"{type(error).__name__} in {type(self).__name__}")
+            self.show_error(save_failed(error, self.host.catalog))
         except Exception as error:
             self.log.error(f"{type(error).__name__} in {type(self).__name__}")
             self.show_error(KioskError("err.busy" if isinstance(error, StoreError)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kiosk.domain.i18n import Catalog
+from store.errors import io_reason
+
 
 class KioskError(Exception):
     """A refusal or failure with a translatable message."""
@@ -60,3 +63,11 @@ class BrokenRecord(KioskError):
     def __init__(self, field: str) -> None:
         super().__init__(field=field)
         self.field = field
+
+
+def save_failed(error: OSError, catalog: Catalog) -> KioskError:
+    """What a person is told when the kiosk could not save (disk full, read-only,
+    permissions): the reason in their language, never the OS's English text or a path."""
+    reason = catalog.t(f"err.io.{io_reason(error)}",
+                       detail=error.strerror or type(error).__name__)
+    return KioskError("err.save_failed", reason=reason)

@@ -305,3 +305,23 @@ async def test_forgot_sends_one_mail_per_visit():
         await pilot.press("enter")                        # again: closes, sends nothing
         await wait_until(pilot, on(app, CardScreen))
         assert [m["kind"] for m in app.services.mails()] == ["reset"]
+
+
+async def test_a_form_that_cannot_save_says_why_in_the_persons_language(monkeypatch):
+    """A citizen's form on a full disk: the reason in their language, the form kept."""
+    import errno as errnos
+
+    from kiosk.domain.auth import Auth
+
+    def full(*_args, **_kwargs):
+        raise OSError(errnos.ENOSPC, "No space left on device", "/data/kiosk.json")
+
+    monkeypatch.setattr(Auth, "login", full)
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await card_screen(pilot, "registered")
+        await pilot.press("escape")
+        await login(pilot)
+        await wait_until(pilot, lambda: "could not be saved (the disk is full)"
+                         in screen_text(app), what="the disk-full message")
+        assert on(app, LoginScreen)() and "kiosk.json" not in screen_text(app)

@@ -147,3 +147,4 @@ async def test_an_unsaved_exit_entry_is_a_message_and_the_kiosk_stays(monkeypatc
         monkeypatch.undo()
         await pilot.press("escape")                        # the kiosk still answers keys
         await wait_until(pilot, on(app, StaffHomeScreen), what="back under the dialog")
+
