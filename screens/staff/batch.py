@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DirectoryTree, ProgressBar
 
-from kiosk.domain.batch import FILE_NAME, TARGET, Batch, BatchReport
+from kiosk.domain.batch import FILE_NAME, TARGET, Batch, BatchReport, target_reached
 from kiosk.domain.errors import KioskError
 from screens.forms import Notice
 from screens.staff.base import StaffScreen
@@ -42,7 +42,7 @@ def unit_bar(registered: int, submitted: int, width: int = BAR) -> Text:
         mark = "█" if cell < filled else "░"
         if cell == target:
             mark = "┃" if cell >= filled else "█"
-        bar.append(mark, style="green" if ratio >= TARGET else "yellow")
+        bar.append(mark, style="green" if target_reached(registered, submitted) else "yellow")
     return bar
 
 

@@ -302,3 +302,17 @@ def test_mail_pickup_has_no_slot(apps, payments):
     payments.pay(WANG, app["atm_no"], Method.ATM, 0, {})
     with refused("err.pickup.by_mail"):
         booking.book(WANG, app["atm_no"], "taipei", slots(NOW)[0])
+
+
+def test_at_exactly_one_hour_before_the_slot_the_change_is_refused(world, apps, payments):
+    booking = PickupBooking(apps)
+    app = apps.apply(WANG, form(pickup="onsite", mail_address=None))
+    payments.pay(WANG, app["atm_no"], Method.ATM, 0, {})
+    slot = slots(world.clock.now())[3]
+    booking.book(WANG, app["atm_no"], "taipei", slot)
+    world.clock.set(slot - timedelta(hours=1, seconds=1))         # a second more: still free
+    assert booking.changeable(apps.get(WANG, app["atm_no"]))
+    world.clock.set(slot - timedelta(hours=1))                    # exactly an hour: fixed
+    assert not booking.changeable(apps.get(WANG, app["atm_no"]))
+    with refused("err.pickup.fixed"):
+        booking.book(WANG, app["atm_no"], "central", slots(world.clock.now())[5])

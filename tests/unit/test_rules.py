@@ -1,0 +1,165 @@
+"""The rules that protect people, stated from their side and checked on both sides of each
+boundary. Expected values come from the rule as published, never from the code under test:
+each of these tests was written against a deliberate bug that the rest of the suite let
+through (mutation testing, docs/mutation.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from kiosk.domain.accounts import LOGIN_LOCK, RESET_TTL
+from kiosk.domain.applications import check_digit
+from kiosk.domain.batch import TARGET, target_reached
+from kiosk.domain.cards import card_problem
+from kiosk.domain.devices import Devices
+from kiosk.domain.errors import InvalidInput, Locked
+from kiosk.domain.lockout import LIMIT
+from kiosk.domain.mail import MailKind
+from kiosk.domain.mask import mask_phone
+from kiosk.domain.passwords import check_new_password
+from kiosk.domain.validate import IdKind, id_kind, is_valid_id
+from reader.card import decode_name
+from tests.unit.domain_fixtures import card, refused
+
+# -- identity formats ------------------------------------------------------------------
+#: the letter table of the national ID as the Ministry of the Interior publishes it
+#: (A=10 … H=17, I=34, J=18 … N=22, O=35, P=23 … V=29, W=32, X=30, Y=31, Z=33)
+PUBLISHED = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                     (10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25,
+                      26, 27, 28, 29, 32, 30, 31, 33), strict=True))
+
+
+def with_check_digit(first: str, body: str) -> str:
+    """The published rule: tens + ones×9 of the letter, then the 8 digits weighted 8…1,
+    and the check digit that makes the sum a multiple of 10."""
+    value = PUBLISHED[first]
+    total = value // 10 + value % 10 * 9 + sum(int(d) * w for d, w in zip(body, range(8, 0, -1),
+                                                                        strict=True))
+    return f"{first}{body}{(10 - total % 10) % 10}"
+
+
+@pytest.mark.parametrize("letter", ["I", "O", "W", "Z"])
+def test_national_ids_of_the_out_of_order_letters_are_valid(letter):
+    good = with_check_digit(letter, "12345678")
+    assert is_valid_id(good) and id_kind(good) is IdKind.NATIONAL
+    wrong = good[:-1] + str((int(good[-1]) + 1) % 10)
+    assert not is_valid_id(wrong)
+
+
+@pytest.mark.parametrize("second", ["8", "9"])
+def test_new_resident_numbers_of_both_series_are_recognised(second):
+    number = with_check_digit("A", second + "1234567")
+    assert id_kind(number) is IdKind.RESIDENT_UI and is_valid_id(number)
+
+
+# -- lockouts ----------------------------------------------------------------------------
+def test_the_login_lock_lasts_30_minutes_and_not_a_second_less(world):
+    assert LOGIN_LOCK == timedelta(minutes=30)
+    holder = card("registered")
+    account = world.services.accounts.get_by_id(holder.id_no)
+    for _ in range(LIMIT - 1):
+        with refused("err.login.password"):
+            world.services.check_password(account, "Wrong@2026")
+    with pytest.raises(Locked):
+        world.services.check_password(account, "Wrong@2026")
+    world.clock.advance(minutes=29, seconds=59)
+    with pytest.raises(Locked):
+        world.auth.login(holder, "Demo@2026")
+    world.clock.advance(seconds=1)
+    world.auth.login(holder, "Demo@2026")
+
+
+def test_after_a_lock_runs_out_the_count_starts_again(world):
+    lock = world.services.login_lock
+    holder = card("registered").id_no
+    for _ in range(LIMIT - 1):
+        lock.guard(holder, lambda: False)
+    with pytest.raises(Locked):
+        lock.guard(holder, lambda: False)
+    world.clock.advance(minutes=30)
+    assert lock.guard(holder, lambda: False) == LIMIT - 1    # one wrong now is one, not six
+
+
+# -- code lifetimes ------------------------------------------------------------------------
+def test_a_reset_mail_works_for_an_hour_and_not_after(world):
+    assert RESET_TTL == timedelta(hours=1)
+    holder = card("registered")
+    world.auth.forgot(holder)
+    _, params = world.mail.last(MailKind.RESET)
+    world.clock.advance(minutes=59, seconds=59)
+    assert world.services.code_purpose(params["code"]) == "reset"
+    world.clock.advance(seconds=1)
+    with refused("err.code.expired"):
+        world.auth.reset_password(params["code"], "Nhi@2026x", "Nhi@2026x")
+
+
+# -- devices -----------------------------------------------------------------------------
+def test_a_suspended_person_cannot_bind_a_device(world):
+    devices = Devices(world.services)
+    holder = card("registered")
+    code = devices.code_for(holder.id_no)
+    world.services.accounts.modify(holder.id_no, lambda _a: {"state": "suspended"})
+    with refused("err.code.unknown"):
+        devices.redeem(code.code, "My phone")
+    assert devices.of_holder(holder.id_no) == []
+
+
+# -- what the screen shows -----------------------------------------------------------------
+def test_a_masked_phone_keeps_only_three_trailing_digits():
+    assert mask_phone("0912345678") == "0912***678"
+
+
+def test_a_card_name_padded_with_full_width_spaces_is_the_name_alone():
+    assert decode_name("王大明".encode("cp950") + "\u3000\u3000".encode("cp950")) == "王大明"
+
+
+# -- passwords and card data -------------------------------------------------------------
+@pytest.mark.parametrize("password", ["密碼Abc123", "Abc123é!", "Ab1\u00a0xyz"])
+def test_a_password_is_english_letters_digits_and_symbols_only(password):
+    with pytest.raises(InvalidInput) as refused_:
+        check_new_password(password, password)
+    assert refused_.value.key == "err.password.charset"
+
+
+def test_a_card_whose_holder_was_born_after_it_was_issued_is_refused():
+    good = card("registered")
+    assert card_problem(good) is None
+    born_later = replace(good, birth_date=good.issue_date + timedelta(days=1))
+    assert card_problem(born_later) == "invalid.dates"
+    assert card_problem(replace(good, birth_date=good.issue_date)) is None
+
+
+# -- payments ----------------------------------------------------------------------------
+def luhn_ok(number: str) -> bool:
+    """The Luhn rule as ISO/IEC 7812 states it: from the right, double every second digit
+    (the check digit itself is not doubled), add the digits, and the total ends in 0."""
+    total = 0
+    for position, ch in enumerate(reversed(number)):
+        d = int(ch) * (2 if position % 2 else 1)
+        total += d // 10 + d % 10
+    return total % 10 == 0
+
+
+@pytest.mark.parametrize("body", ["795123456789012", "795000000000000", "799999999999999",
+                                  "795314159265358"])
+def test_an_atm_no_ends_in_its_luhn_check_digit(body):
+    number = body + check_digit(body)
+    assert luhn_ok(number)
+    assert sum(luhn_ok(body + str(d)) for d in range(10)) == 1   # exactly one digit fits
+
+
+def test_luhn_itself_on_published_examples():
+    assert luhn_ok("79927398713") and not luhn_ok("79927398710")
+
+
+# -- batch registration --------------------------------------------------------------------
+def test_a_unit_reaches_its_target_at_80_percent_exactly():
+    assert TARGET == 0.8
+    assert target_reached(8, 10) and target_reached(80, 100)
+    assert not target_reached(79, 100) and not target_reached(7, 10)
+    assert not target_reached(0, 0)
+
