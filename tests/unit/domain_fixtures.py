@@ -94,3 +94,13 @@ def refused(key: str) -> Iterator[pytest.ExceptionInfo[KioskError]]:
     with pytest.raises(KioskError) as info:
         yield info
     assert info.value.key == key, info.value.key
+
+
+def luhn_ok(number: str) -> bool:
+    """The Luhn rule as ISO/IEC 7812 states it: from the right, double every second digit
+    (the check digit itself is not doubled), add the digits, and the total ends in 0."""
+    total = 0
+    for position, ch in enumerate(reversed(number)):
+        d = int(ch) * (2 if position % 2 else 1)
+        total += d // 10 + d % 10
+    return total % 10 == 0

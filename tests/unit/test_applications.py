@@ -15,7 +15,6 @@ from kiosk.domain.applications import (
     Dependant,
     Form,
     MailAddress,
-    check_digit,
 )
 from kiosk.domain.auth import Session
 from kiosk.domain.banks import DEMO_CHIP_CARD, ChipCard
@@ -24,7 +23,7 @@ from kiosk.domain.mail import MailKind
 from kiosk.domain.payments import AtmStage, Method, Payments, method_fee, methods_for
 from kiosk.domain.photos import PhotoStore
 from kiosk.domain.pickup import PickupBooking, slots
-from tests.unit.domain_fixtures import NOW, refused
+from tests.unit.domain_fixtures import NOW, luhn_ok, refused
 
 WANG = Session("A123456789", "000011112222", "王大明", NOW)
 CHANG = Session("J128765432", "000077778888", "張志明", NOW)
@@ -63,7 +62,7 @@ def payments(apps):
 def test_an_application_for_oneself_by_mail(apps):
     app = apps.apply(WANG, form())
     assert len(app["atm_no"]) == 16 and app["atm_no"].isdigit()
-    assert check_digit(app["atm_no"][:-1]) == app["atm_no"][-1]
+    assert len(app["atm_no"]) == 16 and luhn_ok(app["atm_no"])      # ISO/IEC 7812's rule
     assert app["holder_name"] == "王大明" and app["holder_birth"] == "1980-05-12"
     assert app["phone"] == "02-23456789#123"
     assert app["mail_address"]["postal_code"] == "100"
@@ -71,9 +70,26 @@ def test_an_application_for_oneself_by_mail(apps):
     assert apps.mine(CHANG) == []
 
 
-def test_every_atm_no_is_unique(apps):
-    numbers = {apps.apply(WANG, form())["atm_no"] for _ in range(30)}
-    assert len(numbers) == 30
+def test_an_atm_no_already_taken_is_drawn_again_and_never_shared(apps, monkeypatch):
+    from kiosk.domain import applications
+
+    first = apps.apply(WANG, form())
+    drawn = iter([first["atm_no"], first["atm_no"], "7951234567890128"])
+    monkeypatch.setattr(applications, "new_atm_no", lambda: next(drawn))
+    second = apps.apply(CHANG, form())
+    assert second["atm_no"] == "7951234567890128"
+    assert apps.get(WANG, first["atm_no"])["applicant_id"] == WANG.id_no   # untouched
+
+
+def test_when_every_draw_is_taken_the_application_is_refused_and_nothing_stored(
+        apps, monkeypatch):
+    from kiosk.domain import applications
+
+    first = apps.apply(WANG, form())
+    monkeypatch.setattr(applications, "new_atm_no", lambda: first["atm_no"])
+    with refused("err.busy"):
+        apps.apply(CHANG, form())
+    assert apps.mine(CHANG) == []
 
 
 def test_a_dependant_must_be_the_applicants_own(apps):

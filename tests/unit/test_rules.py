@@ -19,11 +19,11 @@ from kiosk.domain.devices import Devices
 from kiosk.domain.errors import InvalidInput, Locked
 from kiosk.domain.lockout import LIMIT
 from kiosk.domain.mail import MailKind
-from kiosk.domain.mask import mask_phone
+from kiosk.domain.mask import mask_card_no, mask_id, mask_name, mask_phone
 from kiosk.domain.passwords import check_new_password
-from kiosk.domain.validate import IdKind, id_kind, is_valid_id
+from kiosk.domain.validate import IdKind, id_kind, is_valid_email, is_valid_id, is_valid_mobile
 from reader.card import decode_name
-from tests.unit.domain_fixtures import card, refused
+from tests.unit.domain_fixtures import card, luhn_ok, refused
 
 # -- identity formats ------------------------------------------------------------------
 #: the letter table of the national ID as the Ministry of the Interior publishes it
@@ -48,6 +48,22 @@ def test_national_ids_of_the_out_of_order_letters_are_valid(letter):
     assert is_valid_id(good) and id_kind(good) is IdKind.NATIONAL
     wrong = good[:-1] + str((int(good[-1]) + 1) % 10)
     assert not is_valid_id(wrong)
+
+
+def test_an_address_of_254_characters_is_accepted_and_255_is_not():
+    local = "a" * 64
+    domain = ".".join(["b" * 63, "c" * 63, "d" * 63]) + ".tw"     # 194 characters
+    assert not is_valid_email(f"{local}@{domain}")                # 259
+    fits = f"{local[:59]}@{domain}"                               # 254
+    assert len(fits) == 254 and is_valid_email(fits)
+    assert not is_valid_email("x" + fits)
+
+
+@pytest.mark.parametrize(("typed", "ok"), [
+    ("0912345678", True), ("0912-345-678", True), ("(0912) 345 678", True),
+    ("0912X45678", False), ("091234567", False), ("0812345678", False)])
+def test_a_mobile_number_is_09_and_eight_digits_however_it_is_spaced(typed, ok):
+    assert is_valid_mobile(typed) is ok
 
 
 @pytest.mark.parametrize("second", ["8", "9"])
@@ -111,6 +127,28 @@ def test_a_suspended_person_cannot_bind_a_device(world):
 # -- what the screen shows -----------------------------------------------------------------
 def test_a_masked_phone_keeps_only_three_trailing_digits():
     assert mask_phone("0912345678") == "0912***678"
+    assert mask_phone("02123456") == "0212***456"      # the shortest number shown in part
+    assert mask_phone("0212345") == "***"
+
+
+def test_an_id_shows_its_first_and_last_three_only_when_long_enough():
+    assert mask_id("A123456789") == "A12****789"
+    assert mask_id("ABCDEFG") == "ABC*EFG"
+    assert mask_id("ABCDEF") == "******"                 # too short to show any of it
+
+
+def test_a_card_number_shows_its_last_four():
+    assert mask_card_no("000012345678") == "****5678"
+    assert mask_card_no("5678") == "****5678"
+    assert mask_card_no("678") == "****"
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("王大明", "王○明"), ("歐陽小明", "歐○○明"), ("李四", "李○"), ("王", "王"),
+    ("ＷＡＮＧ", "Ｗ○○Ｇ"),          # full-width letters are masked as wide characters
+    ("Mary Ann Lee", "M*** A** L**"), ("", ""), ("   ", "")])
+def test_names_are_masked_keeping_first_and_last(name, shown):
+    assert mask_name(name) == shown
 
 
 def test_a_card_name_padded_with_full_width_spaces_is_the_name_alone():
@@ -134,16 +172,6 @@ def test_a_card_whose_holder_was_born_after_it_was_issued_is_refused():
 
 
 # -- payments ----------------------------------------------------------------------------
-def luhn_ok(number: str) -> bool:
-    """The Luhn rule as ISO/IEC 7812 states it: from the right, double every second digit
-    (the check digit itself is not doubled), add the digits, and the total ends in 0."""
-    total = 0
-    for position, ch in enumerate(reversed(number)):
-        d = int(ch) * (2 if position % 2 else 1)
-        total += d // 10 + d % 10
-    return total % 10 == 0
-
-
 @pytest.mark.parametrize("body", ["795123456789012", "795000000000000", "799999999999999",
                                   "795314159265358"])
 def test_an_atm_no_ends_in_its_luhn_check_digit(body):
