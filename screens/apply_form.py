@@ -109,8 +109,11 @@ class ApplyFormScreen(FormScreen):
         def chosen(photo: Photo | None) -> None:
             if photo is not None:
                 self.photo = photo
-                self.query_one("#photo-line", Computed).refresh_text()
+                line = self.query_one("#photo-line", Computed)
+                line.refresh_text()
                 self.query_one("#e-photo", Notice).say(None)
+                # the person sees which photo the form now holds, once it is back on top
+                self.call_after_refresh(line.scroll_visible)
 
         self.app.push_screen(PhotoPickerScreen(self.host.photo_root), chosen)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 
 from screens.host import KioskHost
@@ -32,8 +33,9 @@ class KioskScreen(LanguageAware, Screen[None]):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield from self.body()
-        yield StatusBar()
-        yield KeyBar()
+        with Vertical(classes="bottom-bars"):   # one dock of two rows: see kiosk.tcss
+            yield StatusBar()
+            yield KeyBar()
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -58,8 +58,10 @@ class PhotoPickerScreen(KioskScreen):
             with Horizontal(classes="form-row"):
                 yield Tr("photo.folder", classes="form-label")
                 yield Input(str(self.start), id="f-folder", compact=True, max_length=4096)
-            yield PhotoTree(self.start, self.host.papers_dir.parent, id="tree")
+            # above the tree, which takes what is left: below it the notice was pushed
+            # under the status bar, where nobody saw why a photo was refused
             yield Notice(id="form-error", classes="form-error")
+            yield PhotoTree(self.start, self.host.papers_dir.parent, id="tree")
 
     def on_mount(self) -> None:
         self.query_one("#tree", PhotoTree).focus()

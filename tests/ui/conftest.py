@@ -83,7 +83,21 @@ async def wait_until(pilot, predicate, timeout: float = 5.0, what: str = "condit
     await pilot.pause()  # let the new screen finish mounting before the test reads it
 
 
-def screen_text(app: KioskApp) -> str:
-    """Everything the active screen shows, as plain text."""
-    return "\n".join(str(w.render()) for w in app.screen.query("Static"))
+class ScreenText(str):
+    """The screen's rows; ``in`` also finds a phrase a person reads across a wrapped line
+    (English wraps at a space, Chinese anywhere)."""
+
+    def __contains__(self, phrase: object) -> bool:
+        if not isinstance(phrase, str):
+            return False
+        rows = [row.strip() for row in self.splitlines()]
+        return (str.__contains__(self, phrase) or phrase in " ".join(rows)
+                or phrase in "".join(rows))
+
+
+def screen_text(app: KioskApp) -> ScreenText:
+    """What a person sees on the active screen: its rows as the terminal shows them, so a
+    line scrolled away, cut off or under the status bar is not there. (Textual has no public
+    API for the composed rows; the compositor's render_strips has no side effects.)"""
+    return ScreenText("\n".join(strip.text for strip in app.screen._compositor.render_strips()))
 

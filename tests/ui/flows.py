@@ -26,6 +26,23 @@ def focused_id(app) -> str:
     return getattr(app.focused, "id", None) or ""
 
 
+async def tab_to(pilot, selector: str, limit: int = 40) -> None:
+    """Reach a field as a person does: Tab until it has the focus, and then it must be on
+    the screen (not scrolled away or under the bars). Fails if Tab never gets there."""
+    app = pilot.app
+    target = app.screen.query_one(selector)
+    for _ in range(limit):
+        if app.focused is target or (app.focused is not None
+                                     and target in app.focused.ancestors_with_self):
+            break
+        await pilot.press("tab")
+    else:
+        raise AssertionError(f"Tab never reaches {selector}")
+    await pilot.pause()
+    region = app.screen._compositor.visible_widgets.get(app.focused, (None, None))[1]
+    assert region is not None and region.area > 0, f"{selector} has the focus but is not seen"
+
+
 async def card_screen(pilot, key: str) -> None:
     """Insert a demo card and wait for its card screen."""
     from screens.card import CardScreen

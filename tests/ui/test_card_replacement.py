@@ -25,7 +25,16 @@ from screens.payment import (
 from screens.photo_picker import PhotoPickerScreen, PreviewScreen
 from screens.widgets.choice import Choice
 from tests.ui.conftest import make_app, screen_text, wait_until
-from tests.ui.flows import card_screen, logged_in, login, on, pick_address, shows, type_into
+from tests.ui.flows import (
+    card_screen,
+    logged_in,
+    login,
+    on,
+    pick_address,
+    shows,
+    tab_to,
+    type_into,
+)
 
 NEW = "Phone@2026"
 
@@ -43,9 +52,8 @@ async def applications(pilot) -> None:
 
 
 async def fill(pilot, field: str, text: str) -> None:
-    box = pilot.app.screen.query_one(f"#f-{field}", Input)
-    box.focus()
-    box.value = ""
+    await tab_to(pilot, f"#f-{field}")
+    pilot.app.screen.query_one(f"#f-{field}", Input).value = ""
     await type_into(pilot, text)
 
 
@@ -71,7 +79,7 @@ async def new_application(pilot, *, pickup: str = "mail", dependant=None, photo=
     choose(pilot, "pickup", pickup)
     await pilot.pause()
     if pickup == "mail":
-        app.screen.query_one("#address").query(Input).first().focus()
+        await tab_to(pilot, "#address Input")
         await pick_address(pilot, "台北", "中正", "水源", "12")
         await fill(pilot, "street", "汀州路一段1號")
     if photo:

@@ -9,7 +9,7 @@ import pytest
 from kiosk.domain.id_documents import DocKind
 from screens.staff.counter import CounterRegisterScreen, PersonScreen, ReasonModal
 from tests.ui.conftest import screen_text, wait_until
-from tests.ui.flows import on, type_into
+from tests.ui.flows import on, tab_to, type_into
 from tests.ui.test_staff_mode import SIZE, signed_in, staff_item, staffed_app
 
 KINDS = list(DocKind)
@@ -70,7 +70,7 @@ async def test_counter_registration_with_the_wrong_document_says_so():
         await set_number(pilot, "A800000014")
         for name in ("password", "password2"):
             app.screen.query_one(f"#f-{name}").value = "Nhi@2026x"
-        app.screen.query_one("#f-phone").focus()
+        await tab_to(pilot, "#f-phone")
         await pilot.press("enter")   # the last field: submits
         await wait_until(pilot, lambda: app.screen.query_one("#e-doc_kind").display,
                          what="the document kind refused")

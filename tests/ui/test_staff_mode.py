@@ -21,7 +21,7 @@ from screens.staff.home import LeaveScreen, StaffHomeScreen
 from screens.staff.outbox import StaffOutboxScreen
 from screens.staff.sign_in import StaffSignInScreen
 from tests.ui.conftest import make_app, make_services, screen_text, wait_until
-from tests.ui.flows import on, type_into
+from tests.ui.flows import on, tab_to, type_into
 
 SIZE = (80, 24)
 STAFF_PASSWORD = "Counter#2026"
@@ -204,7 +204,7 @@ async def test_counter_registration_from_the_card_in_the_reader():
         await wait_until(pilot, lambda: "not this person" in screen_text(app))
         assert app.registration.state_of(app.current_card()) is None
         app.screen.query_one("#f-doc_number").value = "A123456789"   # nothing else is lost
-        app.screen.query_one("#f-phone").focus()
+        await tab_to(pilot, "#f-phone")
         await pilot.press("enter")
         await wait_until(pilot, on(app, DoneModal))
         assert "王○明 (A12****789) is registered and active" in screen_text(app)
@@ -222,7 +222,7 @@ async def test_suspend_reactivate_release_and_bind_for_a_person():
         app.monitor.insert("registered")                 # the card fills the ID in
         await wait_until(pilot, lambda: app.screen.query_one("#f-id_no").value ==
                          "J128765432", what="ID from the card")
-        app.screen.query_one("#f-doc_number").focus()
+        await tab_to(pilot, "#f-doc_number")
         await type_into(pilot, "J128765432")
         await pilot.press("enter")
         await wait_until(pilot, lambda: "J12****432" in screen_text(app), what="person")
@@ -251,7 +251,7 @@ async def test_the_audit_log_filters_by_action_in_either_language():
         await staff_item(pilot, AuditScreen)
         table = app.screen.query_one("#audit")
         assert table.row_count == 2                      # staff added, signed in
-        app.screen.query_one("#f-action").focus()
+        await tab_to(pilot, "#f-action")
         await type_into(pilot, "登入")
         await pilot.press("enter")
         await wait_until(pilot, lambda: table.row_count == 1, what="filtered")
