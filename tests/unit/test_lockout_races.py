@@ -8,6 +8,7 @@ on those lines with timeouts, never on fixed sleeps.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -215,3 +216,59 @@ def test_guessing_codes_closes_code_entry_at_that_terminal_and_a_right_code_keep
     assert other.live_purpose(mine.code) == "reset"         # ...not for the whole hall
     world.clock.advance(minutes=15)
     assert codes.redeem(mine.code, "reset")["id_no"] == "A123456789"
+
+
+def test_a_failure_settled_after_a_success_elsewhere_counts_as_a_new_first_failure(world):
+    lock = world.services.login_lock
+    holder = card("registered").id_no
+    for _ in range(3):
+        lock.guard(holder, lambda: False)                 # 3 wrong: 2 tries left
+    with lock.attempt(holder) as slow:                    # a wrong guess still checking...
+        assert lock.guard(holder, lambda: True) is None   # ...while the holder logs in
+        assert slow.fail() == LIMIT - 1                   # counted afresh: 1 of 5
+
+
+def test_a_try_given_back_after_a_success_elsewhere_leaves_the_fresh_count_alone(world):
+    lock = world.services.login_lock
+    holder = card("registered").id_no
+    lock.guard(holder, lambda: False)
+    with lock.attempt(holder) as refused_for_another_reason:
+        assert lock.guard(holder, lambda: True) is None   # cleared meanwhile
+        lock.guard(holder, lambda: False)                 # 1 of 5 after the success
+        refused_for_another_reason.release()              # not ours to give back
+    assert lock.guard(holder, lambda: False) == LIMIT - 2
+
+
+def test_when_every_try_is_in_flight_one_more_is_refused(world):
+    lock = world.services.login_lock
+    holder = card("registered").id_no
+    with contextlib.ExitStack() as stack:
+        for _ in range(LIMIT):                            # five kiosks checking at once
+            stack.enter_context(lock.attempt(holder))
+        with pytest.raises(Locked) as sixth:
+            stack.enter_context(lock.attempt(holder))
+    assert sixth.value.key == "err.login.locked"
+
+
+def test_failures_are_forgotten_exactly_one_window_after_the_first(world):
+    lock = world.services.login_lock
+    holder = card("registered").id_no
+    for _ in range(LIMIT - 1):
+        lock.guard(holder, lambda: False)
+    world.clock.advance(minutes=30)                       # the window is over, to the second
+    assert lock.guard(holder, lambda: False) == LIMIT - 1
+
+
+def test_each_door_says_which_door_is_closed(world):
+    for lock, key in ((world.services.login_lock, "err.login.locked"),
+                      (world.services.identity_lock, "err.identity.locked"),
+                      (world.services.phone_lock, "err.phone.locked"),
+                      (world.services.qr_lock, "err.qr.locked")):
+        for _ in range(LIMIT - 1):
+            lock.guard("A123456789", lambda: False)
+        with pytest.raises(Locked) as closed:
+            lock.guard("A123456789", lambda: False)
+        assert closed.value.key == key
+        with pytest.raises(Locked) as still:
+            lock.check("A123456789")
+        assert still.value.key == key
