@@ -49,11 +49,16 @@ def scrub_once(store: Store, keyring: Callable[[], Keyring], machine_key: Callab
     done = KeyedTable(store, "migrations", "name")
     if done.get(NAME) is not None:
         return False
+    # the key is loaded (and its check value recorded) before the transaction: both may
+    # write to the store, and transactions do not nest
+    legacy = _has_legacy(store.db())
+    ring, key = (keyring(), machine_key()) if legacy else (None, b"")
     with store.transaction() as db:
         if db.table("migrations").search(lambda d: d.get("name") == NAME):
             return False      # another process was quicker
         if _has_legacy(db):
-            ring, key = keyring(), machine_key()
+            if ring is None:
+                return False  # none a moment ago (older kiosks write none): next time
             _codes(db, ring)
             db.table("qr_logins").remove(lambda d: not _DIGEST.fullmatch(str(d.get("code"))))
             _mails(db, ring, key)

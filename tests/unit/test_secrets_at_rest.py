@@ -12,7 +12,6 @@ from kiosk.domain.batch import Batch
 from kiosk.domain.clock import FixedClock
 from kiosk.domain.errors import KioskError
 from kiosk.domain.i18n import Catalog
-from kiosk.domain.keyring import machine_key
 from kiosk.domain.legacy_secrets import scrub_once
 from kiosk.domain.mail import MailKind
 from kiosk.domain.passwords import (
@@ -22,6 +21,7 @@ from kiosk.domain.passwords import (
     verify_password,
 )
 from store.core import DEMO, Store
+from store.keys import load_or_create_key
 from store.outbox import Outbox
 from tests.unit.domain_fixtures import NOW, RecordingMail, card
 
@@ -77,7 +77,8 @@ def test_a_store_without_its_machine_key_is_refused_not_given_a_new_one(world):
 def test_an_older_stores_plain_secrets_are_scrubbed_once_and_what_was_mailed_still_works(
         tmp_path):
     store = Store.open(tmp_path / "kiosk.json", purpose=DEMO)
-    key = machine_key(store)
+    # the key file as the older kiosk left it: made, but no check value in the store yet
+    key = load_or_create_key(store.path.with_name("machine.key"))
     expires = (NOW + timedelta(hours=1)).isoformat()
     sent_code, unsent_code = "ABCDE23456", "FGHJK23456"
     sent_pw, unsent_pw = "Sent1234pass", "Wait1234pass"
