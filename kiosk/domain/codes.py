@@ -87,6 +87,15 @@ def normalize(text: str) -> str:
     return "".join(c for c in text.upper() if c.isalnum())
 
 
+def code_digest(keyring: Keyring, table: str, text: str, *, case_sensitive: bool = False
+                ) -> str:
+    """Where a typed code's document is kept in ``table``: the keyed digest of the code as
+    typed, spacing and dashes (and, unless ``case_sensitive``, case) aside. No code is
+    longer than 64, so a longer text is cut before it is hashed."""
+    plain = "".join(c for c in text if c.isalnum()) if case_sensitive else normalize(text)
+    return keyring.digest(table, plain[:64])
+
+
 class Codes:
     """Mail codes by default; ``case_sensitive`` codes (device codes) keep their case."""
 
@@ -101,12 +110,9 @@ class Codes:
         self._alphabet, self._length = alphabet, length
         self._case_sensitive = case_sensitive
 
-    def _normalize(self, text: str) -> str:
-        return "".join(c for c in text if c.isalnum()) if self._case_sensitive else normalize(text)
-
     def _key(self, text: str) -> str:
-        """Where a typed code's document is: its digest (no code is longer than 64)."""
-        return self._keyring().digest(self._name, self._normalize(text)[:64])
+        return code_digest(self._keyring(), self._name, text,
+                           case_sensitive=self._case_sensitive)
 
     def issue(self, purpose: str, id_no: str, ttl: timedelta, **data: Any) -> Code:
         """A new code; earlier unused codes of the same purpose for this person stop working."""

@@ -25,7 +25,7 @@ from typing import Any
 
 from tinydb import TinyDB
 
-from kiosk.domain.codes import ALPHABET, LENGTH, normalize
+from kiosk.domain.codes import ALPHABET, LENGTH, code_digest
 from kiosk.domain.keyring import Keyring, new_seed
 from kiosk.domain.mail import CONFIRMATION_KINDS, MailKind
 from kiosk.domain.passwords import (
@@ -79,13 +79,12 @@ def _legacy_mail(mail: dict[str, Any]) -> bool:
 
 
 def _codes(db: TinyDB, ring: Keyring) -> None:
-    for name, norm in (("codes", normalize),
-                       ("device_codes", lambda t: "".join(c for c in t if c.isalnum()))):
+    for name, case_sensitive in (("codes", False), ("device_codes", True)):
         table = db.table(name)
         for doc in table.all():
             if not _DIGEST.fullmatch(str(doc.get("code"))):
-                table.update({"code": ring.digest(name, norm(str(doc["code"]))[:64])},
-                             doc_ids=[doc.doc_id])
+                digest = code_digest(ring, name, str(doc["code"]), case_sensitive=case_sensitive)
+                table.update({"code": digest}, doc_ids=[doc.doc_id])
 
 
 def _pending(mail: dict[str, Any]) -> bool:
@@ -134,12 +133,12 @@ def _new_default(accounts: Any, to: str, old: str, ring: Keyring, key: bytes
 
 def _new_code(codes: Any, mail: dict[str, Any], ring: Keyring) -> dict[str, Any]:
     """The unsent mail's code, replaced by a derived one (the code record follows)."""
-    old = ring.digest("codes", normalize(str(mail.get("code", "")))[:64])
+    old = code_digest(ring, "codes", str(mail.get("code", "")))
     found = codes.search(lambda d: d.get("code") == old)
     if not found:
         return {}    # used, voided or never stored: the mail has nothing to carry
     seed = new_seed()
     code = ring.derive(seed, ALPHABET, LENGTH)
-    codes.update({"code": ring.digest("codes", code)}, doc_ids=[found[0].doc_id])
+    codes.update({"code": code_digest(ring, "codes", code)}, doc_ids=[found[0].doc_id])
     return {"seed": seed, "expires_at": found[0]["expires_at"]}
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from kiosk.domain.accounts import Services, State
 from kiosk.domain.auth import Session
-from kiosk.domain.codes import Code, GuessLimit, random_code
+from kiosk.domain.codes import Code, GuessLimit, code_digest, random_code
 from kiosk.domain.devices import Devices, device_label
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.forms import parse_date
@@ -60,7 +60,7 @@ class QrLogin:
 
     def _key(self, text: str) -> str:
         """A request is stored under its code's keyed digest, never the code itself."""
-        return self.s.keyring().digest("qr_logins", code_of(text)[:64])
+        return code_digest(self.s.keyring(), "qr_logins", code_of(text))
 
     # -- the kiosk ---------------------------------------------------------------------
     def request(self, id_no: str, birth: str) -> LoginRequest:

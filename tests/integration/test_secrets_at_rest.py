@@ -23,10 +23,8 @@ from kiosk.domain.smtp import SmtpSender
 from store.core import Store
 from store.outbox import Outbox
 from tests.integration.test_smtp import NOW, _settings, start_server  # noqa: F401
+from tests.unit.test_secrets_at_rest import ROWS
 
-ROWS = ("身分證號,電子郵件,手機\n"
-        "A123456789,wang@example.com,0912345678\n"
-        "B220123455,nana@example.com,\n")
 UNIT = "110121009"
 
 

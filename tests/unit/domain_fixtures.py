@@ -14,8 +14,9 @@ from kiosk.domain.accounts import Services
 from kiosk.domain.auth import Auth
 from kiosk.domain.clock import TAIPEI, FixedClock
 from kiosk.domain.demo_people import seed_demo
-from kiosk.domain.errors import KioskError
+from kiosk.domain.errors import KioskError, Locked
 from kiosk.domain.keyring import Keyring
+from kiosk.domain.lockout import Lockout
 from kiosk.domain.mail import MailKind, compose, render, reveal_params
 from kiosk.domain.registration import Registration
 from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
@@ -104,3 +105,11 @@ def luhn_ok(number: str) -> bool:
         d = int(ch) * (2 if position % 2 else 1)
         total += d // 10 + d % 10
     return total % 10 == 0
+
+
+def lock_out(lock: Lockout, who: str) -> None:
+    """Wrong guesses until ``lock`` closes for ``who``: the last one raises Locked."""
+    for _ in range(lock.limit - 1):
+        assert lock.guard(who, lambda: False) is not None
+    with pytest.raises(Locked):
+        lock.guard(who, lambda: False)

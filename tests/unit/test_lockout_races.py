@@ -26,7 +26,7 @@ from kiosk.domain.errors import KioskError, Locked
 from kiosk.domain.lockout import LIMIT
 from kiosk.domain.passwords import hash_password
 from kiosk.domain.staff import Staff
-from tests.unit.domain_fixtures import NOW, card
+from tests.unit.domain_fixtures import NOW, card, lock_out
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 8
@@ -178,10 +178,7 @@ def test_failures_expire_with_the_lock_window(world):
 def test_a_clock_stepped_back_never_extends_a_lock(world):
     lock = world.services.login_lock
     holder = card("registered").id_no
-    for _ in range(LIMIT - 1):
-        lock.guard(holder, lambda: False)
-    with pytest.raises(Locked):
-        lock.guard(holder, lambda: False)
+    lock_out(lock, holder)
     world.clock.advance(hours=-1)                      # NTP steps the clock back an hour
     until = lock.locked_until(holder)
     assert until is not None and until <= world.clock.now() + LOGIN_LOCK
@@ -264,11 +261,7 @@ def test_each_door_says_which_door_is_closed(world):
                       (world.services.identity_lock, "err.identity.locked"),
                       (world.services.phone_lock, "err.phone.locked"),
                       (world.services.qr_lock, "err.qr.locked")):
-        for _ in range(LIMIT - 1):
-            lock.guard("A123456789", lambda: False)
-        with pytest.raises(Locked) as closed:
-            lock.guard("A123456789", lambda: False)
-        assert closed.value.key == key
+        lock_out(lock, "A123456789")
         with pytest.raises(Locked) as still:
             lock.check("A123456789")
         assert still.value.key == key

@@ -15,6 +15,7 @@ from kiosk.domain.accounts import LOGIN_LOCK, RESET_TTL
 from kiosk.domain.applications import check_digit
 from kiosk.domain.batch import TARGET, target_reached
 from kiosk.domain.cards import card_problem
+from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.devices import Devices
 from kiosk.domain.errors import InvalidInput, Locked
 from kiosk.domain.lockout import LIMIT
@@ -23,7 +24,7 @@ from kiosk.domain.mask import mask_card_no, mask_id, mask_name, mask_phone
 from kiosk.domain.passwords import check_new_password
 from kiosk.domain.validate import IdKind, id_kind, is_valid_email, is_valid_id, is_valid_mobile
 from reader.card import decode_name
-from tests.unit.domain_fixtures import card, luhn_ok, refused
+from tests.unit.domain_fixtures import card, lock_out, luhn_ok, refused
 
 # -- identity formats ------------------------------------------------------------------
 #: the letter table of the national ID as the Ministry of the Interior publishes it
@@ -84,18 +85,15 @@ def test_the_login_lock_lasts_30_minutes_and_not_a_second_less(world):
         world.services.check_password(account, "Wrong@2026")
     world.clock.advance(minutes=29, seconds=59)
     with pytest.raises(Locked):
-        world.auth.login(holder, "Demo@2026")
+        world.auth.login(holder, DEMO_PASSWORD)
     world.clock.advance(seconds=1)
-    world.auth.login(holder, "Demo@2026")
+    world.auth.login(holder, DEMO_PASSWORD)
 
 
 def test_after_a_lock_runs_out_the_count_starts_again(world):
     lock = world.services.login_lock
     holder = card("registered").id_no
-    for _ in range(LIMIT - 1):
-        lock.guard(holder, lambda: False)
-    with pytest.raises(Locked):
-        lock.guard(holder, lambda: False)
+    lock_out(lock, holder)
     world.clock.advance(minutes=30)
     assert lock.guard(holder, lambda: False) == LIMIT - 1    # one wrong now is one, not six
 
