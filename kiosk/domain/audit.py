@@ -5,8 +5,9 @@ store file by other means is found out by :meth:`Audit.verify`:
 
 * Each entry carries an HMAC-SHA256 (``mac``) of its content, including its ``seq`` and the
   previous entry's MAC (``prev``), under a key only the kiosk holds, derived from the
-  machine key (``Keyring.digest("audit", "key")``, kiosk/domain/keyring.py). Without the key nobody can edit an entry, or make one up, and
-  recompute a MAC that fits; a plain hash (SHA-256, as before) anyone could recompute.
+  machine key (``Keyring.digest("audit", "key")``, kiosk/domain/keyring.py). Without the
+  key nobody can edit an entry, or make one up, and recompute a MAC that fits; a plain
+  hash (SHA-256, as before) anyone could recompute.
 * Entries are kept in the order they were written; an entry out of that order, a missing
   ``seq`` or a ``prev`` that is not its predecessor's MAC breaks the chain.
 * Dropping the newest entries leaves a chain that fits, so the newest ``seq`` and its MAC
