@@ -17,7 +17,7 @@ from kiosk.domain.banks import BANK_CODES, DEMO_CHIP_CARD, new_verification_code
 from kiosk.domain.dates import roc_date, roc_short
 from kiosk.domain.documents import receipt_svg, slip_svg
 from kiosk.domain.errors import KioskError
-from kiosk.domain.files import write_private
+from kiosk.domain.files import shown_path, write_private
 from kiosk.domain.payments import AtmStage, AtmTransfer, Method, method_fee
 from kiosk.domain.pickup import OFFICES, slots
 from reader.events import ReaderEvent, ReadFailure
@@ -336,7 +336,7 @@ class SlipScreen(PaperScreen):
         due = self.host.applications.due(app)
         path = write_private(self.host.papers_dir / f"slip-{self.atm_no}.svg",
                              slip_svg(app, due))
-        return "slip.saved", {"path": str(path), "atm": self.atm_no, "amount": FEE,
+        return "slip.saved", {"path": shown_path(path), "atm": self.atm_no, "amount": FEE,
                               "due": roc_date(due.date(), self.host.catalog), "fee": 4}
 
 
@@ -352,7 +352,7 @@ class ReceiptScreen(PaperScreen):
         path = write_private(self.host.papers_dir / f"receipt-{self.atm_no}.svg",
                              receipt_svg(app))
         until = datetime.fromisoformat(app["payment"]["insured_until"]).date()
-        return "receipt.saved", {"path": str(path),
+        return "receipt.saved", {"path": shown_path(path),
                                  "until": roc_date(until, self.host.catalog)}
 
 

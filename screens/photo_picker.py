@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DirectoryTree, Input
 
 from kiosk.domain.errors import KioskError
+from kiosk.domain.files import shown_path
 from kiosk.domain.photos import MAX_BYTES, Photo, read_photo
 from screens.base import KioskScreen
 from screens.forms import Notice
@@ -57,7 +58,7 @@ class PhotoPickerScreen(KioskScreen):
                      classes="note")
             with Horizontal(classes="form-row"):
                 yield Tr("photo.folder", classes="form-label")
-                yield Input(str(self.start), id="f-folder", compact=True, max_length=4096)
+                yield Input(shown_path(self.start), id="f-folder", compact=True, max_length=4096)
             # above the tree, which takes what is left: below it the notice was pushed
             # under the status bar, where nobody saw why a photo was refused
             yield Notice(id="form-error", classes="form-error")
@@ -76,7 +77,7 @@ class PhotoPickerScreen(KioskScreen):
             usable = False
         if not usable:
             self.query_one("#form-error", Notice).say("photo.no_folder",
-                                                      root=str(self.start))
+                                                      root=shown_path(self.start))
             return
         self.query_one("#form-error", Notice).say(None)
         tree = self.query_one("#tree", PhotoTree)
@@ -87,7 +88,7 @@ class PhotoPickerScreen(KioskScreen):
     def _chosen(self, event: DirectoryTree.FileSelected) -> None:
         notice = self.query_one("#form-error", Notice)
         if _inside(event.path, self.host.papers_dir.parent):
-            notice.say("photo.no_folder", root=str(self.start))
+            notice.say("photo.no_folder", root=shown_path(self.start))
             return
         try:
             photo = read_photo(event.path)

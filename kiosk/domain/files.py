@@ -25,6 +25,18 @@ def write_private(path: Path, text: str) -> Path:
     return path
 
 
+def shown_path(path: Path) -> str:
+    """A path as a person reads it on the kiosk: the home folder is ``~``, so the part that
+    tells files apart fits in 80 columns (``~/.local/share/nhi-kiosk/papers/slip-….svg``).
+    Anything outside home is shown whole."""
+    home = Path.home()
+    try:
+        rest = path.relative_to(home)
+    except ValueError:
+        return str(path)
+    return "~" if rest == Path() else f"~/{rest}"
+
+
 def spreadsheet_cell(value: object) -> object:
     """A CSV cell as a spreadsheet may safely open it: text that starts like a formula
     (FORMULA_LEAD) gets a leading ``'``, which Excel and LibreOffice show as plain text.

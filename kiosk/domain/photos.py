@@ -9,12 +9,12 @@ personal data).
 from __future__ import annotations
 
 import io
-import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.domain.errors import KioskError
+from store._fs import replace_private
 
 MAX_BYTES = 2 * 1024 * 1024
 MIN_BYTES = 1024
@@ -123,15 +123,10 @@ class PhotoStore:
         return self.folder / f"{atm_no}.jpg"
 
     def save(self, atm_no: str, photo: Photo) -> None:
+        """Whole or not at all, 0600, through a temporary file of its own (store._fs)."""
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = self.path(atm_no)
-        temp = target.with_suffix(".tmp")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(photo.data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
+        replace_private(target, photo.data, temp_of=target)
 
     def load(self, atm_no: str) -> bytes | None:
         try:

@@ -16,6 +16,7 @@ from textual.widgets import DirectoryTree, ProgressBar
 
 from kiosk.domain.batch import FILE_NAME, TARGET, Batch, BatchReport, target_reached
 from kiosk.domain.errors import KioskError
+from kiosk.domain.files import shown_path
 from screens.forms import Notice
 from screens.staff.base import StaffScreen
 from screens.widgets.plain import PlainDirectoryTree
@@ -56,7 +57,7 @@ class BatchScreen(StaffScreen):
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Tr("batch.title", classes="screen-title")
-            yield Tr("batch.pick_hint", params={"root": str(self.host.batch_root)},
+            yield Tr("batch.pick_hint", params={"root": shown_path(self.host.batch_root)},
                      classes="note")
             with Horizontal(id="batch-main"):
                 yield UnitFileTree(self.host.batch_root, id="batch-tree")
@@ -136,7 +137,7 @@ class BatchScreen(StaffScreen):
             return
         notice.say("batch.summary", unit=outcome.unit, imported=outcome.imported,
                    already=outcome.already_registered, rejected=outcome.rejected,
-                   duplicates=outcome.duplicates, report=str(outcome.report))
+                   duplicates=outcome.duplicates, report=shown_path(outcome.report))
         self.query_one("#batch-units", Computed).refresh_text()
 
     def action_back(self) -> None:

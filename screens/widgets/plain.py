@@ -11,13 +11,17 @@ that no screen module goes around this module.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual.content import Content
 from textual.widgets import DataTable, DirectoryTree, OptionList
 from textual.widgets.option_list import Option
+
+from kiosk.domain.files import shown_path
 
 
 def literal(value: object) -> Content:
@@ -67,8 +71,11 @@ class PlainTable(DataTable[Any]):
 
 
 class PlainDirectoryTree(DirectoryTree):
-    """A DirectoryTree whose file names are literal (``[b].csv`` is a file, not bold)."""
+    """A DirectoryTree whose file names are literal (``[b].csv`` is a file, not bold), and
+    whose root reads as the kiosk shows every path (``~/…``, files.shown_path)."""
 
     def process_label(self, label: str | Text) -> Text:
+        if isinstance(label, str) and os.sep in label:   # only the root's label is a path
+            label = shown_path(Path(label))
         text = Text(label) if isinstance(label, str) else label
         return text.split()[0] if text.plain else text

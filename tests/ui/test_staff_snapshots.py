@@ -3,12 +3,8 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from kiosk.app import KioskApp
 from kiosk.domain.i18n import LANGS
 from kiosk.domain.staff import Staff
 from screens.staff.audit import AuditScreen
@@ -27,9 +23,6 @@ from tests.ui.test_staff_mode import (
     staff_item,
 )
 
-# Fixed folders: the screens print these paths.
-UNITS = Path("/tmp/nhi-kiosk-snapshot-units")
-STORE = Path("/tmp/nhi-kiosk-snapshot-staff")
 UNIT_FILE = "11000000120260801.csv"
 
 
@@ -81,7 +74,7 @@ async def outbox(pilot):
     await signed_in(pilot)
     app = pilot.app
     app.counter.batch_importer(app.staff_session)(
-        UNITS / UNIT_FILE, app.services.store.path.parent / "reports", app.catalog)
+        app.batch_root / UNIT_FILE, app.services.store.path.parent / "reports", app.catalog)
     await staff_item(pilot, StaffOutboxScreen)
 
 
@@ -90,20 +83,18 @@ STEPS = [sign_in_form, home, counter_register, person, suspend_reason, audit, ba
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("step", STEPS, ids=[s.__name__ for s in STEPS])
-def test_staff_screen(snap_compare, monkeypatch, step, lang):
-    folder = STORE / f"{step.__name__}-{lang}"   # one each: the tests run in parallel
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    UNITS.mkdir(exist_ok=True)
-    unit_file = UNITS / UNIT_FILE
-    text = "身分證號,電子郵件\nA123456789,wang@example.com\nB220123455,ouyang@example.com\n" \
-           "X1,bad\n"
-    if not unit_file.is_file() or unit_file.read_text("utf-8") != text:
-        unit_file.write_text(text, "utf-8")
-    services = make_services(folder)
+def test_staff_screen(snap_compare, monkeypatch, tmp_path, step, lang):
+    # the screens show paths under home as ~/…: the same on every run, in the test's own folder
+    monkeypatch.setenv("HOME", str(tmp_path))
+    units = tmp_path / "units"
+    units.mkdir()
+    (units / UNIT_FILE).write_text(
+        "身分證號,電子郵件\nA123456789,wang@example.com\nB220123455,ouyang@example.com\n"
+        "X1,bad\n", "utf-8")
+    (tmp_path / "store").mkdir()
+    services = make_services(tmp_path / "store")
     Staff(services.store, services.clock).add("chen01", "陳櫃員", STAFF_PASSWORD)
-    monkeypatch.setattr(KioskApp, "batch_root", property(lambda _app: UNITS))
-    app = make_app(lang=lang, services=services)
+    app = make_app(lang=lang, services=services, batch_dir=units)
 
     async def run_before(pilot):
         await step(pilot)

@@ -7,11 +7,9 @@ the SVGs in tests/ui/__snapshots__ like any other diff.
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pytest
 
-from kiosk.app import KioskApp
 from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.payments import Method
 from screens.account import (
@@ -32,7 +30,7 @@ from screens.register import (
     ReadCardScreen,
     TermsScreen,
 )
-from tests.ui.conftest import make_app, wait_until
+from tests.ui.conftest import make_app, make_services, wait_until
 from tests.ui.flows import (
     account_step,
     card_screen,
@@ -47,7 +45,6 @@ from tests.ui.flows import (
 )
 
 LANGS = ["zh-TW", "en"]
-PAPERS = Path("/tmp/nhi-kiosk-snapshot-papers")   # shown on the slip screen: one fixed path
 
 
 async def terms(pilot):
@@ -303,7 +300,7 @@ STEPS = [apply_list, apply_form, pay_atm, pay_ebill, pay_slip, pickup,
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("step", STEPS, ids=[s.__name__ for s in STEPS])
-def test_workflow_screen(snap_compare, monkeypatch, step, lang):
+def test_workflow_screen(snap_compare, monkeypatch, tmp_path, step, lang):
     letters = itertools.cycle("ABCDEFGHJK")   # codes come from secrets: pin them here
     digits = itertools.cycle("3141592653")    # ATM NOs, receipt numbers, verification codes
     pick = lambda alphabet: next(letters) if "A" in alphabet else next(digits)  # noqa: E731
@@ -314,8 +311,10 @@ def test_workflow_screen(snap_compare, monkeypatch, step, lang):
         return derived.setdefault(seed, "".join(pick(alphabet) for _ in range(length)))
 
     monkeypatch.setattr("kiosk.domain.keyring.Keyring.derive", derive)
-    monkeypatch.setattr(KioskApp, "papers_dir", property(lambda _app: PAPERS))
-    app = make_app(lang=lang)
+    # the screens show paths under home as ~/…: the same on every run, in the test's own folder
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "store").mkdir()
+    app = make_app(lang=lang, services=make_services(tmp_path / "store"))
 
     async def run_before(pilot):
         await step(pilot)

@@ -332,3 +332,36 @@ def test_at_exactly_one_hour_before_the_slot_the_change_is_refused(world, apps, 
     assert not booking.changeable(apps.get(WANG, app["atm_no"]))
     with refused("err.pickup.fixed"):
         booking.book(WANG, app["atm_no"], "central", slots(world.clock.now())[5])
+
+
+def test_when_the_photo_cannot_be_kept_no_application_is_left_without_it(apps, tmp_path):
+    (tmp_path / "photos").write_text("a file where the photo folder should be", "utf-8")
+    with refused("err.photo.unavailable"):
+        apps.apply(WANG, form(reason="photo", with_photo=True, photo=jpeg()))
+    assert apps.mine(WANG) == []                 # nothing to pay for a card without its photo
+
+
+def test_an_application_paid_while_the_purge_runs_stays_with_its_photo(world, apps, payments):
+    app = apps.apply(WANG, form(reason="photo", with_photo=True, photo=jpeg()))
+    world.clock.set(datetime(2026, 12, 8, 0, 0, tzinfo=NOW.tzinfo))   # past its due day
+    listed = apps._apps.all
+
+    def listed_then_paid_elsewhere():
+        seen = listed()
+        # the payment lands between the list and the purge (another kiosk, the bank)
+        apps._apps.modify(app["atm_no"], lambda doc: {**doc, "payment": {"method": "atm"}})
+        return seen
+
+    apps._apps.all = listed_then_paid_elsewhere
+    assert apps.purge() == 0
+    apps._apps.all = listed
+    assert [a["atm_no"] for a in apps.mine(WANG)] == [app["atm_no"]]
+    assert apps.photos.load(app["atm_no"]) is not None
+
+
+def test_an_unpaid_application_past_its_day_goes_with_its_photo(world, apps):
+    app = apps.apply(WANG, form(reason="photo", with_photo=True, photo=jpeg()))
+    world.clock.set(datetime(2026, 12, 8, 0, 0, tzinfo=NOW.tzinfo))
+    assert apps.purge() == 1
+    assert apps.photos.load(app["atm_no"]) is None
+    assert apps.purge() == 0                     # counted once

@@ -22,7 +22,14 @@ from kiosk.domain.lockout import LIMIT
 from kiosk.domain.mail import MailKind
 from kiosk.domain.mask import mask_card_no, mask_id, mask_name, mask_phone
 from kiosk.domain.passwords import check_new_password
-from kiosk.domain.validate import IdKind, id_kind, is_valid_email, is_valid_id, is_valid_mobile
+from kiosk.domain.validate import (
+    IdKind,
+    id_kind,
+    is_valid_email,
+    is_valid_id,
+    is_valid_mobile,
+    is_valid_phone,
+)
 from reader.card import decode_name
 from tests.unit.domain_fixtures import card, lock_out, luhn_ok, refused
 
@@ -62,9 +69,17 @@ def test_an_address_of_254_characters_is_accepted_and_255_is_not():
 
 @pytest.mark.parametrize(("typed", "ok"), [
     ("0912345678", True), ("0912-345-678", True), ("(0912) 345 678", True),
-    ("0912X45678", False), ("091234567", False), ("0812345678", False)])
+    ("0912X45678", False), ("0912X345678", False), ("091234567", False), ("0812345678", False)])
 def test_a_mobile_number_is_09_and_eight_digits_however_it_is_spaced(typed, ok):
-    assert is_valid_mobile(typed) is ok
+    assert is_valid_mobile(typed) is ok   # a letter among the digits is refused, never dropped
+
+
+@pytest.mark.parametrize(("typed", "ok"), [
+    ("02-23456789", True), ("(02) 2345 6789", True), ("02-23456789#123", True),
+    ("049-2345678", True), ("0912-345-678", True),
+    ("02-2345X6789", False), ("23456789", False), ("02-23456789#1234567", False)])
+def test_a_phone_is_a_mobile_or_an_area_code_and_number_with_an_extension(typed, ok):
+    assert is_valid_phone(typed) is ok
 
 
 @pytest.mark.parametrize("second", ["8", "9"])
