@@ -3,8 +3,8 @@
 Run by scripts/mutation inside its copy of the tree (the folder holding ``mutants/``).
 
 An equivalent mutant is one no behaviour can show (``zip(strict=True)`` over sequences that
-always match in length, say). Each is written down in ``docs/mutation-equivalent.toml`` with
-the line the mutant writes and a one-line reason; mutmut numbers mutants within a function,
+always match in length, say). Each is written down in ``docs/mutation-equivalent/<module>.toml``
+with the line the mutant writes and a one-line reason; mutmut numbers mutants within a function,
 so an entry counts only while that mutant still writes that line. An entry whose line no
 longer matches is reported as stale, and its mutant counts as a survivor again, so a change to
 the code cannot turn a real gap into an "equivalent" one unseen.
@@ -39,22 +39,32 @@ def changed_line(name: str, path: str) -> tuple[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--equivalent", type=Path, required=True)
-    parser.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    parser.add_argument("--equivalent", type=Path, required=True,
+                        help="the folder of <module>.toml files")
+    parser.add_argument("--module", action="append", default=[],
+                        help="only these modules (kiosk/domain/mail.py); repeatable")
+    parser.add_argument("--table", action="store_true", help="only the table")
     args = parser.parse_args(argv)
-    known = tomllib.loads(args.equivalent.read_text(encoding="utf-8")) if args.equivalent.exists() else {}
+    known: dict[str, dict[str, str]] = {}
+    for path in sorted(args.equivalent.glob("*.toml")):
+        known |= tomllib.loads(path.read_text(encoding="utf-8"))
 
     rows: list[tuple[str, Counter[str]]] = []
     unexplained: list[tuple[str, str, str, str]] = []
     stale: list[str] = []
     for meta in sorted(Path("mutants").rglob("*.py.meta")):
         source = str(meta.relative_to("mutants"))[: -len(".meta")]
+        if args.module and source not in args.module:
+            continue
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         if not codes:
             continue
         tally: Counter[str] = Counter()
         for name, code in sorted(codes.items()):
             status = status_by_exit_code[code]
+            if status == "not checked":      # the run is still going (or was stopped)
+                tally["not checked"] += 1
+                continue
             if status == "timeout":
                 status = "killed"
             if status in ("survived", "no tests"):
@@ -70,14 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((source, tally))
 
     total: Counter[str] = Counter()
-    print("| module | mutants | killed | equivalent | survived | no test reaches it | killed of the rest |")
+    print("| module | mutants | killed | equivalent | survived | no test reaches it "
+          "| killed of the rest |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for source, tally in [*rows, ("**all**", sum((t for _, t in rows), total))]:
         judged = tally["killed"] + tally["survived"] + tally["no tests"]
         score = f"{100 * tally['killed'] / judged:.0f} %" if judged else "–"
-        print(f"| {source} | {sum(tally.values()):,} | {tally['killed']:,} | {tally['equivalent']:,} "
-              f"| {tally['survived']:,} | {tally['no tests']:,} | {score} |")
-    if not args.markdown:
+        waiting = f" ({tally['not checked']:,} not run yet)" if tally["not checked"] else ""
+        print(f"| {source} | {sum(tally.values()):,}{waiting} | {tally['killed']:,} "
+              f"| {tally['equivalent']:,} | {tally['survived']:,} | {tally['no tests']:,} "
+              f"| {score} |")
+    if not args.table:
         print()
         for name, status, removed, added in unexplained:
             print(f"{status}: {name}\n    - {removed}\n    + {added}")

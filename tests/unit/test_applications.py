@@ -365,3 +365,27 @@ def test_an_unpaid_application_past_its_day_goes_with_its_photo(world, apps):
     assert apps.purge() == 1
     assert apps.photos.load(app["atm_no"]) is None
     assert apps.purge() == 0                     # counted once
+
+
+def test_a_slot_exactly_an_hour_away_is_no_longer_offered():
+    monday_nine = datetime(2026, 11, 30, 9, 0, tzinfo=NOW.tzinfo)
+    assert monday_nine in slots(monday_nine - timedelta(hours=1, seconds=1))
+    assert monday_nine not in slots(monday_nine - timedelta(hours=1))
+
+
+def test_an_office_that_does_not_exist_is_refused(world, apps, payments):
+    app = apps.apply(WANG, form(pickup="onsite", mail_address=None))
+    payments.pay(WANG, app["atm_no"], Method.ATM, 0, {})
+    with refused("err.pickup.office"):
+        PickupBooking(apps).book(WANG, app["atm_no"], "tainan", slots(world.clock.now())[0])
+
+
+def test_only_a_paid_onsite_application_may_set_a_slot(apps, payments):
+    booking = PickupBooking(apps)
+    by_mail = apps.apply(WANG, form())
+    onsite = apps.apply(WANG, form(pickup="onsite", mail_address=None))
+    payments.pay(WANG, by_mail["atm_no"], Method.ATM, 0, {})
+    assert not booking.changeable(apps.get(WANG, by_mail["atm_no"]))   # paid, by mail
+    assert not booking.changeable(apps.get(WANG, onsite["atm_no"]))    # on site, unpaid
+    payments.pay(WANG, onsite["atm_no"], Method.ATM, 0, {})
+    assert booking.changeable(apps.get(WANG, onsite["atm_no"]))

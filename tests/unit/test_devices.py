@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import string
+
 import pytest
 
+from kiosk.domain.codes import DEVICE_ALPHABET
 from kiosk.domain.demo_people import DEMO_PASSWORD
-from kiosk.domain.devices import Devices
+from kiosk.domain.devices import MAX_NAME, Devices
 from kiosk.domain.errors import InvalidInput
 from tests.unit.domain_fixtures import card, refused
 
@@ -63,11 +66,59 @@ def test_wrong_code_and_bad_names(devices, session):
     with refused("err.code.unknown"):
         devices.redeem("nope1234", "phone")
     code = devices.new_code(session).code
-    with pytest.raises(InvalidInput):
-        devices.redeem(code, "   ")
-    with pytest.raises(InvalidInput):
-        devices.redeem(code, "x" * 41)
-    devices.redeem(code, "phone")   # the refused names did not use the code
+    for name in ("   ", "x" * (MAX_NAME + 1)):
+        with pytest.raises(InvalidInput) as info:
+            devices.redeem(code, name)
+        # the message sits under the device-name field and names the limit
+        assert (info.value.field, info.value.key, info.value.params) == \
+            ("device", "err.device.name", {"max": MAX_NAME})
+    assert devices.redeem(code, "x" * MAX_NAME)["name"] == "x" * MAX_NAME   # not used up
+
+
+def test_device_codes_mix_both_cases_and_digits(devices, session):
+    seen = set("".join(devices.new_code(session).code for _ in range(60)))
+    assert seen <= set(DEVICE_ALPHABET)
+    assert seen & set(string.ascii_lowercase) and seen & set(string.ascii_uppercase) \
+        and seen & set(string.digits)
+
+
+def test_the_device_list_is_newest_binding_first_with_when_it_was_last_used(world, devices,
+                                                                             session):
+    bound_at = world.clock.now()
+    devices.redeem(devices.new_code(session).code, "old phone")
+    world.clock.advance(days=1)
+    devices.redeem(devices.new_code(session).code, "new phone")
+    listed = devices.of(session)
+    assert [d["name"] for d in listed] == ["new phone", "old phone"]
+    assert listed[1]["bound_at"] == listed[1]["last_used"] == bound_at.isoformat()
+    assert len({d["device_id"] for d in listed}) == 2
+
+
+def test_a_phone_that_authenticates_again_keeps_its_one_entry(world, devices, session):
+    first = devices.bind(session.id_no, "Pixel", phone="0912345678")
+    world.clock.advance(hours=2)
+    again = devices.bind(session.id_no, "Pixel 8", phone="0912345678")
+    assert again["device_id"] == first["device_id"] and again["name"] == "Pixel 8"
+    assert again["last_used"] == world.clock.now().isoformat()
+    assert again["bound_at"] == first["bound_at"]
+    kept = devices.bind(session.id_no, "other", phone="0912345678", keep_name=True)
+    assert kept["name"] == "Pixel 8" and len(devices.of(session)) == 1
+
+
+def test_two_people_on_one_phone_each_keep_their_own_binding(devices, session):
+    mine = devices.bind(session.id_no, "family phone", phone="0912345678")
+    theirs = devices.bind("A123456789", "family phone", phone="0912345678")
+    assert theirs["device_id"] != mine["device_id"]
+    assert [d["device_id"] for d in devices.of(session)] == [mine["device_id"]]
+    other = devices.bind(session.id_no, "work phone", phone="0987654321")
+    assert other["device_id"] != mine["device_id"] and len(devices.of(session)) == 2
+
+
+def test_a_voided_code_no_longer_binds(devices, session):
+    code = devices.new_code(session).code
+    devices.void_code(session.id_no)
+    with refused("err.code.unknown"):
+        devices.redeem(code, "phone")
 
 
 def test_unbind_only_your_own_devices(world, devices, session):
