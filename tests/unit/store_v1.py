@@ -1,0 +1,119 @@
+"""How tests/unit/data/store-v1/ was made: a store written by the kiosk of December 2026,
+with one of everything a kiosk keeps (registry, accounts, devices, applications and their
+payments and slots, staff and the audit log, the outbox, batch units, QR logins, lockout
+counts). tests/unit/test_store_format.py reads it with today's code.
+
+It is frozen on purpose: a kiosk upgraded in place must go on reading what the previous
+version wrote. Do not regenerate it to make the test pass; a change of the store's format
+needs a migration (and a store-v2 beside this one). ``python -m tests.unit.store_v1 DIR``
+shows how it was made.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from kiosk.domain.accounts import Services
+from kiosk.domain.applications import Applications, Form, MailAddress
+from kiosk.domain.auth import Auth
+from kiosk.domain.clock import TAIPEI, FixedClock
+from kiosk.domain.counter import Counter
+from kiosk.domain.demo_people import DEMO_PASSWORD, seed_demo
+from kiosk.domain.devices import Devices
+from kiosk.domain.errors import KioskError
+from kiosk.domain.i18n import Catalog
+from kiosk.domain.mail import Mailer
+from kiosk.domain.payments import Method, Payments
+from kiosk.domain.pickup import PickupBooking, slots
+from kiosk.domain.qr_login import QrLogin
+from kiosk.domain.registration import Registration
+from kiosk.domain.staff import Staff
+from reader.demo import DEMO_BY_KEY
+from store import Store
+from store.core import DEMO
+from store.outbox import Outbox
+
+WRITTEN_AT = datetime(2026, 12, 1, 10, 0, tzinfo=TAIPEI)
+STAFF_ID, STAFF_PASSWORD = "chen01", "Counter#2026"
+NEW_PASSWORD = "Nhi@2026x"
+UNIT_FILE = "11000000120261201.csv"
+
+
+def card(key: str):
+    found = DEMO_BY_KEY[key].card
+    assert found is not None
+    return found
+
+
+def build(folder: Path) -> None:
+    """Passwords are hashed at the suite's test cost (tests/conftest.py), so reading the
+    store costs the tests nothing; the hash's format is the production one."""
+    from kiosk.domain import address, passwords
+    from kiosk.domain.registry import AddressFacts, NationalProof
+    from tests.conftest import TEST_N
+
+    passwords.SCRYPT_N = TEST_N
+    folder.mkdir(parents=True, exist_ok=True)
+    clock = FixedClock(WRITTEN_AT)
+    store = Store.open(folder / "kiosk.json", purpose=DEMO)
+    services = Services(store, clock, Mailer(Outbox(store), clock))
+    seed_demo(store, WRITTEN_AT)
+    registration, auth = Registration(services), Auth(services)
+
+    # a registration waiting for its mail, and one lockout count on a login
+    registration.register(card("national"),
+                          NationalProof("AB123456", AddressFacts("臺北市", "中正區", "水源里", 12)),
+                          NEW_PASSWORD, NEW_PASSWORD, "wang@example.com", "0912000111")
+    session = auth.login(card("registered"), DEMO_PASSWORD)
+    try:
+        auth.login(card("registered"), "wrong password")   # one try of five used
+    except KioskError:
+        pass
+
+    devices = Devices(services)
+    devices.redeem(devices.new_code(session).code, "Pixel 8")
+
+    apps = Applications(services)
+    county = address.find_county("臺北市")
+    district = next(d for d in address.districts(county.code) if d.name == "中正區")
+    village = next(v for v in address.villages(district.code) if v.name == "水源里")
+    home = MailAddress(address.Address(county, district, village, 12), "汀州路一段1號")
+    base = {"reason": "lost", "email": "chang.demo@example.com", "phone_area": "02",
+            "phone_number": "23456789", "phone_ext": "", "with_photo": False}
+    by_mail = apps.apply(session, Form(**base, pickup="mail", mail_address=home))
+    onsite = apps.apply(session, Form(**base, pickup="onsite", mail_address=None))
+    payments = Payments(apps)
+    payments.pay(session, by_mail["atm_no"], Method.EBILL, 3, {"bank": "004"})
+    payments.pay(session, onsite["atm_no"], Method.ATM, 0, {})
+    PickupBooking(apps).book(session, onsite["atm_no"], "taipei", slots(WRITTEN_AT)[2])
+    unpaid = apps.apply(session, Form(**base, pickup="mail", mail_address=home))
+
+    staff = Staff(store, clock)
+    staff.add(STAFF_ID, "陳櫃員", STAFF_PASSWORD)
+    desk = staff.sign_in(STAFF_ID, STAFF_PASSWORD)
+    counter = Counter(services, staff, registration, devices)
+    suspended = counter.document("J128765432", "id_card", "J128765432", card("registered"))
+    counter.person(desk, suspended)
+
+    units = folder.parent / "units"
+    units.mkdir(exist_ok=True)
+    (units / UNIT_FILE).write_text(
+        "身分證號,電子郵件\nF229876540,lin@example.com\nX1,bad\n", "utf-8")
+    counter.batch_importer(desk)(units / UNIT_FILE, folder.parent / "reports",
+                                 Catalog("en"))
+
+    qr = QrLogin(services, devices, timedelta(minutes=5)).request(
+        session.id_no, card("registered").birth_date.strftime("%Y%m%d"))
+    store.close()
+    # what the people concerned hold on paper or on screen, for the test to use
+    (folder / "facts.json").write_text(json.dumps({
+        "atm_mail": by_mail["atm_no"], "atm_onsite": onsite["atm_no"],
+        "atm_unpaid": unpaid["atm_no"], "slot": slots(WRITTEN_AT)[2].isoformat(),
+        "qr_code": qr.code}, indent=1) + "\n", "utf-8")
+
+
+if __name__ == "__main__":
+    build(Path(sys.argv[1]))

@@ -1,0 +1,124 @@
+"""A kiosk upgraded in place goes on reading the store its previous version wrote.
+
+tests/unit/data/store-v1/ was written by the kiosk of December 2026 (tests/unit/store_v1.py
+shows how) and is frozen: each test opens a copy with today's code and checks what a person
+relying on that data meets — the password they chose, the device they bound, the card they
+paid for and the slot they booked, the clerk's sign-in and audit log, the mail in the queue.
+A table or a field renamed without a migration loses that data, and these tests fail.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from kiosk.domain.accounts import Services, State
+from kiosk.domain.applications import Applications
+from kiosk.domain.auth import Auth
+from kiosk.domain.batch import Batch
+from kiosk.domain.demo_people import DEMO_PASSWORD
+from kiosk.domain.devices import Devices
+from kiosk.domain.errors import Locked
+from kiosk.domain.mail import Mailer, MailKind
+from kiosk.domain.payments import Payments
+from kiosk.domain.pickup import PickupBooking
+from kiosk.domain.qr_login import LoginState, QrLogin
+from kiosk.domain.registration import Registration
+from kiosk.domain.staff import Staff
+from store import Store
+from store.core import DEMO
+from store.outbox import Outbox
+from tests.unit.domain_fixtures import FixedClock, card, refused
+from tests.unit.store_v1 import NEW_PASSWORD, STAFF_ID, STAFF_PASSWORD, WRITTEN_AT
+
+FROZEN = Path(__file__).parent / "data" / "store-v1"
+FACTS = json.loads((FROZEN / "facts.json").read_text("utf-8"))
+
+
+@pytest.fixture
+def old(tmp_path):
+    """Today's services over a copy of the old store, a minute after it was written."""
+    folder = tmp_path / "store"
+    shutil.copytree(FROZEN, folder)
+    for path in folder.iterdir():
+        path.chmod(0o600)           # git keeps no file modes; the kiosk makes them 0600
+    store = Store.open(folder / "kiosk.json", purpose=DEMO)
+    clock = FixedClock(WRITTEN_AT + timedelta(minutes=1))
+    services = Services(store, clock, Mailer(Outbox(store), clock))
+    yield services
+    store.close()
+
+
+def test_a_holder_logs_in_with_the_password_they_chose(old):
+    session = Auth(old).login(card("registered"), DEMO_PASSWORD)
+    assert (session.id_no, session.name) == ("J128765432", "張志明")
+
+
+def test_a_try_used_before_the_upgrade_still_counts(old):
+    auth = Auth(old)
+    for _ in range(3):                                    # tries two, three and four
+        with refused("err.login.password"):
+            auth.login(card("registered"), "still wrong")
+    with pytest.raises(Locked):                           # the fifth closes the door
+        auth.login(card("registered"), "still wrong")
+
+
+def test_a_registration_waiting_for_its_mail_is_confirmed_by_the_code_it_mailed(old):
+    registration = Registration(old)
+    assert registration.state_of(card("national")) is State.PENDING
+    verify = next(m for m in old.mails() if m["kind"] == MailKind.VERIFY)
+    assert verify["to"] == "wang@example.com"
+    registration.confirm(verify["code"])
+    assert Auth(old).login(card("national"), NEW_PASSWORD).id_no == "A123456789"
+
+
+def test_the_bound_device_is_listed_with_its_times(old):
+    session = Auth(old).login(card("registered"), DEMO_PASSWORD)
+    (device,) = Devices(old).of(session)
+    assert device["name"] == "Pixel 8"
+    assert device["bound_at"] == device["last_used"] == WRITTEN_AT.isoformat()
+
+
+def test_applications_keep_their_payments_and_the_booked_slot(old):
+    session = Auth(old).login(card("registered"), DEMO_PASSWORD)
+    apps = Applications(old)
+    listed = {a["atm_no"]: a for a in apps.mine(session)}
+    assert set(listed) == {FACTS["atm_mail"], FACTS["atm_onsite"], FACTS["atm_unpaid"]}
+    paid_by_mail = listed[FACTS["atm_mail"]]
+    assert (paid_by_mail["payment"]["method"], paid_by_mail["payment"]["fee"]) == ("ebill", 3)
+    assert paid_by_mail["mail_address"]["street"] == "汀州路一段1號"
+    onsite = listed[FACTS["atm_onsite"]]
+    assert onsite["slot"] == {"office": "taipei", "at": FACTS["slot"]}
+    assert PickupBooking(apps).changeable(onsite)
+    assert Payments(apps).slip(session, FACTS["atm_unpaid"])["atm_no"] == FACTS["atm_unpaid"]
+
+
+def test_the_clerk_signs_in_and_the_audit_log_still_verifies(old):
+    staff = Staff(old.store, old.clock)
+    assert staff.sign_in(STAFF_ID, STAFF_PASSWORD).staff_id == STAFF_ID
+    assert staff.audit.verify() is None
+    actions = [e["action"] for e in staff.audit.entries()]
+    assert "staff_add" in actions and "look_up" in actions
+
+
+def test_the_outbox_still_holds_the_mail_to_send(old):
+    kinds = sorted(m["kind"] for m in old.mails())
+    assert kinds == sorted([MailKind.VERIFY, MailKind.CARD_RECEIPT, MailKind.CARD_RECEIPT,
+                            MailKind.BATCH_WELCOME])
+    assert all(m["status"] == "queued" for m in old.mails())
+
+
+def test_a_units_progress_is_kept(old):
+    assert Batch(old).progress() == [("110000001", 1, 1)]
+
+
+def test_a_login_qr_shown_before_the_upgrade_can_still_be_approved(old):
+    qr = QrLogin(old, Devices(old), timedelta(minutes=5))
+    assert qr.state(FACTS["qr_code"]) is LoginState.PENDING
+    qr.approve(FACTS["qr_code"], "Pixel 8")
+    assert qr.complete(FACTS["qr_code"]).id_no == "J128765432"
+
