@@ -99,8 +99,12 @@ class Counter:
 
     def _person(self, id_no: str) -> Person:
         account = self.s.accounts.get_by_id(id_no) or {}
+        # phone authentication is also closed when strangers used up the tries on the
+        # holder's number: the clerk sees it, and releasing it says so
+        number = f"number:{account['phone']}" if account.get("phone") else None
         locks = tuple(name for name, lock in self._locks.items()
-                      if lock.locked_until(id_no) is not None)
+                      if lock.locked_until(id_no) is not None
+                      or (name == "phone" and number and lock.locked_until(number)))
         via = "" if not account or account.get("placeholder") else (
             account.get("registered_via")
             or ("counter" if account.get("counter_document") else "online"))
