@@ -94,6 +94,10 @@ def build(folder: Path) -> None:
     staff = Staff(store, clock)
     staff.add(STAFF_ID, "陳櫃員", STAFF_PASSWORD)
     desk = staff.sign_in(STAFF_ID, STAFF_PASSWORD)
+    try:
+        staff.sign_in(STAFF_ID, "wrong password")          # one staff try of five used
+    except KioskError:
+        pass
     counter = Counter(services, staff, registration, devices)
     suspended = counter.document("J128765432", "id_card", "J128765432", card("registered"))
     counter.person(desk, suspended)

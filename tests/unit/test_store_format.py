@@ -20,9 +20,10 @@ from kiosk.domain.accounts import Services, State
 from kiosk.domain.applications import Applications
 from kiosk.domain.auth import Auth
 from kiosk.domain.batch import Batch
+from kiosk.domain.clock import FixedClock
 from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.devices import Devices
-from kiosk.domain.errors import Locked
+from kiosk.domain.errors import Locked, WrongPassword
 from kiosk.domain.mail import Mailer, MailKind
 from kiosk.domain.payments import Payments
 from kiosk.domain.pickup import PickupBooking
@@ -32,7 +33,7 @@ from kiosk.domain.staff import Staff
 from store import Store
 from store.core import DEMO
 from store.outbox import Outbox
-from tests.unit.domain_fixtures import FixedClock, card, refused
+from tests.unit.domain_fixtures import card
 from tests.unit.store_v1 import NEW_PASSWORD, STAFF_ID, STAFF_PASSWORD, WRITTEN_AT
 
 FROZEN = Path(__file__).parent / "data" / "store-v1"
@@ -60,9 +61,10 @@ def test_a_holder_logs_in_with_the_password_they_chose(old):
 
 def test_a_try_used_before_the_upgrade_still_counts(old):
     auth = Auth(old)
-    for _ in range(3):                                    # tries two, three and four
-        with refused("err.login.password"):
+    for tries_left in (3, 2, 1):                          # tries two, three and four
+        with pytest.raises(WrongPassword) as info:
             auth.login(card("registered"), "still wrong")
+        assert info.value.tries_left == tries_left
     with pytest.raises(Locked):                           # the fifth closes the door
         auth.login(card("registered"), "still wrong")
 
@@ -103,6 +105,16 @@ def test_the_clerk_signs_in_and_the_audit_log_still_verifies(old):
     assert staff.audit.verify() is None
     actions = [e["action"] for e in staff.audit.entries()]
     assert "staff_add" in actions and "look_up" in actions
+
+
+def test_a_clerks_try_used_before_the_upgrade_still_counts(old):
+    staff = Staff(old.store, old.clock)
+    for tries_left in (3, 2, 1):
+        with pytest.raises(WrongPassword) as info:
+            staff.sign_in(STAFF_ID, "still wrong")
+        assert info.value.tries_left == tries_left
+    with pytest.raises(Locked):
+        staff.sign_in(STAFF_ID, "still wrong")
 
 
 def test_the_outbox_still_holds_the_mail_to_send(old):
