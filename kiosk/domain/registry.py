@@ -35,10 +35,6 @@ class AddressFacts:
         return (normalize_place(self.county), normalize_place(self.district),
                 normalize_place(self.village), int(self.neighborhood))
 
-    def to_json(self) -> dict[str, Any]:
-        return {"county": self.county, "district": self.district, "village": self.village,
-                "neighborhood": int(self.neighborhood)}
-
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AddressFacts:
         return cls(data["county"], data["district"], data["village"], int(data["neighborhood"]))
@@ -115,7 +111,7 @@ class Registry:
             if proof.household_no is None:
                 return True
             return _same(normalize_household(proof.household_no),
-                         normalize_household(person.get("household_no", "")))
+                         normalize_household(person["household_no"]))
         permit = person.get("permit")
         if not permit:
             return False
