@@ -255,7 +255,8 @@ def test_address_format_hsinchu():
 @pytest.mark.parametrize("n,text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"),
                                     (11, "11th"), (12, "12th"), (13, "13th"), (21, "21st"),
                                     (22, "22nd"), (101, "101st"), (111, "111th"),
-                                    (112, "112th"), (999, "999th")])
+                                    (112, "112th"), (120, "120th"), (121, "121st"),
+                                    (122, "122nd"), (221, "221st"), (999, "999th")])
 def test_ordinal(n, text):
     assert addr.ordinal(n) == text
 
@@ -277,6 +278,19 @@ def test_address_refuses_bad_neighborhood(n):
     with pytest.raises(AddressError) as caught:
         Address(district.county, district, _village(district, "幸福里"), n)
     assert caught.value.key == "address.error.range"
+
+
+@pytest.mark.parametrize("n", [1, 999])
+def test_an_address_takes_neighbourhoods_1_to_999(n):
+    district = _district("臺北市", "中正區")
+    address = Address(district.county, district, _village(district, "幸福里"), n)
+    assert address.format("zh-TW") == f"臺北市中正區幸福里{n}鄰"
+
+
+def test_an_address_error_carries_its_catalog_key_and_params():
+    error = AddressError("address.error.range", min=1, max=999)
+    assert (str(error), error.key, error.params) == (
+        "address.error.range", "address.error.range", {"min": 1, "max": 999})
 
 
 def test_addresses_compare_by_value():

@@ -265,3 +265,14 @@ def test_each_door_says_which_door_is_closed(world):
         with pytest.raises(Locked) as still:
             lock.check("A123456789")
         assert still.value.key == key
+
+
+def test_a_wrong_card_number_counts_against_the_id_only_and_the_phone_number_gets_its_try_back(
+        world):
+    """One guess against two counters, failed for one of them: the other's try is given
+    back when the attempt ends."""
+    lock = world.services.phone_lock
+    with lock.attempt("A123456789", "number:0911000111") as attempt:
+        assert attempt.fail("A123456789") == LIMIT - 1
+    assert lock.guard("number:0911000111", lambda: False) == LIMIT - 1
+    assert lock.guard("A123456789", lambda: False) == LIMIT - 2

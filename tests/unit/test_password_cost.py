@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from kiosk.domain import passwords
+from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.errors import WrongPassword
-from kiosk.domain.passwords import hash_password, verify_password
+from kiosk.domain.passwords import hash_machine_password, hash_password, verify_password
 from kiosk.domain.staff import Staff
 from tests.unit.domain_fixtures import card
 
@@ -57,3 +58,20 @@ def test_an_old_staff_hash_is_upgraded_at_the_next_sign_in(world, monkeypatch):
     staff.sign_in("chen01", "Staff@2026x")
     (doc,) = staff.all()
     assert doc["password_hash"].startswith(OWASP)
+
+
+def test_a_hash_at_todays_cost_is_kept_as_it_is_at_login(world):
+    holder = card("registered")
+    before = world.services.accounts.get_by_id(holder.id_no)["password_hash"]
+    assert before.startswith(OWASP)
+    world.auth.login(holder, DEMO_PASSWORD)
+    assert world.services.accounts.get_by_id(holder.id_no)["password_hash"] == before
+
+
+def test_a_kiosk_made_default_password_keeps_its_fast_hash_until_the_holder_replaces_it(world):
+    holder = card("registered")
+    fast = hash_machine_password("Q7wErTy9UiOp", world.services.machine_key())
+    world.services.accounts.modify(holder.id_no, lambda _a: {"password_hash": fast,
+                                                             "must_change_password": True})
+    assert world.auth.login(holder, "Q7wErTy9UiOp").must_change_password is True
+    assert world.services.accounts.get_by_id(holder.id_no)["password_hash"] == fast

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from kiosk.domain.accounts import State
@@ -15,6 +17,7 @@ from tests.unit.domain_fixtures import (
     NATIONAL_PROOF,
     TAIPEI_HOME,
     card,
+    new_card,
     refused,
 )
 
@@ -194,3 +197,100 @@ def test_a_confirmation_after_a_cancel_elsewhere_is_refused_cleanly(world):
     world.services.accounts.remove("A123456789")
     with refused("err.code.unknown"):
         world.registration.confirm(params["code"])
+
+
+def test_a_confirmation_records_when_it_happened(world):
+    register_national(world)
+    _, params = world.mail.last(MailKind.VERIFY)
+    world.clock.advance(hours=2, minutes=5)
+    account = world.registration.confirm(params["code"])
+    assert account["confirmed_at"] == world.clock.now().isoformat()
+    stored = world.services.accounts.get_by_id("A123456789")
+    assert stored["confirmed_at"] == "2026-11-23T12:05:00+08:00"
+
+
+def test_a_confirmation_after_an_activation_elsewhere_sends_no_second_welcome(world):
+    """A phone reset at another kiosk completed the registration a moment before the mail's
+    link was followed (its void of the link not yet done): the link is refused."""
+    register_national(world)
+    _, params = world.mail.last(MailKind.VERIFY)
+    earlier = world.clock.now().isoformat()
+    world.services.accounts.modify("A123456789", lambda _a: {"state": "active",
+                                                             "confirmed_at": earlier})
+    world.clock.advance(seconds=1)
+    with refused("err.code.unknown"):
+        world.registration.confirm(params["code"])
+    assert not [kind for kind, _, _ in world.mail.sent if kind == MailKind.REGISTERED]
+    assert world.services.accounts.get_by_id("A123456789")["confirmed_at"] == earlier
+
+
+def test_after_a_cancel_the_mailed_code_is_unknown_to_the_code_screen(world):
+    register_national(world)
+    _, params = world.mail.last(MailKind.VERIFY)
+    world.registration.cancel(card("national"), GOOD)
+    with refused("err.code.unknown"):
+        world.services.code_purpose(params["code"])
+
+
+@pytest.mark.parametrize("key", ["national", "registered"])
+def test_only_a_pending_application_can_be_resent_or_cancelled(world, key):
+    """Nobody registered (national), or an active registration (registered)."""
+    with refused("err.register.not_pending"):
+        world.registration.resend(card(key), GOOD)
+    with refused("err.register.not_pending"):
+        world.registration.cancel(card(key), GOOD)
+    assert world.registration.state_of(card(key)) is (
+        None if key == "national" else State.ACTIVE)
+
+
+def test_a_registration_keeps_the_card_the_contact_details_and_its_times(world):
+    world.clock.advance(minutes=7)
+    register_national(world, phone="0912000111")
+    stored = world.services.accounts.get_by_id("A123456789")
+    assert (stored["card_no"], stored["card_issue_date"]) == ("000011112222", "2015-03-02")
+    assert (stored["birth_date"], stored["name"]) == ("1980-05-12", card("national").name)
+    assert (stored["email"], stored["phone"]) == ("wang@example.com", "0912000111")
+    assert (stored["created_at"], stored["confirmed_at"]) == ("2026-11-23T10:07:00+08:00", None)
+    assert stored["must_change_password"] is False
+
+
+def test_a_counter_registration_is_confirmed_when_it_is_made(world):
+    world.clock.advance(minutes=7)
+    world.registration.register_at_counter(card("national"), GOOD, GOOD, "", "0912000111")
+    stored = world.services.accounts.get_by_id("A123456789")
+    assert stored["created_at"] == stored["confirmed_at"] == "2026-11-23T10:07:00+08:00"
+    assert stored["phone"] == "0912000111"
+
+
+def test_a_holder_who_chose_the_password_is_not_asked_to_change_it(world):
+    register_national(world)
+    world.registration.confirm(world.mail.last(MailKind.VERIFY)[1]["code"])
+    assert world.auth.login(card("national"), GOOD).must_change_password is False
+
+
+def test_an_older_card_of_the_registered_holder_cannot_log_in(world):
+    register_national(world)
+    world.registration.confirm(world.mail.last(MailKind.VERIFY)[1]["code"])
+    older = new_card(card("national"), "000011110000", date(2012, 1, 9))
+    with refused("err.login.old_card"):
+        world.auth.login(older, GOOD)
+
+
+@pytest.mark.parametrize(("at_counter", "key"), [(False, "err.register.already_pending"),
+                                                 (True, "err.register.already_active")])
+def test_a_registration_made_elsewhere_a_moment_before_is_told_with_its_state(
+        world, monkeypatch, at_counter, key):
+    """Both kiosks passed the "not registered yet" check; the other one stored first."""
+    accounts = world.services.accounts
+    real_add = accounts.add
+
+    def add_after_the_other_kiosk(account):
+        real_add(account)           # the other kiosk's identical registration
+        real_add(account)
+
+    monkeypatch.setattr(accounts, "add", add_after_the_other_kiosk)
+    with refused(key):
+        if at_counter:
+            world.registration.register_at_counter(card("national"), GOOD, GOOD, "", "")
+        else:
+            register_national(world)
