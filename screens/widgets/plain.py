@@ -69,6 +69,17 @@ class PlainTable(DataTable[Any]):
     def update_cell_at(self, coordinate: Any, value: Any, **kw: Any) -> None:
         super().update_cell_at(coordinate, _cell(value), **kw)
 
+    def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
+        """Textual 8.2.8 (pinned) sizes auto-width columns on idle, after the first rows
+        may already be drawn, and its render caches are not keyed by column widths: those
+        rows then stayed cut (a 16-digit ATM NO read "958388"), whatever the cursor did.
+        Once the widths are known, whatever was drawn before is drawn again."""
+        widths = [column.content_width for column in self.ordered_columns]
+        super()._update_dimensions(new_rows)
+        if widths != [column.content_width for column in self.ordered_columns]:
+            self._clear_caches()
+            self.refresh()
+
 
 class PlainDirectoryTree(DirectoryTree):
     """A DirectoryTree whose file names are literal (``[b].csv`` is a file, not bold), and

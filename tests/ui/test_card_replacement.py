@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PIL import Image
-from textual.widgets import Input, Select
 
 from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.mail import MailKind
@@ -23,17 +22,20 @@ from screens.payment import (
     SlipScreen,
 )
 from screens.photo_picker import PhotoPickerScreen, PreviewScreen
-from screens.widgets.choice import Choice
 from tests.ui.conftest import make_app, screen_text, wait_until
 from tests.ui.flows import (
     card_screen,
+    choose,
+    fill,
     logged_in,
     login,
     on,
+    pick,
     pick_address,
+    pick_file,
     shows,
     tab_to,
-    type_into,
+    to_row,
 )
 
 NEW = "Phone@2026"
@@ -51,33 +53,21 @@ async def applications(pilot) -> None:
     await wait_until(pilot, on(pilot.app, ApplicationsScreen), what="applications")
 
 
-async def fill(pilot, field: str, text: str) -> None:
-    await tab_to(pilot, f"#f-{field}")
-    pilot.app.screen.query_one(f"#f-{field}", Input).value = ""
-    await type_into(pilot, text)
-
-
-def choose(pilot, name: str, value: str) -> None:
-    pilot.app.screen.query_one(f"#c-{name}", Choice).select(value)
-
-
 async def new_application(pilot, *, pickup: str = "mail", dependant=None, photo=None) -> str:
     """Fill the form and save it through 注意事項 and 繳費提醒; returns the ATM NO."""
     app = pilot.app
     await pilot.press("f5")
     await wait_until(pilot, on(app, ApplyFormScreen), what="form")
     if dependant:
-        choose(pilot, "target", "dependant")
-        await pilot.pause()
+        await choose(pilot, "target", "dependant")
         for field, value in zip(("dep_id", "dep_name", "dep_birth"), dependant, strict=True):
             await fill(pilot, field, value)
-    choose(pilot, "reason", "damaged")
+    await choose(pilot, "reason", "damaged")
     if not app.screen.value("email"):                    # registered by phone: no mail yet
         await fill(pilot, "email", "wang@example.com")
     await fill(pilot, "phone_area", "02")
     await fill(pilot, "phone_number", "23456789")
-    choose(pilot, "pickup", pickup)
-    await pilot.pause()
+    await choose(pilot, "pickup", pickup)
     if pickup == "mail":
         await tab_to(pilot, "#address Input")
         await pick_address(pilot, "台北", "中正", "水源", "12")
@@ -107,7 +97,7 @@ async def applied(pilot, **form) -> str:
 
 async def choose_photo(pilot, path: Path) -> None:
     app = pilot.app
-    app.screen.query_one("#c-kind", Choice).select("photo")
+    await choose(pilot, "kind", "photo")
     await pilot.press("f4")
     await wait_until(pilot, on(app, PhotoPickerScreen), what="picker")
     await fill(pilot, "folder", str(path.parent))
@@ -115,15 +105,13 @@ async def choose_photo(pilot, path: Path) -> None:
     tree = app.screen.query_one("#tree")
     await wait_until(pilot, lambda: any(n.data and n.data.path == path
                                         for n in tree.root.children), what="listing")
-    node = next(n for n in tree.root.children if n.data.path == path)
-    tree.select_node(node)
+    await pick_file(pilot, "#tree", path)
     await pilot.pause()
 
 
 async def act(pilot, atm_no: str, action_label: str) -> None:
     app = pilot.app
-    table = app.screen.query_one("#apps")
-    table.move_cursor(row=[a["atm_no"] for a in app.screen.rows].index(atm_no))
+    await to_row(pilot, "#apps", [a["atm_no"] for a in app.screen.rows].index(atm_no), atm_no)
     await pilot.press("enter")
     await wait_until(pilot, on(app, ActionsModal), what="actions")
     number = next(n for n, line in enumerate(app.screen.actions, start=1) if line == action_label)
@@ -146,8 +134,8 @@ async def test_apply_for_myself_by_mail_and_pay_with_e_bill(tmp_path):
         assert app.screen.query_one("#apps").row_count == 1
         await act(pilot, atm_no, "ebill")
         await wait_until(pilot, on(app, EbillScreen), what="e-Bill")
-        choose(pilot, "agree", "yes")
-        app.screen.query_one("#f-bank", Select).value = "004"
+        await choose(pilot, "agree", "yes")
+        await pick(pilot, "#f-bank", "004")
         await fill(pilot, "account", "012345678901")
         await fill(pilot, "code", app.screen.code)
         await pilot.press("f5")
@@ -219,8 +207,8 @@ async def test_dependant_with_photo_on_site_pickup_set_changed_and_fixed(tmp_pat
         assert app.applications.photos.path(atm_no).read_bytes() == photo.read_bytes()
         await act(pilot, atm_no, "ebill")                 # 王大明's own CTBC account
         await wait_until(pilot, on(app, EbillScreen))
-        choose(pilot, "agree", "yes")
-        app.screen.query_one("#f-bank", Select).value = "822"
+        await choose(pilot, "agree", "yes")
+        await pick(pilot, "#f-bank", "822")
         await fill(pilot, "account", "901234567890")
         await fill(pilot, "code", app.screen.code)
         await pilot.press("f5")
@@ -230,10 +218,10 @@ async def test_dependant_with_photo_on_site_pickup_set_changed_and_fixed(tmp_pat
             await wait_until(pilot, on(app, ApplicationsScreen))
             await act(pilot, atm_no, "pickup")
             await wait_until(pilot, on(app, PickupScreen), what="pickup")
-            app.screen.query_one("#f-office", Select).value = office
-            slot = app.screen.query_one("#f-slot", Select)
-            slot.value = slot._options[2][1]
-            choose(pilot, "read", "yes")
+            await pick(pilot, "#f-office", office)
+            slot = app.screen.query_one("#f-slot")
+            await pick(pilot, "#f-slot", slot._options[2][1])   # the second time offered
+            await choose(pilot, "read", "yes")
             await pilot.press("f5")
             await shows(pilot, "An hour before the appointment")
             await pilot.press("enter")
@@ -243,8 +231,8 @@ async def test_dependant_with_photo_on_site_pickup_set_changed_and_fixed(tmp_pat
         await shows(pilot, "Central Division")
         from datetime import datetime, timedelta
         app.services.clock.set(datetime.fromisoformat(booked["at"]) - timedelta(minutes=30))
-        table = app.screen.query_one("#apps")
-        table.move_cursor(row=[a["atm_no"] for a in app.screen.rows].index(atm_no))
+        await to_row(pilot, "#apps", [a["atm_no"] for a in app.screen.rows].index(atm_no),
+                     atm_no)
         await pilot.press("enter")
         await wait_until(pilot, on(app, ActionsModal), what="actions")
         assert app.screen.actions == ["receipt"]          # within the hour: no more changes

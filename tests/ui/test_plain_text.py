@@ -21,7 +21,19 @@ from rich.cells import cell_len
 
 from kiosk.domain.mask import mask_id, mask_name
 from tests.ui.conftest import NOW, ScriptedMonitor, make_app, make_services, wait_until
-from tests.ui.flows import back_to_idle, card_screen, logged_in, login, menu, type_into
+from tests.ui.flows import (
+    back_to_idle,
+    card_screen,
+    choose,
+    fill,
+    logged_in,
+    login,
+    menu,
+    to_node,
+    to_option,
+    to_row,
+    type_into,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "screens"
@@ -368,9 +380,7 @@ async def bind_devices(pilot) -> dict[str, str]:
         await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeScreen), what="code")
         await pilot.press("f9")
         await wait_until(pilot, lambda: isinstance(app.screen, AppPanelScreen), what="app")
-        box = app.screen.query_one("#f-device")
-        box.value = name
-        box.focus()
+        await fill(pilot, "device", name)                    # typed, key by key
         await pilot.press("enter")
         await wait_until(pilot, lambda n=name: app.devices.named(CHANG, n) is not None,
                          what=f"{name!r} bound")
@@ -394,8 +404,7 @@ async def check_devices(pilot, names: dict[str, str]) -> None:
     for device_id, name in names.items():
         index = listing.get_option_index(device_id)
         assert name in str(listing.get_option_at_index(index).prompt)
-        listing.highlighted = index
-        await pilot.pause()
+        await to_option(pilot, "#devices", index)
         assert_shown(app, name)
         await pilot.press("delete")                          # 解除綁定? then no
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmUnbind), what="confirm")
@@ -406,7 +415,7 @@ async def check_devices(pilot, names: dict[str, str]) -> None:
             await click_text(pilot, name)
             still_on(app, DevicesScreen)
     unbind = next(i for i, n in names.items() if n == "[/nope]x")
-    listing.highlighted = listing.get_option_index(unbind)
+    await to_option(pilot, "#devices", listing.get_option_index(unbind))
     await pilot.press("delete")
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmUnbind), what="confirm")
     await pilot.press("enter")                               # this one goes
@@ -432,8 +441,7 @@ async def check_applications(pilot) -> None:
         assert holder == street and holder in NAMES
         cells = [plain(cell) for cell in table.get_row_at(row)]
         assert cells[0] == mask_name(holder) and cells[6].endswith("12鄰" + street)
-        table.move_cursor(row=row)
-        await pilot.pause()
+        await to_row(pilot, "#apps", row)
         assert_shown(app, mask_name(holder))                 # the list
         assert_shown(app, street)                            # the detail line under it
         if holder == CLICK:
@@ -457,12 +465,10 @@ async def pick_in_tree(pilot, tree_id: str, suffix: str) -> str:
                      what="files listed")
     assert_shown(app, Path(tree.path).name)                  # the root: a "[b]..." folder
     for node in tree.root.children:
-        tree.move_cursor(node)
-        await pilot.pause()
+        await to_node(pilot, tree_id, node)
         assert_shown(app, node.label.plain, width=tree.size.width - 8)   # guides, icon
     chosen = f"{FILES[1]}{suffix}"
-    tree.move_cursor(next(n for n in tree.root.children if n.label.plain == chosen))
-    await pilot.pause()
+    await to_node(pilot, tree_id, next(n for n in tree.root.children if n.label.plain == chosen))
     await click_text(pilot, chosen, width=tree.size.width - 8)
     return chosen
 
@@ -470,12 +476,11 @@ async def pick_in_tree(pilot, tree_id: str, suffix: str) -> str:
 async def check_photo_picker(pilot, folder: Path) -> None:
     from screens.apply_form import ApplyFormScreen
     from screens.photo_picker import PhotoPickerScreen, PreviewScreen
-    from screens.widgets.choice import Choice
 
     app = pilot.app
     await pilot.press("f5")                                  # 新增
     await wait_until(pilot, lambda: isinstance(app.screen, ApplyFormScreen), what="form")
-    app.screen.query_one("#c-kind", Choice).select("photo")
+    await choose(pilot, "kind", "photo")
     await pilot.press("f4")
     await wait_until(pilot, lambda: isinstance(app.screen, PhotoPickerScreen), what="picker")
     chosen = await pick_in_tree(pilot, "#tree", ".jpg")       # a click picks the file
@@ -498,19 +503,17 @@ async def check_outbox(pilot) -> None:
     for value in VALUES:
         (by_subject,) = [i for i, m in mails.items() if m["subject"] == value]
         (by_body,) = [i for i, m in mails.items() if value in m["body"]]
-        listing.highlighted = listing.get_option_index(str(by_subject))
-        await pilot.pause()
+        await to_option(pilot, "#mails", listing.get_option_index(str(by_subject)))
         assert value in str(listing.get_option_at_index(listing.highlighted).prompt)
         assert_shown(app, value)
-        listing.highlighted = listing.get_option_index(str(by_body))
+        await to_option(pilot, "#mails", listing.get_option_index(str(by_body)))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, MailScreen), what="mail")
         assert_shown(app, value)                             # "... a new NHI card for <name>"
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, OutboxScreen), what="outbox")
     (click,) = [i for i, m in mails.items() if m["subject"] == CLICK]
-    listing.highlighted = listing.get_option_index(str(click))
-    await pilot.pause()
+    await to_option(pilot, "#mails", listing.get_option_index(str(click)))
     await click_text(pilot, CLICK)                           # a click opens the mail
     await wait_until(pilot, lambda: isinstance(app.screen, MailScreen), what="clicked mail")
     assert_shown(app, CLICK)                                 # its subject is the title
@@ -565,11 +568,9 @@ async def sign_in(pilot, staff_id: str) -> None:
     app = pilot.app
     await pilot.press("f10")
     await wait_until(pilot, lambda: isinstance(app.screen, StaffSignInScreen), what="sign-in")
-    screen = app.screen
-    screen.query_one("#f-staff_id").value = staff_id
-    screen.query_one("#f-password").value = STAFF_PASSWORD
-    screen.query_one("#f-password").focus()
-    await pilot.press("enter")
+    await fill(pilot, "staff_id", staff_id)
+    await fill(pilot, "password", STAFF_PASSWORD)
+    await pilot.press("enter")                               # the last field: signs in
     await wait_until(pilot, lambda: isinstance(app.screen, StaffHomeScreen), what="staff menu")
 
 
@@ -590,7 +591,7 @@ async def check_person(pilot) -> None:
     for reason in VALUES:
         await pilot.press("f3")
         await wait_until(pilot, lambda: isinstance(app.screen, ReasonModal), what="reason")
-        app.screen.query_one("#reason").value = reason
+        await fill(pilot, "#reason", reason)
         await pilot.press("enter")
         await wait_until(pilot, lambda r=reason: app.screen is screen and screen.person.reason
                          == r, what=f"suspended for {reason!r}")
@@ -624,15 +625,12 @@ async def check_audit(pilot) -> None:
         assert rows[row][2:] == [value, mask_id(value), f"{value}={value}"]
         assert any(cells[2] != value and f"={value} " in cells[4]           # a suspension
                    for cells in rows)
-        table.move_cursor(row=row)
-        await pilot.pause()
+        await to_row(pilot, "#audit", row)
         assert_shown(app, value)                             # staff, action: on the left
         if value == CLICK:
             await click_text(pilot, value)
             still_on(app, AuditScreen)
-    box = app.screen.query_one("#f-staff")                   # a filter typed as markup
-    box.focus()
-    box.value = "[/nope]x"
+    await fill(pilot, "staff", "[/nope]x")                   # a filter typed as markup
     await pilot.press("enter")
     await wait_until(pilot, lambda: table.row_count == 1, what="filtered")
     assert plain(table.get_row_at(0)[1]) == "[/nope]x"
@@ -649,8 +647,7 @@ async def check_staff_outbox(pilot) -> None:
     table = app.screen.query_one("#outbox")
     subjects = [plain(table.get_row_at(r)[2]) for r in range(table.row_count)]
     for value in VALUES:
-        table.move_cursor(row=subjects.index(value))
-        await pilot.pause()
+        await to_row(pilot, "#outbox", subjects.index(value))
         assert_shown(app, value)
         if value == CLICK:
             await click_text(pilot, value)

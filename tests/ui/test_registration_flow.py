@@ -27,6 +27,7 @@ from tests.ui.flows import (
     account_step,
     card_screen,
     confirm_and_send,
+    fill,
     follow_newest_mail,
     logged_in,
     login,
@@ -183,8 +184,7 @@ async def test_change_password_and_email_after_login():
         await shows(pilot, "Your password was changed")
         await pilot.press("4")                            # [4] Update basic information
         await wait_until(pilot, on(app, UpdateInfoScreen))
-        email = app.screen.query_one("#f-email")
-        email.value = "chang.new@example.com"
+        await fill(pilot, "email", "chang.new@example.com")
         await pilot.press("enter", "enter")
         await shows(pilot, "c***@example.com")
         account = app.auth.account(app.session)

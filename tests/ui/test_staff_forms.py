@@ -9,7 +9,7 @@ import pytest
 from kiosk.domain.id_documents import DocKind
 from screens.staff.counter import CounterRegisterScreen, PersonScreen, ReasonModal
 from tests.ui.conftest import screen_text, wait_until
-from tests.ui.flows import on, tab_to, type_into
+from tests.ui.flows import choose, fill, on, tab_to, type_into
 from tests.ui.test_staff_mode import SIZE, signed_in, staff_item, staffed_app
 
 KINDS = list(DocKind)
@@ -19,11 +19,7 @@ NUMBERS = ["J128765432", "A800000014", "AB123456", "123456789", "", "[/x]??"]
 
 
 async def choose_kind(pilot, kind: DocKind) -> None:
-    choice = pilot.app.screen.query_one("#f-doc_kind")
-    choice.focus()
-    while choice.value != kind.value:
-        await pilot.press("right")
-    await pilot.pause()
+    await choose(pilot, "#f-doc_kind", kind.value)
 
 
 def answered(app) -> bool:
@@ -34,10 +30,7 @@ def answered(app) -> bool:
 
 
 async def set_number(pilot, number: str) -> None:
-    box = pilot.app.screen.query_one("#f-doc_number")
-    box.value = number
-    box.focus()
-    await pilot.pause()
+    await fill(pilot, "doc_number", number)
 
 
 @pytest.mark.parametrize("id_no", ["J128765432", "A800000014"])
@@ -69,7 +62,7 @@ async def test_counter_registration_with_the_wrong_document_says_so():
         await choose_kind(pilot, DocKind.ID_CARD)
         await set_number(pilot, "A800000014")
         for name in ("password", "password2"):
-            app.screen.query_one(f"#f-{name}").value = "Nhi@2026x"
+            await fill(pilot, name, "Nhi@2026x")
         await tab_to(pilot, "#f-phone")
         await pilot.press("enter")   # the last field: submits
         await wait_until(pilot, lambda: app.screen.query_one("#e-doc_kind").display,

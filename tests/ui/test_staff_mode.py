@@ -21,7 +21,7 @@ from screens.staff.home import LeaveScreen, StaffHomeScreen
 from screens.staff.outbox import StaffOutboxScreen
 from screens.staff.sign_in import StaffSignInScreen
 from tests.ui.conftest import make_app, make_services, screen_text, wait_until
-from tests.ui.flows import on, tab_to, type_into
+from tests.ui.flows import fill, on, tab_to, type_into
 
 SIZE = (80, 24)
 STAFF_PASSWORD = "Counter#2026"
@@ -203,7 +203,7 @@ async def test_counter_registration_from_the_card_in_the_reader():
             await pilot.press("enter")
         await wait_until(pilot, lambda: "not this person" in screen_text(app))
         assert app.registration.state_of(app.current_card()) is None
-        app.screen.query_one("#f-doc_number").value = "A123456789"   # nothing else is lost
+        await fill(pilot, "doc_number", "A123456789")    # nothing else is lost
         await tab_to(pilot, "#f-phone")
         await pilot.press("enter")
         await wait_until(pilot, on(app, DoneModal))
