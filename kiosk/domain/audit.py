@@ -309,7 +309,9 @@ class Audit:
         return self._key
 
     def _mac(self, entry: dict[str, Any]) -> str:
-        body = {k: v for k, v in entry.items() if k not in ("mac", "hash")}
+        """Over every field but the MAC itself: a field added to an entry is an edit (a
+        keyed entry never has a ``hash``: sealing removes it)."""
+        body = {k: v for k, v in entry.items() if k != "mac"}
         return hmac.new(self._audit_key(), orjson.dumps(body, option=orjson.OPT_SORT_KEYS),
                         hashlib.sha256).hexdigest()
 

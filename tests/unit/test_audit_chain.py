@@ -147,6 +147,57 @@ def test_a_log_rewritten_in_the_unkeyed_form_is_not_trusted_again(store, clock):
     assert audit.verify() == ChainBreak(1, Problem.EDITED)
 
 
+def test_a_log_rewritten_in_the_unkeyed_form_is_never_sealed(store, clock):
+    """With the head file there, the administrator's seal finds nothing to seal: sealing
+    would bless the forgery."""
+    audit = filled(store, clock)
+
+    def downgrade(table: Table) -> None:
+        prev = GENESIS
+        for doc_id in sorted(table, key=lambda d: table[d]["seq"]):
+            entry = table[doc_id]
+            del entry["mac"]
+            entry["staff_id"] = "nobody"
+            entry["prev"] = prev
+            entry["hash"] = prev = sha256_of(entry)
+
+    tamper(store, downgrade)
+    assert audit.seal() == 0
+    assert audit.verify() == ChainBreak(1, Problem.EDITED)
+    assert all("mac" not in e for e in audit.entries())
+
+
+def test_an_entry_written_on_a_forged_unkeyed_log_keeps_the_key(store, clock):
+    """The kiosk writes the old form only where the log never had a key: on a log turned
+    unkeyed behind its back (head file there) it goes on keyed, so deleting the head file
+    afterwards still does not make the forgery a log to seal."""
+    audit = filled(store, clock, 3)
+
+    def downgrade(table: Table) -> None:
+        prev = GENESIS
+        for doc_id in sorted(table, key=lambda d: table[d]["seq"]):
+            entry = table[doc_id]
+            del entry["mac"]
+            entry["prev"] = prev
+            entry["hash"] = prev = sha256_of(entry)
+
+    tamper(store, downgrade)
+    audit.record("chen01", "sign_in")
+    newest = audit.entries()[0]
+    assert newest["seq"] == 4 and "mac" in newest and "hash" not in newest
+    store.side_path(HEAD_SUFFIX).unlink()
+    assert audit.verify() == ChainBreak(1, Problem.EDITED)
+    assert audit.seal() == 0
+
+
+@pytest.mark.parametrize("field", ["hash", "note"])
+def test_a_field_added_to_an_entry_is_an_edit(store, clock, field):
+    """Whatever its name: a keyed entry has no field its MAC does not cover."""
+    audit = filled(store, clock, 3)
+    tamper(store, lambda table: table[by_seq(table)[2]].update({field: "0" * 64}))
+    assert audit.verify() == ChainBreak(2, Problem.EDITED)
+
+
 def test_swapping_two_entries_is_seen_as_a_reordering(store, clock):
     audit = filled(store, clock)
 
@@ -168,6 +219,28 @@ def test_an_entry_moved_to_the_end_is_seen_as_a_reordering(store, clock):
 
     tamper(store, move)
     assert audit.verify() == ChainBreak(2, Problem.REORDERED)
+
+
+def test_an_entry_copied_in_a_second_time_is_seen_as_a_reordering(store, clock):
+    audit = filled(store, clock)
+    tamper(store, lambda table: {**table, "99": dict(table[by_seq(table)[2]])})
+    assert audit.verify() == ChainBreak(2, Problem.REORDERED)
+
+
+def test_an_entry_put_back_from_an_older_copy_of_the_log_is_an_edit(store, clock):
+    """Its MAC is genuine, but it follows an entry that was written after it was."""
+    audit = filled(store, clock, 3)
+    older = orjson.loads(store.path.read_bytes())["audit"]
+    tamper(store, lambda table: {k: v for k, v in table.items() if v["seq"] == 1})
+    clock.advance(minutes=1)
+    audit.record("chen01", "sign_in")
+    audit.record("chen01", "sign_out")                  # 2 and 3 again, different ones
+
+    def put_back(table: Table) -> None:
+        table[by_seq(table)[3]] = older[by_seq(older)[3]]
+
+    tamper(store, put_back)
+    assert audit.verify() == ChainBreak(3, Problem.EDITED)
 
 
 def test_an_entry_taken_out_of_the_middle_is_seen_as_missing(store, clock):
@@ -198,6 +271,19 @@ def test_a_number_that_is_not_a_number_is_an_edit_and_the_log_still_works(store,
     assert audit.verify() == ChainBreak(2, Problem.EDITED)
 
 
+def test_an_entry_whose_number_is_not_a_number_is_listed_last_wherever_it_is_kept(
+        store, clock):
+    audit = filled(store, clock, 3)
+
+    def damage(table: Table) -> Table:
+        ids = by_seq(table)
+        table[ids[2]]["seq"] = "two"
+        return {ids[2]: table[ids[2]], ids[1]: table[ids[1]], ids[3]: table[ids[3]]}
+
+    tamper(store, damage)
+    assert [e["seq"] for e in audit.entries()] == [3, 1, "two"]
+
+
 def test_a_chain_made_under_another_key_is_an_edit(tmp_path, clock):
     """Entries copied from another kiosk, or forged with a guessed key, do not fit."""
     other = tmp_path / "other"
@@ -212,6 +298,41 @@ def test_a_chain_made_under_another_key_is_an_edit(tmp_path, clock):
 
 
 # -- the head file ------------------------------------------------------------------------
+
+
+def test_before_the_seal_a_new_entry_says_who_did_what_to_whom_and_when(store, clock):
+    legacy_log(store)
+    clock.advance(minutes=7)
+    Audit(store, clock).record("chen01", "suspend", "A123456789", reason="lost card")
+    newest = Audit(store, clock).entries()[0]
+    assert {k: newest[k] for k in ("seq", "at", "staff_id", "action", "person", "detail")} \
+        == {"seq": 4, "at": "2026-11-23T10:07:00+08:00", "staff_id": "chen01",
+            "action": "suspend", "person": "A12****789", "detail": {"reason": "lost card"}}
+    assert "mac" not in newest                          # still the old form
+
+
+def test_a_seal_that_cannot_be_saved_leaves_the_log_unsealed_to_be_sealed_again(
+        store, clock, monkeypatch):
+    import errno
+
+    from kiosk.domain.keyring import machine_key
+    from store import _fs
+
+    legacy_log(store)
+    machine_key(store)                    # made when the kiosk started, not by the seal
+    audit = Audit(store, clock)
+    real = _fs.atomic_write
+
+    def full(path: Path, *args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(_fs, "atomic_write", full)
+    with pytest.raises(OSError):
+        audit.seal()
+    monkeypatch.setattr(_fs, "atomic_write", real)
+    assert audit.verify() == ChainBreak(1, Problem.UNSEALED)    # no false alarm
+    assert audit.seal() == 3
+    assert audit.verify() is None
 
 
 def test_a_deleted_head_file_is_reported_and_never_made_again(store, clock):
@@ -299,6 +420,7 @@ def test_a_whole_unkeyed_log_is_unsealed_until_an_administrator_seals_it(store, 
     entries = audit.entries()
     assert [e["seq"] for e in entries] == [4, 3, 2, 1]
     assert (entries[0]["action"], entries[0]["detail"]) == (SEALED, {"entries": 3})
+    assert (entries[0]["staff_id"], entries[0]["person"]) == ("kiosk", None)   # not a clerk
     assert all("mac" in e and "hash" not in e for e in entries)
     assert head_of(store)["seq"] == 4
     tamper(store, lambda table: table["2"].update(staff_id="nobody"))

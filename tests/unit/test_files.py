@@ -40,3 +40,9 @@ def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(cell):
 @pytest.mark.parametrize("cell", ["王小明", "a=b", "", 42, -1])
 def test_any_other_cell_is_written_as_it_is(cell):
     assert spreadsheet_cell(cell) == cell
+
+
+def test_a_paper_in_folders_that_do_not_exist_yet_makes_them(tmp_path):
+    path = write_private(tmp_path / "share" / "nhi-kiosk" / "papers" / "slip.svg", "<svg/>")
+    assert path == tmp_path / "share" / "nhi-kiosk" / "papers" / "slip.svg"
+    assert path.read_text("utf-8") == "<svg/>"

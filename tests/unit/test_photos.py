@@ -49,3 +49,27 @@ def test_restart_markers_without_a_length_are_stepped_over():
 ])
 def test_a_file_that_is_not_a_whole_jpeg_has_no_size(data):
     assert jpeg_size(data) is None
+
+
+def test_a_single_fill_byte_before_a_marker_is_stepped_over():
+    assert jpeg_size(SOI + APP0 + b"\xff" + frame(width=640, height=480)) == (640, 480)
+
+
+@pytest.mark.parametrize("bare", [SOI, b"\xff\x01"], ids=["start-of-image again", "TEM"])
+def test_other_markers_without_a_length_are_stepped_over(bare):
+    assert jpeg_size(SOI + bare + frame()) == (300, 400)
+
+
+def test_an_empty_segment_and_one_of_40_kb_are_stepped_over():
+    """A length of 2 counts only itself; a camera's EXIF block can exceed 32 KB."""
+    exif = segment(0xE1, b"Exif\0\0" + bytes(40_000))
+    assert jpeg_size(SOI + segment(0xFE, b"") + exif + frame()) == (300, 400)
+
+
+def test_the_largest_size_a_frame_header_can_hold_is_read_as_it_is():
+    assert jpeg_size(SOI + frame(width=65535, height=40000)) == (65535, 40000)
+
+
+def test_a_file_that_stops_right_after_the_width_still_has_its_size():
+    """Height and width are all the size needs; the missing rest is the truncation check's."""
+    assert jpeg_size(SOI + frame(width=640, height=480)[:9]) == (640, 480)
