@@ -1,0 +1,39 @@
+"""What a person is told when the identity check fails or the kiosk could not save."""
+
+import errno
+
+from kiosk.domain.errors import IdentityMismatch, save_failed
+from kiosk.domain.i18n import Catalog
+
+
+def test_an_identity_mismatch_names_the_group_and_the_tries_left():
+    error = IdentityMismatch("household", 2)
+    assert (error.key, error.params, error.group, error.tries_left) == (
+        "err.identity.household", {"tries_left": 2}, "household", 2)
+    assert "2 tries left" in Catalog("en").t(error.key, **error.params)
+
+
+def test_a_full_disk_is_told_in_the_users_language():
+    error = save_failed(OSError(errno.ENOSPC, "No space left on device"), Catalog("en"))
+    assert error.key == "err.save_failed"
+    assert error.params == {"reason": "the disk is full"}
+    assert Catalog("en").t(error.key, **error.params) == \
+        "This could not be saved (the disk is full); please ask the counter staff."
+    zh = save_failed(OSError(errno.ENOSPC, "No space left on device"), Catalog("zh-TW"))
+    assert zh.params == {"reason": "磁碟空間已滿"}
+
+
+def test_an_other_failure_shows_the_systems_reason_or_else_the_errors_kind():
+    catalog = Catalog("en")
+    assert save_failed(OSError(errno.EIO, "Input/output error"), catalog).params == {
+        "reason": "input/output error: Input/output error"}
+    assert save_failed(TimeoutError(), catalog).params == {
+        "reason": "input/output error: TimeoutError"}
+
+
+def test_a_refusal_written_to_a_log_names_its_key_and_its_params():
+    from kiosk.domain.errors import KioskError
+
+    assert str(KioskError("err.required", field_name="email")) == \
+        "('err.required', {'field_name': 'email'})"
+    assert str(KioskError()) == "('err.generic', {})"
