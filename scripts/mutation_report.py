@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tomllib
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mutmut.mutation.diff_apply import get_diff_for_mutant
@@ -37,33 +39,30 @@ def changed_line(name: str, path: str) -> tuple[str, str]:
     return removed, added
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--equivalent", type=Path, required=True,
-                        help="the folder of <module>.toml files")
-    parser.add_argument("--module", action="append", default=[],
-                        help="only these modules (kiosk/domain/mail.py); repeatable")
-    parser.add_argument("--table", action="store_true", help="only the table")
-    args = parser.parse_args(argv)
-    known: dict[str, dict[str, str]] = {}
-    for path in sorted(args.equivalent.glob("*.toml")):
-        known |= tomllib.loads(path.read_text(encoding="utf-8"))
+@dataclass
+class ModuleResult:
+    source: str
+    finished: float                  # when the run's results for it were last written
+    tally: Counter[str] = field(default_factory=Counter)
+    unexplained: list[tuple[str, str, str, str]] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
 
-    rows: list[tuple[str, Counter[str]]] = []
-    unexplained: list[tuple[str, str, str, str]] = []
-    stale: list[str] = []
+
+def tally_run(known: dict[str, dict[str, str]], modules: list[str]) -> list[ModuleResult]:
+    """The modules of the run in the current folder (the one holding ``mutants/``)."""
+    results = []
     for meta in sorted(Path("mutants").rglob("*.py.meta")):
         source = str(meta.relative_to("mutants"))[: -len(".meta")]
-        if args.module and source not in args.module:
+        if modules and source not in modules:
             continue
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         if not codes:
             continue
-        tally: Counter[str] = Counter()
+        result = ModuleResult(source, meta.stat().st_mtime)
         for name, code in sorted(codes.items()):
             status = status_by_exit_code[code]
             if status == "not checked":      # the run is still going (or was stopped)
-                tally["not checked"] += 1
+                result.tally["not checked"] += 1
                 continue
             if status == "timeout":
                 status = "killed"
@@ -74,11 +73,52 @@ def main(argv: list[str] | None = None) -> int:
                     status = "equivalent"
                 else:
                     if entry:
-                        stale.append(name)
-                    unexplained.append((name, status, removed, added))
-            tally[status] += 1
-        rows.append((source, tally))
+                        result.stale.append(name)
+                    result.unexplained.append((name, status, removed, added))
+            result.tally[status] += 1
+        results.append(result)
+    return results
 
+
+def newest_complete(runs: list[Path], known: dict[str, dict[str, str]],
+                    modules: list[str]) -> list[ModuleResult]:
+    """Per module, the newest of these runs that ran all its mutants (several people ran
+    a few modules each); a module no run finished is shown from its newest run."""
+    best: dict[str, ModuleResult] = {}
+    here = Path.cwd()
+    for run in runs:
+        os.chdir(run)
+        try:
+            for result in tally_run(known, modules):
+                old = best.get(result.source)
+                complete = not result.tally["not checked"]
+                if old is None or (complete, result.finished) > (
+                        not old.tally["not checked"], old.finished):
+                    best[result.source] = result
+        finally:
+            os.chdir(here)
+    return [best[source] for source in sorted(best)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--equivalent", type=Path, required=True,
+                        help="the folder of <module>.toml files")
+    parser.add_argument("--module", action="append", default=[],
+                        help="only these modules (kiosk/domain/mail.py); repeatable")
+    parser.add_argument("--table", action="store_true", help="only the table")
+    parser.add_argument("--runs", type=Path, nargs="+", default=[],
+                        help="several run folders: each module from the newest that ran it all")
+    args = parser.parse_args(argv)
+    known: dict[str, dict[str, str]] = {}
+    for path in sorted(args.equivalent.glob("*.toml")):
+        known |= tomllib.loads(path.read_text(encoding="utf-8"))
+
+    if args.runs:
+        results = newest_complete(args.runs, known, args.module)
+    else:
+        results = tally_run(known, args.module)
+    rows = [(r.source, r.tally) for r in results]
     total: Counter[str] = Counter()
     print("| module | mutants | killed | equivalent | survived | no test reaches it "
           "| killed of the rest |")
@@ -92,10 +132,12 @@ def main(argv: list[str] | None = None) -> int:
               f"| {score} |")
     if not args.table:
         print()
-        for name, status, removed, added in unexplained:
-            print(f"{status}: {name}\n    - {removed}\n    + {added}")
-        for name in stale:
-            print(f"stale entry in {args.equivalent}: {name} no longer writes the line it names")
+        for result in results:
+            for name, status, removed, added in result.unexplained:
+                print(f"{status}: {name}\n    - {removed}\n    + {added}")
+            for name in result.stale:
+                print(f"stale entry in {args.equivalent}: {name} no longer writes the line "
+                      "it names")
     return 0
 
 
