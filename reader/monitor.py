@@ -99,6 +99,10 @@ class PcscMonitor:
 
     def _events(self) -> Iterator[ReaderEvent]:
         sc = pcsc.scard()
+        # A run starts from nothing: after a failed run the kiosk has forgotten the readers
+        # (it showed "service down") and restarts events(), which reports them afresh.
+        self.readers.clear()
+        self._counters.clear()
         service_up: bool | None = None
         backoff = 0.1
         states: dict[str, int] = {}

@@ -124,15 +124,16 @@ def read_card(ctx: int, reader: str) -> CardData:
     hcard, proto = _connect(ctx, reader, pause)
     in_transaction = False
     try:
-        for _ in range(2):
-            hr = sc.SCardBeginTransaction(hcard)
-            if hr == sc.SCARD_W_RESET_CARD:
-                hr, proto = sc.SCardReconnect(
-                    hcard, sc.SCARD_SHARE_SHARED,
-                    sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1, sc.SCARD_LEAVE_CARD,
-                )
-                continue
-            break
+        # Another program's reset is answered with one reconnect; reset again after it (or
+        # a failed reconnect) is a read failure: the profile is never read unguarded.
+        hr = sc.SCardBeginTransaction(hcard)
+        if hr == sc.SCARD_W_RESET_CARD:
+            hr, proto = sc.SCardReconnect(
+                hcard, sc.SCARD_SHARE_SHARED,
+                sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1, sc.SCARD_LEAVE_CARD,
+            )
+            if hr == sc.SCARD_S_SUCCESS:
+                hr = sc.SCardBeginTransaction(hcard)
         if hr != sc.SCARD_S_SUCCESS:
             _raise_for(ctx, reader, hr)
         in_transaction = True
