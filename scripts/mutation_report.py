@@ -23,6 +23,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mutmut.mutation.diff_apply import get_diff_for_mutant
 from mutmut.stats import status_by_exit_code
@@ -56,48 +57,68 @@ def tally_run(known: dict[str, dict[str, str]], modules: list[str]) -> list[Modu
         if modules and source not in modules:
             continue
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
-        if not codes:
-            continue
-        result = ModuleResult(source, meta.stat().st_mtime)
-        for name, code in sorted(codes.items()):
-            status = status_by_exit_code[code]
-            if status == "not checked":      # the run is still going (or was stopped)
-                result.tally["not checked"] += 1
-                continue
-            if status == "timeout":
-                status = "killed"
-            if status in ("survived", "no tests"):
-                removed, added = changed_line(name, source)
-                entry = known.get(name)
-                if entry and entry.get("change", "").strip() == added:
-                    status = "equivalent"
-                else:
-                    if entry:
-                        result.stale.append(name)
-                    result.unexplained.append((name, status, removed, added))
-            result.tally[status] += 1
-        results.append(result)
+        if codes:
+            results.append(_tally(source, meta.stat().st_mtime, codes, known))
     return results
 
 
-def newest_complete(runs: list[Path], known: dict[str, dict[str, str]],
-                    modules: list[str]) -> list[ModuleResult]:
-    """Per module, the newest of these runs that ran all its mutants (several people ran
-    a few modules each); a module no run finished is shown from its newest run."""
-    best: dict[str, ModuleResult] = {}
-    here = Path.cwd()
+def _tally(source: str, finished: float, codes: dict[str, int | None],
+           known: dict[str, dict[str, str]]) -> ModuleResult:
+    result = ModuleResult(source, finished)
+    for name, code in sorted(codes.items()):
+        status = status_by_exit_code[code]
+        if status == "not checked":      # the run is still going (or was stopped)
+            result.tally["not checked"] += 1
+            continue
+        if status == "timeout":
+            status = "killed"
+        if status in ("survived", "no tests"):
+            removed, added = changed_line(name, source)
+            entry = known.get(name)
+            if entry and entry.get("change", "").strip() == added:
+                status = "equivalent"
+            else:
+                if entry:
+                    result.stale.append(name)
+                result.unexplained.append((name, status, removed, added))
+        result.tally[status] += 1
+    return result
+
+
+def merged(runs: list[Path], known: dict[str, dict[str, str]],
+           modules: list[str]) -> list[ModuleResult]:
+    """Several runs in one table (several people ran a few modules each, some re-ran only
+    their survivors): each module's mutants are those of its newest run, and each mutant's
+    verdict the newest one given while its function was the same (mutmut's hash of the
+    function: a verdict given to older code is never carried over)."""
+    by_source: dict[str, list[tuple[float, Path, dict[str, Any]]]] = {}
     for run in runs:
-        os.chdir(run)
+        for meta in Path(run, "mutants").rglob("*.py.meta"):
+            source = str(meta.relative_to(Path(run, "mutants")))[: -len(".meta")]
+            if modules and source not in modules:
+                continue
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            if data["exit_code_by_key"]:
+                by_source.setdefault(source, []).append((meta.stat().st_mtime, run, data))
+    results = []
+    here = Path.cwd()
+    for source, seen in sorted(by_source.items()):
+        seen.sort(key=lambda item: item[0], reverse=True)
+        finished, newest, data = seen[0]
+        hashes = data["hash_by_function_name"]
+        codes: dict[str, int | None] = {}
+        for name in data["exit_code_by_key"]:
+            function = name.rpartition(".")[2].rpartition("__mutmut_")[0]
+            codes[name] = next(
+                (d["exit_code_by_key"].get(name) for _, _, d in seen
+                 if d["exit_code_by_key"].get(name) is not None
+                 and d["hash_by_function_name"].get(function) == hashes.get(function)), None)
+        os.chdir(newest)             # the diffs are read from the newest run's mutants
         try:
-            for result in tally_run(known, modules):
-                old = best.get(result.source)
-                complete = not result.tally["not checked"]
-                if old is None or (complete, result.finished) > (
-                        not old.tally["not checked"], old.finished):
-                    best[result.source] = result
+            results.append(_tally(source, finished, codes, known))
         finally:
             os.chdir(here)
-    return [best[source] for source in sorted(best)]
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,14 +129,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="only these modules (kiosk/domain/mail.py); repeatable")
     parser.add_argument("--table", action="store_true", help="only the table")
     parser.add_argument("--runs", type=Path, nargs="+", default=[],
-                        help="several run folders: each module from the newest that ran it all")
+                        help="several run folders, merged mutant by mutant (see merged())")
     args = parser.parse_args(argv)
     known: dict[str, dict[str, str]] = {}
     for path in sorted(args.equivalent.glob("*.toml")):
         known |= tomllib.loads(path.read_text(encoding="utf-8"))
 
     if args.runs:
-        results = newest_complete(args.runs, known, args.module)
+        results = merged(args.runs, known, args.module)
     else:
         results = tally_run(known, args.module)
     rows = [(r.source, r.tally) for r in results]
