@@ -135,9 +135,10 @@ class BatchScreen(StaffScreen):
             if not self.session_refused(outcome):
                 notice.say(outcome.key, **outcome.params)
             return
+        report = shown_path(outcome.report) if outcome.report else ""
         notice.say("batch.summary", unit=outcome.unit, imported=outcome.imported,
                    already=outcome.already_registered, rejected=outcome.rejected,
-                   duplicates=outcome.duplicates, report=shown_path(outcome.report))
+                   duplicates=outcome.duplicates, report=report)
         self.query_one("#batch-units", Computed).refresh_text()
 
     def action_back(self) -> None:
