@@ -3,7 +3,9 @@ scripted monitor, and a helper that waits on conditions with a deadline."""
 
 from __future__ import annotations
 
+import atexit
 import queue
+import shutil
 import tempfile
 import time
 from datetime import datetime
@@ -56,7 +58,10 @@ class ScriptedMonitor:
 
 def make_services(folder: Path | None = None) -> Services:
     """A fresh store with the demo registry, a fixed clock and a real outbox."""
-    folder = folder or Path(tempfile.mkdtemp(prefix="kiosk-ui-"))
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="kiosk-ui-"))
+        # removed when this test process ends: a run otherwise left ~600 stores behind
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
     store = Store.open(folder / "kiosk.json", purpose=DEMO)
     clock = FixedClock(NOW)
     seed_demo(store, NOW)
