@@ -22,6 +22,7 @@ from kiosk.domain.mail import (
 )
 from store.core import Store
 from store.outbox import Outbox
+from tests.unit.test_mail import FakeSender as Sender
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TAIPEI)
 TO = "someone@example.com"
@@ -46,20 +47,6 @@ def outbox(store):
     return Outbox(store)
 
 
-class Sender:
-    """Answers each send() with the next scripted outcome (None = delivered)."""
-
-    def __init__(self, *outcomes: Exception | None) -> None:
-        self.outcomes = list(outcomes)
-        self.sent: list[dict] = []
-        self.calls = 0
-
-    def send(self, mail):
-        self.calls += 1
-        outcome = self.outcomes.pop(0) if self.outcomes else None
-        if outcome is not None:
-            raise outcome
-        self.sent.append(dict(mail))
 
 
 def lines(caplog) -> list[str]:

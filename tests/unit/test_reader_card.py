@@ -16,15 +16,8 @@ from reader.card import (
     parse_profile,
     parse_roc_date,
 )
+from tests.unit.test_card import SPECIMEN
 
-SPECIMEN = (
-    b"000012345678"
-    + "甄健康".encode("cp950").ljust(20, b"\x00")
-    + b"A223456789"
-    + b"0580101"
-    + b"F"
-    + b"0930101"
-)
 CARD = parse_profile(SPECIMEN)
 
 
