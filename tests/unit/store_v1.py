@@ -1,25 +1,28 @@
 """How tests/unit/data/store-v1/ was made: a store written by the kiosk of December 2026,
 with one of everything a kiosk keeps (registry, accounts, devices, applications and their
 payments and slots, staff and the audit log, the outbox, batch units, QR logins, lockout
-counts). tests/unit/test_store_format.py reads it with today's code.
+counts at every door). tests/unit/test_store_format.py reads it with today's code.
 
 It is frozen on purpose: a kiosk upgraded in place must go on reading what the previous
 version wrote. Do not regenerate it to make the test pass; a change of the store's format
 needs a migration (and a store-v2 beside this one). ``python -m tests.unit.store_v1 DIR``
-shows how it was made.
+shows how it was made. (The counts at the identity, phone, QR and code doors were added to
+``kiosk.attempts.json`` afterwards, the same day, by this builder; the other files and
+counts are as first written.)
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from kiosk.domain.accounts import Services
 from kiosk.domain.applications import Applications, Form, MailAddress
 from kiosk.domain.auth import Auth
 from kiosk.domain.clock import TAIPEI, FixedClock
+from kiosk.domain.codes import Codes
 from kiosk.domain.counter import Counter
 from kiosk.domain.demo_people import DEMO_PASSWORD, seed_demo
 from kiosk.domain.devices import Devices
@@ -27,6 +30,7 @@ from kiosk.domain.errors import KioskError
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import Mailer
 from kiosk.domain.payments import Method, Payments
+from kiosk.domain.phone_auth import PhoneAuth
 from kiosk.domain.pickup import PickupBooking, slots
 from kiosk.domain.qr_login import QrLogin
 from kiosk.domain.registration import Registration
@@ -38,6 +42,8 @@ from store.outbox import Outbox
 
 WRITTEN_AT = datetime(2026, 12, 1, 10, 0, tzinfo=TAIPEI)
 STAFF_ID, STAFF_PASSWORD = "chen01", "Counter#2026"
+#: the kiosk process that typed one wrong mail code (a code's count is per terminal too)
+CODE_TERMINAL = "counter-1:4242"
 NEW_PASSWORD = "Nhi@2026x"
 UNIT_FILE = "11000000120261201.csv"
 
@@ -52,7 +58,7 @@ def build(folder: Path) -> None:
     """Passwords are hashed at the suite's test cost (tests/conftest.py), so reading the
     store costs the tests nothing; the hash's format is the production one."""
     from kiosk.domain import address, passwords
-    from kiosk.domain.registry import AddressFacts, NationalProof
+    from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
     from tests.conftest import TEST_N
 
     passwords.SCRYPT_N = TEST_N
@@ -109,8 +115,24 @@ def build(folder: Path) -> None:
     counter.batch_importer(desk)(units / UNIT_FILE, folder.parent / "reports",
                                  Catalog("en"))
 
-    qr = QrLogin(services, devices, timedelta(minutes=5)).request(
-        session.id_no, card("registered").birth_date.strftime("%Y%m%d"))
+    qr_login = QrLogin(services, devices, timedelta(minutes=5))
+    qr = qr_login.request(session.id_no, card("registered").birth_date.strftime("%Y%m%d"))
+
+    # one try used at each of the other doors: a wrong identity proof, wrong card digits
+    # on the phone, a wrong birth date for a login QR, a wrong mail code
+    arc = card("resident_arc")
+    wrong = ResidentProof(date(2024, 3, 1), date(2027, 2, 28), "YE99999999")
+    for used_one_try in (
+            lambda: registration.check_identity(arc, wrong),
+            lambda: PhoneAuth(services, devices).authenticate(
+                "0933000333", arc.id_no, "0000", NEW_PASSWORD, NEW_PASSWORD),
+            lambda: qr_login.request(session.id_no, "19990101"),
+            lambda: Codes(store, clock, services.keyring, terminal=CODE_TERMINAL).redeem(
+                "ZZZZZZZZZZ", "verify")):
+        try:
+            used_one_try()
+        except KioskError:
+            pass
     store.close()
     # what the people concerned hold on paper or on screen, for the test to use
     (folder / "facts.json").write_text(json.dumps({

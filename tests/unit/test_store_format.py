@@ -21,20 +21,23 @@ from kiosk.domain.applications import Applications
 from kiosk.domain.auth import Auth
 from kiosk.domain.batch import Batch
 from kiosk.domain.clock import FixedClock
+from kiosk.domain.codes import TERMINAL_LIMIT, Codes
 from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.devices import Devices
-from kiosk.domain.errors import Locked, WrongPassword
+from kiosk.domain.errors import KioskError, Locked, WrongPassword
 from kiosk.domain.mail import Mailer, MailKind
 from kiosk.domain.payments import Payments
+from kiosk.domain.phone_auth import PhoneAuth
 from kiosk.domain.pickup import PickupBooking
 from kiosk.domain.qr_login import LoginState, QrLogin
 from kiosk.domain.registration import Registration
+from kiosk.domain.registry import ResidentProof
 from kiosk.domain.staff import Staff
 from store import Store
 from store.core import DEMO
 from store.outbox import Outbox
-from tests.unit.domain_fixtures import card
-from tests.unit.store_v1 import NEW_PASSWORD, STAFF_ID, STAFF_PASSWORD, WRITTEN_AT
+from tests.unit.domain_fixtures import ARC_PROOF, card
+from tests.unit.store_v1 import CODE_TERMINAL, NEW_PASSWORD, STAFF_ID, STAFF_PASSWORD, WRITTEN_AT
 
 FROZEN = Path(__file__).parent / "data" / "store-v1"
 FACTS = json.loads((FROZEN / "facts.json").read_text("utf-8"))
@@ -134,3 +137,56 @@ def test_a_login_qr_shown_before_the_upgrade_can_still_be_approved(old):
     qr.approve(FACTS["qr_code"], "Pixel 8")
     assert qr.complete(FACTS["qr_code"]).id_no == "J128765432"
 
+
+
+def tries_left_after_wrong(guess) -> list[int]:
+    """The tries left that each wrong guess shows, until the one that closes the door."""
+    shown = []
+    while True:
+        try:
+            guess()
+        except Locked:
+            return shown
+        except KioskError as refused:
+            shown.append(refused.params["tries_left"])
+
+
+def test_a_wrong_identity_proof_before_the_upgrade_still_counts(old):
+    registration = Registration(old)
+    wrong = ResidentProof(ARC_PROOF.issue_date, ARC_PROOF.expiry_date, "YE00000000")
+    assert tries_left_after_wrong(
+        lambda: registration.check_identity(card("resident_arc"), wrong)) == [3, 2, 1]
+    with pytest.raises(Locked):
+        registration.check_identity(card("resident_arc"), ARC_PROOF)
+
+
+def test_wrong_card_digits_on_the_phone_before_the_upgrade_still_count(old):
+    phone = PhoneAuth(old, Devices(old))
+    assert tries_left_after_wrong(lambda: phone.authenticate(
+        "0933000333", "AC01234567", "0000", NEW_PASSWORD, NEW_PASSWORD)) == [3, 2, 1]
+
+
+def test_a_wrong_birth_date_for_a_login_qr_before_the_upgrade_still_counts(old):
+    qr = QrLogin(old, Devices(old), timedelta(minutes=5))
+    assert tries_left_after_wrong(
+        lambda: qr.request("J128765432", "19990101")) == [3, 2, 1]
+
+
+def test_a_wrong_code_typed_before_the_upgrade_still_counts_at_that_terminal(old):
+    codes = Codes(old.store, old.clock, old.keyring, terminal=CODE_TERMINAL)
+    for _ in range(TERMINAL_LIMIT - 2):          # the frozen store holds the first
+        with pytest.raises(KioskError, match=r"err\.code\.unknown"):
+            codes.redeem("YYYYYYYYYY", "verify")
+    with pytest.raises(Locked):
+        codes.redeem("YYYYYYYYYY", "verify")
+
+
+def test_a_wrong_code_typed_before_the_upgrade_still_counts_for_the_whole_hall(
+        old, monkeypatch):
+    """The hall's limit lowered to 3 here, so that the test need not type 1,000 codes."""
+    monkeypatch.setattr("kiosk.domain.codes.EVERYONE_LIMIT", 3)
+    elsewhere = Codes(old.store, old.clock, old.keyring, terminal="counter-2:1")
+    with pytest.raises(KioskError, match=r"err\.code\.unknown"):
+        elsewhere.redeem("YYYYYYYYYY", "verify")
+    with pytest.raises(Locked):                  # the third wrong code in the hall
+        elsewhere.redeem("YYYYYYYYYY", "verify")
