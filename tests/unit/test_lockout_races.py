@@ -21,7 +21,7 @@ import pytest
 
 from kiosk.domain import passwords
 from kiosk.domain.accounts import LOGIN_LOCK
-from kiosk.domain.codes import TERMINAL_LIMIT, Codes
+from kiosk.domain.codes import EVERYONE_LIMIT, TERMINAL_LIMIT, Codes
 from kiosk.domain.errors import KioskError, Locked
 from kiosk.domain.lockout import LIMIT
 from kiosk.domain.passwords import hash_password
@@ -276,3 +276,24 @@ def test_a_wrong_card_number_counts_against_the_id_only_and_the_phone_number_get
         assert attempt.fail("A123456789") == LIMIT - 1
     assert lock.guard("number:0911000111", lambda: False) == LIMIT - 1
     assert lock.guard("A123456789", lambda: False) == LIMIT - 2
+
+
+def test_a_thousand_wrong_codes_from_many_terminals_close_code_entry_for_the_whole_hall(
+        world):
+    """Each terminal stops at its own 20; the hall's 1,000 is reached by 50 terminals."""
+    holder = world.services.codes.issue("reset", "A123456789", timedelta(hours=1))
+    terminals = [Codes(world.store, world.clock, world.services.keyring, terminal=f"k{n}")
+                 for n in range(EVERYONE_LIMIT // TERMINAL_LIMIT + 1)]
+    for terminal in terminals[:-1]:
+        for _ in range(TERMINAL_LIMIT - 1):
+            with pytest.raises(KioskError, match=r"err\.code\.unknown"):
+                terminal.redeem("ZZZZZZZZZZ", "reset")
+        with pytest.raises(Locked):
+            terminal.redeem("ZZZZZZZZZZ", "reset")
+    last = terminals[-1]                     # one the guessing never touched
+    with pytest.raises(Locked) as closed:
+        last.redeem(holder.code, "reset")
+    assert closed.value.key == "err.code.locked"
+    assert closed.value.until == world.clock.now() + timedelta(minutes=15)
+    world.clock.advance(minutes=15)
+    assert last.redeem(holder.code, "reset")["id_no"] == "A123456789"
