@@ -3,6 +3,9 @@ cheaper days are upgraded at the holder's next login."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import pytest
 
 from kiosk.domain import passwords
@@ -75,3 +78,64 @@ def test_a_kiosk_made_default_password_keeps_its_fast_hash_until_the_holder_repl
                                                              "must_change_password": True})
     assert world.auth.login(holder, "Q7wErTy9UiOp").must_change_password is True
     assert world.services.accounts.get_by_id(holder.id_no)["password_hash"] == fast
+
+
+class _CountingScrypt:
+    """hashlib.scrypt stood in by a cheap keyed digest that records each cost it was asked
+    for, so a test sees whether a stored string made the kiosk run scrypt at all."""
+
+    def __init__(self) -> None:
+        self.costs: list[tuple[int, int, int]] = []
+
+    def __call__(self, password: bytes, *, salt: bytes, n: int, r: int, p: int,
+                 dklen: int, maxmem: int) -> bytes:
+        self.costs.append((n, r, p))
+        return hashlib.sha256(salt + password).digest()[:dklen]
+
+    @staticmethod
+    def stored(password: str, n: int, r: int, p: int, scheme: str = "scrypt") -> str:
+        salt = b"s" * 16
+        digest = hashlib.sha256(salt + password.encode()).digest()
+        b64 = base64.b64encode
+        return f"{scheme}${n}${r}${p}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+@pytest.fixture
+def counting(monkeypatch) -> _CountingScrypt:
+    spy = _CountingScrypt()
+    monkeypatch.setattr(passwords.hashlib, "scrypt", spy)
+    return spy
+
+
+@pytest.mark.parametrize("n, r, p", [
+    (2**30, 8, 1), (2**20, 8, 1), (2**17, 8, 4), (2**17, 16, 2), (2**17, 32, 1),
+    (0, 8, 1), (2**17, 0, 1), (2**17, 8, 0), (-1, -8, 1)])
+def test_a_forged_cost_is_refused_before_any_scrypt_runs(counting, n, r, p):
+    assert not verify_password("Nhi@2026x", counting.stored("Nhi@2026x", n, r, p))
+    assert counting.costs == []
+
+
+def test_a_hash_at_exactly_twice_todays_cost_is_still_checked(counting):
+    doubled = (2 * passwords.SCRYPT_N, passwords.SCRYPT_R, passwords.SCRYPT_P)
+    assert verify_password("Nhi@2026x", counting.stored("Nhi@2026x", *doubled))
+    assert counting.costs == [doubled]
+
+
+def test_a_hash_of_another_scheme_with_scrypt_s_fields_opens_nothing(counting):
+    assert verify_password("Nhi@2026x", counting.stored("Nhi@2026x", 2**14, 8, 1))
+    for scheme in ("bcrypt", "SCRYPT", "", "scrypt "):
+        assert not verify_password("Nhi@2026x",
+                                   counting.stored("Nhi@2026x", 2**14, 8, 1, scheme))
+
+
+@pytest.mark.parametrize("stored", [
+    "", "garbage", "scrypt", "scrypt$16384$8$1$c2FsdA==",            # fields missing
+    "scrypt$16384$8$1$c2FsdA==$ZGlnZXN0$extra",                    # one field too many
+    "scrypt$many$8$1$c2FsdA==$ZGlnZXN0", "scrypt$16384$8$1.5$c2FsdA==$ZGlnZXN0",
+    "scrypt$16384$8$1$not*base64$ZGlnZXN0", "scrypt$16384$8$1$c2FsdA==$not*base64",
+    "hmac-sha256$", "hmac-sha256$zz"])
+def test_a_corrupt_stored_hash_opens_nothing(stored):
+    """A hand-edited or damaged store refuses every password, the empty one too; it never
+    raises out of the login."""
+    for password in ("Nhi@2026x", "", "garbage"):
+        assert not verify_password(password, stored, b"k" * 32)
