@@ -132,3 +132,8 @@ def test_a_scrub_another_process_finished_meanwhile_is_not_done_twice(store, mon
     ring, key = keys(store)
     assert not scrub_once(store, ring, key, AT)
     assert done(store) == [{"name": "secrets-at-rest", "at": "earlier"}]
+
+
+def test_the_store_records_when_the_kiosk_scrubbed_it(world):
+    assert done(world.store) == [{"name": "secrets-at-rest", "at": NOW.isoformat()}]
+

@@ -51,6 +51,9 @@ def test_reimport_is_idempotent_and_changes_are_counted(tmp_path, registry):
     moved = GOOD_ROWS.replace("水源里,12,,,,F", "水源里,13,,,,F")
     changed = import_registry(write(tmp_path, HEADER + moved), registry)
     assert (changed.added, changed.updated, changed.unchanged) == (0, 1, 2)
+    renamed = moved.replace("王大明", "王大同").replace("林小美", "林小華")
+    both = import_registry(write(tmp_path, HEADER + renamed), registry)
+    assert (both.added, both.updated, both.unchanged) == (0, 2, 1)
 
 
 def test_cp950_file_from_excel(tmp_path, registry):

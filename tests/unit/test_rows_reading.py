@@ -113,6 +113,17 @@ def test_a_cell_of_1000_characters_is_read_and_1001_refused_naming_its_record():
                                                    {"row": 2, "limit": "1,000"})
 
 
+def test_a_record_the_csv_reader_refuses_is_named_with_the_readers_reason():
+    """A quoted cell spanning lines of under 10,000 characters each, 135,000 in all: the
+    csv module stops at its own field limit (131,072) before the cell limit is checked."""
+    text = "a\nb,\"" + ("x" * 8_999 + "\n") * 15 + "\"\n"
+    with pytest.raises(OwnError) as info:
+        list(csv_records(text, OwnError))
+    assert info.value.key == "import.parse.csv" and info.value.params["row"] == 2
+    shown = Catalog("en").t(info.value.key, **info.value.params)
+    assert shown.startswith("Row 2 cannot be read as CSV (field larger than field limit")
+
+
 def test_records_are_numbered_from_one_unless_told():
     assert [n for n, _ in csv_records("a\nb\n")] == [1, 2]
 
