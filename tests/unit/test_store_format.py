@@ -25,6 +25,7 @@ from kiosk.domain.codes import TERMINAL_LIMIT, Codes
 from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.devices import Devices
 from kiosk.domain.errors import KioskError, Locked, WrongPassword
+from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import Mailer, MailKind
 from kiosk.domain.payments import Payments
 from kiosk.domain.phone_auth import PhoneAuth
@@ -190,3 +191,13 @@ def test_a_wrong_code_typed_before_the_upgrade_still_counts_for_the_whole_hall(
         elsewhere.redeem("YYYYYYYYYY", "verify")
     with pytest.raises(Locked):                  # the third wrong code in the hall
         elsewhere.redeem("YYYYYYYYYY", "verify")
+
+
+def test_a_units_next_file_after_the_upgrade_adds_to_the_people_it_submitted(old, tmp_path):
+    """Unit 110000001 sent 林小美 before the upgrade; its next file sends 王大明. Its progress
+    counts both, as one unit."""
+    (tmp_path / "units").mkdir()
+    second = tmp_path / "units" / "11000000120261202.csv"
+    second.write_text("身分證號,電子郵件\nA123456789,wang.unit@example.com\n", "utf-8")
+    Batch(old).import_file(second, tmp_path, Catalog("en"))
+    assert Batch(old).progress() == [("110000001", 1, 2)]
