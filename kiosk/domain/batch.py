@@ -223,7 +223,9 @@ def _open_zip(path: Path) -> BatchFile:
                 if encrypted:
                     raise BatchFileError("batch.err.password") from None
                 raise BatchFileError("batch.err.zip", detail=exc) from None
-    except (zipfile.BadZipFile, pyzipper.BadZipFile, OSError, EOFError) as exc:
+    except EOFError:           # no message of its own: a directory promising more data
+        raise BatchFileError("batch.err.zip_short") from None
+    except (zipfile.BadZipFile, pyzipper.BadZipFile, OSError) as exc:
         raise BatchFileError("batch.err.zip", detail=exc) from None
     return BatchFile(unit, day, name, _decode(raw))
 

@@ -120,3 +120,16 @@ def test_the_report_file_has_a_header_of_row_value_reason_and_code(batch, tmp_pa
     assert rows == [["Row", "Value", "Reason", "code"],
                     ["1", "A123456788", "the ID or ARC/UI number is not valid", "batch.err.id"]]
     assert report.report.name == f"{UNIT}20160207-report.csv"
+
+
+@pytest.mark.parametrize("text", [
+    "A123456789,a@example.com\nB220123455,b@example.com\n"
+    "A123456789,c@example.com\nB220123455,d@example.com\n",      # two IDs twice each
+    "A123456789,a@example.com\nA123456789,c@example.com\n"
+    "A123456789,d@example.com\nB220123455,b@example.com\n",      # one ID three times
+])
+def test_every_repeat_of_an_id_is_counted_as_a_duplicate(text):
+    good, problems, duplicates = parse_rows(text)
+    assert [g.id_no for g in good] == ["A123456789", "B220123455"]
+    assert duplicates == 2
+    assert [p.reason for p in problems] == ["batch.err.duplicate"] * 2
