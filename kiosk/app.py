@@ -32,7 +32,8 @@ from kiosk.domain.inactivity import Deadline
 from reader.card import CardData
 from reader.demo import DEMO_CARDS, DemoCard
 from reader.events import EventKind, ReaderEvent, ReadFailure
-from screens.base import LanguageAware
+from screens.base import CardAware, LanguageAware, card_policy_of
+from screens.card_policy import CardAction, CardPolicy, route_card
 from screens.host import ReaderStatus
 from screens.idle import IdleScreen
 from screens.message import MessageScreen, Problem
@@ -470,36 +471,33 @@ class KioskApp(App[None]):
         self._follow_active_card()
 
     def _follow_active_card(self) -> None:
+        """Which reader's card the kiosk uses now, and what the screens do about it: the
+        rules are screens/card_policy.py's; here they are only gathered and acted on."""
         status = self.status
         before = status.active
         status.active = next((r for r in status.readers if r in self._inserted), None)
         top = self.screen
-        without_card = self.session is not None and not self.session.by_card
-        if status.active != before and self.staff_session is not None:
-            # At the counter a card fills the staff forms in, under any dialog; it never
-            # takes the screen (nor ends staff mode) as it would for the public.
+        action = route_card(
+            before=before, after=status.active, top=card_policy_of(top),
+            below=[card_policy_of(screen) for screen in self.screen_stack[:-1]],
+            staff_mode=self.staff_session is not None,
+            cardless_session=self.session is not None and not self.session.by_card,
+            sticky=self._sticky(),
+            condition_changed=self._showing_condition() != self._condition())
+        if action is CardAction.NOTIFY_STAFF:
+            # at the counter a card fills the staff forms in, under any dialog
             for screen in self.screen_stack:
-                if getattr(screen, "staff_screen", False):
-                    screen.card_changed(self.current_event())  # type: ignore[attr-defined]
-        elif status.active != before and getattr(top, "holds_session", False):
-            top.card_changed(self.current_event())  # type: ignore[attr-defined]  # card swap
-        elif status.active != before and status.active is None and without_card:
-            pass   # a QR login does not end when some card leaves; a card arriving does
-        elif status.active != before and status.active is not None:
-            event = self._inserted[status.active]
-            if getattr(top, "accepts_card", False):
-                top.card_changed(event)  # type: ignore[attr-defined]  # the workflow reads it
-            else:
-                self._show(self._card_screen(event))
-        elif status.active != before:
-            if any(getattr(s, "card_bound", False) for s in self.screen_stack):
-                self._show(self._condition_screen())  # card pulled: wipe, end the session
-            elif getattr(top, "accepts_card", False):
-                top.card_changed(None)  # type: ignore[attr-defined]
-            elif not self._sticky():
-                self._show(self._condition_screen())
-        elif self._showing_condition() != self._condition():
-            self._show(self._condition_screen())  # pcscd or a reader came (back) or went
+                if isinstance(screen, CardAware) and screen.card_policy is CardPolicy.STAFF:
+                    screen.card_changed(self.current_event())
+        elif action is CardAction.NOTIFY_TOP:
+            assert isinstance(top, CardAware)   # the others' policy asks for nothing else
+            top.card_changed(self.current_event())
+        elif action is CardAction.SHOW_CARD:
+            event = self.current_event()
+            assert event is not None
+            self._show(self._card_screen(event))
+        elif action is CardAction.END_SESSION:
+            self._show(self._condition_screen())
         self._refresh_status()
 
     def current_event(self) -> ReaderEvent | None:
@@ -546,7 +544,7 @@ class KioskApp(App[None]):
     def push_screen(self, screen: Any, *args: Any, **kw: Any) -> Any:
         """The one door to staff screens: without a staff session, whoever asks for one
         gets the staff sign-in instead."""
-        if getattr(screen, "staff_screen", False) and self.staff_session is None:
+        if card_policy_of(screen) is CardPolicy.STAFF and self.staff_session is None:
             from screens.staff.sign_in import StaffSignInScreen
 
             screen = StaffSignInScreen()

@@ -11,6 +11,7 @@ from textual.widgets import Input
 from kiosk.domain.mail import mask_email, parse_link
 from kiosk.domain.mask import mask_name
 from screens.base import KioskScreen
+from screens.card_policy import CardPolicy
 from screens.forms import CardForm, FormScreen, Notice, ProofForm, field_row
 from screens.widgets.text import Computed, Tr
 
@@ -53,7 +54,7 @@ class LoginScreen(PasswordCardForm):
 class ServicesScreen(KioskScreen):
     """After login (SPEC §3.3). Device items arrive with the app-binding workflow."""
 
-    card_bound = True
+    card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "logout", "svc.logout"),
                 *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 7))]
     # SPEC §3.3, in the NHIA's order; then 健保卡申請作業 (§5)
@@ -244,7 +245,7 @@ class CodeScreen(FormScreen):
     """A code (or link) from a mail: confirms a registration or a new e-mail address, or
     opens the password reset form. No card needed: the mail may be read anywhere."""
 
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
 
     def __init__(self, code: str = "") -> None:
         super().__init__()
@@ -280,7 +281,7 @@ class CodeScreen(FormScreen):
 
 
 class ResetPasswordScreen(FormScreen):
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
 
     def __init__(self, code: str) -> None:
         super().__init__()

@@ -19,6 +19,7 @@ from kiosk.domain.mask import mask_name
 from kiosk.domain.payments import Method, methods_for
 from kiosk.domain.pickup import OFFICES, Office
 from screens.base import KioskModal, KioskScreen
+from screens.card_policy import CardPolicy
 from screens.forms import Notice
 from screens.widgets.plain import PlainTable
 from screens.widgets.text import Computed, Tr
@@ -29,7 +30,7 @@ COLUMNS = ("apps.col_name", "apps.col_atm", "apps.col_paid", "apps.col_time", "a
 
 
 class ApplicationsScreen(KioskScreen):
-    card_bound = True
+    card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("f5", "new", "apps.key_new"),
                 Binding("f6", "query", "apps.key_query"),

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 
+from screens.card_policy import CardPolicy
 from screens.host import KioskHost
 from screens.widgets.bars import KeyBar, StatusBar, TitleBar
 from screens.widgets.text import host_of
+
+if TYPE_CHECKING:
+    from reader.events import ReaderEvent
 
 
 class LanguageAware:
@@ -27,7 +33,23 @@ class LanguageAware:
             widget.refresh_text()
 
 
-class KioskScreen(LanguageAware, Screen[None]):
+class CardAware:
+    """What a screen does when a card comes or goes: one policy per screen class (the
+    rules are in screens/card_policy.py, the app only acts on them)."""
+
+    card_policy: ClassVar[CardPolicy] = CardPolicy.UNBOUND
+
+    def card_changed(self, event: ReaderEvent | None) -> None:
+        """The card in the reader changed (``READS``, ``SWAPS`` and ``STAFF`` screens are
+        told): ``event`` is the insertion now in the active reader, None if none is."""
+
+
+def card_policy_of(screen: object) -> CardPolicy:
+    """The policy of any screen on the stack; one not of this kiosk needs no card."""
+    return screen.card_policy if isinstance(screen, CardAware) else CardPolicy.UNBOUND
+
+
+class KioskScreen(LanguageAware, CardAware, Screen[None]):
     """A full public screen; subclasses yield their body from :meth:`body`."""
 
     def compose(self) -> ComposeResult:
@@ -45,6 +67,6 @@ class KioskScreen(LanguageAware, Screen[None]):
             bar.refresh_text()
 
 
-class KioskModal(LanguageAware, ModalScreen[None]):
+class KioskModal(LanguageAware, CardAware, ModalScreen[None]):
     pass
 

@@ -15,13 +15,14 @@ from kiosk.domain.mask import mask_card_no, mask_id, mask_name
 from kiosk.domain.validate import id_kind, is_resident
 from reader.card import CardData
 from screens.base import KioskScreen
+from screens.card_policy import CardPolicy
 from screens.widgets.text import Computed, Tr
 
 
 class CardScreen(KioskScreen):
     BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
                 *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 4))]
-    card_bound = True
+    card_policy = CardPolicy.BOUND
 
     def __init__(self, card: CardData, reader: str) -> None:
         super().__init__()

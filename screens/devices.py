@@ -14,6 +14,7 @@ from textual.widgets import OptionList
 from kiosk.domain.codes import Code
 from kiosk.domain.dates import roc_datetime
 from screens.base import KioskModal, KioskScreen
+from screens.card_policy import CardPolicy
 from screens.code_qr import CodeQrScreen
 from screens.forms import FormScreen, Notice, field_row
 from screens.widgets.plain import PlainOptionList, option
@@ -23,7 +24,7 @@ from screens.widgets.text import Tr
 class DeviceCodeScreen(CodeQrScreen):
     """產生裝置認證碼: the code as text beside its QR, and the time it has left."""
 
-    card_bound = True
+    card_policy = CardPolicy.BOUND
     title_key, intro_key = "dev.code_title", "dev.code_intro"
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("f5", "new_code", "key.new_code"),
@@ -57,7 +58,7 @@ class DeviceCodeScreen(CodeQrScreen):
 class DevicesScreen(KioskScreen):
     """行動裝置管理作業: name, bound at, last used; Delete unbinds after a confirmation."""
 
-    card_bound = True
+    card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("delete", "unbind", "key.unbind")]
 
@@ -138,7 +139,7 @@ class AppPanelScreen(FormScreen):
     """Demo only: what the 健保快易通 app does with the code (scan or type it, name the
     phone), so a binding can be shown without a phone."""
 
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
 
     def __init__(self, code: str) -> None:
         super().__init__()

@@ -24,6 +24,7 @@ from kiosk.domain.validate import is_resident
 from reader.card import CardData
 from reader.events import ReaderEvent
 from screens.base import KioskScreen
+from screens.card_policy import CardPolicy
 from screens.widgets.address_picker import AddressPicker
 from screens.widgets.text import Computed, Tr, host_of
 from store.errors import StoreError
@@ -75,7 +76,7 @@ class FormScreen(KioskScreen):
     """Subclasses compose fields with :func:`field_row` and implement :meth:`submit`."""
 
     BINDINGS = [Binding("escape", "back", "key.back")]
-    card_bound = True   # workflows end when the card leaves the reader
+    card_policy = CardPolicy.BOUND   # workflows end when the card leaves the reader
 
     def form_footer(self) -> ComposeResult:
         yield Notice(id="form-error", classes="form-error")
@@ -145,7 +146,7 @@ class FormScreen(KioskScreen):
 class CardForm(FormScreen):
     """A form that needs the inserted card; it waits for one when there is none."""
 
-    accepts_card = True
+    card_policy = CardPolicy.READS
 
     def card(self) -> CardData | None:
         card = self.host.current_card()

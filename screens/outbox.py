@@ -12,12 +12,13 @@ from textual.widgets import OptionList
 
 from kiosk.domain.mail import mask_email
 from screens.base import KioskScreen
+from screens.card_policy import CardPolicy
 from screens.widgets.plain import PlainOptionList, option
 from screens.widgets.text import Computed, Tr
 
 
 class OutboxScreen(KioskScreen):
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
     BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
                 Binding("enter", "open", "key.open")]
 
@@ -55,7 +56,7 @@ class OutboxScreen(KioskScreen):
 
 
 class MailScreen(KioskScreen):
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("f6", "follow", "key.follow")]
 

@@ -23,6 +23,7 @@ from kiosk.domain.pickup import OFFICES, slots
 from reader.events import ReaderEvent, ReadFailure
 from screens.apply_form import SavedModal
 from screens.base import KioskScreen
+from screens.card_policy import CardPolicy
 from screens.forms import FormScreen, Notice, field_row
 from screens.widgets.choice import Choice
 from screens.widgets.digits import block_digits
@@ -40,10 +41,9 @@ def code_row(label_key: str, length: int, picture: Any) -> ComposeResult:
 
 class AtmScreen(KioskScreen):
     """網路ATM. The NHI card makes way for the chip card: while this screen is up the
-    session survives the swap (``holds_session``); afterwards the NHI card must return."""
+    session survives the swap (``CardPolicy.SWAPS``); afterwards the NHI card must return."""
 
-    card_bound = True
-    holds_session = True
+    card_policy = CardPolicy.SWAPS
     BINDINGS = [Binding("escape", "close", "key.cancel"),
                 Binding("f5", "new_code", "atm.key_new_code"),
                 Binding("enter", "enter", "key.confirm", show=False)]
@@ -292,7 +292,7 @@ class EbillScreen(FormScreen):
 class PaperScreen(KioskScreen):
     """A paper saved for printing: where it is, and what it says in short."""
 
-    card_bound = True
+    card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "close", "key.back"), Binding("enter", "close", "key.done")]
     title_key = ""
 
@@ -422,8 +422,7 @@ class ReinsertScreen(KioskScreen):
     """After 網路ATM: the NHI card the session began with must come back (60 s), or the
     session ends — the chip card's owner may not be the person logged in."""
 
-    card_bound = True
-    holds_session = True
+    card_policy = CardPolicy.SWAPS
     WAIT_S = 60
     BINDINGS = [Binding("escape", "leave", "svc.logout")]
 

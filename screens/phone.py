@@ -8,12 +8,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input
 
+from screens.card_policy import CardPolicy
 from screens.forms import FormScreen, Notice, field_row
 from screens.widgets.text import Tr
 
 
 class PhoneAuthScreen(FormScreen):
-    card_bound = False   # no card is read: the carrier vouches for the number
+    card_policy = CardPolicy.UNBOUND   # no card is read: the carrier vouches for the number
 
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):

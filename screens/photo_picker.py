@@ -18,6 +18,7 @@ from kiosk.domain.errors import KioskError
 from kiosk.domain.files import shown_path
 from kiosk.domain.photos import MAX_BYTES, Photo, read_photo
 from screens.base import KioskScreen
+from screens.card_policy import CardPolicy
 from screens.forms import Notice
 from screens.widgets.photo import PhotoPreview
 from screens.widgets.plain import PlainDirectoryTree
@@ -44,7 +45,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 class PhotoPickerScreen(KioskScreen):
-    card_bound = True
+    card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "cancel", "key.back")]
 
     def __init__(self, start: Path) -> None:
@@ -110,7 +111,7 @@ class PhotoPickerScreen(KioskScreen):
 class PreviewScreen(KioskScreen):
     """上傳預覽: the photo as it will be printed; Enter uses it, Esc chooses another."""
 
-    card_bound = True
+    card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("enter", "use", "photo.key_use"),
                 Binding("escape", "back", "photo.key_other")]
 

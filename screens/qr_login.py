@@ -11,6 +11,7 @@ from textual.widgets import Input
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.qr_login import LoginRequest, LoginState
+from screens.card_policy import CardPolicy
 from screens.code_qr import CodeQrScreen
 from screens.forms import FormScreen, Notice, field_row
 from screens.widgets.text import Tr
@@ -18,7 +19,7 @@ from store.errors import StoreError
 
 
 class QrLoginFormScreen(FormScreen):
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
 
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
@@ -43,7 +44,7 @@ class QrLoginScreen(CodeQrScreen):
     """The login QR and its code; it watches the request once a second (with the
     countdown) and logs in when a bound device approves."""
 
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
     title_key, intro_key = "qrl.qr_title", "qrl.qr_intro"
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("f5", "new_request", "qrl.key_new"),
@@ -131,7 +132,7 @@ class LoginApprovalPanel(FormScreen):
     """Demo only: the app on a bound phone scans the login QR and approves (Enter) or
     denies (F8) it."""
 
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
     BINDINGS = [Binding("escape", "back", "key.back"),
                 Binding("f8", "deny", "qrl.key_deny")]
 

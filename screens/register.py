@@ -21,6 +21,7 @@ from kiosk.domain.registration import AlreadyRegistered
 from kiosk.domain.registry import Proof
 from reader.card import CardData
 from screens.base import KioskScreen
+from screens.card_policy import CardPolicy
 from screens.forms import CardForm, FormScreen, Notice, ProofForm, field_row
 from screens.widgets.text import Computed, Tr
 
@@ -35,7 +36,7 @@ class Draft:
 class TermsScreen(FormScreen):
     """Step 1: the rules, and the box that must be ticked before anything goes on."""
 
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
     BINDINGS = [Binding("escape", "back", "key.back"), Binding("f5", "next", "key.next")]
 
     def body(self) -> ComposeResult:
@@ -97,7 +98,7 @@ class ReadCardScreen(CardForm):
 class AlreadyScreen(KioskScreen):
     """「你已做過申請」 with the ways on, depending on the registration's state."""
 
-    card_bound = True
+    card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
                 *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 4))]
 
@@ -245,7 +246,7 @@ class ConfirmScreen(FormScreen):
 
 
 class DoneScreen(KioskScreen):
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
     BINDINGS = [Binding("enter", "app.go_idle", "key.done"),
                 Binding("escape", "app.go_idle", "key.done", show=False)]
 

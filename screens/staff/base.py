@@ -11,20 +11,19 @@ from textual.app import ComposeResult
 from kiosk.domain.errors import KioskError
 from kiosk.domain.mask import mask_id, mask_name
 from reader.events import ReaderEvent
-from screens.base import KioskScreen
+from screens.base import CardAware, KioskScreen
+from screens.card_policy import CardPolicy
 from screens.forms import FormScreen
 from screens.widgets.text import Tr
 
 SESSION_ENDED = ("err.staff.expired", "err.staff.disabled", "err.staff.signed_out")
 
 
-class StaffOnly:
-    """Mixed into staff screens, before the screen class. ``staff_screen`` is what the app
-    checks when one is pushed: without a staff session it shows the sign-in instead."""
+class StaffOnly(CardAware):
+    """Mixed into staff screens, before the screen class. Its policy ``STAFF`` is what the
+    app checks when one is pushed: without a staff session it shows the sign-in instead."""
 
-    staff_screen = True
-    accepts_card = True
-    card_bound = False
+    card_policy = CardPolicy.STAFF
 
     def card_changed(self, event: ReaderEvent | None) -> None:
         """A card at the counter; forms fill themselves in from it."""

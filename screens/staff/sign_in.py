@@ -7,12 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 
+from screens.card_policy import CardPolicy
 from screens.forms import FormScreen, field_row
 from screens.widgets.text import Tr
 
 
 class StaffSignInScreen(FormScreen):
-    card_bound = False
+    card_policy = CardPolicy.UNBOUND
     BINDINGS = [Binding("escape", "back", "key.back"),
                 Binding("f10", "leave_demo", "key.leave_demo")]
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from kiosk.domain.audit import Audit
 from kiosk.domain.staff import Staff
+from screens.base import card_policy_of
+from screens.card_policy import CardPolicy
 from screens.idle import IdleScreen
 from screens.staff.audit import AuditScreen
 from screens.staff.batch import BatchScreen
@@ -119,13 +121,13 @@ async def test_the_public_never_reaches_a_staff_screen():
                        StaffOutboxScreen(), CounterRegisterScreen()):
             app.push_screen(screen)     # whatever a bug or a key might push
             await wait_until(pilot, on(app, StaffSignInScreen), what="the sign-in instead")
-            assert not any(getattr(s, "staff_screen", False) for s in app.screen_stack)
+            assert not any(card_policy_of(s) is CardPolicy.STAFF for s in app.screen_stack)
             await pilot.press("escape")
             await wait_until(pilot, on(app, IdleScreen))
         for key in "1234567890":        # every public menu item, then back out
             await pilot.press(key)
             await pilot.pause()
-            assert not any(getattr(s, "staff_screen", False) for s in app.screen_stack)
+            assert not any(card_policy_of(s) is CardPolicy.STAFF for s in app.screen_stack)
             while not isinstance(app.screen, IdleScreen):
                 app.action_go_idle()
                 await pilot.pause()

@@ -69,7 +69,7 @@ async def test_the_same_card_read_again_keeps_the_session() -> None:
 
 
 async def test_after_the_atm_only_the_sessions_own_card_number_lets_the_session_go_on() -> None:
-    """網路ATM lets the NHI card go (``holds_session``). When it closes, the card in the
+    """網路ATM lets the NHI card go (``CardPolicy.SWAPS``). When it closes, the card in the
     reader must be the one the session began with: the same ID on another card number is
     not, and the kiosk asks for the session's card instead of carrying on."""
     from screens.payment import AtmScreen, ReinsertScreen
