@@ -1,13 +1,19 @@
-"""Choosing the parts the app runs on: the reader backend and the store."""
+"""Choosing the parts the app runs on: the reader backend and the store; and
+:class:`Domain`, the domain services over an open store. Every ``nhi-kiosk`` command
+(kiosk/commands/) and the mail worker take theirs from it, and the kiosk its account
+services (kiosk/app.py still builds the services above them itself)."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
 from collections.abc import Callable
+from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.config import Config
 from kiosk.domain.i18n import Catalog
 from store import Store, StoreCorruptError, StoreError, StorePurposeError
@@ -16,8 +22,20 @@ from store.paths import default_db_path, default_demo_db_path
 
 if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
+    from kiosk.domain.applications import Applications
+    from kiosk.domain.audit import Audit
+    from kiosk.domain.batch import Batch
+    from kiosk.domain.carriers import CarrierDirectory
+    from kiosk.domain.devices import Devices
+    from kiosk.domain.mail import Mailer, Sender
+    from kiosk.domain.payments import Payments
+    from kiosk.domain.qr_login import QrLogin
+    from kiosk.domain.registry import Registry
+    from kiosk.domain.smtp import SmtpSender
+    from kiosk.domain.staff import Staff
     from reader.monitor import PcscMonitor
     from reader.simulated import SimulatedMonitor
+    from store.outbox import Outbox
 
 
 def pyscard_installed() -> bool:
@@ -64,20 +82,130 @@ def open_store(config: Config, catalog: Catalog) -> Store | None:
     return None
 
 
-def build_services(config: Config, store: Store, *, demo: bool) -> Services:
+def build_services(config: Config, store: Store, *, demo: bool,
+                   clock: Clock | None = None) -> Services:
     """The account services over the store (mail is queued; :func:`mail_delivery` sends it).
     The demo registry is seeded in demo mode only: a real kiosk imports its registry."""
     from kiosk.domain.accounts import Services
-    from kiosk.domain.clock import SystemClock
     from kiosk.domain.demo_people import seed_demo, seed_demo_staff
     from kiosk.domain.mail import Mailer
     from store.outbox import Outbox
 
-    clock = SystemClock()
+    clock = clock or SystemClock()
     if demo:
         seed_demo(store, clock.now())
         seed_demo_staff(store, clock)
     return Services(store, clock, Mailer(Outbox(store), clock))  # delivery: mail_delivery
+
+
+def smtp_sender(config: Config) -> SmtpSender | None:
+    """What delivers mail through the configured SMTP server, or None without one."""
+    from kiosk.domain.smtp import SmtpSender, SmtpSettings
+
+    settings = SmtpSettings.from_config(config)
+    return None if settings is None else SmtpSender(settings)
+
+
+class Domain:
+    """The domain services over one open store, each built on first use and kept: a
+    command that lists staff accounts builds no account services, and start-up imports
+    none of their modules. One clock for all of them; the settings come from ``config``.
+    ``demo`` seeds the demo people and staff when the account services are first built
+    (the demo kiosk only; commands work on a demo store without seeding it)."""
+
+    def __init__(self, config: Config, store: Store, *, demo: bool = False,
+                 clock: Clock | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.demo = demo
+        self.clock: Clock = clock or SystemClock()
+
+    @cached_property
+    def services(self) -> Services:
+        return build_services(self.config, self.store, demo=self.demo, clock=self.clock)
+
+    @property
+    def papers_dir(self) -> Path:
+        """Where slips and receipts are saved for printing: beside the store, private."""
+        return self.store.path.parent / "papers"
+
+    @property
+    def photos_dir(self) -> Path:
+        """The photos for new cards, beside the store."""
+        return self.store.path.parent / "photos"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where a batch import writes its report file, beside the store."""
+        return self.store.path.parent / "reports"
+
+    @cached_property
+    def registry(self) -> Registry:
+        from kiosk.domain.registry import Registry
+
+        return Registry(self.store)
+
+    @cached_property
+    def carriers(self) -> CarrierDirectory:
+        from kiosk.domain.carriers import CarrierDirectory
+
+        return CarrierDirectory(self.store)
+
+    @cached_property
+    def devices(self) -> Devices:
+        from kiosk.domain.devices import Devices
+
+        return Devices(self.services, timedelta(minutes=self.config.device_code_minutes))
+
+    @cached_property
+    def qr_login(self) -> QrLogin:
+        from kiosk.domain.qr_login import QrLogin
+
+        return QrLogin(self.services, self.devices,
+                       timedelta(minutes=self.config.qr_login_minutes))
+
+    @cached_property
+    def applications(self) -> Applications:
+        from kiosk.domain.applications import Applications
+        from kiosk.domain.photos import PhotoStore
+
+        return Applications(self.services, PhotoStore(self.photos_dir))
+
+    @cached_property
+    def payments(self) -> Payments:
+        from kiosk.domain.payments import Payments
+
+        return Payments(self.applications)
+
+    @cached_property
+    def batch(self) -> Batch:
+        from kiosk.domain.batch import Batch
+
+        return Batch(self.services)
+
+    @cached_property
+    def staff(self) -> Staff:
+        from kiosk.domain.staff import Staff
+
+        return Staff(self.store, self.clock, timedelta(minutes=self.config.staff_idle_minutes))
+
+    @cached_property
+    def audit(self) -> Audit:
+        from kiosk.domain.audit import Audit
+
+        return Audit(self.store, self.clock)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        from store.outbox import Outbox
+
+        return Outbox(self.store)
+
+    def mailer(self, sender: Sender | None = None) -> Mailer:
+        """The mail over the outbox; with a ``sender`` (:func:`smtp_sender`) it delivers."""
+        from kiosk.domain.mail import Mailer
+
+        return Mailer(self.outbox, self.clock, sender)
 
 
 def mail_delivery(config: Config) -> Callable[[], object] | None:
@@ -85,19 +213,14 @@ def mail_delivery(config: Config) -> Callable[[], object] | None:
     its own Store on the file (the store is safe across processes, not across threads)."""
     if not config.smtp_host:
         return None  # before any import: smtplib and ssl cost start-up time
-    from kiosk.domain.clock import SystemClock
-    from kiosk.domain.mail import Mailer
-    from kiosk.domain.smtp import SmtpSender, SmtpSettings
-    from store.outbox import Outbox
-
-    settings = SmtpSettings.from_config(config)
-    if settings is None:
+    sender = smtp_sender(config)
+    if sender is None:
         return None
-    sender, path = SmtpSender(settings), store_path(config)
+    path = store_path(config)
     purpose = DEMO if config.demo else KIOSK
 
     def deliver() -> object:
         with Store.open(path, purpose=purpose) as store:
-            return Mailer(Outbox(store), SystemClock(), sender).deliver_pending()
+            return Domain(config, store).mailer(sender).deliver_pending()
 
     return deliver

@@ -9,8 +9,7 @@ import sys
 
 import pytest
 
-from kiosk.cli import EXIT_STORE, EXIT_USAGE, main
-from kiosk.cli_store import EXIT_IO
+from kiosk.cli import EXIT_IO, EXIT_STORE, EXIT_USAGE, main
 from kiosk.domain.registry import Registry
 from kiosk.domain.validate import is_valid_id
 from store import Store

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.cli import main
-from kiosk.cli_store import EXIT_STORE, EXIT_USAGE
+from kiosk.cli import EXIT_STORE, EXIT_USAGE, main
 from kiosk.domain.clock import SystemClock
 from kiosk.domain.config import Config
 from kiosk.domain.demo_people import seed_demo, seed_demo_staff
