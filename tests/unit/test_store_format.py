@@ -201,3 +201,9 @@ def test_a_units_next_file_after_the_upgrade_adds_to_the_people_it_submitted(old
     second.write_text("身分證號,電子郵件\nA123456789,wang.unit@example.com\n", "utf-8")
     Batch(old).import_file(second, tmp_path, Catalog("en"))
     assert Batch(old).progress() == [("110000001", 1, 2)]
+
+
+def test_the_registrys_facts_from_before_the_upgrade_still_prove_who_a_person_is(old):
+    registration = Registration(old)
+    registration.check_identity(card("resident_arc"), ARC_PROOF)      # no mismatch
+    assert old.registry.person("AC01234567")["name"] == "NGUYEN THI LAN"
