@@ -12,6 +12,7 @@ from kiosk.domain.mail import mask_email, parse_link
 from kiosk.domain.mask import mask_name
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
+from screens.errors import FAILED, log_failure
 from screens.forms import CardForm, FormScreen, Notice, ProofForm, field_row
 from screens.widgets.text import Computed, Tr
 
@@ -45,7 +46,7 @@ class LoginScreen(PasswordCardForm):
         if card is None:
             return
         session = self.attempt(self.host.auth.login, card, self.take_password())
-        if session is None:
+        if session is FAILED:
             return
         self.host.start_session(session)
         self.app.switch_screen(ServicesScreen())
@@ -109,8 +110,8 @@ class ChangePasswordScreen(FormScreen):
         session = self.host.session
         if session is None:
             return
-        if not self.attempt(lambda: self.host.auth.change_password(
-                session, self.value("old"), self.value("new"), self.value("new2")) or True):
+        if self.attempt(self.host.auth.change_password, session, self.value("old"),
+                        self.value("new"), self.value("new2")) is FAILED:
             if self.host.services.login_lock.locked_until(session.id_no):
                 self.app.action_go_idle()  # type: ignore[attr-defined]  # locked: log out
             return
@@ -129,7 +130,8 @@ class UpdateInfoScreen(FormScreen):
     def body(self) -> ComposeResult:
         try:
             account = self.host.auth.account(self.host.session) if self.host.session else {}
-        except Exception:  # shown when the form is sent; the form itself must still open
+        except Exception as error:   # composing: no notice to say it in yet; the form
+            log_failure(error, "UpdateInfoScreen")   # opens, and sending it says why
             account = {}
         with Vertical(classes="form"):
             yield Tr("info.title", classes="screen-title")
@@ -146,7 +148,7 @@ class UpdateInfoScreen(FormScreen):
             return
         change = self.attempt(self.host.auth.update_info, session, self.value("email"),
                               self.value("phone"))
-        if change is None:
+        if change is FAILED:
             return
         self.dismiss()
         if change.email_pending:
@@ -184,10 +186,9 @@ class ForgotScreen(CardForm):
         card = self.card()
         if card is None:
             return
-        outcome = self.attempt(lambda: {"email": self.host.auth.forgot(card)})
-        if outcome is None:
+        email = self.attempt(self.host.auth.forgot, card)
+        if email is FAILED:
             return
-        email = outcome["email"]
         if email is None:
             self.app.switch_screen(ForgotIdentityScreen(card))
         else:
@@ -210,11 +211,10 @@ class ForgotIdentityScreen(ProofForm):
             yield from self.form_footer()
 
     def submit(self) -> None:
-        def run() -> bool:
+        def run() -> None:
             self.host.auth.forgot_with_identity(self.proof_card, self.proof(), self.value("email"))
-            return True
 
-        if self.attempt(run):
+        if self.attempt(run) is not FAILED:
             self.query_one("#sent", Notice).say("forgot.sent",
                                                 email=mask_email(self.value("email")))
 
@@ -234,10 +234,10 @@ class PendingScreen(PasswordCardForm):
         password = self.take_password()
         if self.what == "resend":
             email = self.attempt(self.host.registration.resend, card, password)
-            if email:
+            if email is not FAILED:
                 self.query_one("#sent", Notice).say("pending.resent", email=mask_email(email))
         else:
-            if self.attempt(lambda: self.host.registration.cancel(card, password) or True):
+            if self.attempt(self.host.registration.cancel, card, password) is not FAILED:
                 self.query_one("#sent", Notice).say("pending.cancelled")
 
 
@@ -266,7 +266,7 @@ class CodeScreen(FormScreen):
         link = parse_link(text)
         code = link[1] if link else text
         purpose = self.attempt(self.host.services.code_purpose, code)
-        if purpose is None:
+        if purpose is FAILED:
             return
         if purpose == "reset":
             self.app.switch_screen(ResetPasswordScreen(code))
@@ -274,9 +274,9 @@ class CodeScreen(FormScreen):
         done = self.query_one("#done", Notice)
         if purpose == "email_change":
             email = self.attempt(self.host.auth.confirm_email, code)
-            if email:
+            if email is not FAILED:
                 done.say("code.email_confirmed", email=mask_email(email))
-        elif self.attempt(self.host.registration.confirm, code):
+        elif self.attempt(self.host.registration.confirm, code) is not FAILED:
             done.say("code.confirmed")
 
 
@@ -300,11 +300,8 @@ class ResetPasswordScreen(FormScreen):
         self.query_one("#f-new", Input).focus()
 
     def submit(self) -> None:
-        def run() -> bool:
-            self.host.auth.reset_password(self.code, self.value("new"), self.value("new2"))
-            return True
-
-        if self.attempt(run):
+        if self.attempt(self.host.auth.reset_password, self.code, self.value("new"),
+                        self.value("new2")) is not FAILED:
             for box in self.query(Input):
                 box.value = ""
             self.query_one("#done", Notice).say("code.reset_done")

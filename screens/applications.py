@@ -20,10 +20,10 @@ from kiosk.domain.payments import Method, methods_for
 from kiosk.domain.pickup import OFFICES, Office
 from screens.base import KioskModal, KioskScreen
 from screens.card_policy import CardPolicy
+from screens.errors import FAILED
 from screens.forms import Notice
 from screens.widgets.plain import PlainTable
 from screens.widgets.text import Computed, Tr
-from store.errors import StoreError
 
 COLUMNS = ("apps.col_name", "apps.col_atm", "apps.col_paid", "apps.col_time", "apps.col_photo",
            "apps.col_pickup", "apps.col_place", "apps.col_slot")
@@ -31,6 +31,7 @@ COLUMNS = ("apps.col_name", "apps.col_atm", "apps.col_paid", "apps.col_time", "a
 
 class ApplicationsScreen(KioskScreen):
     card_policy = CardPolicy.BOUND
+    error_notice = "#done"
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("f5", "new", "apps.key_new"),
                 Binding("f6", "query", "apps.key_query"),
@@ -66,11 +67,10 @@ class ApplicationsScreen(KioskScreen):
         if session is None:
             return
         apps = self.host.applications
-        try:
-            self.rows = apps.recent(session) if self.only_recent else apps.mine(session)
-        except (StoreError, OSError):   # busy or unreadable for a moment: say so, keep going
-            self.query_one("#done", Notice).say("err.busy")
+        rows = self.attempt(apps.recent if self.only_recent else apps.mine, session)
+        if rows is FAILED:   # busy or unreadable for a moment: said at #done, keep going
             return
+        self.rows = rows
         table = self.query_one("#apps", DataTable)
         table.clear(columns=True)
         table.add_columns(*(self.t(key) for key in COLUMNS))

@@ -16,6 +16,7 @@ from kiosk.domain.applications import Dependant, Form, MailAddress
 from kiosk.domain.dates import roc_date
 from kiosk.domain.photos import Photo
 from screens.base import KioskModal
+from screens.errors import FAILED, log_failure
 from screens.forms import FormScreen, Notice, field_row
 from screens.widgets.address_picker import AddressPicker
 from screens.widgets.choice import Choice
@@ -42,7 +43,8 @@ class ApplyFormScreen(FormScreen):
         session = self.host.session
         try:
             account = self.host.auth.account(session) if session else {}
-        except Exception:  # the form still opens; saving says what is wrong
+        except Exception as error:   # composing: no notice to say it in yet; the form
+            log_failure(error, "ApplyFormScreen")   # opens, and saving says what is wrong
             account = {}
         with VerticalScroll(classes="form"):
             yield Tr("apply.title", classes="screen-title")
@@ -142,7 +144,7 @@ class ApplyFormScreen(FormScreen):
         if session is None:
             return
         app = self.attempt(lambda: self.host.applications.apply(session, self.form()))
-        if app is None:
+        if app is FAILED:
             return
         due = self.host.applications.due(app)
 

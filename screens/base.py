@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 
+from kiosk.domain.errors import InvalidInput, KioskError
 from screens.card_policy import CardPolicy
+from screens.errors import FAILED, Failed, user_error
 from screens.host import KioskHost
 from screens.widgets.bars import KeyBar, StatusBar, TitleBar
-from screens.widgets.text import host_of
+from screens.widgets.text import Notice, host_of
 
 if TYPE_CHECKING:
     from reader.events import ReaderEvent
+
+    _Screen = Screen[None]   # what the mixin below is mixed into
+else:
+    _Screen = object
+
+T = TypeVar("T")
 
 
 class LanguageAware:
@@ -44,12 +53,62 @@ class CardAware:
         told): ``event`` is the insertion now in the active reader, None if none is."""
 
 
+class ShowsErrors(_Screen):
+    """The one error path of every screen: :meth:`attempt` runs a call and, when it fails,
+    shows why on this screen (screens/errors.py says which message). Where: an
+    :class:`InvalidInput` at its field's notice (``#e-<field>``) when the screen has one,
+    anything else in :attr:`error_notice`, and a toast on a screen with neither. Forms
+    (screens/forms.py) also move the focus to the field; staff screens end staff mode
+    instead when the refusal is of the staff session itself (screens/staff/base.py)."""
+
+    error_notice: ClassVar[str] = "#form-error"
+
+    def attempt(self, action: Callable[..., T], *args: Any, **kw: Any) -> T | Failed:
+        """``action(*args, **kw)``; on any failure, the message shown and :data:`FAILED`
+        returned, so a call that returns nothing needs no ``or True``. (The arguments are
+        not checked against ``action``: the staff session is passed as it is, ``None``
+        included, for the domain to refuse.)"""
+        self.clear_errors()
+        try:
+            return action(*args, **kw)
+        except Exception as error:   # every failure is shown: screens/errors.py
+            self.show_failure(error)
+            return FAILED
+
+    def show_failure(self, error: Exception) -> None:
+        """A failure caught elsewhere (a worker's outcome, say), shown the same way."""
+        self.show_error(self.error_message(error))
+
+    def error_message(self, error: Exception) -> KioskError:
+        return user_error(error, host_of(self).catalog, type(self).__name__)
+
+    def show_error(self, error: KioskError) -> None:
+        self.clear_errors()
+        notice = self.error_place(error)
+        if notice is not None:
+            notice.say(error.key, **error.params)
+        else:
+            self.notify(host_of(self).catalog.t(error.key, **error.params), severity="error",
+                        timeout=8)
+
+    def error_place(self, error: KioskError) -> Notice | None:
+        if isinstance(error, InvalidInput):
+            field = self.query(f"#e-{error.field}").results(Notice)
+            if (notice := next(field, None)) is not None:
+                return notice
+        return next(self.query(self.error_notice).results(Notice), None)
+
+    def clear_errors(self) -> None:
+        for notice in self.query(f"{self.error_notice}, .field-error").results(Notice):
+            notice.say(None)
+
+
 def card_policy_of(screen: object) -> CardPolicy:
     """The policy of any screen on the stack; one not of this kiosk needs no card."""
     return screen.card_policy if isinstance(screen, CardAware) else CardPolicy.UNBOUND
 
 
-class KioskScreen(LanguageAware, CardAware, Screen[None]):
+class KioskScreen(LanguageAware, CardAware, ShowsErrors, Screen[None]):
     """A full public screen; subclasses yield their body from :meth:`body`."""
 
     def compose(self) -> ComposeResult:
@@ -67,6 +126,6 @@ class KioskScreen(LanguageAware, CardAware, Screen[None]):
             bar.refresh_text()
 
 
-class KioskModal(LanguageAware, CardAware, ModalScreen[None]):
+class KioskModal(LanguageAware, CardAware, ShowsErrors, ModalScreen[None]):
     pass
 

@@ -20,6 +20,7 @@ class CodeQrScreen(KioskScreen):
 
     title_key = ""
     intro_key = ""
+    error_notice = "#qr-error"
 
     def __init__(self) -> None:
         super().__init__()

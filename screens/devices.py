@@ -4,7 +4,6 @@ its countdown, the bound devices with unbinding, and (demo) the app's side of bi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +15,7 @@ from kiosk.domain.dates import roc_datetime
 from screens.base import KioskModal, KioskScreen
 from screens.card_policy import CardPolicy
 from screens.code_qr import CodeQrScreen
+from screens.errors import FAILED
 from screens.forms import FormScreen, Notice, field_row
 from screens.widgets.plain import PlainOptionList, option
 from screens.widgets.text import Tr
@@ -44,8 +44,10 @@ class DeviceCodeScreen(CodeQrScreen):
         session = self.host.session
         if session is None:
             return
-        self.code = self.host.devices.new_code(session)
-        self.show_code(self.code.code, self.code.expires_at)
+        code = self.attempt(self.host.devices.new_code, session)   # not saved: says why
+        if code is not FAILED:
+            self.code = code
+            self.show_code(code.code, code.expires_at)
 
     def action_app_panel(self) -> None:
         if self.code is not None:
@@ -61,6 +63,7 @@ class DevicesScreen(KioskScreen):
     card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("delete", "unbind", "key.unbind")]
+    error_notice = "#done"
 
     def __init__(self) -> None:
         super().__init__()
@@ -107,8 +110,8 @@ class DevicesScreen(KioskScreen):
 
         def confirmed(yes: bool | None) -> None:
             session = self.host.session
-            if yes and session is not None and option.id:
-                self.host.devices.unbind(session, option.id)
+            if yes and session is not None and option.id and self.attempt(
+                    self.host.devices.unbind, session, option.id) is not FAILED:
                 self.reload()
                 self.query_one("#done", Notice).say("dev.unbound", name=name)
 
@@ -158,7 +161,7 @@ class AppPanelScreen(FormScreen):
         self.query_one("#f-device").focus()
 
     def submit(self) -> None:
-        device: Any = self.attempt(self.host.devices.redeem, self.value("code"),
-                                   self.value("device"))
-        if device:
+        device = self.attempt(self.host.devices.redeem, self.value("code"),
+                              self.value("device"))
+        if device is not FAILED:
             self.query_one("#done", Notice).say("dev.bound", name=device["name"])

@@ -1,22 +1,21 @@
 """Keyboard forms for the workflows: labelled inputs with inline, translated errors.
 
-Enter moves to the next field and submits from the last one; Escape goes back. A domain
-error (KioskError) is shown next to its field (InvalidInput) or under the form, in the
-user's language, and re-rendered when the language changes. Nothing typed is lost on an
-error; password fields are cleared when the screen closes.
+Enter moves to the next field and submits from the last one; Escape goes back. A form runs
+its domain calls through ``attempt`` (screens/base.py, the one error path): a KioskError is
+shown next to its field (InvalidInput) or under the form, in the user's language, and
+re-rendered when the language changes. Nothing typed is lost on an error; password fields
+are cleared when the screen closes.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
-from kiosk.domain.errors import InvalidInput, KioskError, save_failed
+from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.forms import national_proof, resident_proof
 from kiosk.domain.mask import mask_id, mask_name
 from kiosk.domain.registry import Proof
@@ -26,26 +25,7 @@ from reader.events import ReaderEvent
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
 from screens.widgets.address_picker import AddressPicker
-from screens.widgets.text import Computed, Tr, host_of
-from store.errors import StoreError
-
-
-class Notice(Static):
-    """A translated message that can be set, cleared and re-rendered on a language toggle."""
-
-    def __init__(self, **kw: Any) -> None:
-        super().__init__("", markup=False, **kw)
-        self._key: str | None = None
-        self._params: dict[str, Any] = {}
-        self.display = False
-
-    def say(self, key: str | None, **params: Any) -> None:
-        self._key, self._params = key, params
-        self.refresh_text()
-
-    def refresh_text(self) -> None:
-        self.update(host_of(self).catalog.t(self._key, **self._params) if self._key else "")
-        self.display = bool(self._key)
+from screens.widgets.text import Computed, Notice, Tr
 
 
 class SecretInput(Input):
@@ -86,35 +66,15 @@ class FormScreen(KioskScreen):
         return self.query_one(f"#f-{name}", Input).value
 
     def clear_errors(self) -> None:
+        """Every notice of the form: its errors and what the last try did."""
         for notice in self.query(Notice):
             notice.say(None)
 
     def show_error(self, error: KioskError) -> None:
-        self.clear_errors()
-        target = f"#e-{error.field}" if isinstance(error, InvalidInput) else "#form-error"
-        if not self.query(target):
-            target = "#form-error"
-        self.query_one(target, Notice).say(error.key, **error.params)
+        """Where :class:`ShowsErrors` shows it, and the focus to the field it is about."""
+        super().show_error(error)
         if isinstance(error, InvalidInput) and self.query(f"#f-{error.field}"):
             self.query_one(f"#f-{error.field}").focus()   # an Input or a Choice row
-
-    def attempt(self, action: Any, *args: Any, **kw: Any) -> Any:
-        """Run a domain call; on failure show why and return None. Anything that is not a
-        KioskError (a busy store, a bug) is logged by type only — never its values, which
-        may hold a password — and shown as a generic message."""
-        self.clear_errors()
-        try:
-            return action(*args, **kw)
-        except KioskError as error:
-            self.show_error(error)
-        except OSError as error:   # disk full, read-only, permissions: the store is intact
-            self.log.error(f"{type(error).__name__} in {type(self).__name__}")
-            self.show_error(save_failed(error, self.host.catalog))
-        except Exception as error:
-            self.log.error(f"{type(error).__name__} in {type(self).__name__}")
-            self.show_error(KioskError("err.busy" if isinstance(error, StoreError)
-                                       else "err.generic"))
-        return None
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:

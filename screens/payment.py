@@ -24,6 +24,7 @@ from reader.events import ReaderEvent, ReadFailure
 from screens.apply_form import SavedModal
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
+from screens.errors import FAILED
 from screens.forms import FormScreen, Notice, field_row
 from screens.widgets.choice import Choice
 from screens.widgets.digits import block_digits
@@ -148,15 +149,10 @@ class AtmScreen(KioskScreen):
         session = self.host.session
         if session is None:
             return
-        try:
-            self.transfer = self.host.payments.start_atm(session, self.atm_no, DEMO_CHIP_CARD)
-        except KioskError as error:
-            self._say(error.key, **error.params)
-            return
-        except StoreError:
-            self._say("err.busy")
-            return
-        self._say(None)
+        transfer = self.attempt(self.host.payments.start_atm, session, self.atm_no,
+                                DEMO_CHIP_CARD)
+        if transfer is not FAILED:
+            self.transfer = transfer
 
     def _tick(self) -> None:
         transfer = self.transfer
@@ -188,7 +184,11 @@ class AtmScreen(KioskScreen):
         transfer = self.transfer
         if transfer is None:
             return
-        try:
+        if transfer.stage in (AtmStage.DONE, AtmStage.CANCELLED):
+            self.action_close()
+            return
+
+        def step(transfer: AtmTransfer) -> None:
             if transfer.stage is AtmStage.AUTHORIZE:
                 pin = self.query_one("#f-pin", Input)
                 code = self.query_one("#f-code", Input)
@@ -198,15 +198,8 @@ class AtmScreen(KioskScreen):
                     pin.value = code.value = ""    # a PIN never stays in a box
             elif transfer.stage in (AtmStage.PULL, AtmStage.REINSERT):
                 transfer.confirm(card_present=self._chip_present())
-            elif transfer.stage in (AtmStage.DONE, AtmStage.CANCELLED):
-                self.action_close()
-                return
-        except KioskError as error:
-            self._say(error.key, **error.params)
-        except StoreError:
-            self._say("err.busy")
-        else:
-            self._say(None)
+
+        self.attempt(step, transfer)   # a refusal (a wrong PIN, too late) under the form
         self._show()
 
     def action_close(self) -> None:
@@ -278,7 +271,7 @@ class EbillScreen(FormScreen):
                             bank=bank if isinstance(bank, str) else "",
                             account=self.value("account"), typed_code=self.value("code"),
                             code=self.code)
-        if paid is None:
+        if paid is FAILED:
             self.code = new_verification_code(5)   # a wrong try gets a new picture
             self.query_one("#f-code", Input).value = ""
             self.query_one("#code-picture", Computed).refresh_text()
@@ -310,14 +303,15 @@ class PaperScreen(KioskScreen):
         session = self.host.session
         if session is None:
             return
-        try:
-            key, params = self.make(session)
-        except KioskError as error:
-            self.query_one("#form-error", Notice).say(error.key, **error.params)
-        except (OSError, StoreError):
-            self.query_one("#form-error", Notice).say("err.paper")
-        else:
+        made = self.attempt(self.make, session)
+        if made is not FAILED:
+            key, params = made
             self.query_one("#done", Notice).say(key, **params)
+
+    def error_message(self, error: Exception) -> KioskError:
+        """A paper that cannot be made says so as a paper (a full disk, a busy store)."""
+        message = super().error_message(error)
+        return KioskError("err.paper") if isinstance(error, OSError | StoreError) else message
 
     def make(self, session: Any) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError
@@ -413,7 +407,7 @@ class PickupScreen(FormScreen):
             return self.host.pickup.book(session, self.atm_no, office,
                                          datetime.fromisoformat(slot))
 
-        if self.attempt(book) is not None:
+        if self.attempt(book) is not FAILED:
             self.app.push_screen(SavedModal("pickup.saved_title", "pickup.saved"),
                                  lambda _: self.dismiss())
 

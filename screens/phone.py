@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Input
 
 from screens.card_policy import CardPolicy
+from screens.errors import FAILED
 from screens.forms import FormScreen, Notice, field_row
 from screens.widgets.text import Tr
 
@@ -38,7 +39,7 @@ class PhoneAuthScreen(FormScreen):
         result = self.attempt(self.host.phone_auth.authenticate, self.value("phone"),
                               self.value("id"), self.value("last4"), self.value("password"),
                               self.value("password2"), self.value("device"))
-        if result is None:
+        if result is FAILED:
             return
         for box in self.query(Input):   # nothing personal stays for the next citizen
             box.value = ""

@@ -14,11 +14,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DirectoryTree, Input
 
-from kiosk.domain.errors import KioskError
 from kiosk.domain.files import shown_path
 from kiosk.domain.photos import MAX_BYTES, Photo, read_photo
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
+from screens.errors import FAILED
 from screens.forms import Notice
 from screens.widgets.photo import PhotoPreview
 from screens.widgets.plain import PlainDirectoryTree
@@ -91,12 +91,9 @@ class PhotoPickerScreen(KioskScreen):
         if _inside(event.path, self.host.papers_dir.parent):
             notice.say("photo.no_folder", root=shown_path(self.start))
             return
-        try:
-            photo = read_photo(event.path)
-        except KioskError as error:
-            notice.say(error.key, **error.params)
+        photo = self.attempt(read_photo, event.path)   # refused: why, under the folder
+        if photo is FAILED:
             return
-        notice.say(None)
 
         def decided(accepted: bool | None) -> None:
             if accepted:

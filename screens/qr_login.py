@@ -4,16 +4,18 @@ card is needed, so the session lasts until logout or the inactivity wipe."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input
 
-from kiosk.domain.errors import KioskError
 from kiosk.domain.qr_login import LoginRequest, LoginState
 from screens.card_policy import CardPolicy
 from screens.code_qr import CodeQrScreen
-from screens.forms import FormScreen, Notice, field_row
+from screens.errors import FAILED, log_failure
+from screens.forms import FormScreen, field_row
 from screens.widgets.text import Tr
 from store.errors import StoreError
 
@@ -36,7 +38,7 @@ class QrLoginFormScreen(FormScreen):
     def submit(self) -> None:
         id_no, birth = self.value("id"), self.value("birth")
         request = self.attempt(self.host.qr_login.request, id_no, birth)
-        if request is not None:
+        if request is not FAILED:
             self.app.push_screen(QrLoginScreen(request, id_no, birth))
 
 
@@ -89,27 +91,25 @@ class QrLoginScreen(CodeQrScreen):
             self._log_in()
 
     def _log_in(self) -> None:
+        """Approved: log in. A failure (the account suspended meanwhile, a store that is
+        busy or cannot be written) is said under the code; while the request stays
+        approved the next tick tries again."""
         from screens.account import ServicesScreen
 
-        try:
-            session = self.host.qr_login.complete(self.request.code)
-        except (KioskError, StoreError):   # gone meanwhile, or a busy store: the next
-            return                          # tick tries again or shows the state
-        self.host.open_session(session, ServicesScreen())
+        session = self.attempt(self.host.qr_login.complete, self.request.code)
+        if session is not FAILED:
+            self.host.open_session(session, ServicesScreen())
 
     def action_new_request(self) -> None:
         if self.state() is LoginState.APPROVED:
             return
-        notice = self.query_one("#qr-error", Notice)
-        notice.say(None)
-        try:
+
+        def renew() -> LoginRequest:
             self.host.qr_login.cancel(self.request.code)
-            request = self.host.qr_login.request(*self._asked)
-        except KioskError as error:   # locked, unbound or suspended meanwhile
-            notice.say(error.key, **error.params)
-            return
-        except StoreError:
-            notice.say("err.busy")
+            return self.host.qr_login.request(*self._asked)
+
+        request = self.attempt(renew)   # locked, unbound or suspended meanwhile: says so
+        if request is FAILED:
             return
         self.request, self.known = request, LoginState.PENDING
         self.show_code(request.display, request.expires_at, request.payload)
@@ -124,8 +124,8 @@ class QrLoginScreen(CodeQrScreen):
         """Left by Esc, a card, or the inactivity wipe: a later approval logs nobody in."""
         try:
             self.host.qr_login.cancel(self.request.code)
-        except StoreError:
-            self.log.error("could not cancel a login request: it expires on its own")
+        except (StoreError, OSError) as error:   # the screen is going: nowhere to say it
+            log_failure(error, "QrLoginScreen: a login request not cancelled (it expires)")
 
 
 class LoginApprovalPanel(FormScreen):
@@ -159,6 +159,6 @@ class LoginApprovalPanel(FormScreen):
     def action_deny(self) -> None:
         self._answer(self.host.qr_login.deny)
 
-    def _answer(self, verdict: object) -> None:
-        if self.attempt(verdict, self.value("code"), self.value("device")):
+    def _answer(self, verdict: Callable[[str, str], object]) -> None:
+        if self.attempt(verdict, self.value("code"), self.value("device")) is not FAILED:
             self.dismiss()

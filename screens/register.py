@@ -22,6 +22,7 @@ from kiosk.domain.registry import Proof
 from reader.card import CardData
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
+from screens.errors import FAILED
 from screens.forms import CardForm, FormScreen, Notice, ProofForm, field_row
 from screens.widgets.text import Computed, Tr
 
@@ -85,11 +86,11 @@ class ReadCardScreen(CardForm):
             return
         try:
             self.host.registration.begin(card)
-        except AlreadyRegistered as already:
+        except AlreadyRegistered as already:   # not a failure: the ways open to them
             self.app.switch_screen(AlreadyScreen(card, already))
             return
-        except Exception:
-            self.attempt(self.host.registration.begin, card)  # shows why, never raises
+        except Exception as error:   # the one path: screens/base.py
+            self.show_failure(error)
             return
         self.draft.card = card
         self.app.switch_screen(IdentityScreen(self.draft))
@@ -149,10 +150,10 @@ class IdentityScreen(ProofForm):
     def submit(self) -> None:
         assert self.draft.card is not None
         proof = self.attempt(self.proof)
-        if proof is None:
+        if proof is FAILED:
             return
-        if not self.attempt(lambda: self.host.registration.check_identity(
-                self.draft.card, proof) or True):
+        if self.attempt(self.host.registration.check_identity, self.draft.card,
+                        proof) is FAILED:
             return
         self.draft.proof = proof
         self.app.switch_screen(AccountScreen(self.draft))
@@ -190,12 +191,11 @@ class AccountScreen(FormScreen):
         self.query_one("#strength", Computed).refresh_text()
 
     def _check(self) -> bool:
-        def run() -> bool:
+        def run() -> None:
             check_new_password(self.value("password"), self.value("password2"))
             check_contact(self.value("email"), self.value("phone"))
-            return True
 
-        return bool(self.attempt(run))
+        return self.attempt(run) is not FAILED
 
     def submit(self) -> None:
         if not self._check():
@@ -239,7 +239,7 @@ class ConfirmScreen(FormScreen):
         password = answers.pop("password", "")
         account = self.attempt(self.host.registration.register, draft.card, draft.proof,
                                password, password, answers["email"], answers["phone"])
-        if account is None:
+        if account is FAILED:
             answers["password"] = password
             return
         self.app.switch_screen(DoneScreen(account["email"]))

@@ -17,14 +17,13 @@ from textual.widgets import DataTable, Input
 from kiosk.domain.audit import ChainBreak, Filter, entry_time
 from kiosk.domain.clock import TAIPEI
 from kiosk.domain.dates import list_moment
-from kiosk.domain.errors import InvalidInput
 from kiosk.domain.forms import parse_date
 from kiosk.domain.mask import mask_id
 from kiosk.domain.validate import is_valid_id
-from screens.forms import Notice
+from screens.errors import FAILED
 from screens.staff.base import StaffScreen
 from screens.widgets.plain import PlainTable
-from screens.widgets.text import Computed, Tr
+from screens.widgets.text import Computed, Notice, Tr
 
 COLUMNS = ("audit.col_at", "audit.col_staff", "audit.col_action", "audit.col_person",
            "audit.col_detail")
@@ -55,8 +54,8 @@ class AuditScreen(StaffScreen):
             yield PlainTable(id="audit", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        if self.staff_call(self.host.staff.require, self.host.staff_session) is None:
-            return   # disabled from the shell meanwhile: staff mode has ended
+        if self.attempt(self.host.staff.require, self.host.staff_session) is FAILED:
+            return   # disabled from the shell meanwhile (staff mode has ended), or said why
         self.reload()
         self.query_one("#f-staff", Input).focus()
 
@@ -99,14 +98,9 @@ class AuditScreen(StaffScreen):
 
     @on(Input.Submitted)
     def reload(self) -> None:
-        notice = self.query_one("#form-error", Notice)
-        try:
-            where = self._filter()
-        except InvalidInput as error:
-            notice.say(error.key, **error.params)
+        entries = self.attempt(lambda: self.host.staff.audit.entries(self._filter()))
+        if entries is FAILED:   # a filter refused (at #form-error), or the log unreadable
             return
-        notice.say(None)
-        entries = self.host.staff.audit.entries(where)
         self.count = len(entries)
         table = self.query_one("#audit", DataTable)
         table.clear(columns=True)

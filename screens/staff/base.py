@@ -1,17 +1,16 @@
 """What every staff screen shares: it exists only inside a staff session, a card put in
 the reader fills in a form instead of taking over the screen, and a refusal of the session
-itself (idle too long, account disabled) ends staff mode instead of showing a form error."""
+itself (idle too long, account disabled) ends staff mode instead of showing an error.
+Every other failure takes the public screens' one path (``attempt``, screens/base.py)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from textual.app import ComposeResult
 
 from kiosk.domain.errors import KioskError
 from kiosk.domain.mask import mask_id, mask_name
 from reader.events import ReaderEvent
-from screens.base import CardAware, KioskScreen
+from screens.base import CardAware, KioskScreen, ShowsErrors
 from screens.card_policy import CardPolicy
 from screens.forms import FormScreen
 from screens.widgets.text import Tr
@@ -19,7 +18,7 @@ from screens.widgets.text import Tr
 SESSION_ENDED = ("err.staff.expired", "err.staff.disabled", "err.staff.signed_out")
 
 
-class StaffOnly(CardAware):
+class StaffOnly(CardAware, ShowsErrors):
     """Mixed into staff screens, before the screen class. Its policy ``STAFF`` is what the
     app checks when one is pushed: without a staff session it shows the sign-in instead."""
 
@@ -49,22 +48,18 @@ class StaffOnly(CardAware):
             return True
         return False
 
+    def show_error(self, error: KioskError) -> None:
+        if not self.session_refused(error):
+            super().show_error(error)
+
 
 class StaffScreen(StaffOnly, KioskScreen):
-    def staff_call(self, action: Any, *args: Any, **kw: Any) -> Any:
-        """A counter operation outside a form: its refusal as a toast."""
-        try:
-            return action(*args, **kw)
-        except KioskError as error:
-            if not self.session_refused(error):
-                self.notify(self.t(error.key, **error.params), severity="error", timeout=8)
-        return None
+    """A staff screen that is not a form: a failure where the screen keeps its error notice
+    (:attr:`error_notice`), else a toast."""
 
     def body(self) -> ComposeResult:
         yield from ()
 
 
 class StaffForm(StaffOnly, FormScreen):
-    def show_error(self, error: KioskError) -> None:
-        if not self.session_refused(error):
-            super().show_error(error)
+    """A staff form: failures at their field or under the form, as on public forms."""

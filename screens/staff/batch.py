@@ -12,15 +12,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import DirectoryTree, ProgressBar
 
 from kiosk.domain.batch import FILE_NAME, TARGET, Batch, BatchReport, target_reached
-from kiosk.domain.errors import KioskError
 from kiosk.domain.files import shown_path
-from screens.forms import Notice
+from screens.errors import FAILED, log_failure
 from screens.staff.base import StaffScreen
 from screens.widgets.plain import PlainDirectoryTree
-from screens.widgets.text import Computed, Tr
+from screens.widgets.text import Computed, Notice, Tr
 
 BAR = 24
 
@@ -49,6 +49,7 @@ def unit_bar(registered: int, submitted: int, width: int = BAR) -> Text:
 
 class BatchScreen(StaffScreen):
     BINDINGS = [Binding("escape", "back", "key.back")]
+    error_notice = "#batch-result"   # a refused or failed import says why where its summary goes
 
     def __init__(self) -> None:
         super().__init__()
@@ -87,8 +88,8 @@ class BatchScreen(StaffScreen):
         if self.busy:
             return
         host = self.host
-        run = self.staff_call(host.counter.batch_importer, host.staff_session)
-        if run is None:        # the staff session is over (or was refused)
+        run = self.attempt(host.counter.batch_importer, host.staff_session)
+        if run is FAILED:      # the staff session is over (or was refused), or said why
             return
         self.busy = True
         bar = self.query_one("#batch-progress", ProgressBar)
@@ -98,47 +99,67 @@ class BatchScreen(StaffScreen):
         reports = host.services.store.path.parent / "reports"
         self._import(run, event.path, reports, host.catalog)
 
+    class Progress(Message, bubble=False):
+        """From the import's thread: ``done`` of ``total`` rows."""
+
+        def __init__(self, done: int, total: int) -> None:
+            super().__init__()
+            self.done, self.total = done, total
+
+    class Finished(Message, bubble=False):
+        """From the import's thread: its report, or what stopped it."""
+
+        def __init__(self, outcome: BatchReport | Exception) -> None:
+            super().__init__()
+            self.outcome = outcome
+
     @work(thread=True, exclusive=True, group="batch", exit_on_error=False)
     def _import(self, run: Any, path: Path, reports: Path, catalog: Any) -> None:
-        """On a worker thread: only ``run`` (its own Store) and messages to this screen.
+        """On a worker thread: only ``run`` (its own Store) and messages posted to this
+        screen, which the screen handles on its own thread (post_message is thread-safe).
         If the screen has gone meanwhile, the import still finishes and is audited."""
+        outcome: BatchReport | Exception
         try:
-            outcome: Any = run(path, reports, catalog, self._progress_from_thread)
-        except KioskError as error:
+            outcome = run(path, reports, catalog, self._progress_from_thread)
+        except Exception as error:   # shown by the screen, through its one error path
             outcome = error
-        except Exception as error:   # a corrupt zip the libraries choke on, a full disk
-            self.log.error(f"batch import failed: {type(error).__name__}")
-            outcome = KioskError("err.generic")
-        self._to_screen(self._finished, outcome)
-
-    def _to_screen(self, method: Any, *args: Any) -> None:
-        try:
-            self.app.call_from_thread(method, *args)
-        except Exception:   # the screen (or the app) is gone: nothing left to show it on
-            pass
+        self._post(self.Finished(outcome))
 
     def _progress_from_thread(self, done: int, total: int) -> None:
-        self._to_screen(self._progress, done, total)
+        self._post(self.Progress(done, total))
 
-    def _progress(self, done: int, total: int) -> None:
-        if self.is_attached:
-            self.query_one("#batch-progress", ProgressBar).update(total=total, progress=done)
-            self.host.keep_awake()
+    def _post(self, message: Message) -> None:
+        """A message to this screen from the import's thread. A screen that has gone takes
+        none (post_message says False); an app that has stopped has no loop left to take
+        it: the import is done and audited, and there is no screen to tell."""
+        try:
+            self.post_message(message)
+        except RuntimeError as error:   # "Event loop is closed"
+            log_failure(error, "BatchScreen: the app stopped before the import ended")
 
-    def _finished(self, outcome: BatchReport | KioskError) -> None:
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
+        if not self.is_attached:   # posted just before the screen went
+            return
+        self.query_one("#batch-progress", ProgressBar).update(total=message.total,
+                                                              progress=message.done)
+        self.host.keep_awake()
+
+    @on(Finished)
+    def _finished(self, message: Finished) -> None:
         self.busy = False
         if not self.is_attached:
             return
         self.query_one("#batch-progress", ProgressBar).display = False
-        notice = self.query_one("#batch-result", Notice)
-        if isinstance(outcome, KioskError):
-            if not self.session_refused(outcome):
-                notice.say(outcome.key, **outcome.params)
+        outcome = message.outcome
+        if isinstance(outcome, Exception):
+            self.show_failure(outcome)   # at #batch-result, or staff mode ends
             return
         report = shown_path(outcome.report) if outcome.report else ""
-        notice.say("batch.summary", unit=outcome.unit, imported=outcome.imported,
-                   already=outcome.already_registered, rejected=outcome.rejected,
-                   duplicates=outcome.duplicates, report=report)
+        self.query_one("#batch-result", Notice).say(
+            "batch.summary", unit=outcome.unit, imported=outcome.imported,
+            already=outcome.already_registered, rejected=outcome.rejected,
+            duplicates=outcome.duplicates, report=report)
         self.query_one("#batch-units", Computed).refresh_text()
 
     def action_back(self) -> None:

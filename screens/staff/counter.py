@@ -4,8 +4,9 @@ locks, binding a device). A card in the reader fills the person in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,17 +16,19 @@ from textual.widgets import Input
 
 from kiosk.domain.codes import Code
 from kiosk.domain.counter import REASON_MAX, Person, suspend_reason
-from kiosk.domain.errors import InvalidInput
 from kiosk.domain.id_documents import DocKind, IdDocument, likely_kind
 from kiosk.domain.mail import mask_email
 from kiosk.domain.mask import mask_id, mask_name, mask_phone
 from reader.events import ReaderEvent
 from screens.base import KioskModal
 from screens.code_qr import CodeQrScreen
+from screens.errors import FAILED, Failed
 from screens.forms import CardForm, Notice, field_row
 from screens.staff.base import StaffForm, StaffOnly
 from screens.widgets.choice import Choice
 from screens.widgets.text import Computed, Tr
+
+T = TypeVar("T")
 
 DOC_OPTIONS = [(kind.value, f"doc.{kind.value}") for kind in DocKind]
 
@@ -83,12 +86,12 @@ class CounterRegisterScreen(StaffForm, CardForm):
         doc = self.attempt(counter.document, card.id_no,
                            self.query_one("#f-doc_kind", Choice).value,
                            self.value("doc_number"), card)
-        if doc is None:
+        if doc is FAILED:
             return
         account = self.attempt(counter.register, session, card, doc, self.value("password"),
                                self.value("password2"), self.value("email"),
                                self.value("phone"))
-        if account is not None:
+        if account is not FAILED:
             for box in self.query(Input):
                 box.value = ""
 
@@ -155,10 +158,10 @@ class PersonScreen(StaffForm):
         doc = self.attempt(self.host.counter.document, self.value("id_no"),
                            self.query_one("#f-doc_kind", Choice).value,
                            self.value("doc_number"), self.host.current_card())
-        if doc is None:
+        if doc is FAILED:
             return
         person = self.attempt(self.host.counter.person, self.host.staff_session, doc)
-        if person is not None:
+        if person is not FAILED:
             self.doc, self.person = doc, person
             self._show()
 
@@ -192,26 +195,34 @@ class PersonScreen(StaffForm):
         return self.t(f"counter.via_{kind}", unit=unit) if kind in (
             "online", "counter", "phone", "batch") else via
 
-    def _act(self, action: Any, *args: Any) -> Any:
-        return self.attempt(action, self.host.staff_session, self.doc, *args)
+    def _on_person(self, action: Callable[..., T], *args: Any) -> T:
+        """``action`` on the person looked up, in this staff session (the domain refuses
+        one that is over)."""
+        return action(self.host.staff_session, self.doc, *args)
+
+    def _act(self, action: Callable[..., T], *args: Any) -> T | Failed:
+        return self.attempt(self._on_person, action, *args)
 
     def action_suspend(self) -> None:
         def reason_given(reason: str | None) -> None:
-            if reason is not None and (person := self._act(self.host.counter.suspend,
-                                                           reason)):
+            if reason is None:
+                return
+            person = self._act(self.host.counter.suspend, reason)
+            if person is not FAILED:
                 self.person = person
                 self._show("counter.suspended")
 
         self.app.push_screen(ReasonModal(), reason_given)
 
     def action_reactivate(self) -> None:
-        if person := self._act(self.host.counter.reactivate):
+        person = self._act(self.host.counter.reactivate)
+        if person is not FAILED:
             self.person = person
             self._show("counter.reactivated" if person.state else "counter.reactivated_none")
 
     def action_release(self) -> None:
         released = self._act(self.host.counter.release_locks)
-        if released is None or self.person is None:
+        if released is FAILED or self.person is None:
             return
         self.person = replace(self.person, locks=())   # every lock was released
         if released:
@@ -222,9 +233,10 @@ class PersonScreen(StaffForm):
 
     def action_bind(self) -> None:
         code = self._act(self.host.counter.bind_device)
-        if code is not None:
-            self.app.push_screen(StaffCodeScreen(code, lambda: self._act(
-                self.host.counter.bind_device)))
+        if code is not FAILED:
+            # F5 there makes the next one, refused (or not saved) on that screen, not here
+            self.app.push_screen(StaffCodeScreen(
+                code, lambda: self._on_person(self.host.counter.bind_device)))
 
 
 class ReasonModal(KioskModal):
@@ -243,12 +255,9 @@ class ReasonModal(KioskModal):
     @on(Input.Submitted, "#reason")
     def _given(self, event: Input.Submitted) -> None:
         """A reason that would be refused keeps the dialog open, saying why."""
-        try:
-            reason = suspend_reason(event.value)
-        except InvalidInput as error:
-            self.query_one("#e-reason", Notice).say(error.key, **error.params)
-            return
-        self.dismiss(reason)   # type: ignore[arg-type]
+        reason = self.attempt(suspend_reason, event.value)   # at #e-reason
+        if reason is not FAILED:
+            self.dismiss(reason)   # type: ignore[arg-type]
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -280,7 +289,7 @@ class StaffCodeScreen(StaffOnly, CodeQrScreen):
                 Binding("f5", "new_code", "key.new_code"),
                 Binding("f9", "app_panel", "key.demo_app")]
 
-    def __init__(self, code: Code, renew: Any) -> None:
+    def __init__(self, code: Code, renew: Callable[[], Code]) -> None:
         super().__init__()
         self.code, self.renew = code, renew
 
@@ -291,8 +300,8 @@ class StaffCodeScreen(StaffOnly, CodeQrScreen):
         return self.host.demo if action == "app_panel" else True
 
     def action_new_code(self) -> None:
-        code = self.renew()
-        if code is not None:
+        code = self.attempt(self.renew)   # under the code; staff mode ends if it is over
+        if code is not FAILED:
             self.code = code
             self.show_code(code.code, code.expires_at)
 

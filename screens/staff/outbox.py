@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 
 from kiosk.domain.dates import list_moment
 from kiosk.domain.mail import mask_email
+from screens.errors import FAILED
 from screens.staff.base import StaffScreen
 from screens.widgets.plain import PlainTable
 from screens.widgets.text import Tr
@@ -31,8 +32,8 @@ class StaffOutboxScreen(StaffScreen):
             yield PlainTable(id="outbox", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        if self.staff_call(self.host.staff.require, self.host.staff_session) is None:
-            return   # disabled from the shell meanwhile: staff mode has ended
+        if self.attempt(self.host.staff.require, self.host.staff_session) is FAILED:
+            return   # disabled from the shell meanwhile (staff mode has ended), or said why
         self.reload()
         self.query_one("#outbox", DataTable).focus()
 
@@ -41,10 +42,13 @@ class StaffOutboxScreen(StaffScreen):
         self.reload()
 
     def reload(self) -> None:
+        mails = self.attempt(self.host.services.mails, limit=SHOWN)
+        if mails is FAILED:   # the store unreadable for a moment: said in a toast
+            return
         table = self.query_one("#outbox", DataTable)
         table.clear(columns=True)
         table.add_columns(*(self.t(key) for key in COLUMNS))
-        for mail in self.host.services.mails(limit=SHOWN):
+        for mail in mails:
             table.add_row(*self._cells(mail))
 
     def _cells(self, mail: dict[str, Any]) -> list[str]:

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 
 from screens.card_policy import CardPolicy
+from screens.errors import FAILED
 from screens.forms import FormScreen, field_row
 from screens.widgets.text import Tr
 
@@ -39,7 +40,7 @@ class StaffSignInScreen(FormScreen):
         box.value = ""    # type: ignore[attr-defined]  # never kept on screen after a try
         session = self.attempt(self.host.staff.sign_in, self.value("staff_id").strip(),
                                password)
-        if session is None:
+        if session is FAILED:
             box.focus()
         else:
             self.host.start_staff(session)

@@ -10,6 +10,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
+from screens.errors import log_failure
+
 
 def half_block_image(data: bytes, width: int, height: int) -> Text:
     """The JPEG scaled to fit ``width`` × ``height`` cells, aspect kept."""
@@ -38,6 +40,7 @@ class PhotoPreview(Static):
         try:
             picture = half_block_image(self.data, max(1, self.size.width),
                                        max(1, self.size.height))
-        except Exception:   # checked before it got here; a preview never takes the kiosk down
+        except Exception as error:   # checked before it got here; a preview never takes the
+            log_failure(error, "PhotoPreview")   # kiosk down: "?" is what it shows instead
             picture = Text("?")
         self.update(picture)

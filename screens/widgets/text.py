@@ -41,3 +41,21 @@ class Computed(Static):
 
     def refresh_text(self) -> None:
         self.update(self._render_text())
+
+
+class Notice(Static):
+    """A translated message that can be set, cleared and re-rendered on a language toggle."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__("", markup=False, **kw)
+        self._key: str | None = None
+        self._params: dict[str, Any] = {}
+        self.display = False
+
+    def say(self, key: str | None, **params: Any) -> None:
+        self._key, self._params = key, params
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        self.update(host_of(self).catalog.t(self._key, **self._params) if self._key else "")
+        self.display = bool(self._key)
