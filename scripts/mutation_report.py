@@ -70,8 +70,8 @@ def _tally(source: str, finished: float, codes: dict[str, int | None],
         if status == "not checked":      # the run is still going (or was stopped)
             result.tally["not checked"] += 1
             continue
-        if status == "timeout":
-            status = "killed"
+        if status in ("timeout", "segfault"):   # the tests noticed: they hung or died
+            status = "killed"                     # (-9: the memory limit's SIGKILL)
         if status in ("survived", "no tests"):
             removed, added = changed_line(name, source)
             entry = known.get(name)
