@@ -20,7 +20,7 @@ from screens.staff.home import StaffHomeScreen
 from store.errors import StoreLockedError
 from tests.ui.conftest import make_app, screen_text, wait_until
 from tests.ui.flows import choose, fill, logged_in, on, pick, shows
-from tests.ui.test_card_replacement import act, applied, logged_in_as
+from tests.ui.test_card_replacement import act, applied, atm_until_pull, logged_in_as
 from tests.ui.test_phone_and_qr_login import qr_login_screen
 from tests.ui.test_staff_mode import (
     SIZE,
@@ -168,14 +168,7 @@ async def test_a_transfer_that_cannot_be_saved_says_so_under_the_atm_form(monkey
     app = make_app(lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
         atm_no = await applied(pilot)
-        await act(pilot, atm_no, "atm")
-        await wait_until(pilot, on(app, AtmScreen), what="ATM")
-        app.monitor.insert("bank_card")
-        await wait_until(pilot, lambda: app.screen.transfer is not None, what="transfer")
-        await fill(pilot, "pin", "123456")
-        await fill(pilot, "code", app.screen.transfer.code)
-        await pilot.press("enter")
-        await shows(pilot, "Pull the chip card out")
+        await atm_until_pull(pilot, atm_no)
         app.monitor.remove()
         await pilot.pause()
         app.monitor.insert("bank_card")
