@@ -117,7 +117,7 @@ def good_head(store: Store) -> dict[str, Any]:
     lambda h: {**h, "mac": 5},
     lambda h: {**h, "mac": h["mac"].upper()},
     lambda h: {**h, "seal": 5},
-    lambda h: {**h, "seal": h["seal"][:-1] + "0"},
+    lambda h: {**h, "seal": h["seal"][:-1] + ("1" if h["seal"].endswith("0") else "0")},
     lambda h: {k: v for k, v in h.items() if k != "seal"},
     lambda h: {k: v for k, v in h.items() if k != "seq"},
     lambda h: {k: v for k, v in h.items() if k != "mac"},
