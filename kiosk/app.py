@@ -3,6 +3,11 @@
 The monitor blocks on a worker thread (``SCardGetStatusChange`` or the simulated tray's
 queue) and posts :class:`ReaderChanged` messages, so the idle kiosk does no work at all
 between events apart from a once-a-minute clock repaint.
+
+The app keeps the lifecycle, the navigation between screens, the timers and the crash
+guard. The domain services (and the one clock) are the :class:`~kiosk.wiring.Domain`'s;
+staff mode is kiosk/staff_mode.py's, the demo's card tray kiosk/demo_tray.py's, and what a
+card event does to the screens screens/card_policy.py's.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ import io
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,13 +28,16 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 import screens
-from kiosk.domain.clock import Clock, SystemClock
+from kiosk.demo_tray import ACTIONS as TRAY_ACTIONS
+from kiosk.demo_tray import DemoTray
+from kiosk.domain.clock import Clock
 from kiosk.domain.config import Config
 from kiosk.domain.errors import save_failed
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.inactivity import Deadline
+from kiosk.staff_mode import StaffMode
+from kiosk.wiring import Domain
 from reader.card import CardData
-from reader.demo import DEMO_CARDS, DemoCard
 from reader.events import EventKind, ReaderEvent, ReadFailure
 from screens.base import CardAware, LanguageAware, card_policy_of
 from screens.card_policy import CardAction, CardPolicy, route_card
@@ -52,6 +59,7 @@ if TYPE_CHECKING:
     from kiosk.domain.qr_login import QrLogin
     from kiosk.domain.registration import Registration
     from kiosk.domain.staff import Staff, StaffSession
+    from reader.demo import DemoCard
 
 MIN_SIZE = (80, 24)
 CONDITIONS = (Problem.NO_SERVICE, Problem.NO_READER)   # shown until the reader side is fixed
@@ -73,7 +81,9 @@ class Monitor(Protocol):
     def close(self) -> None: ...
 
 
-class _Nowhere(io.TextIOBase):
+class _Nowhere(io.StringIO):
+    """Keeps nothing of what is written to it."""
+
     def write(self, text: str) -> int:
         return len(text)
 
@@ -112,7 +122,7 @@ class KioskApp(App[None]):
         self,
         config: Config,
         monitor: Monitor,
-        services: Services | Callable[[], Services],
+        domain: Domain | Services,
         *,
         demo: bool = False,
         min_size: tuple[int, int] = MIN_SIZE,
@@ -125,13 +135,15 @@ class KioskApp(App[None]):
         self.error_console = Console(file=_Nowhere(), markup=False, highlight=False)
         self.config = config
         self.monitor = monitor
-        # Services (and the account domain behind them) are built on first use, or right
-        # after the first paint: the idle screen needs none of it (bench_startup).
-        self._services = None if callable(services) else services
-        self._make_services = services if callable(services) else None
-        self.clock: Clock = self._services.clock if self._services else SystemClock()
+        # The domain services are built on first use, or right after the first paint: the
+        # idle screen needs none of them (bench_startup). Account services built already
+        # (tests, benchmarks) are the domain's own.
+        self.domain = domain if isinstance(domain, Domain) else Domain.over(config, domain)
+        self.clock: Clock = self.domain.clock
         self.session: Session | None = None
-        self.staff_session: StaffSession | None = None
+        self.staff_mode = StaffMode(lambda: self.domain.staff,
+                                    log_error=lambda text: self.log.error(text),
+                                    ended=lambda: self._arm_idle(again=True))
         # One deadline for the public screens, the staff session's own in the domain, and
         # one timer that wakes when the nearer may be due (see _arm_idle).
         self.idle = Deadline(self.clock, timedelta(seconds=config.inactivity))
@@ -141,6 +153,7 @@ class KioskApp(App[None]):
         self.mail_interval_s = MAIL_INTERVAL_S
         self.catalog = Catalog(config.lang)
         self.demo = demo
+        self.tray = DemoTray(monitor, demo=demo, changed=self.refresh_bindings)
         self.min_size = min_size
         self.status = ReaderStatus(backend=monitor.name)
         self._inserted: dict[str, ReaderEvent] = {}   # reader -> last insertion, while present
@@ -148,68 +161,55 @@ class KioskApp(App[None]):
         self._stopping = threading.Event()
         self.monitor_restart_s = MONITOR_RESTART_S
 
+    # -- the domain's services, for the screens (screens/host.py) -----------------------
     @property
     def services(self) -> Services:
-        if self._services is None:
-            assert self._make_services is not None
-            self._services = self._make_services()
-        return self._services
+        return self.domain.services
 
-    @cached_property
+    @property
     def registration(self) -> Registration:
-        from kiosk.domain.registration import Registration
+        return self.domain.registration
 
-        return Registration(self.services)
-
-    @cached_property
+    @property
     def auth(self) -> Auth:
-        from kiosk.domain.auth import Auth
+        return self.domain.auth
 
-        return Auth(self.services)
-
-    @cached_property
+    @property
     def devices(self) -> Devices:
-        from kiosk.domain.devices import Devices
+        return self.domain.devices
 
-        return Devices(self.services, timedelta(minutes=self.config.device_code_minutes))
-
-    @cached_property
+    @property
     def phone_auth(self) -> PhoneAuth:
-        from kiosk.domain.phone_auth import PhoneAuth
+        return self.domain.phone_auth
 
-        return PhoneAuth(self.services, self.devices)
+    @property
+    def qr_login(self) -> QrLogin:
+        return self.domain.qr_login
 
-    @cached_property
+    @property
     def applications(self) -> Applications:
-        from kiosk.domain.applications import Applications
-        from kiosk.domain.photos import PhotoStore
+        return self.domain.applications
 
-        return Applications(self.services, PhotoStore(self.papers_dir.parent / "photos"))
-
-    @cached_property
+    @property
     def payments(self) -> Payments:
-        from kiosk.domain.payments import Payments
+        return self.domain.payments
 
-        return Payments(self.applications)
-
-    @cached_property
+    @property
     def pickup(self) -> PickupBooking:
-        from kiosk.domain.pickup import PickupBooking
+        return self.domain.pickup
 
-        return PickupBooking(self.applications)
-
-    @cached_property
+    @property
     def staff(self) -> Staff:
-        from kiosk.domain.staff import Staff
+        return self.domain.staff
 
-        return Staff(self.services.store, self.services.clock,
-                     timedelta(minutes=self.config.staff_idle_minutes))
-
-    @cached_property
+    @property
     def counter(self) -> Counter:
-        from kiosk.domain.counter import Counter
+        return self.domain.counter
 
-        return Counter(self.services, self.staff, self.registration, self.devices)
+    @property
+    def papers_dir(self) -> Path:
+        """Where slips and receipts are saved for printing: beside the store, private."""
+        return self.domain.papers_dir
 
     @property
     def batch_root(self) -> Path:
@@ -222,16 +222,8 @@ class KioskApp(App[None]):
         return self.config.photo_dir or Path.home()
 
     @property
-    def papers_dir(self) -> Path:
-        """Where slips and receipts are saved for printing: beside the store, private."""
-        return self.services.store.path.parent / "papers"
-
-    @cached_property
-    def qr_login(self) -> QrLogin:
-        from kiosk.domain.qr_login import QrLogin
-
-        return QrLogin(self.services, self.devices,
-                       timedelta(minutes=self.config.qr_login_minutes))
+    def staff_session(self) -> StaffSession | None:
+        return self.staff_mode.session
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = False) -> None:
@@ -317,14 +309,13 @@ class KioskApp(App[None]):
         """Someone is at the kiosk (a key, a click, a card, a new screen, a login): the
         public limit and the staff session's limit count from now."""
         self.idle.touch()
-        if self.staff_session is not None:
-            self.staff.touch(self.staff_session)
+        self.staff_mode.touch()
         self._arm_idle()
 
     def inactivity_wait(self) -> timedelta | None:
         """Time until the wipe is due; None when nothing is on screen to wipe."""
         if self.staff_session is not None:
-            return self.staff.idle_left(self.staff_session)
+            return self.staff_mode.idle_left()
         if self.session is None and all(self._at_rest(s) for s in self.screen_stack):
             return None
         return self.idle.left()
@@ -387,7 +378,7 @@ class KioskApp(App[None]):
         or staff session) with ``screen``."""
         self.session = None
         if self.staff_session is not None:
-            self._end_staff(timed_out=False)
+            self.staff_mode.end(timed_out=False)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         if screen is not None:
@@ -552,10 +543,6 @@ class KioskApp(App[None]):
         self._activity()   # a new screen: whoever opened it is there
         return pushed
 
-    def go(self, screen: Screen[Any]) -> None:
-        """Open a workflow screen on top of the current one."""
-        self.push_screen(screen)
-
     def _showing_condition(self) -> Problem | None:
         screen = self.screen
         if isinstance(screen, MessageScreen) and screen.problem in CONDITIONS:
@@ -578,27 +565,19 @@ class KioskApp(App[None]):
         self.toggle_language()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("tray", "remove_card"):
-            if not self.demo:
-                return False
-            if action == "remove_card" and self.demo_present() is None:
-                return False
-        return True
+        return self.tray.allows(action) if action in TRAY_ACTIONS else True
 
     def demo_cards(self) -> tuple[DemoCard, ...]:
-        return getattr(self.monitor, "cards", DEMO_CARDS)
+        return self.tray.cards()
 
     def demo_present(self) -> str | None:
-        present = getattr(self.monitor, "present", None)
-        return present.key if present is not None else None
+        return self.tray.present()
 
     def insert_demo(self, key: str) -> None:
-        self.monitor.insert(key)  # type: ignore[attr-defined]
-        self.refresh_bindings()
+        self.tray.insert(key)
 
     def remove_demo(self) -> None:
-        self.monitor.remove()  # type: ignore[attr-defined]
-        self.refresh_bindings()
+        self.tray.remove()
 
     def action_tray(self) -> None:
         from screens.tray import TrayScreen
@@ -634,32 +613,20 @@ class KioskApp(App[None]):
         from screens.staff.home import StaffHomeScreen
 
         self._show(None)
-        self.staff_session = session
+        self.staff_mode.begin(session)
         self.push_screen(StaffHomeScreen())
         self._arm_idle(again=True)   # the staff limit from now on
 
     def end_staff(self, *, timed_out: bool = False, notice: str | None = None) -> None:
         """Signed out (by choice, by the idle limit, or refused by the domain): back to the
         public idle screen, saying why."""
-        self._end_staff(timed_out=timed_out)
+        self.staff_mode.end(timed_out=timed_out)   # the public limit again (_arm_idle)
         self.action_go_idle()
         if notice:
             self.notify(self.catalog.t(notice), timeout=8)
 
-    def _end_staff(self, *, timed_out: bool) -> None:
-        session, self.staff_session = self.staff_session, None
-        self._arm_idle(again=True)   # the public limit again
-        if session is not None:
-            try:
-                self.staff.sign_out(session, timed_out=timed_out)
-            except Exception as exc:   # the sign-out itself must happen whatever the store
-                self.log.error(f"staff sign-out not audited: {type(exc).__name__}")
-
     def leave_kiosk_as_staff(self) -> None:
-        session = self.staff_session
-        if session is not None:
-            self._end_staff(timed_out=False)
-            self.staff.audit.record(session.staff_id, "exit")
+        self.staff_mode.leave_kiosk()
         self.leave_kiosk()
 
     def leave_kiosk(self) -> None:

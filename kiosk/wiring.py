@@ -1,7 +1,7 @@
 """Choosing the parts the app runs on: the reader backend and the store; and
-:class:`Domain`, the domain services over an open store. Every ``nhi-kiosk`` command
-(kiosk/commands/) and the mail worker take theirs from it, and the kiosk its account
-services (kiosk/app.py still builds the services above them itself)."""
+:class:`Domain`, the domain services over an open store. The kiosk (kiosk/app.py), every
+``nhi-kiosk`` command (kiosk/commands/) and the mail worker take theirs from it: each
+service is assembled here only, from the settings in the config, on one clock."""
 
 from __future__ import annotations
 
@@ -24,12 +24,17 @@ if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
     from kiosk.domain.applications import Applications
     from kiosk.domain.audit import Audit
+    from kiosk.domain.auth import Auth
     from kiosk.domain.batch import Batch
     from kiosk.domain.carriers import CarrierDirectory
+    from kiosk.domain.counter import Counter
     from kiosk.domain.devices import Devices
     from kiosk.domain.mail import Mailer, Sender
     from kiosk.domain.payments import Payments
+    from kiosk.domain.phone_auth import PhoneAuth
+    from kiosk.domain.pickup import PickupBooking
     from kiosk.domain.qr_login import QrLogin
+    from kiosk.domain.registration import Registration
     from kiosk.domain.registry import Registry
     from kiosk.domain.smtp import SmtpSender
     from kiosk.domain.staff import Staff
@@ -119,10 +124,22 @@ class Domain:
         self.store = store
         self.demo = demo
         self.clock: Clock = clock or SystemClock()
+        self._services: Services | None = None
 
-    @cached_property
+    @classmethod
+    def over(cls, config: Config, services: Services) -> Domain:
+        """The domain around account services built already (tests: a seeded store and a
+        fixed clock), on their store and their clock."""
+        domain = cls(config, services.store, clock=services.clock)
+        domain._services = services
+        return domain
+
+    @property
     def services(self) -> Services:
-        return build_services(self.config, self.store, demo=self.demo, clock=self.clock)
+        if self._services is None:
+            self._services = build_services(self.config, self.store, demo=self.demo,
+                                            clock=self.clock)
+        return self._services
 
     @property
     def papers_dir(self) -> Path:
@@ -158,6 +175,24 @@ class Domain:
         return Devices(self.services, timedelta(minutes=self.config.device_code_minutes))
 
     @cached_property
+    def registration(self) -> Registration:
+        from kiosk.domain.registration import Registration
+
+        return Registration(self.services)
+
+    @cached_property
+    def auth(self) -> Auth:
+        from kiosk.domain.auth import Auth
+
+        return Auth(self.services)
+
+    @cached_property
+    def phone_auth(self) -> PhoneAuth:
+        from kiosk.domain.phone_auth import PhoneAuth
+
+        return PhoneAuth(self.services, self.devices)
+
+    @cached_property
     def qr_login(self) -> QrLogin:
         from kiosk.domain.qr_login import QrLogin
 
@@ -178,6 +213,12 @@ class Domain:
         return Payments(self.applications)
 
     @cached_property
+    def pickup(self) -> PickupBooking:
+        from kiosk.domain.pickup import PickupBooking
+
+        return PickupBooking(self.applications)
+
+    @cached_property
     def batch(self) -> Batch:
         from kiosk.domain.batch import Batch
 
@@ -188,6 +229,12 @@ class Domain:
         from kiosk.domain.staff import Staff
 
         return Staff(self.store, self.clock, timedelta(minutes=self.config.staff_idle_minutes))
+
+    @cached_property
+    def counter(self) -> Counter:
+        from kiosk.domain.counter import Counter
+
+        return Counter(self.services, self.staff, self.registration, self.devices)
 
     @cached_property
     def audit(self) -> Audit:

@@ -10,6 +10,7 @@ from textual.widgets import Input
 
 from kiosk.domain.mail import mask_email, parse_link
 from kiosk.domain.mask import mask_name
+from kiosk.domain.records import Account
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
 from screens.errors import FAILED, log_failure
@@ -128,8 +129,10 @@ def report_to_services(screen: KioskScreen, key: str, **params: object) -> None:
 
 class UpdateInfoScreen(FormScreen):
     def body(self) -> ComposeResult:
+        account: Account | dict[str, str] = {}
         try:
-            account = self.host.auth.account(self.host.session) if self.host.session else {}
+            if self.host.session:
+                account = self.host.auth.account(self.host.session)
         except Exception as error:   # composing: no notice to say it in yet; the form
             log_failure(error, "UpdateInfoScreen")   # opens, and sending it says why
             account = {}

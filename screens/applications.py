@@ -4,7 +4,6 @@ with every column of step 16, and what can be done with each (pay, pickup, recei
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,6 +17,7 @@ from kiosk.domain.dates import roc_short
 from kiosk.domain.mask import mask_name
 from kiosk.domain.payments import Method, methods_for
 from kiosk.domain.pickup import OFFICES, Office
+from kiosk.domain.records import Application
 from screens.base import KioskModal, KioskScreen
 from screens.card_policy import CardPolicy
 from screens.errors import FAILED
@@ -40,7 +40,7 @@ class ApplicationsScreen(KioskScreen):
     def __init__(self) -> None:
         super().__init__()
         self.only_recent = False
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[Application] = []
 
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
@@ -79,7 +79,7 @@ class ApplicationsScreen(KioskScreen):
         self.query_one("#row-detail", Computed).refresh_text()
         self.query_one("#done", Notice).say(None if self.rows else "apps.none")
 
-    def _cells(self, app: dict[str, Any]) -> list[str]:
+    def _cells(self, app: Application) -> list[str]:
         t = self.t
         onsite = app["pickup"] == Pickup.ONSITE
         slot = app.get("slot")
@@ -105,7 +105,7 @@ class ApplicationsScreen(KioskScreen):
     def _highlighted(self) -> None:
         self.query_one("#row-detail", Computed).refresh_text()
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> Application | None:
         table = self.query_one("#apps", DataTable)
         if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
             return None
@@ -145,7 +145,7 @@ class ApplicationsScreen(KioskScreen):
         self.dismiss()
 
 
-def actions_for(app: dict[str, Any], pickup_changeable: bool) -> list[str]:
+def actions_for(app: Application, pickup_changeable: bool) -> list[str]:
     """What the list offers on a row, in the seed's order."""
     out = [m.value for m in methods_for(app)]
     if app["payment"] is not None:
@@ -159,7 +159,7 @@ class ActionsModal(KioskModal):
     BINDINGS = [Binding("escape", "pick(0)", "key.back"),
                 *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 6))]
 
-    def __init__(self, app: dict[str, Any]) -> None:
+    def __init__(self, app: Application) -> None:
         super().__init__()
         self.application = app
 

@@ -15,6 +15,7 @@ from textual.widgets import Input
 from kiosk.domain.applications import Dependant, Form, MailAddress
 from kiosk.domain.dates import roc_date
 from kiosk.domain.photos import Photo
+from kiosk.domain.records import Account
 from screens.base import KioskModal
 from screens.errors import FAILED, log_failure
 from screens.forms import FormScreen, Notice, field_row
@@ -42,7 +43,7 @@ class ApplyFormScreen(FormScreen):
     def body(self) -> ComposeResult:
         session = self.host.session
         try:
-            account = self.host.auth.account(session) if session else {}
+            account: Account | dict[str, str] = self.host.auth.account(session) if session else {}
         except Exception as error:   # composing: no notice to say it in yet; the form
             log_failure(error, "ApplyFormScreen")   # opens, and saving says what is wrong
             account = {}

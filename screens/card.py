@@ -38,13 +38,14 @@ class CardScreen(KioskScreen):
         from screens.account import ForgotScreen, LoginScreen, PendingScreen
         from screens.register import TermsScreen
 
-        return {
+        by_state: dict[str, list[tuple[str, Callable[[], Screen[Any]]]]] = {
             "none": [("card.action_register", TermsScreen)],
             "pending": [("card.action_resend", lambda: PendingScreen("resend")),
                         ("card.action_cancel", lambda: PendingScreen("cancel"))],
             "active": [("card.action_login", LoginScreen),
                        ("card.action_forgot", ForgotScreen)],
-        }.get(self._state(), [])
+        }
+        return by_state.get(self._state(), [])
 
     def _actions_text(self) -> str:
         state = self.t("card.status", state=self.t(f"card.state_{self._state()}"))

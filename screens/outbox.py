@@ -3,14 +3,13 @@ registration can be confirmed or a password reset without a real mailbox."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList
 
 from kiosk.domain.mail import mask_email
+from kiosk.domain.records import Mail
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
 from screens.widgets.plain import PlainOptionList, option
@@ -22,7 +21,7 @@ class OutboxScreen(KioskScreen):
     BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
                 Binding("enter", "open", "key.open")]
 
-    def _mails(self) -> list[dict[str, Any]]:
+    def _mails(self) -> list[Mail]:
         return self.host.services.mails()
 
     def body(self) -> ComposeResult:
@@ -35,7 +34,7 @@ class OutboxScreen(KioskScreen):
                              id="mails")
 
     @staticmethod
-    def _line(mail: dict[str, Any]) -> str:
+    def _line(mail: Mail) -> str:
         return f"{mail['created_at'][5:16].replace('T', ' ')}  {mask_email(mail['to'])}  " \
                f"{mail['subject']}"
 
@@ -60,7 +59,7 @@ class MailScreen(KioskScreen):
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("f6", "follow", "key.follow")]
 
-    def __init__(self, mail: dict[str, Any]) -> None:
+    def __init__(self, mail: Mail) -> None:
         super().__init__()
         self.mail = mail
 

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select
 
-from kiosk.domain.applications import FEE
+from kiosk.domain.applications import FEE, payment_of
 from kiosk.domain.banks import BANK_CODES, DEMO_CHIP_CARD, new_verification_code
 from kiosk.domain.dates import roc_date, roc_short
 from kiosk.domain.documents import receipt_svg, slip_svg
@@ -20,6 +20,7 @@ from kiosk.domain.errors import KioskError
 from kiosk.domain.files import shown_path, write_private
 from kiosk.domain.payments import AtmStage, AtmTransfer, Method, method_fee
 from kiosk.domain.pickup import OFFICES, slots
+from kiosk.domain.records import Application
 from reader.events import ReaderEvent, ReadFailure
 from screens.apply_form import SavedModal
 from screens.base import KioskScreen
@@ -99,7 +100,7 @@ class AtmScreen(KioskScreen):
             key = "atm.press_ok" if self._chip_present() else "atm.reinsert"
             return self.t(key, s=transfer.seconds_left())
         if stage is AtmStage.DONE and transfer.receipt:
-            payment = transfer.receipt["payment"]
+            payment = payment_of(transfer.receipt)
             return self.t("atm.done", amount=payment["amount"], fee=payment["fee"],
                           at=roc_short(datetime.fromisoformat(payment["paid_at"])))
         return self.t("atm.cancelled_hint")
@@ -218,7 +219,7 @@ class EbillScreen(FormScreen):
         super().__init__()
         self.atm_no = atm_no
         self.code = new_verification_code(5)
-        self.paid: dict[str, Any] | None = None
+        self.paid: Application | None = None
 
     def body(self) -> ComposeResult:
         with Vertical(classes="form"):
@@ -277,7 +278,7 @@ class EbillScreen(FormScreen):
             self.query_one("#code-picture", Computed).refresh_text()
             return
         self.paid = paid
-        payment = paid["payment"]
+        payment = payment_of(paid)
         self.query_one("#done", Notice).say("ebill.done", total=FEE + payment["fee"],
                                             account=payment["account"])
 
@@ -399,7 +400,7 @@ class PickupScreen(FormScreen):
         office = self.query_one("#f-office", Select).value
         slot = self.query_one("#f-slot", Select).value
 
-        def book() -> dict[str, Any]:
+        def book() -> Application:
             if not isinstance(office, str):
                 raise KioskError("err.pickup.office")
             if not isinstance(slot, str):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from store.core import Store
+from store.core import Store, raw_table
 from store.outbox import Outbox, adopt_record
 from store.repos import Accounts
 
@@ -26,7 +26,7 @@ def add_new_accounts(store: Store, pairs: Iterable[tuple[dict[str, Any], dict[st
     The dicts are taken over: do not change them afterwards."""
     added: list[str] = []
     with store.transaction() as db:
-        stored = db.storage.read().get(Accounts.TABLE, {})  # raw: no Document copies
+        stored = raw_table(db, Accounts.TABLE)  # raw: no Document copies
         known = {doc["id_no"] for doc in stored.values() if "id_no" in doc}
         new_accounts, new_mails = [], []
         for account, mail in pairs:

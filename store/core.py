@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 import orjson
 from tinydb import TinyDB
+from tinydb.table import Document, Table
 
 from store import _fs
 from store._lock import FileLock, LockTimeout
@@ -350,6 +351,21 @@ class Store:
         with contextlib.suppress(StoreError):
             self._refresh(force=True)
         # If the reload failed, signature stays None: the next access retries and raises.
+
+
+def raw_table(db: TinyDB, name: str) -> dict[str, dict[str, Any]]:
+    """The table ``name`` as the storage holds it (doc_id text -> document), no copies."""
+    return (db.storage.read() or {}).get(name, {})
+
+
+def indexed_doc(table: Table, doc_id: int) -> Document:
+    """The document ``doc_id`` that an index synced under the same lock points at.
+
+    KeyError if it is gone, which a synced index rules out."""
+    doc = table.get(doc_id=doc_id)
+    if not isinstance(doc, Document):
+        raise KeyError(doc_id)
+    return doc
 
 
 def encode(tables: Tables) -> Iterator[bytes]:

@@ -6,12 +6,12 @@ read-modify-write under the store's cross-process lock; this is that, once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from tinydb import TinyDB
 
-from store.core import Store
+from store.core import Store, indexed_doc, raw_table
 
 Doc = dict[str, Any]
 
@@ -28,7 +28,7 @@ class KeyedTable:
         db = self._store.db()
         self._sync(db)
         doc_id = self._index.get(key)
-        return None if doc_id is None else dict(db.table(self._table_name).get(doc_id=doc_id))
+        return None if doc_id is None else dict(indexed_doc(db.table(self._table_name), doc_id))
 
     def all(self) -> list[Doc]:
         return [dict(doc) for doc in self._store.db().table(self._table_name).all()]
@@ -56,7 +56,7 @@ class KeyedTable:
                 else:
                     replacement = dict(doc)
 
-                    def replace(old: Doc, new: Doc = replacement) -> None:
+                    def replace(old: MutableMapping[str, Any], new: Doc = replacement) -> None:
                         old.clear()
                         old.update(new)
 
@@ -80,7 +80,7 @@ class KeyedTable:
             self._sync(db)
             table = db.table(self._table_name)
             ids = {key: self._index.get(key) for key in keys}
-            olds = {key: (None if doc_id is None else dict(table.get(doc_id=doc_id)))
+            olds = {key: (None if doc_id is None else dict(indexed_doc(table, doc_id)))
                     for key, doc_id in ids.items()}
             news = change({key: None if old is None else dict(old)
                            for key, old in olds.items()})
@@ -97,7 +97,7 @@ class KeyedTable:
                 elif new != olds[key]:
                     replacement = {**new, self._key: key}
 
-                    def replace(doc: Doc, new: Doc = replacement) -> None:
+                    def replace(doc: MutableMapping[str, Any], new: Doc = replacement) -> None:
                         doc.clear()     # not a merge: a removed field must go
                         doc.update(new)
 
@@ -108,7 +108,7 @@ class KeyedTable:
     def _sync(self, db: TinyDB) -> None:
         if self._generation == self._store.generation:
             return
-        raw = db.storage.read().get(self._table_name, {})
+        raw = raw_table(db, self._table_name)
         self._index = {doc[self._key]: int(doc_id) for doc_id, doc in raw.items()
                        if self._key in doc}
         self._generation = self._store.generation

@@ -41,7 +41,7 @@ class Outbox:
         doc = self._table(self._store.db()).get(doc_id=int(mail_id))
         return _with_id(doc) if doc is not None else None
 
-    def list(self, limit: int | None = None, newest_first: bool = True) -> list[dict[str, Any]]:
+    def mails(self, limit: int | None = None, newest_first: bool = True) -> list[dict[str, Any]]:
         """Mails in creation order (newest first by default), at most ``limit`` of them."""
         docs = sorted(self._table(self._store.db()).all(), key=lambda d: d.doc_id,
                       reverse=newest_first)
@@ -54,7 +54,7 @@ class Outbox:
 
         Whether a retry is already due (``next_attempt_at``) is for the caller to decide.
         """
-        return [m for m in self.list(newest_first=False) if _is_pending(m)]
+        return [m for m in self.mails(newest_first=False) if _is_pending(m)]
 
     def count(self) -> int:
         return len(self._table(self._store.db()))

@@ -13,7 +13,7 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from store.core import Store
+from store.core import Store, indexed_doc, raw_table
 from store.errors import DuplicateError
 
 __all__ = ["Accounts", "DuplicateError"]
@@ -89,7 +89,7 @@ class Accounts:
                 problem = DuplicateError(f"an account with ID number {new_id!r} already exists")
             else:
                 table = self._table(db)
-                old_card = table.get(doc_id=doc_id)["card_no"]
+                old_card = indexed_doc(table, doc_id)["card_no"]
                 table.update(dict(changes), doc_ids=[doc_id])
                 if new_id != id_no:
                     del self._by_id[id_no]
@@ -113,10 +113,10 @@ class Accounts:
             doc_id = self._by_id.get(id_no)
             if doc_id is not None:
                 table = self._table(db)
-                changes = change(dict(table.get(doc_id=doc_id)))
+                changes = change(dict(indexed_doc(table, doc_id)))
                 if changes:
                     table.update(dict(changes), doc_ids=[doc_id])
-                updated = dict(table.get(doc_id=doc_id))
+                updated = dict(indexed_doc(table, doc_id))
         self._generation = -1
         if doc_id is None:
             raise KeyError(id_no)
@@ -151,7 +151,7 @@ class Accounts:
             return
         by_id: dict[str, int] = {}
         by_card: dict[str, int] = {}
-        for key, doc in db.storage.read().get(self.TABLE, {}).items():
+        for key, doc in raw_table(db, self.TABLE).items():
             doc_id = int(key)
             if "id_no" in doc:
                 by_id[doc["id_no"]] = doc_id

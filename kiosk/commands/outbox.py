@@ -51,7 +51,7 @@ def run(domain: Domain, catalog: Catalog, args: argparse.Namespace) -> int:
                 retry=report.retry, waiting=report.waiting),
               file=sys.stderr if args.json else sys.stdout)
 
-    mails = [with_text(mail) for mail in domain.outbox.list(limit=args.limit)]   # one shape
+    mails = [with_text(mail) for mail in domain.outbox.mails(limit=args.limit)]   # one shape
     if args.json:
         print(json.dumps(mails, ensure_ascii=False, indent=2))
         return 0

@@ -25,6 +25,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 @on_store
 def run(domain: Domain, catalog: Catalog, args: argparse.Namespace) -> int:
+    from kiosk.domain.applications import payment_of
     from kiosk.domain.clock import TAIPEI
     from kiosk.domain.errors import KioskError
 
@@ -38,7 +39,7 @@ def run(domain: Domain, catalog: Catalog, args: argparse.Namespace) -> int:
         refused(catalog, error)
         return 1
     print(catalog.t("pay.slip_paid", atm=app["atm_no"],
-                    receipt=app["payment"]["receipt_no"]))
+                    receipt=payment_of(app)["receipt_no"]))
     return 0
 
 

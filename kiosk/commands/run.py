@@ -41,7 +41,7 @@ def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     monitor, demo = choose_monitor(config)
     domain = Domain(config, store, demo=demo)   # built after the first paint (bench_startup)
     try:
-        app = KioskApp(config, monitor, lambda: domain.services, demo=demo,
+        app = KioskApp(config, monitor, domain, demo=demo,
                        deliver_mail=mail_delivery(config))
         return run_guarded(app, store.path.parent / LOG_NAME, catalog, domain.clock.now)
     finally:

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from kiosk.domain.cards import card_problem
 from kiosk.domain.clock import Clock
@@ -18,6 +18,7 @@ from kiosk.domain.legacy_secrets import scrub_once
 from kiosk.domain.lockout import Lockout
 from kiosk.domain.mail import SEED_PARAMS, MailKind, with_text
 from kiosk.domain.passwords import hash_password, needs_rehash, verify_password
+from kiosk.domain.records import Account, Mail
 from kiosk.domain.registry import NationalProof, Proof, Registry, ResidentProof
 from kiosk.domain.validate import is_resident, is_valid_email, is_valid_phone, normalize_phone
 from reader.card import CardData
@@ -81,15 +82,17 @@ class Services:
         """Codes' digests and mailed secrets (kiosk.domain.keyring), under machine_key."""
         return Keyring(self.machine_key())
 
-    def mails(self, limit: int = 50) -> list[dict[str, Any]]:
+    def mails(self, limit: int = 50) -> list[Mail]:
         """The outbox, newest first (the demo reads its mail here), each with its body:
         mails with a secret are stored as parameters and rendered only here, when shown."""
         keyring = self._mailbox_keyring()
-        return [with_text(mail, keyring) for mail in self._outbox.list(limit=limit)]
+        return [with_text(mail, keyring) for mail in self._outbox.mails(limit=limit)]
 
-    def mail_by_id(self, mail_id: int) -> dict[str, Any] | None:
+    def mail_by_id(self, mail_id: int) -> Mail | None:
         mail = self._outbox.get(mail_id)
-        return with_text(mail, self._mailbox_keyring()) if mail is not None else None
+        if mail is None:
+            return None
+        return with_text(mail, self._mailbox_keyring())
 
     def _mailbox_keyring(self) -> Keyring | None:
         """Only the demo is a mailbox: a real kiosk's outbox never shows a code or a
@@ -122,10 +125,10 @@ class Services:
         raise IdentityMismatch(group, tries_left)
 
 
-    def modify_account(self, id_no: str, change: Any) -> dict[str, Any]:
+    def modify_account(self, id_no: str, change: Any) -> Account:
         """Accounts.modify, with a vanished account (cancelled elsewhere) as a KioskError."""
         try:
-            return self.accounts.modify(id_no, change)
+            return cast(Account, self.accounts.modify(id_no, change))
         except KeyError:
             raise KioskError("err.code.unknown") from None
 
@@ -141,9 +144,10 @@ class Services:
         """What a code from a mail is for; KioskError if it is unknown, used or expired."""
         return self.codes.live_purpose(text)
 
-    def check_password(self, account: dict[str, Any], password: str) -> None:
+    def check_password(self, account: Account, password: str) -> None:
         """Constant-time check; 5 failures lock login for LOGIN_LOCK (tries left shown)."""
-        id_no, stored = account["id_no"], account["password_hash"]
+        # a placeholder (never registered) has no hash: no password opens it
+        id_no, stored = account["id_no"], account["password_hash"] or ""
         with self.login_lock.attempt(id_no) as attempt:
             if verify_password(password, stored, self.machine_key()):
                 attempt.succeed()

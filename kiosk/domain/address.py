@@ -170,7 +170,7 @@ def find_county(name: str) -> County | None:
     return None
 
 
-Choice = TypeVar("Choice", County, District, Village)
+Choice = TypeVar("Choice", bound=County | District | Village)
 
 
 def filter_options(options: Sequence[Choice], text: str) -> list[Choice]:

@@ -8,11 +8,13 @@ were made (seed 002 step 15); the list shows the last 14 days (step 29).
 
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from kiosk.domain.accounts import Services
 from kiosk.domain.address import Address
@@ -20,6 +22,7 @@ from kiosk.domain.auth import Session
 from kiosk.domain.clock import TAIPEI
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.forms import parse_date
+from kiosk.domain.records import Application, MailingAddress, Payment
 from kiosk.domain.validate import is_valid_email, is_valid_id, is_valid_phone
 from store.keyed import KeyedTable
 
@@ -53,7 +56,7 @@ class MailAddress:
     address: Address       # county, district, village, 鄰 from the picker
     street: str            # 街路門號
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> MailingAddress:
         a = self.address
         return {"county": a.county.name, "district": a.district.name, "village": a.village.name,
                 "neighborhood": a.neighborhood, "street": self.street,
@@ -90,13 +93,21 @@ def new_atm_no() -> str:
     return body + check_digit(body)
 
 
-def mailing_line(app: dict[str, Any]) -> str:
+def mailing_line(app: Mapping[str, Any]) -> str:
     """郵寄地址 as the list and the slip print it: (100)臺北市中正區水源里12鄰 street."""
     a = app.get("mail_address")
     if not a:
         return ""
     return (f"({a['postal_code']}){a['county']}{a['district']}{a['village']}"
             f"{a['neighborhood']}鄰{a['street']}")
+
+
+def payment_of(app: Application) -> Payment:
+    """The payment of an application known to be paid (as a payment returns it)."""
+    payment = app["payment"]
+    if payment is None:
+        raise KioskError("err.receipt.unpaid")
+    return payment
 
 
 class Applications:
@@ -106,7 +117,7 @@ class Applications:
         self._apps = KeyedTable(services.store, "card_applications", "atm_no")
 
     # -- making one ----------------------------------------------------------------------
-    def apply(self, session: Session, form: Form) -> dict[str, Any]:
+    def apply(self, session: Session, form: Form) -> Application:
         """新增 → 儲存. Every field is checked before anything is stored."""
         holder = self._holder(session, form.dependant)
         if form.reason not in tuple(Reason):
@@ -136,9 +147,12 @@ class Applications:
             "pickup": form.pickup, "mail_address": address, "with_photo": form.with_photo,
             "created_at": now.isoformat(), "payment": None, "slot": None,
         }
+        def claim(old: dict[str, Any] | None) -> dict[str, Any]:
+            return old or app     # a number already taken keeps its application
+
         for _ in range(5):   # 10^13 numbers: a collision is rare, never silent
             atm_no = new_atm_no()
-            if self._apps.modify(atm_no, lambda old, a=app: old or a):
+            if self._apps.modify(atm_no, claim):
                 break
         else:
             raise KioskError("err.busy")
@@ -148,7 +162,7 @@ class Applications:
             except OSError:               # no application "with photo" but without one
                 self._apps.modify(atm_no, lambda _doc: None)
                 raise KioskError("err.photo.unavailable") from None
-        return {**app, "atm_no": atm_no}
+        return cast(Application, {**app, "atm_no": atm_no})
 
     def _holder(self, session: Session, dependant: Dependant | None) -> dict[str, Any]:
         if dependant is None:
@@ -164,11 +178,11 @@ class Applications:
             raise InvalidInput("dep_name", "err.required")
         born = parse_date(dependant.birth, "dep_birth").isoformat()
         known = {p["id_no"]: p for p in self.s.registry.dependants_of(session.id_no)}
-        person = known.get(id_no)
-        if person is None or "".join(person["name"].split()) != name \
-                or person.get("birth_date") != born:
+        relative = known.get(id_no)
+        if relative is None or "".join(relative["name"].split()) != name \
+                or relative.get("birth_date") != born:
             raise InvalidInput("dep_id", "err.apply.not_dependant")
-        return {"holder_id": id_no, "holder_name": person["name"], "holder_birth": born}
+        return {"holder_id": id_no, "holder_name": relative["name"], "holder_birth": born}
 
     # -- reading them -------------------------------------------------------------------
     def purge(self) -> int:
@@ -179,31 +193,32 @@ class Applications:
             if app["payment"] is not None or self.due(app) > now:
                 continue
             dropped: list[dict[str, Any] | None] = []
-            self._apps.modify(app["atm_no"], lambda doc, out=dropped: _drop_unpaid(doc, out))
+            self._apps.modify(app["atm_no"], functools.partial(_drop_unpaid, dropped=dropped))
             if dropped and self.photos is not None:
                 self.photos.remove(app["atm_no"])
             gone += bool(dropped)
         return gone
 
-    def mine(self, session: Session) -> list[dict[str, Any]]:
+    def mine(self, session: Session) -> list[Application]:
         """The applicant's applications, newest first (unpaid ones for 14 days only)."""
         self.purge()
-        mine = [a for a in self._apps.all() if a["applicant_id"] == session.id_no]
+        mine = [cast(Application, a) for a in self._apps.all()
+                if a["applicant_id"] == session.id_no]
         return sorted(mine, key=lambda a: a["created_at"], reverse=True)
 
-    def recent(self, session: Session) -> list[dict[str, Any]]:
+    def recent(self, session: Session) -> list[Application]:
         """查詢 (seed 002 step 29): those made in the last 14 days."""
         since = self.s.clock.now() - QUERY_WINDOW
         return [a for a in self.mine(session)
                 if datetime.fromisoformat(a["created_at"]) > since]
 
-    def get(self, session: Session, atm_no: str) -> dict[str, Any]:
-        app = self._apps.get(atm_no)
+    def get(self, session: Session, atm_no: str) -> Application:
+        app = cast(Application | None, self._apps.get(atm_no))
         if app is None or app["applicant_id"] != session.id_no:
             raise KioskError("err.apply.unknown")
         return app
 
-    def payable(self, session: Session, atm_no: str) -> dict[str, Any]:
+    def payable(self, session: Session, atm_no: str) -> Application:
         """The application, if it may still be paid: refused when paid or past 14 days."""
         app = self.get(session, atm_no)
         if app["payment"] is not None:
@@ -213,13 +228,13 @@ class Applications:
         return app
 
     @staticmethod
-    def due(app: dict[str, Any]) -> datetime:
+    def due(app: Mapping[str, Any]) -> datetime:
         """The end of the 14th day after applying, in Taipei: the slip's 繳費期限."""
         made = datetime.fromisoformat(app["created_at"]).astimezone(TAIPEI)
         return datetime.combine(made.date() + UNPAID_LIFETIME, time.max, TAIPEI)
 
-    def record_payment(self, atm_no: str, payment: dict[str, Any],
-                       at: datetime | None = None) -> dict[str, Any]:
+    def record_payment(self, atm_no: str, payment: Payment,
+                       at: datetime | None = None) -> Application:
         """Mark paid once, under the store lock: two payments never both land. ``at`` is
         when the money moved (a store's report may come later)."""
         outcome: dict[str, Any] = {}
@@ -240,9 +255,9 @@ class Applications:
         self._apps.modify(atm_no, pay)
         if "error" in outcome:
             raise KioskError(outcome["error"])
-        return outcome["app"]
+        return cast(Application, outcome["app"])
 
-    def update(self, atm_no: str, change: Any) -> dict[str, Any]:
+    def update(self, atm_no: str, change: Any) -> Application:
         """Atomically change an application; ``change`` may raise KioskError to refuse."""
         result: dict[str, Any] = {}
 
@@ -253,7 +268,7 @@ class Applications:
             return result
 
         self._apps.modify(atm_no, apply)
-        return result
+        return cast(Application, result)
 
 
 def _drop_unpaid(doc: dict[str, Any] | None,
@@ -277,7 +292,7 @@ def _phone(area: str, number: str, ext: str) -> str:
     return text
 
 
-def _mail_address(mail: MailAddress | None) -> dict[str, Any]:
+def _mail_address(mail: MailAddress | None) -> MailingAddress:
     if mail is None:
         raise InvalidInput("address", "err.address_incomplete")
     street = " ".join(mail.street.split())

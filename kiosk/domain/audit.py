@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -183,7 +184,7 @@ class Audit:
         committed. A head that does not fit the log (gone, altered, ahead of it) is left
         as it is: writing a new one would wipe out the evidence."""
         last = max(rows, key=_seq_of, default=None)
-        entry = {"seq": (_seq_of(last) + 1) if last else 1,
+        entry: dict[str, Any] = {"seq": (_seq_of(last) + 1) if last else 1,
                  "at": self._clock.now().isoformat(timespec="seconds"),
                  "staff_id": staff_id, "action": action, "person": person,
                  "detail": detail,
@@ -225,7 +226,7 @@ class Audit:
             entry["mac"] = prev = self._mac(entry)
             by_seq[entry["seq"]] = entry
 
-        def reseal(doc: dict[str, Any]) -> None:
+        def reseal(doc: MutableMapping[str, Any]) -> None:
             doc.pop("hash", None)
             doc.update(by_seq[doc["seq"]])
 

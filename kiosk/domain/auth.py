@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from kiosk.domain.accounts import (
     EMAIL_CHANGE_TTL,
@@ -17,6 +17,7 @@ from kiosk.domain.accounts import (
 from kiosk.domain.errors import KioskError
 from kiosk.domain.mail import MailKind
 from kiosk.domain.passwords import check_new_password, hash_password
+from kiosk.domain.records import Account
 from kiosk.domain.registry import Proof
 from reader.card import CardData
 
@@ -54,9 +55,9 @@ class Auth:
         self.s = services
 
     # -- login ----------------------------------------------------------------------------
-    def _account_for_card(self, card: CardData) -> dict[str, Any]:
+    def _account_for_card(self, card: CardData) -> Account:
         self.s.require_valid_card(card)
-        account = self.s.accounts.get_by_id(card.id_no)
+        account = cast(Account | None, self.s.accounts.get_by_id(card.id_no))
         if account is None:
             raise KioskError("err.login.not_registered")
         state = State(account["state"])
@@ -69,7 +70,7 @@ class Auth:
         return account
 
     @staticmethod
-    def _newer_card(card: CardData, account: dict[str, Any]) -> bool:
+    def _newer_card(card: CardData, account: Account) -> bool:
         """A replacement card has the same ID and a later issue date than the stored one."""
         stored = account.get("card_issue_date")
         return stored is None or card.issue_date > date.fromisoformat(stored)
@@ -80,13 +81,14 @@ class Auth:
         self.s.check_password(self._account_for_card(card), password)
         account = self._account_for_card(card)
         if card.card_no != account["card_no"]:
-            account = self.s.accounts.modify(card.id_no, lambda _a: {
-                "card_no": card.card_no, "card_issue_date": card.issue_date.isoformat()})
-        return Session(account["id_no"], account["card_no"], account["name"],
+            account = cast(Account, self.s.accounts.modify(card.id_no, lambda _a: {
+                "card_no": card.card_no, "card_issue_date": card.issue_date.isoformat()}))
+        # the account holds this card now (it did, or was just moved onto it)
+        return Session(account["id_no"], card.card_no, account["name"],
                        self.s.clock.now(), bool(account.get("must_change_password")))
 
-    def account(self, session: Session) -> dict[str, Any]:
-        account = self.s.accounts.get_by_id(session.id_no)
+    def account(self, session: Session) -> Account:
+        account = cast(Account | None, self.s.accounts.get_by_id(session.id_no))
         if account is None:
             raise KioskError("err.login.not_registered")
         return account

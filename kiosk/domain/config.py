@@ -22,6 +22,7 @@ from kiosk.domain.i18n import DEFAULT_LANG, LANGS
 READERS = ("auto", "pcsc", "sim")
 ENV_PREFIX = "NHI_KIOSK_"
 MIN_INACTIVITY = 5.0
+DEVICE_CODE_MINUTES = 10.0    # the default lifetime of a 裝置認證碼 (kiosk/domain/devices.py)
 
 
 class ConfigError(ValueError):
@@ -36,7 +37,7 @@ class Config:
     demo: bool = False
     inactivity: float = 120.0       # seconds without input before the kiosk wipes to idle
     staff_idle_minutes: float = 10.0   # a staff session ends after this long without input
-    device_code_minutes: float = 10.0  # lifetime of a 裝置認證碼
+    device_code_minutes: float = DEVICE_CODE_MINUTES
     qr_login_minutes: float = 3.0      # lifetime of a login QR
     photo_dir: Path | None = None      # where card photos are chosen from (None: home)
     batch_dir: Path | None = None      # where staff pick batch files from (None: home)

@@ -23,6 +23,7 @@ from kiosk.domain.codes import Code
 from kiosk.domain.devices import Devices
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.id_documents import DocKind, IdDocument, check_document
+from kiosk.domain.records import Account
 from kiosk.domain.registration import Registration
 from kiosk.domain.staff import Staff, StaffSession
 from kiosk.domain.validate import is_valid_id, normalize_household
@@ -116,7 +117,7 @@ class Counter:
 
     # -- operations -------------------------------------------------------------------
     def register(self, session: StaffSession, card: CardData, doc: IdDocument,
-                 password: str, password2: str, email: str, phone: str) -> dict[str, Any]:
+                 password: str, password2: str, email: str, phone: str) -> Account:
         """Counter registration: active at once, e-mail optional, the document recorded."""
         self.staff.require(session)
         if doc.id_no != card.id_no:

@@ -2,22 +2,24 @@
 app redeeming it with a device name, and 行動裝置管理作業: list and unbind devices.
 
 A device code is 8 letters and digits from ``secrets`` (like 3G4f10m1), single-use,
-expiring (10 minutes by default), and a new code voids the previous one.
+expiring (after the config's ``device_code_minutes``), and a new code voids the previous
+one.
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from kiosk.domain.accounts import Services, State
 from kiosk.domain.auth import Session
 from kiosk.domain.codes import DEVICE_ALPHABET, DEVICE_LENGTH, Code, Codes
+from kiosk.domain.config import DEVICE_CODE_MINUTES
 from kiosk.domain.errors import InvalidInput, KioskError
+from kiosk.domain.records import Device
 from store.keyed import KeyedTable
 
-DEVICE_CODE_TTL = timedelta(minutes=10)
 MAX_NAME = 40
 
 
@@ -30,7 +32,8 @@ def device_label(text: str) -> str:
 
 
 class Devices:
-    def __init__(self, services: Services, code_ttl: timedelta = DEVICE_CODE_TTL) -> None:
+    def __init__(self, services: Services,
+                 code_ttl: timedelta = timedelta(minutes=DEVICE_CODE_MINUTES)) -> None:
         self.s = services
         self.code_ttl = code_ttl
         self._codes = Codes(services.store, services.clock, services.keyring,
@@ -50,7 +53,7 @@ class Devices:
     def void_code(self, id_no: str) -> None:
         self._codes.void("device", id_no)
 
-    def redeem(self, code: str, device_name: str) -> dict[str, Any]:
+    def redeem(self, code: str, device_name: str) -> Device:
         """The app side: bind ``device_name`` to whoever generated ``code``."""
         name = device_label(device_name)
         used = self._codes.redeem(code, "device")
@@ -60,7 +63,7 @@ class Devices:
         return self.bind(used["id_no"], name)
 
     def bind(self, id_no: str, name: str, *, phone: str | None = None,
-             keep_name: bool = False) -> dict[str, Any]:
+             keep_name: bool = False) -> Device:
         """A new bound device; a phone that authenticated again keeps its one entry (and
         its name, with ``keep_name``)."""
         now = self.s.clock.now().isoformat()
@@ -68,27 +71,27 @@ class Devices:
             known = next((d for d in self._devices.all()
                           if d["id_no"] == id_no and d.get("phone") == phone), None)
             if known is not None:
-                device = {**known, "name": known["name"] if keep_name else name,
-                          "last_used": now}
-                self._devices.put(device)
-                return device
+                again = {**known, "name": known["name"] if keep_name else name,
+                         "last_used": now}
+                self._devices.put(again)
+                return cast(Device, again)
         device = {"device_id": secrets.token_hex(8), "id_no": id_no, "name": name,
                   "bound_at": now, "last_used": now, "phone": phone}
         self._devices.put(device)
-        return device
+        return cast(Device, device)
 
-    def named(self, id_no: str, name: str) -> dict[str, Any] | None:
+    def named(self, id_no: str, name: str) -> Device | None:
         """The holder's device called ``name`` (spacing and case aside), if it is bound."""
         wanted = " ".join(name.split()).casefold()
-        return next((d for d in self._devices.all()
+        return next((cast(Device, d) for d in self._devices.all()
                      if d["id_no"] == id_no and d["name"].casefold() == wanted), None)
 
-    def of(self, session: Session) -> list[dict[str, Any]]:
+    def of(self, session: Session) -> list[Device]:
         return self.of_holder(session.id_no)
 
-    def of_holder(self, id_no: str) -> list[dict[str, Any]]:
+    def of_holder(self, id_no: str) -> list[Device]:
         """The holder's bound devices, newest binding first."""
-        mine = [d for d in self._devices.all() if d["id_no"] == id_no]
+        mine = [cast(Device, d) for d in self._devices.all() if d["id_no"] == id_no]
         return sorted(mine, key=lambda d: d["bound_at"], reverse=True)
 
     def unbind(self, session: Session, device_id: str) -> None:

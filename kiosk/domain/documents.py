@@ -8,6 +8,7 @@ python-barcode encodes the symbol; the drawing is ours, so no image library is n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -47,7 +48,7 @@ def amount_in_words(amount: int) -> str:
 _MAIL_ADDRESS = ("postal_code", "county", "district", "village", "neighborhood", "street")
 
 
-def _field(record: dict[str, Any], name: str, kind: type = str) -> Any:
+def _field(record: Mapping[str, Any], name: str, kind: type = str) -> Any:
     """``record[name]`` if it is there and a ``kind``; BrokenRecord naming it otherwise.
 
     A paper is drawn from a stored application: one that lacks a field (an old or
@@ -58,14 +59,14 @@ def _field(record: dict[str, Any], name: str, kind: type = str) -> Any:
     return value
 
 
-def _atm_no(app: dict[str, Any]) -> str:
+def _atm_no(app: Mapping[str, Any]) -> str:
     atm_no = _field(app, "atm_no")
     if not (atm_no.isascii() and atm_no.isdigit()):       # what Code 128 and a bank read
         raise BrokenRecord("atm_no")
     return atm_no
 
 
-def _mailing(app: dict[str, Any]) -> str:
+def _mailing(app: Mapping[str, Any]) -> str:
     address = app.get("mail_address")
     if not address:
         return ""
@@ -74,7 +75,7 @@ def _mailing(app: dict[str, Any]) -> str:
     return mailing_line(app)
 
 
-def _moment(record: dict[str, Any], name: str) -> datetime:
+def _moment(record: Mapping[str, Any], name: str) -> datetime:
     try:
         return datetime.fromisoformat(_field(record, name))
     except ValueError:
@@ -121,7 +122,7 @@ def _svg(title: str, lines: list[tuple[str, str]], extra: list[str]) -> str:
             + "\n".join(body + extra) + "\n</svg>\n")
 
 
-def slip_svg(app: dict[str, Any], due: datetime) -> str:
+def slip_svg(app: Mapping[str, Any], due: datetime) -> str:
     """繳款單: ATM NO, amount, due date and the ATM NO as a barcode. BrokenRecord when
     the application lacks a field the slip prints."""
     atm_no = _atm_no(app)
@@ -145,7 +146,7 @@ def slip_svg(app: dict[str, Any], due: datetime) -> str:
                 [*bars, caption, note])
 
 
-def receipt_svg(app: dict[str, Any]) -> str:
+def receipt_svg(app: Mapping[str, Any]) -> str:
     """自行收納款項收據, with the date until which the holder may be treated as insured.
     BrokenRecord when the application or its payment lacks a field the receipt prints."""
     paid = _field(app, "payment", dict)

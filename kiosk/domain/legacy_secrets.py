@@ -20,7 +20,7 @@ runs once per store, and every process agrees.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from tinydb import TinyDB
@@ -110,7 +110,7 @@ def _mails(db: TinyDB, ring: Keyring, key: bytes) -> None:
             params = {"expires_at": mail.get("expires_at")} if mail.get("expires_at") else {}
         fresh["params"] = params
 
-        def replace(doc: dict[str, Any], new: dict[str, Any] = fresh) -> None:
+        def replace(doc: MutableMapping[str, Any], new: dict[str, Any] = fresh) -> None:
             doc.clear()
             doc.update(new)
 

@@ -121,10 +121,10 @@ class Lockout:
                 out[key] = doc
             if locked:
                 return out                          # record the locks, count nothing
-            for key, doc in out.items():
-                assert doc is not None
-                doc["failures"] += 1
-                epochs[key] = doc["epoch"]
+            for key, counted in out.items():
+                assert counted is not None
+                counted["failures"] += 1
+                epochs[key] = counted["epoch"]
             return out
 
         self._table.modify_many(keys, reserve)

@@ -51,7 +51,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from kiosk.domain import codes
 from kiosk.domain.clock import TAIPEI, Clock
@@ -59,6 +59,7 @@ from kiosk.domain.dates import roc_date, roc_datetime
 from kiosk.domain.i18n import LANGS, Catalog, load_catalog
 from kiosk.domain.keyring import Keyring, machine_key
 from kiosk.domain.passwords import MACHINE_ALPHABET, MACHINE_LENGTH
+from kiosk.domain.records import Mail
 from kiosk.domain.validate import is_valid_email
 
 if TYPE_CHECKING:
@@ -366,7 +367,7 @@ def _storable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def with_text(mail: Mapping[str, Any], keyring: Keyring | None = None) -> dict[str, Any]:
+def with_text(mail: Mapping[str, Any], keyring: Keyring | None = None) -> Mail:
     """An outbox record with its ``subject`` and ``body``, rendered now if it was composed
     deferred (:func:`compose_deferred`); a record that has its body (every other mail, and
     all stored before deferral existed) comes back as it is. ``params`` is left out, so
@@ -375,7 +376,7 @@ def with_text(mail: Mapping[str, Any], keyring: Keyring | None = None) -> dict[s
     TypeError/ValueError if the parameters no longer fit the templates (a bug)."""
     params = mail.get("params")
     if params is None or "body" in mail:
-        return {key: value for key, value in mail.items() if key != "params"}
+        return cast(Mail, {key: value for key, value in mail.items() if key != "params"})
     kind = MailKind(mail["kind"])
     revealed = reveal_params(kind, params, keyring)
     text = render(kind, datetime.fromisoformat(mail["created_at"]), **revealed)
@@ -388,10 +389,10 @@ def with_text(mail: Mapping[str, Any], keyring: Keyring | None = None) -> dict[s
     record.setdefault("subject", text.subject)
     if kind in CONFIRMATION_KINDS and keyring and params.get("seed"):
         record |= {"code": text.code, "link": text.link}
-    return record
+    return cast(Mail, record)
 
 
-def _outgoing(mail: Mapping[str, Any], keyring: Keyring) -> dict[str, Any]:
+def _outgoing(mail: Mapping[str, Any], keyring: Keyring) -> Mail:
     """The record a sender gets: rendered with its secret; unrenderable, or a secret whose
     seed is gone, is a final failure, not a crash."""
     params = mail.get("params")

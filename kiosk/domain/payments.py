@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import cast
 
 from kiosk.domain.applications import FEE, Applications, Pickup, insured_until
 from kiosk.domain.auth import Session
@@ -32,6 +33,7 @@ from kiosk.domain.banks import (
 )
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.mail import MailKind
+from kiosk.domain.records import Application, Payment
 from store.errors import StoreError
 
 REINSERT_WINDOW = timedelta(seconds=40)
@@ -51,7 +53,7 @@ def method_fee(method: Method, bank: str | None = None) -> int:
     return 3 if method is Method.EBILL else 4
 
 
-def methods_for(app: dict[str, Any]) -> list[Method]:
+def methods_for(app: Application) -> list[Method]:
     """The ways this application can still be paid (none once paid)."""
     if app["payment"] is not None:
         return []
@@ -79,7 +81,7 @@ class AtmTransfer:
     code: str = field(default_factory=new_verification_code)
     stage: AtmStage = AtmStage.AUTHORIZE
     deadline: datetime | None = None
-    receipt: dict[str, Any] | None = None
+    receipt: Application | None = None
     wrong_pins: int = 0
 
     @property
@@ -127,7 +129,7 @@ class AtmTransfer:
         """True when this insertion is the re-insert the bank asked for."""
         return self.stage is AtmStage.REINSERT and not self.expired()
 
-    def confirm(self, card_present: bool) -> dict[str, Any]:
+    def confirm(self, card_present: bool) -> Application:
         """確認 OK after the card came back: the transfer happens now, or not at all."""
         if self.stage is AtmStage.CANCELLED:
             raise KioskError("err.atm.cancelled")
@@ -159,7 +161,7 @@ class Payments:
         return AtmTransfer(self, session, atm_no, card)
 
     def pay_ebill(self, session: Session, atm_no: str, *, agreed: bool, bank: str,
-                  account: str, typed_code: str, code: str) -> dict[str, Any]:
+                  account: str, typed_code: str, code: str) -> Application:
         """活期帳戶: the notice agreed, the applicant's own account, the image code."""
         self.apps.payable(session, atm_no)
         if not agreed:
@@ -176,30 +178,33 @@ class Payments:
         return self.pay(session, atm_no, Method.EBILL, method_fee(Method.EBILL),
                         {"bank": bank, "account": mask_account(account)})
 
-    def slip(self, session: Session, atm_no: str) -> dict[str, Any]:
+    def slip(self, session: Session, atm_no: str) -> Application:
         """下載繳款單: the application, if a slip may be printed for it."""
         app = self.apps.payable(session, atm_no)
         if Method.SLIP not in methods_for(app):
             raise KioskError("err.pay.slip_onsite")
         return app
 
-    def pay_at_store(self, atm_no: str, at: datetime) -> dict[str, Any]:
+    def pay_at_store(self, atm_no: str, at: datetime) -> Application:
         """A counter or store reports a slip paid at ``at`` (``nhi-kiosk payments
         slip-paid``): accepted when it was paid in time, however late the report."""
         return self._record(atm_no, Method.SLIP, method_fee(Method.SLIP), {}, at)
 
     def pay(self, session: Session, atm_no: str, method: Method, fee: int,
-            details: dict[str, Any]) -> dict[str, Any]:
+            details: Mapping[str, str]) -> Application:
+        """Record the payment; ``details`` name the bank and the masked account paid from
+        (kiosk.domain.records.Payment)."""
         self.apps.get(session, atm_no)
         return self._record(atm_no, method, fee, details, self.apps.s.clock.now())
 
-    def _record(self, atm_no: str, method: Method, fee: int, details: dict[str, Any],
-                at: datetime) -> dict[str, Any]:
+    def _record(self, atm_no: str, method: Method, fee: int, details: Mapping[str, str],
+                at: datetime) -> Application:
         receipt_no = at.strftime("%Y%m%d") + "".join(secrets.choice("0123456789")
                                                      for _ in range(6))
-        payment = {"method": method.value, "amount": FEE, "fee": fee,
-                   "paid_at": at.isoformat(), "receipt_no": receipt_no,
-                   "insured_until": insured_until(at.date()).isoformat(), **details}
+        payment = cast(Payment, {
+            "method": method.value, "amount": FEE, "fee": fee,
+            "paid_at": at.isoformat(), "receipt_no": receipt_no,
+            "insured_until": insured_until(at.date()).isoformat(), **details})
         app = self.apps.record_payment(atm_no, payment, at)
         try:   # paid is paid: a mail that cannot be queued now must not say otherwise
             self.apps.s.notify(MailKind.CARD_RECEIPT, app["email"], name=app["holder_name"],

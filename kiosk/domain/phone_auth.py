@@ -23,6 +23,7 @@ from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.lockout import Attempt
 from kiosk.domain.mail import MailKind
 from kiosk.domain.passwords import check_new_password, hash_password
+from kiosk.domain.records import Device
 from kiosk.domain.validate import is_valid_id, is_valid_mobile
 from store.errors import DuplicateError
 
@@ -32,7 +33,7 @@ _LAST4 = re.compile(r"\d{4}")
 @dataclass(frozen=True, slots=True)
 class PhoneAuthResult:
     registered: bool        # a new registration was made (else the password was reset)
-    device: dict[str, Any]
+    device: Device
 
 
 def mask_mobile(phone: str) -> str:

@@ -9,6 +9,7 @@ being made and the slot is fixed (step 28).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from kiosk.domain.applications import Applications, Pickup
 from kiosk.domain.auth import Session
 from kiosk.domain.clock import TAIPEI
 from kiosk.domain.errors import KioskError
+from kiosk.domain.records import Application
 
 CUTOFF = timedelta(hours=1)
 SLOT_TIMES = (time(9), time(10), time(11), time(14), time(15), time(16))
@@ -53,17 +55,19 @@ def slots(now: datetime, days: int = BOOKING_DAYS) -> list[datetime]:
     return out
 
 
-def _fixed(app: dict[str, Any], now: datetime) -> bool:
+def _fixed(app: Mapping[str, Any], now: datetime) -> bool:
     """Within the hour before its slot the card is being made: the slot cannot move."""
     slot = app.get("slot")
-    return bool(slot) and datetime.fromisoformat(slot["at"]) - now <= CUTOFF
+    if not slot:
+        return False
+    return datetime.fromisoformat(slot["at"]) - now <= CUTOFF
 
 
 class PickupBooking:
     def __init__(self, applications: Applications) -> None:
         self.apps = applications
 
-    def book(self, session: Session, atm_no: str, office: str, at: datetime) -> dict[str, Any]:
+    def book(self, session: Session, atm_no: str, office: str, at: datetime) -> Application:
         """設定領卡時間及地點: paid 現場領卡 applications; changeable until an hour before."""
         if office not in OFFICE_BY_CODE:
             raise KioskError("err.pickup.office")
@@ -83,7 +87,7 @@ class PickupBooking:
 
         return self.apps.update(atm_no, set_slot)
 
-    def changeable(self, app: dict[str, Any]) -> bool:
+    def changeable(self, app: Application) -> bool:
         """May the slot still be set or moved (paid, on site, not within the hour)?"""
         if app["pickup"] != Pickup.ONSITE or app["payment"] is None:
             return False

@@ -20,6 +20,7 @@ from kiosk.domain.codes import Code, GuessLimit, code_digest, random_code
 from kiosk.domain.devices import Devices, device_label
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.forms import parse_date
+from kiosk.domain.records import Device
 from kiosk.domain.validate import is_valid_id
 from store.keyed import KeyedTable
 
@@ -135,13 +136,13 @@ class QrLogin:
             {**d, "state": LoginState.CANCELLED.value} if d["state"] in open_states else d))
 
     # -- the app on a bound device ----------------------------------------------------
-    def approve(self, code: str, device_name: str) -> dict[str, Any]:
+    def approve(self, code: str, device_name: str) -> Device:
         return self._decide(code, device_name, LoginState.APPROVED)
 
-    def deny(self, code: str, device_name: str) -> dict[str, Any]:
+    def deny(self, code: str, device_name: str) -> Device:
         return self._decide(code, device_name, LoginState.DENIED)
 
-    def _decide(self, code: str, device_name: str, verdict: LoginState) -> dict[str, Any]:
+    def _decide(self, code: str, device_name: str, verdict: LoginState) -> Device:
         """Returns the device that decided. Refused: unknown, used, expired codes, and a
         device not bound to the person asking to log in."""
         name = device_label(device_name)

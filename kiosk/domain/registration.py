@@ -3,7 +3,7 @@ verification mail is confirmed, resent or the application cancelled."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from kiosk.domain.accounts import (
     VERIFY_TTL,
@@ -14,6 +14,7 @@ from kiosk.domain.accounts import (
 from kiosk.domain.errors import KioskError
 from kiosk.domain.mail import MailKind
 from kiosk.domain.passwords import check_new_password, hash_password
+from kiosk.domain.records import Account
 from kiosk.domain.registry import Proof
 from reader.card import CardData
 from store.errors import DuplicateError
@@ -50,7 +51,7 @@ class Registration:
         self.s.prove_identity(card, proof)
 
     def register(self, card: CardData, proof: Proof, password: str, password2: str,
-                 email: str, phone: str) -> dict[str, Any]:
+                 email: str, phone: str) -> Account:
         """Step 5: create the account; it stays pending until the mail is confirmed."""
         self.check_identity(card, proof)
         account = self._create(card, password, password2, email, phone, at_counter=False)
@@ -58,7 +59,7 @@ class Registration:
         return account
 
     def register_at_counter(self, card: CardData, password: str, password2: str,
-                            email: str, phone: str, **extra: Any) -> dict[str, Any]:
+                            email: str, phone: str, **extra: Any) -> Account:
         """Staff checked an identity document (要點 四(一)): no registry proof, no mail
         confirmation, active at once; ``extra`` (the document) is kept with the account."""
         self.begin(card)
@@ -66,11 +67,11 @@ class Registration:
                             **extra)
 
     def _create(self, card: CardData, password: str, password2: str, email: str,
-                phone: str, *, at_counter: bool, **extra: Any) -> dict[str, Any]:
+                phone: str, *, at_counter: bool, **extra: Any) -> Account:
         check_new_password(password, password2)
         email, phone = check_contact(email, phone, email_required=not at_counter)
         now = self.s.clock.now()
-        account = {
+        account: dict[str, Any] = {
             "id_no": card.id_no, "card_no": card.card_no,
             "card_issue_date": card.issue_date.isoformat(), "name": card.name,
             "birth_date": card.birth_date.isoformat(),   # asked again by QR login
@@ -83,14 +84,14 @@ class Registration:
             self.s.accounts.add(account)
         except DuplicateError:  # another kiosk registered this ID a moment ago
             raise AlreadyRegistered(self.state_of(card) or State.PENDING) from None
-        return account
+        return cast(Account, account)
 
-    def _send_verification(self, account: dict[str, Any]) -> None:
+    def _send_verification(self, account: Account) -> None:
         code = self.s.codes.issue("verify", account["id_no"], VERIFY_TTL)
         self.s.mail.queue(MailKind.VERIFY, account["email"], seed=code.seed,
                           expires_at=code.expires_at)
 
-    def confirm(self, code: str) -> dict[str, Any]:
+    def confirm(self, code: str) -> Account:
         """The mail's link or code: the registration becomes active."""
         used = self.s.codes.redeem(code, "verify")
         now = self.s.clock.now().isoformat()
@@ -107,8 +108,8 @@ class Registration:
         self.s.notify(MailKind.REGISTERED, account["email"])
         return account
 
-    def _pending(self, card: CardData, password: str) -> dict[str, Any]:
-        account = self.s.accounts.get_by_id(card.id_no)
+    def _pending(self, card: CardData, password: str) -> Account:
+        account = cast(Account | None, self.s.accounts.get_by_id(card.id_no))
         if account is None or account["state"] != State.PENDING:
             raise KioskError("err.register.not_pending")
         self.s.check_password(account, password)

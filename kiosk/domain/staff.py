@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from kiosk.domain.audit import Audit
 from kiosk.domain.clock import Clock
@@ -20,6 +20,7 @@ from kiosk.domain.errors import InvalidInput, KioskError, WrongPassword
 from kiosk.domain.inactivity import idle_left
 from kiosk.domain.lockout import Lockout
 from kiosk.domain.passwords import hash_password, needs_rehash, verify_password
+from kiosk.domain.records import StaffMember
 from store.core import Store
 from store.keyed import KeyedTable
 
@@ -57,16 +58,17 @@ class Staff:
         self.lock = Lockout(store, clock, scope="staff", period=STAFF_LOCK,
                             locked_key="err.staff.locked")
 
-    def add(self, staff_id: str, name: str, password: str) -> dict[str, Any]:
+    def add(self, staff_id: str, name: str, password: str) -> StaffMember:
         if not STAFF_ID.fullmatch(staff_id):
             raise InvalidInput("staff_id", "err.staff.id")
         name = " ".join(name.split())
         if not name:
             raise InvalidInput("name", "err.required")
         check_staff_password(password)
-        doc = {"staff_id": staff_id, "name": name, "password_hash": hash_password(password),
-               "active": True, "created_at": self._clock.now().isoformat()}
-        if not self._staff.modify(staff_id, lambda old: old or doc):
+        doc: StaffMember = {
+            "staff_id": staff_id, "name": name, "password_hash": hash_password(password),
+            "active": True, "created_at": self._clock.now().isoformat()}
+        if not self._staff.modify(staff_id, lambda old: old or dict(doc)):
             raise KioskError("err.staff.exists", staff_id=staff_id)
         self.audit.record(SHELL, "staff_add", staff=staff_id)
         return doc
@@ -155,12 +157,17 @@ class Staff:
     def sign_out(self, session: StaffSession, *, timed_out: bool = False) -> None:
         self.audit.record(session.staff_id, "sign_out_idle" if timed_out else "sign_out")
 
+    def leave_kiosk(self, session: StaffSession) -> None:
+        """Signed out to close the kiosk program (the staff menu's way out)."""
+        self.audit.record(session.staff_id, "exit")
+
     def any_active(self) -> bool:
         """Whether anyone can sign in (else the sign-in screen says how to add staff)."""
         return any(doc["active"] for doc in self._staff.all())
 
-    def all(self) -> list[dict[str, Any]]:
-        return sorted(self._staff.all(), key=lambda d: d["staff_id"])
+    def all(self) -> list[StaffMember]:
+        return sorted((cast(StaffMember, d) for d in self._staff.all()),
+                      key=lambda d: d["staff_id"])
 
 
 @cache

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +12,7 @@ from textual.widgets import DataTable
 
 from kiosk.domain.dates import list_moment
 from kiosk.domain.mail import mask_email
+from kiosk.domain.records import Mail
 from screens.errors import FAILED
 from screens.staff.base import StaffScreen
 from screens.widgets.plain import PlainTable
@@ -51,7 +51,7 @@ class StaffOutboxScreen(StaffScreen):
         for mail in mails:
             table.add_row(*self._cells(mail))
 
-    def _cells(self, mail: dict[str, Any]) -> list[str]:
+    def _cells(self, mail: Mail) -> list[str]:
         status = mail.get("status", "queued")
         if status == "failed":
             status = "failed_final" if mail.get("final") else "failed"

@@ -73,12 +73,14 @@ class NeighborhoodInput(Input):
             super().__init__()
             self.too_long = too_long
 
+    DIGITS = 4      # the most the box holds: a key past them is refused as too long
+
     def __init__(self) -> None:
-        super().__init__(compact=True, restrict=r"[0-9０-９]*", max_length=4,
+        super().__init__(compact=True, restrict=r"[0-9０-９]*", max_length=self.DIGITS,
                          id="address-neighborhood", classes="address-input")
 
     def restricted(self) -> None:
-        self.post_message(self.Refused(too_long=len(self.value) >= self.max_length))
+        self.post_message(self.Refused(too_long=len(self.value) >= self.DIGITS))
 
 
 class Dropdown(PlainOptionList, can_focus=False):
@@ -230,8 +232,8 @@ class AddressPicker(Widget):
         if address is None:
             self.clear()
             return
-        for kind, choice in zip(CHOOSERS, (address.county, address.district, address.village),
-                                strict=True):
+        choices: tuple[Choice, ...] = (address.county, address.district, address.village)
+        for kind, choice in zip(CHOOSERS, choices, strict=True):
             self._chosen[kind] = choice
             self._set_box(kind, self._box_label(choice))
         self._neighborhood, self._error, self._refused = address.neighborhood, None, None

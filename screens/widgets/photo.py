@@ -17,11 +17,12 @@ def half_block_image(data: bytes, width: int, height: int) -> Text:
     """The JPEG scaled to fit ``width`` × ``height`` cells, aspect kept."""
     from PIL import Image  # on use: the kiosk starts without the image stack
 
-    with Image.open(io.BytesIO(data)) as image:
-        image = image.convert("RGB")
+    with Image.open(io.BytesIO(data)) as source:
+        image = source.convert("RGB")
         image.thumbnail((width, height * 2))
         w, h = image.size
         pixels = image.load()
+        assert pixels is not None       # None only for an image with no pixel data yet
         out = Text()
         for y in range(0, h - 1, 2):
             for x in range(w):

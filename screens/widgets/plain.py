@@ -19,6 +19,7 @@ from typing import Any
 from rich.text import Text
 from textual.content import Content
 from textual.widgets import DataTable, DirectoryTree, OptionList
+from textual.widgets.data_table import ColumnKey
 from textual.widgets.option_list import Option
 
 from kiosk.domain.files import shown_path
@@ -38,6 +39,13 @@ def _cell(value: object) -> object:
     return Text(value, end="") if isinstance(value, str) else value
 
 
+ColumnLabel = str | Text | tuple[str | Text, str]   # a label, or (label, key)
+
+
+def _column(label: ColumnLabel) -> Text | tuple[str | Text, str]:
+    return Text(label, end="") if isinstance(label, str) else label
+
+
 class PlainOptionList(OptionList):
     """An OptionList whose string prompts are literal."""
 
@@ -54,8 +62,8 @@ def option(prompt: str | Text, id: str | None = None, *, disabled: bool = False)
 class PlainTable(DataTable[Any]):
     """A DataTable whose string cells and column labels are literal."""
 
-    def add_columns(self, *labels: Any) -> list[Any]:
-        return super().add_columns(*(_cell(label) for label in labels))
+    def add_columns(self, *labels: ColumnLabel) -> list[ColumnKey]:
+        return super().add_columns(*(_column(label) for label in labels))
 
     def add_row(self, *cells: Any, **kw: Any) -> Any:
         return super().add_row(*(_cell(cell) for cell in cells), **kw)

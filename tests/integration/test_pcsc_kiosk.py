@@ -178,7 +178,7 @@ async def test_a_real_kiosk_without_pcscd_waits_for_it_and_never_becomes_the_dem
     from kiosk.domain.i18n import Catalog
     from kiosk.domain.registry import Registry
     from kiosk.domain.staff import Staff
-    from kiosk.wiring import build_services, choose_monitor, open_store
+    from kiosk.wiring import Domain, choose_monitor, open_store
     from screens.staff.sign_in import StaffSignInScreen
     from screens.tray import TrayScreen
 
@@ -188,7 +188,7 @@ async def test_a_real_kiosk_without_pcscd_waits_for_it_and_never_becomes_the_dem
     monitor, demo = choose_monitor(config)
     store = open_store(config, Catalog("en"))
     assert store is not None and not demo and store.path.name == "kiosk.json"
-    app = KioskApp(config, monitor, lambda: build_services(config, store, demo=demo))
+    app = KioskApp(config, monitor, Domain(config, store, demo=demo))
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, lambda: isinstance(app.screen, MessageScreen)

@@ -66,7 +66,7 @@ def test_batch_passwords_and_codes_never_rest_in_plain_text(start_server, tmp_pa
                         expires_at=reset.expires_at)
 
     keyring = services.keyring()
-    welcome = [m for m in Outbox(store).list() if m["kind"] == MailKind.BATCH_WELCOME]
+    welcome = [m for m in Outbox(store).mails() if m["kind"] == MailKind.BATCH_WELCOME]
     passwords = {m["to"]: keyring.derive(m["params"]["seed"], MACHINE_ALPHABET,
                                          MACHINE_LENGTH) for m in welcome}
     for account in services.accounts.all():   # the derived password is the account's
@@ -89,6 +89,6 @@ def test_batch_passwords_and_codes_never_rest_in_plain_text(start_server, tmp_pa
     rest = _at_rest(store, capsys)
     for secret in secrets:
         assert secret.encode() not in rest, secret
-    for mail in Outbox(store).list():          # delivered: no seed left to derive from
+    for mail in Outbox(store).mails():          # delivered: no seed left to derive from
         assert "seed" not in mail.get("params", {})
     store.close()

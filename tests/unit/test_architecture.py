@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TOP_LAYER = {"app", "cli", "wiring", "crash", "__main__", "__init__"}
+TOP_LAYER = {"app", "staff_mode", "demo_tray", "cli", "wiring", "crash", "__main__", "__init__"}
 
 
 def _tool(name):

@@ -72,7 +72,7 @@ def test_each_good_row_registers_with_a_default_password_and_a_mail(world, batch
 
 def test_welcome_mails_are_stored_as_parameters_and_read_rendered(world, batch, tmp_path):
     run(batch, write(tmp_path), tmp_path)
-    stored = [m for m in Outbox(world.store).list() if m["kind"] == MailKind.BATCH_WELCOME]
+    stored = [m for m in Outbox(world.store).mails() if m["kind"] == MailKind.BATCH_WELCOME]
     assert len(stored) == 2
     for record in stored:
         assert "body" not in record and record["params"]["unit"] == UNIT
@@ -285,4 +285,4 @@ def test_two_processes_importing_at_once_register_each_person_once(tmp_path):
     from store import Store
     from store.outbox import Outbox
 
-    assert len(Outbox(Store.open(db)).list()) == 7
+    assert len(Outbox(Store.open(db)).mails()) == 7

@@ -102,7 +102,7 @@ def test_deliver_without_smtp_is_a_usage_error_and_keeps_the_mail(db, capsys):
     assert main(["outbox", "--deliver", "--lang", "en", "--db", str(db)]) == EXIT_USAGE
     assert "No SMTP server is configured" in capsys.readouterr().err
     with Store.open(db) as store:
-        assert [m["status"] for m in Outbox(store).list()] == ["queued", "queued"]
+        assert [m["status"] for m in Outbox(store).mails()] == ["queued", "queued"]
 
 
 def _closed_port() -> int:

@@ -104,7 +104,7 @@ def batch(world):
 
 def stored_nothing(world, batch, reports: Path, accounts_before: int) -> bool:
     return (len(world.services.accounts.all()) == accounts_before
-            and Outbox(world.store).list() == [] and batch.progress() == []
+            and Outbox(world.store).mails() == [] and batch.progress() == []
             and not reports.exists())
 
 
@@ -343,7 +343,7 @@ def test_a_report_that_cannot_be_written_stores_nothing(world, batch, tmp_path):
     with pytest.raises(BatchFileError) as info:
         batch.import_file(path, reports, Catalog("en"))
     assert info.value.key == "import.write.report"
-    assert len(world.services.accounts.all()) == before and Outbox(world.store).list() == []
+    assert len(world.services.accounts.all()) == before and Outbox(world.store).mails() == []
 
 
 def test_the_cli_refuses_a_bomb_and_an_unwritable_report_as_messages(tmp_path, capsys):

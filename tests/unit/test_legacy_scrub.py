@@ -182,9 +182,9 @@ def test_a_holder_who_later_chooses_a_password_erases_the_new_default(legacy):
                                "password_hash": hash_machine_password("Old1234pass", legacy.key)})
     welcome_to(legacy, "nana@example.com", "Old1234pass")
     services = legacy.open()
-    assert "seed" in Outbox(legacy.store).list()[0]["params"]
+    assert "seed" in Outbox(legacy.store).mails()[0]["params"]
     services.forget_mailed_password("B220123455")
-    (mail,) = Outbox(legacy.store).list()
+    (mail,) = Outbox(legacy.store).mails()
     assert "seed" not in mail["params"] and "holder" not in mail["params"]
     assert f"Default password: {'*' * MACHINE_LENGTH}" in shown(
         services, "nana@example.com", "batch_welcome")["body"]

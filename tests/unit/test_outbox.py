@@ -52,10 +52,10 @@ def test_add_ignores_a_given_id_and_rejects_unknown_status(store):
 def test_list_order_and_limit(store):
     outbox = Outbox(store)
     ids = [outbox.add(_mail(n)) for n in range(5)]
-    assert [m["id"] for m in outbox.list()] == ids[::-1]
-    assert [m["id"] for m in outbox.list(newest_first=False)] == ids
-    assert [m["id"] for m in outbox.list(limit=2)] == ids[::-1][:2]
-    assert outbox.list(limit=0) == []
+    assert [m["id"] for m in outbox.mails()] == ids[::-1]
+    assert [m["id"] for m in outbox.mails(newest_first=False)] == ids
+    assert [m["id"] for m in outbox.mails(limit=2)] == ids[::-1][:2]
+    assert outbox.mails(limit=0) == []
 
 
 def test_writes_are_committed_to_the_file(store, db_path):

@@ -97,7 +97,7 @@ def test_a_batch_default_password_is_replaced_by_phone_and_no_longer_shown(
     session = world.auth.login(card("national"), NEW)
     assert not session.must_change_password            # the holder chose this password
     assert not world.services.accounts.get_by_id("A123456789")["must_change_password"]
-    seeds = {m["to"]: "seed" in m["params"] for m in Outbox(world.store).list()
+    seeds = {m["to"]: "seed" in m["params"] for m in Outbox(world.store).mails()
              if m["kind"] == MailKind.BATCH_WELCOME}
     assert seeds == {"wang@example.com": False, "nana@example.com": True}
     shown = next(m for m in world.services.mails() if m["to"] == "wang@example.com"

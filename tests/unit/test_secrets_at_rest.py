@@ -43,14 +43,14 @@ def test_a_holder_who_chose_a_password_erases_the_unsent_default(world, tmp_path
     csv = tmp_path / "11012100920160207.CSV"
     csv.write_text(ROWS, encoding="utf-8")
     Batch(world.services).import_file(csv, tmp_path / "reports", Catalog("en"))
-    welcome = {m["to"]: m for m in Outbox(world.store).list()
+    welcome = {m["to"]: m for m in Outbox(world.store).mails()
                if m["kind"] == MailKind.BATCH_WELCOME}
     default = world.services.keyring().derive(welcome["wang@example.com"]["params"]["seed"],
                                               MACHINE_ALPHABET, MACHINE_LENGTH)
     session = world.auth.login(card("national"), default)
     assert session.must_change_password
     world.auth.change_password(session, default, "Mine@2026x", "Mine@2026x")
-    seeds = {m["to"]: "seed" in m["params"] for m in Outbox(world.store).list()
+    seeds = {m["to"]: "seed" in m["params"] for m in Outbox(world.store).mails()
              if m["kind"] == MailKind.BATCH_WELCOME}
     assert seeds == {"wang@example.com": False, "nana@example.com": True}
     shown = next(m for m in world.services.mails() if m["to"] == "wang@example.com"
