@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
@@ -234,7 +235,15 @@ class Domain:
     def counter(self) -> Counter:
         from kiosk.domain.counter import Counter
 
-        return Counter(self.services, self.staff, self.registration, self.devices)
+        return Counter(self.services, self.staff, self.registration, self.devices,
+                       self.on_own_store)
+
+    @contextmanager
+    def on_own_store(self) -> Iterator[Domain]:
+        """The domain over a Store of its own on the same file, with the same settings and
+        clock, for a worker thread (a Store is shared between processes, not threads)."""
+        with Store.open(self.store.path, purpose=self.store.purpose) as store:
+            yield Domain(self.config, store, clock=self.clock)
 
     @cached_property
     def audit(self) -> Audit:

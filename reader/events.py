@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from reader.card import CardData
+
+Clock = Callable[[], datetime]
+"""What stamps an event with the time it happened: a monitor's default is local_now."""
+
+
+def local_now() -> datetime:
+    """Now, as an aware datetime in the machine's time zone: when a card came or went."""
+    return datetime.now().astimezone()
 
 
 class EventKind(StrEnum):

@@ -15,19 +15,12 @@ never as nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Iterator
 
 from reader import pcsc
 from reader.card import CardFormatError
 from reader.errors import CardReadError, CardRemovedError, NoServiceError, NotNhiCardError
-from reader.events import EventKind, ReaderEvent, ReadFailure
-
-Clock = Callable[[], datetime]
-
-
-def _local_now() -> datetime:
-    return datetime.now().astimezone()
+from reader.events import Clock, EventKind, ReaderEvent, ReadFailure, local_now
 
 
 class PcscMonitor:
@@ -37,7 +30,7 @@ class PcscMonitor:
 
     def __init__(
         self,
-        clock: Clock = _local_now,
+        clock: Clock = local_now,
         *,
         wait_ms: int = 60_000,
         fallback_wait_ms: int = 1_000,

@@ -7,21 +7,16 @@ card applet, so the simulated kiosk behaves like the real one.
 from __future__ import annotations
 
 import queue
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Iterator
 
 from reader.apdu import read_profile
 from reader.applet import CardPulled
 from reader.card import CardFormatError
 from reader.demo import DEMO_BY_KEY, DEMO_CARDS, DemoCard
 from reader.errors import CardReadError, NotNhiCardError
-from reader.events import EventKind, ReaderEvent, ReadFailure
+from reader.events import Clock, EventKind, ReaderEvent, ReadFailure, local_now
 
 READER_NAME = "Simulated NHI reader 00"
-
-
-def _local_now() -> datetime:
-    return datetime.now().astimezone()
 
 
 class SimulatedMonitor:
@@ -31,7 +26,7 @@ class SimulatedMonitor:
 
     def __init__(
         self,
-        clock: Callable[[], datetime] = _local_now,
+        clock: Clock = local_now,
         cards: tuple[DemoCard, ...] = DEMO_CARDS,
     ) -> None:
         self._clock = clock

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import Input
 
 from kiosk.domain.mail import mask_email, parse_link
@@ -15,7 +14,8 @@ from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
 from screens.errors import FAILED, log_failure
 from screens.forms import CardForm, FormScreen, Notice, ProofForm, field_row
-from screens.widgets.text import Computed, Tr
+from screens.widgets.menu import NumberedMenu, menu_keys
+from screens.widgets.text import Tr
 
 
 class PasswordCardForm(CardForm):
@@ -23,13 +23,10 @@ class PasswordCardForm(CardForm):
 
     title_key = "login.title"
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr(self.title_key, classes="screen-title")
-            yield self.card_line()
-            yield from field_row("password", "login.password", password=True, max_length=12)
-            yield Notice(id="sent", classes="hint")
-            yield from self.form_footer()
+    def fields(self) -> ComposeResult:
+        yield self.card_line()
+        yield from field_row("password", "login.password", password=True, max_length=12)
+        yield Notice(id="sent", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#f-password", Input).focus()
@@ -58,33 +55,35 @@ class ServicesScreen(KioskScreen):
 
     card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "logout", "svc.logout"),
-                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 7))]
+                *menu_keys(6)]
     # SPEC §3.3, in the NHIA's order; then 健保卡申請作業 (§5)
     ITEMS = ("svc.device_code", "svc.devices", "svc.change_password", "svc.update_info",
              "svc.card_apply", "svc.logout")
 
-    def body(self) -> ComposeResult:
+    title_key = "svc.title"
+
+    def fields(self) -> ComposeResult:
         session = self.host.session
         name = mask_name(session.name) if session else ""
-        with Vertical(classes="form"):
-            yield Tr("svc.title", classes="screen-title")
-            welcome = "svc.welcome" if session is None or session.by_card else "svc.welcome_qr"
-            yield Tr(welcome, params={"name": name}, classes="message")
-            if session and session.must_change_password:
-                yield Tr("svc.must_change", classes="error")
-            for n, key in enumerate(self.ITEMS, start=1):
-                yield Computed(lambda n=n, key=key: f"[{n}]  {self.t(key)}", classes="menu-item")
-            yield Notice(id="form-error", classes="hint")
+        welcome = "svc.welcome" if session is None or session.by_card else "svc.welcome_qr"
+        yield Tr(welcome, params={"name": name}, classes="message")
+        if session and session.must_change_password:
+            yield Tr("svc.must_change", classes="error")
+        yield NumberedMenu(lambda: [(key, key) for key in self.ITEMS])
+        yield Notice(id="form-error", classes="hint")
 
-    def action_pick(self, number: int) -> None:
+    def action_pick(self, digit: int) -> None:
         from screens.applications import ApplicationsScreen
         from screens.devices import DeviceCodeScreen, DevicesScreen
 
-        opens = {1: DeviceCodeScreen, 2: DevicesScreen, 3: ChangePasswordScreen,
-                 4: UpdateInfoScreen, 5: ApplicationsScreen}
-        if number in opens:
-            self.app.push_screen(opens[number]())
-        elif number == 6:
+        opens: dict[str, type[KioskScreen]] = {
+            "svc.device_code": DeviceCodeScreen, "svc.devices": DevicesScreen,
+            "svc.change_password": ChangePasswordScreen, "svc.update_info": UpdateInfoScreen,
+            "svc.card_apply": ApplicationsScreen}
+        key = self.query_one(NumberedMenu).chosen(digit)
+        if key in opens:
+            self.app.push_screen(opens[key]())
+        elif key == "svc.logout":
             self.action_logout()
 
     def action_logout(self) -> None:
@@ -95,14 +94,13 @@ class ServicesScreen(KioskScreen):
 
 
 class ChangePasswordScreen(FormScreen):
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("pw.title", classes="screen-title")
-            yield from field_row("old", "pw.old", password=True, max_length=12)
-            yield from field_row("new", "pw.new", password=True, max_length=12)
-            yield from field_row("new2", "pw.new2", password=True, max_length=12)
-            yield Tr("reg.password_rules", classes="note")
-            yield from self.form_footer()
+    title_key = "pw.title"
+
+    def fields(self) -> ComposeResult:
+        yield from field_row("old", "pw.old", password=True, max_length=12)
+        yield from field_row("new", "pw.new", password=True, max_length=12)
+        yield from field_row("new2", "pw.new2", password=True, max_length=12)
+        yield Tr("reg.password_rules", classes="note")
 
     def on_mount(self) -> None:
         self.query_one("#f-old", Input).focus()
@@ -128,7 +126,9 @@ def report_to_services(screen: KioskScreen, key: str, **params: object) -> None:
 
 
 class UpdateInfoScreen(FormScreen):
-    def body(self) -> ComposeResult:
+    title_key = "info.title"
+
+    def fields(self) -> ComposeResult:
         account: Account | dict[str, str] = {}
         try:
             if self.host.session:
@@ -136,11 +136,8 @@ class UpdateInfoScreen(FormScreen):
         except Exception as error:   # composing: no notice to say it in yet; the form
             log_failure(error, "UpdateInfoScreen")   # opens, and sending it says why
             account = {}
-        with Vertical(classes="form"):
-            yield Tr("info.title", classes="screen-title")
-            yield from field_row("email", "reg.email", value=account.get("email", ""))
-            yield from field_row("phone", "reg.phone", value=account.get("phone", ""))
-            yield from self.form_footer()
+        yield from field_row("email", "reg.email", value=account.get("email", ""))
+        yield from field_row("phone", "reg.phone", value=account.get("phone", ""))
 
     def on_mount(self) -> None:
         self.query_one("#f-email", Input).focus()
@@ -167,13 +164,12 @@ class ForgotScreen(CardForm):
 
     BINDINGS = [Binding("escape", "back", "key.back"), Binding("enter", "read", "key.read")]
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("forgot.title", classes="screen-title")
-            yield self.card_line()
-            yield Tr("forgot.intro", id="intro", classes="message")
-            yield Notice(id="sent", classes="hint")
-            yield from self.form_footer()
+    title_key = "forgot.title"
+
+    def fields(self) -> ComposeResult:
+        yield self.card_line()
+        yield Tr("forgot.intro", id="intro", classes="message")
+        yield Notice(id="sent", classes="hint")
 
     def __init__(self) -> None:
         super().__init__()
@@ -205,13 +201,12 @@ class ForgotIdentityScreen(ProofForm):
 
     with_household = False
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("forgot.identity_title", classes="screen-title")
-            yield from self.proof_fields()
-            yield from field_row("email", "forgot.new_email")
-            yield Notice(id="sent", classes="hint")
-            yield from self.form_footer()
+    title_key = "forgot.identity_title"
+
+    def fields(self) -> ComposeResult:
+        yield from self.proof_fields()
+        yield from field_row("email", "forgot.new_email")
+        yield Notice(id="sent", classes="hint")
 
     def submit(self) -> None:
         def run() -> None:
@@ -249,17 +244,15 @@ class CodeScreen(FormScreen):
     opens the password reset form. No card needed: the mail may be read anywhere."""
 
     card_policy = CardPolicy.UNBOUND
+    title_key = "code.title"
 
     def __init__(self, code: str = "") -> None:
         super().__init__()
         self.initial = code
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("code.title", classes="screen-title")
-            yield from field_row("code", "code.label", value=self.initial, max_length=80)
-            yield Notice(id="done", classes="hint")
-            yield from self.form_footer()
+    def fields(self) -> ComposeResult:
+        yield from field_row("code", "code.label", value=self.initial, max_length=80)
+        yield Notice(id="done", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#f-code", Input).focus()
@@ -285,19 +278,17 @@ class CodeScreen(FormScreen):
 
 class ResetPasswordScreen(FormScreen):
     card_policy = CardPolicy.UNBOUND
+    title_key = "code.reset_title"
 
     def __init__(self, code: str) -> None:
         super().__init__()
         self.code = code
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("code.reset_title", classes="screen-title")
-            yield from field_row("new", "pw.new", password=True, max_length=12)
-            yield from field_row("new2", "pw.new2", password=True, max_length=12)
-            yield Tr("reg.password_rules", classes="note")
-            yield Notice(id="done", classes="hint")
-            yield from self.form_footer()
+    def fields(self) -> ComposeResult:
+        yield from field_row("new", "pw.new", password=True, max_length=12)
+        yield from field_row("new2", "pw.new2", password=True, max_length=12)
+        yield Tr("reg.password_rules", classes="note")
+        yield Notice(id="done", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#f-new", Input).focus()

@@ -12,16 +12,18 @@ from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from kiosk.domain.address import find_county
-from kiosk.domain.applications import Pickup, mailing_line
+from kiosk.domain.applications import QUERY_WINDOW, UNPAID_LIFETIME, Pickup, mailing_line
 from kiosk.domain.dates import roc_short
+from kiosk.domain.id_documents import HOUSEHOLD_MAX_AGE
 from kiosk.domain.mask import mask_name
-from kiosk.domain.payments import Method, methods_for
+from kiosk.domain.payments import Method, method_fee, methods_for
 from kiosk.domain.pickup import OFFICES, Office
 from kiosk.domain.records import Application
 from screens.base import KioskModal, KioskScreen
 from screens.card_policy import CardPolicy
 from screens.errors import FAILED
 from screens.forms import Notice
+from screens.widgets.menu import NumberedMenu, menu_keys
 from screens.widgets.plain import PlainTable
 from screens.widgets.text import Computed, Tr
 
@@ -36,27 +38,28 @@ class ApplicationsScreen(KioskScreen):
                 Binding("f5", "new", "apps.key_new"),
                 Binding("f6", "query", "apps.key_query"),
                 Binding("f9", "offices", "apps.key_offices")]
+    title_key = "apps.title"
 
     def __init__(self) -> None:
         super().__init__()
         self.only_recent = False
         self.rows: list[Application] = []
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("apps.title", classes="screen-title")
-            yield Tr("apps.notice", classes="note")
-            yield Computed(self._heading, id="list-heading", classes="hint")
-            yield PlainTable(id="apps", cursor_type="row", zebra_stripes=True)
-            yield Computed(self._detail, id="row-detail", classes="message")
-            yield Notice(id="done", classes="hint")
+    def fields(self) -> ComposeResult:
+        yield Tr("apps.notice", params={"days": UNPAID_LIFETIME.days,
+                                        "age": HOUSEHOLD_MAX_AGE}, classes="note")
+        yield Computed(self._heading, id="list-heading", classes="hint")
+        yield PlainTable(id="apps", cursor_type="row", zebra_stripes=True)
+        yield Computed(self._detail, id="row-detail", classes="message")
+        yield Notice(id="done", classes="hint")
 
     def on_mount(self) -> None:
         self.reload()
         self.query_one("#apps", DataTable).focus()
 
     def _heading(self) -> str:
-        return self.t("apps.recent" if self.only_recent else "apps.all")
+        return self.t("apps.recent" if self.only_recent else "apps.all",
+                      days=QUERY_WINDOW.days)
 
     def refresh_language(self) -> None:
         super().refresh_language()
@@ -157,7 +160,7 @@ def actions_for(app: Application, pickup_changeable: bool) -> list[str]:
 
 class ActionsModal(KioskModal):
     BINDINGS = [Binding("escape", "pick(0)", "key.back"),
-                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 6))]
+                *menu_keys(5)]
 
     def __init__(self, app: Application) -> None:
         super().__init__()
@@ -169,21 +172,21 @@ class ActionsModal(KioskModal):
         with Vertical(id="exit-box"):
             yield Tr("apps.actions_title", params={"atm": self.application["atm_no"]},
                      classes="screen-title")
-            for n, action in enumerate(self.actions, start=1):
-                yield Computed(lambda n=n, a=action: f"[{n}]  {self._label(a)}",
-                               classes="menu-item")
+            yield NumberedMenu(lambda: [(a, a) for a in self.actions], label=self._label)
             if not self.actions:
                 yield Tr("apps.no_actions", classes="message")
 
     def _label(self, action: str) -> str:
-        """The ways to pay say their fee (catalog), like the seed's buttons and notes."""
-        return self.t(f"pay.method_{action}" if action in tuple(Method)
-                      else f"apps.action_{action}")
+        """The ways to pay say their fee, as the NHIA's own buttons and notes do."""
+        if action in tuple(Method):
+            return self.t(f"pay.method_{action}", fee=method_fee(Method(action)))
+        return self.t(f"apps.action_{action}")
 
-    def action_pick(self, number: int) -> None:
-        if 1 <= number <= len(self.actions):
-            self.dismiss(self.actions[number - 1])  # type: ignore[arg-type]
-        elif number == 0:
+    def action_pick(self, digit: int) -> None:
+        action = self.query_one(NumberedMenu).chosen(digit)
+        if action is not None:
+            self.dismiss(action)
+        elif digit == 0:   # Escape
             self.dismiss(None)
 
 

@@ -10,9 +10,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Input
 
-from kiosk.domain.applications import Dependant, Form, MailAddress
+from kiosk.domain.applications import FEE, UNPAID_LIFETIME, Dependant, Form, MailAddress
 from kiosk.domain.dates import roc_date
 from kiosk.domain.photos import Photo
 from kiosk.domain.records import Account
@@ -35,56 +36,57 @@ class ApplyFormScreen(FormScreen):
     BINDINGS = [Binding("escape", "back", "key.back"),
                 Binding("f4", "photo", "apply.key_photo"),
                 Binding("f5", "save", "apply.key_save")]
+    title_key = "apply.title"
 
     def __init__(self) -> None:
         super().__init__()
         self.photo: Photo | None = None
 
-    def body(self) -> ComposeResult:
+    def form_column(self) -> Widget:
+        return VerticalScroll(classes=self.form_classes)   # longer than the screen
+
+    def fields(self) -> ComposeResult:
         session = self.host.session
         try:
             account: Account | dict[str, str] = self.host.auth.account(session) if session else {}
         except Exception as error:   # composing: no notice to say it in yet; the form
             log_failure(error, "ApplyFormScreen")   # opens, and saving says what is wrong
             account = {}
-        with VerticalScroll(classes="form"):
-            yield Tr("apply.title", classes="screen-title")
-            yield from choice_row("target", "apply.target",
-                                  [("self", "apply.self"), ("dependant", "apply.dependant")])
-            with Vertical(id="dependant-fields"):
-                yield from field_row("dep_id", "apply.dep_id", max_length=10)
-                yield from field_row("dep_name", "apply.dep_name", max_length=20)
-                yield from field_row("dep_birth", "apply.dep_birth", max_length=10,
-                                     placeholder="107/03/03")
-            yield from choice_row("reason", "apply.reason",
-                                  [("lost", "apply.lost"), ("damaged", "apply.damaged"),
-                                   ("photo", "apply.new_photo")])
-            yield from field_row("email", "apply.email", value=account.get("email", ""),
-                                 max_length=254)
-            yield Tr("apply.email_note", classes="note")
-            with Horizontal(classes="form-row"):
-                yield Tr("apply.phone", classes="form-label")
-                yield Input(id="f-phone_area", max_length=4, placeholder="02",
-                            restrict=r"\d*", compact=True, classes="phone-area")
-                yield Input(id="f-phone_number", max_length=10, placeholder="23456789",
-                            restrict=r"[\d-]*", compact=True)
-                yield Input(id="f-phone_ext", max_length=6, placeholder="#",
-                            restrict=r"\d*", compact=True, classes="phone-ext")
-            yield Notice(id="e-phone_number", classes="field-error")
-            yield from choice_row("pickup", "apply.pickup",
-                                  [("mail", "apply.by_mail"), ("onsite", "apply.onsite")])
-            with Vertical(id="mail-fields"):
-                yield Tr("apply.mail_note", classes="note")
-                yield AddressPicker(id="address")
-                yield Notice(id="e-address", classes="field-error")
-                yield from field_row("street", "apply.street", max_length=60)
-            yield from choice_row("kind", "apply.kind",
-                                  [("no_photo", "apply.no_photo"), ("photo", "apply.with_photo")])
-            with Vertical(id="photo-fields"):
-                yield Computed(self._photo_line, id="photo-line", classes="hint")
-                yield Notice(id="e-photo", classes="field-error")
-            yield Tr("apply.notes", classes="note")
-            yield from self.form_footer()
+        yield from choice_row("target", "apply.target",
+                              [("self", "apply.self"), ("dependant", "apply.dependant")])
+        with Vertical(id="dependant-fields"):
+            yield from field_row("dep_id", "apply.dep_id", max_length=10)
+            yield from field_row("dep_name", "apply.dep_name", max_length=20)
+            yield from field_row("dep_birth", "apply.dep_birth", max_length=10,
+                                 placeholder="107/03/03")
+        yield from choice_row("reason", "apply.reason",
+                              [("lost", "apply.lost"), ("damaged", "apply.damaged"),
+                               ("photo", "apply.new_photo")])
+        yield from field_row("email", "apply.email", value=account.get("email", ""),
+                             max_length=254)
+        yield Tr("apply.email_note", classes="note")
+        with Horizontal(classes="form-row"):
+            yield Tr("apply.phone", classes="form-label")
+            yield Input(id="f-phone_area", max_length=4, placeholder="02",
+                        restrict=r"\d*", compact=True, classes="phone-area")
+            yield Input(id="f-phone_number", max_length=10, placeholder="23456789",
+                        restrict=r"[\d-]*", compact=True)
+            yield Input(id="f-phone_ext", max_length=6, placeholder="#",
+                        restrict=r"\d*", compact=True, classes="phone-ext")
+        yield Notice(id="e-phone_number", classes="field-error")
+        yield from choice_row("pickup", "apply.pickup",
+                              [("mail", "apply.by_mail"), ("onsite", "apply.onsite")])
+        with Vertical(id="mail-fields"):
+            yield Tr("apply.mail_note", classes="note")
+            yield AddressPicker(id="address")
+            yield Notice(id="e-address", classes="field-error")
+            yield from field_row("street", "apply.street", max_length=60)
+        yield from choice_row("kind", "apply.kind",
+                              [("no_photo", "apply.no_photo"), ("photo", "apply.with_photo")])
+        with Vertical(id="photo-fields"):
+            yield Computed(self._photo_line, id="photo-line", classes="hint")
+            yield Notice(id="e-photo", classes="field-error")
+        yield Tr("apply.notes", params={"days": UNPAID_LIFETIME.days}, classes="note")
 
     def on_mount(self) -> None:
         self._show_fields()
@@ -154,11 +156,14 @@ class ApplyFormScreen(FormScreen):
 
         def noticed(_: object) -> None:
             self.app.push_screen(SavedModal("apply.reminder_title", "apply.reminder",
-                                            atm=app["atm_no"],
+                                            atm=app["atm_no"], fee=FEE,
                                             due=roc_date(due.date(), self.host.catalog)),
                                  reminded)
 
-        self.app.push_screen(SavedModal("apply.saved_title", "apply.saved_notice"), noticed)
+        from kiosk.domain.payments import ATM_FEE
+
+        self.app.push_screen(SavedModal("apply.saved_title", "apply.saved_notice",
+                                        days=UNPAID_LIFETIME.days, fee=ATM_FEE), noticed)
 
 
 class SavedModal(KioskModal):

@@ -1,4 +1,8 @@
-"""The common frame of public screens: title bar, body, status bar, key bar."""
+"""The common frame of public screens: title bar, body, status bar, key bar.
+
+Most bodies are one template, the form column: the screen's title, its fields, and a
+footer (the error notice and the form hint, where the screen has them). A screen states
+its title key and yields its fields; how the column looks is decided here once."""
 
 from __future__ import annotations
 
@@ -8,13 +12,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 
 from kiosk.domain.errors import InvalidInput, KioskError
 from screens.card_policy import CardPolicy
 from screens.errors import FAILED, Failed, user_error
 from screens.host import KioskHost
 from screens.widgets.bars import KeyBar, StatusBar, TitleBar
-from screens.widgets.text import Notice, host_of
+from screens.widgets.text import Notice, Tr, host_of
 
 if TYPE_CHECKING:
     from reader.events import ReaderEvent
@@ -109,7 +114,16 @@ def card_policy_of(screen: object) -> CardPolicy:
 
 
 class KioskScreen(LanguageAware, CardAware, ShowsErrors, Screen[None]):
-    """A full public screen; subclasses yield their body from :meth:`body`."""
+    """A full public screen. Its body is the form template unless it overrides
+    :meth:`body`: in a column (:attr:`form_classes`), the title (:attr:`title_key`), then
+    :meth:`fields`, then :meth:`footer` — the error notice (``#form-error``, where
+    :class:`ShowsErrors` shows a failure) when :attr:`error_line`, and the note
+    :attr:`hint_key` when set."""
+
+    title_key: str = ""
+    form_classes: ClassVar[str] = "form"
+    error_line: ClassVar[bool] = False
+    hint_key: ClassVar[str | None] = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -119,7 +133,26 @@ class KioskScreen(LanguageAware, CardAware, ShowsErrors, Screen[None]):
             yield KeyBar()
 
     def body(self) -> ComposeResult:
+        with self.form_column():
+            yield self.title_line()
+            yield from self.fields()
+            yield from self.footer()
+
+    def form_column(self) -> Widget:
+        return Vertical(classes=self.form_classes)
+
+    def title_line(self) -> Widget:
+        return Tr(self.title_key, classes="screen-title")
+
+    def fields(self) -> ComposeResult:
+        """What the screen shows between its title and its footer."""
         yield from ()
+
+    def footer(self) -> ComposeResult:
+        if self.error_line:
+            yield Notice(id="form-error", classes="form-error")
+        if self.hint_key:
+            yield Tr(self.hint_key, classes="note")
 
     def refresh_status(self) -> None:
         for bar in self.query(StatusBar):

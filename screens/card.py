@@ -16,12 +16,13 @@ from kiosk.domain.validate import id_kind, is_resident
 from reader.card import CardData
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
+from screens.widgets.menu import NumberedMenu, menu_keys
 from screens.widgets.text import Computed, Tr
 
 
 class CardScreen(KioskScreen):
     BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
-                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 4))]
+                *menu_keys(3)]
     card_policy = CardPolicy.BOUND
 
     def __init__(self, card: CardData, reader: str) -> None:
@@ -47,18 +48,16 @@ class CardScreen(KioskScreen):
         }
         return by_state.get(self._state(), [])
 
-    def _actions_text(self) -> str:
-        state = self.t("card.status", state=self.t(f"card.state_{self._state()}"))
-        items = [f"[{n}] {self.t(key)}" for n, (key, _s) in enumerate(self.actions(), start=1)]
-        return "   ".join([state, *items])
+    def _status(self) -> str:
+        return self.t("card.status", state=self.t(f"card.state_{self._state()}"))
 
     def on_screen_resume(self) -> None:
         self.refresh_language()  # a workflow opened from here may have changed the state
 
-    def action_pick(self, number: int) -> None:
-        actions = self.actions()
-        if 1 <= number <= len(actions):
-            self.app.push_screen(actions[number - 1][1]())
+    def action_pick(self, digit: int) -> None:
+        make = self.query_one(NumberedMenu).chosen(digit)
+        if make is not None:
+            self.app.push_screen(make())
 
     def body(self) -> ComposeResult:
         card = self.card
@@ -79,6 +78,7 @@ class CardScreen(KioskScreen):
                 for label, value in rows:
                     yield Tr(label, classes="field-label")
                     yield Computed(value, classes="field-value")
-            yield Computed(self._actions_text, id="card-actions", classes="hint")
+            yield NumberedMenu(self.actions, lead=self._status, gap=" ", between="   ",
+                               id="card-actions", classes="hint")
             yield Tr("card.masked", classes="note")
             yield Tr("card.remove_hint", classes="note")

@@ -64,17 +64,16 @@ class DevicesScreen(KioskScreen):
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("delete", "unbind", "key.unbind")]
     error_notice = "#done"
+    title_key = "dev.list_title"
 
     def __init__(self) -> None:
         super().__init__()
         self.names: dict[str, str] = {}
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("dev.list_title", classes="screen-title")
-            yield Notice(id="empty", classes="message")
-            yield PlainOptionList(id="devices")
-            yield Notice(id="done", classes="hint")
+    def fields(self) -> ComposeResult:
+        yield Notice(id="empty", classes="message")
+        yield PlainOptionList(id="devices")
+        yield Notice(id="done", classes="hint")
 
     def on_mount(self) -> None:
         self.reload()
@@ -143,19 +142,17 @@ class AppPanelScreen(FormScreen):
     phone), so a binding can be shown without a phone."""
 
     card_policy = CardPolicy.UNBOUND
+    title_key = "dev.app_title"
 
     def __init__(self, code: str) -> None:
         super().__init__()
         self.code = code
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("dev.app_title", classes="screen-title")
-            yield from field_row("code", "dev.app_code", value=self.code, max_length=16)
-            yield from field_row("device", "dev.app_device", value=self.t("dev.app_default"),
-                                 max_length=40)
-            yield Notice(id="done", classes="hint")
-            yield from self.form_footer()
+    def fields(self) -> ComposeResult:
+        yield from field_row("code", "dev.app_code", value=self.code, max_length=16)
+        yield from field_row("device", "dev.app_device", value=self.t("dev.app_default"),
+                             max_length=40)
+        yield Notice(id="done", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#f-device").focus()

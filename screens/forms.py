@@ -9,6 +9,8 @@ are cleared when the screen closes.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -53,14 +55,14 @@ def field_row(name: str, label_key: str, *, password: bool = False, value: str =
 
 
 class FormScreen(KioskScreen):
-    """Subclasses compose fields with :func:`field_row` and implement :meth:`submit`."""
+    """Subclasses yield their :meth:`fields` (with :func:`field_row`) and implement
+    :meth:`submit`; the template (screens/base.py) puts the title above them and the error
+    notice and the keys' hint below."""
 
     BINDINGS = [Binding("escape", "back", "key.back")]
     card_policy = CardPolicy.BOUND   # workflows end when the card leaves the reader
-
-    def form_footer(self) -> ComposeResult:
-        yield Notice(id="form-error", classes="form-error")
-        yield Tr("form.hint", classes="note")
+    error_line = True
+    hint_key: ClassVar[str | None] = "form.hint"
 
     def value(self, name: str) -> str:
         return self.query_one(f"#f-{name}", Input).value

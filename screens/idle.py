@@ -7,14 +7,14 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 
 from screens.base import KioskScreen
+from screens.widgets.menu import NumberedMenu, menu_keys
 from screens.widgets.text import Computed
 
 
 class IdleScreen(KioskScreen):
-    BINDINGS = [Binding(str(n % 10), f"menu({n})", show=False) for n in range(1, 11)]
+    BINDINGS = menu_keys(10)
 
     def menu_items(self) -> list[str]:
         """Catalog keys of the items, in order; only workflows that work are listed."""
@@ -48,22 +48,17 @@ class IdleScreen(KioskScreen):
 
     def body(self) -> ComposeResult:
         yield Computed(self._prompt, id="prompt-box")
-        yield Computed(self._menu, id="menu")
+        yield NumberedMenu(lambda: [(key, key) for key in self.menu_items()],
+                           heading="idle.menu", indent="  ", id="menu")
 
     def _prompt(self) -> Text:
         return Text.assemble((self.t("idle.primary"), "bold"), "\n",
                              (self.t("idle.secondary"), "dim"))
 
-    def _menu(self) -> Text:
-        lines = [Text(self.t("idle.menu"), style="bold underline"), Text()]
-        lines += [Text(f"  [{n % 10}]  {self.t(key)}")
-                  for n, key in enumerate(self.menu_items(), start=1)]
-        return Text("\n").join(lines)
-
-    def action_menu(self, number: int) -> None:
-        items = self.menu_items()
-        if 1 <= number <= len(items):
-            self._open(items[number - 1])
+    def action_pick(self, digit: int) -> None:
+        key = self.query_one(NumberedMenu).chosen(digit)
+        if key is not None:
+            self._open(key)
 
     def _show_card(self) -> None:
         if not self.host.show_current_card():

@@ -20,18 +20,17 @@ class OutboxScreen(KioskScreen):
     card_policy = CardPolicy.UNBOUND
     BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
                 Binding("enter", "open", "key.open")]
+    title_key = "outbox.title"
 
     def _mails(self) -> list[Mail]:
         return self.host.services.mails()
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("outbox.title", classes="screen-title")
-            mails = self._mails()
-            if not mails:
-                yield Tr("outbox.empty", classes="message")
-            yield PlainOptionList(*(option(self._line(m), id=str(m["id"])) for m in mails),
-                             id="mails")
+    def fields(self) -> ComposeResult:
+        mails = self._mails()
+        if not mails:
+            yield Tr("outbox.empty", classes="message")
+        yield PlainOptionList(*(option(self._line(m), id=str(m["id"])) for m in mails),
+                         id="mails")
 
     @staticmethod
     def _line(mail: Mail) -> str:

@@ -5,7 +5,6 @@ card reader registers and binds the phone, or sets a new password, in one step."
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.widgets import Input
 
 from screens.card_policy import CardPolicy
@@ -17,20 +16,19 @@ from screens.widgets.text import Tr
 class PhoneAuthScreen(FormScreen):
     card_policy = CardPolicy.UNBOUND   # no card is read: the carrier vouches for the number
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("phone.title", classes="screen-title")
-            yield Tr("phone.intro", classes="note")
-            yield from field_row("phone", "phone.number", max_length=12,
-                                 placeholder="0912345678")
-            yield from field_row("id", "phone.id", max_length=10)
-            yield from field_row("last4", "phone.last4", max_length=4, restrict=r"\d*")
-            yield from field_row("password", "reg.password", password=True, max_length=12)
-            yield from field_row("password2", "reg.password2", password=True, max_length=12)
-            yield from field_row("device", "phone.device", max_length=40)
-            yield Tr("reg.password_rules", classes="note")
-            yield Notice(id="done", classes="hint")
-            yield from self.form_footer()
+    title_key = "phone.title"
+
+    def fields(self) -> ComposeResult:
+        yield Tr("phone.intro", classes="note")
+        yield from field_row("phone", "phone.number", max_length=12,
+                             placeholder="0912345678")
+        yield from field_row("id", "phone.id", max_length=10)
+        yield from field_row("last4", "phone.last4", max_length=4, restrict=r"\d*")
+        yield from field_row("password", "reg.password", password=True, max_length=12)
+        yield from field_row("password2", "reg.password2", password=True, max_length=12)
+        yield from field_row("device", "phone.device", max_length=40)
+        yield Tr("reg.password_rules", classes="note")
+        yield Notice(id="done", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#f-phone", Input).focus()

@@ -47,23 +47,22 @@ def _inside(path: Path, folder: Path) -> bool:
 class PhotoPickerScreen(KioskScreen):
     card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "cancel", "key.back")]
+    title_key = "photo.title"
 
     def __init__(self, start: Path) -> None:
         super().__init__()
         self.start = start   # the root: nothing above it can be browsed
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("photo.title", classes="screen-title")
-            yield Tr("photo.hint", params={"max_mb": MAX_BYTES // (1024 * 1024)},
-                     classes="note")
-            with Horizontal(classes="form-row"):
-                yield Tr("photo.folder", classes="form-label")
-                yield Input(shown_path(self.start), id="f-folder", compact=True, max_length=4096)
-            # above the tree, which takes what is left: below it the notice was pushed
-            # under the status bar, where nobody saw why a photo was refused
-            yield Notice(id="form-error", classes="form-error")
-            yield PhotoTree(self.start, self.host.papers_dir.parent, id="tree")
+    def fields(self) -> ComposeResult:
+        yield Tr("photo.hint", params={"max_mb": MAX_BYTES // (1024 * 1024)},
+                 classes="note")
+        with Horizontal(classes="form-row"):
+            yield Tr("photo.folder", classes="form-label")
+            yield Input(shown_path(self.start), id="f-folder", compact=True, max_length=4096)
+        # above the tree, which takes what is left: below it the notice was pushed
+        # under the status bar, where nobody saw why a photo was refused
+        yield Notice(id="form-error", classes="form-error")
+        yield PhotoTree(self.start, self.host.papers_dir.parent, id="tree")
 
     def on_mount(self) -> None:
         self.query_one("#tree", PhotoTree).focus()

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import Input
 
 from kiosk.domain.qr_login import LoginRequest, LoginState
@@ -23,14 +22,13 @@ from store.errors import StoreError
 class QrLoginFormScreen(FormScreen):
     card_policy = CardPolicy.UNBOUND
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("qrl.title", classes="screen-title")
-            yield Tr("qrl.intro", classes="note")
-            yield from field_row("id", "qrl.id", max_length=10)
-            yield from field_row("birth", "qrl.birth", max_length=10, placeholder="047/02/28")
-            yield Tr("qrl.birth_hint", classes="note")
-            yield from self.form_footer()
+    title_key = "qrl.title"
+
+    def fields(self) -> ComposeResult:
+        yield Tr("qrl.intro", classes="note")
+        yield from field_row("id", "qrl.id", max_length=10)
+        yield from field_row("birth", "qrl.birth", max_length=10, placeholder="047/02/28")
+        yield Tr("qrl.birth_hint", classes="note")
 
     def on_mount(self) -> None:
         self.query_one("#f-id", Input).focus()
@@ -135,20 +133,18 @@ class LoginApprovalPanel(FormScreen):
     card_policy = CardPolicy.UNBOUND
     BINDINGS = [Binding("escape", "back", "key.back"),
                 Binding("f8", "deny", "qrl.key_deny")]
+    title_key = "qrl.app_title"
 
     def __init__(self, code: str) -> None:
         super().__init__()
         self.code = code
 
-    def body(self) -> ComposeResult:
+    def fields(self) -> ComposeResult:
         names = self.host.qr_login.device_names(self.code)
-        with Vertical(classes="form"):
-            yield Tr("qrl.app_title", classes="screen-title")
-            yield from field_row("code", "qrl.app_code", value=self.code, max_length=24)
-            yield from field_row("device", "dev.app_device", value=names[0] if names else "",
-                                 max_length=40)
-            yield Tr("qrl.app_hint", classes="note")
-            yield from self.form_footer()
+        yield from field_row("code", "qrl.app_code", value=self.code, max_length=24)
+        yield from field_row("device", "dev.app_device", value=names[0] if names else "",
+                             max_length=40)
+        yield Tr("qrl.app_hint", classes="note")
 
     def on_mount(self) -> None:
         self.query_one("#f-device", Input).focus()

@@ -10,7 +10,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, Input
 
 from kiosk.domain.accounts import check_contact
@@ -24,6 +24,7 @@ from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
 from screens.errors import FAILED
 from screens.forms import CardForm, FormScreen, Notice, ProofForm, field_row
+from screens.widgets.menu import NumberedMenu, menu_keys
 from screens.widgets.text import Computed, Tr
 
 
@@ -40,13 +41,13 @@ class TermsScreen(FormScreen):
     card_policy = CardPolicy.UNBOUND
     BINDINGS = [Binding("escape", "back", "key.back"), Binding("f5", "next", "key.next")]
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("reg.terms_title", classes="screen-title")
-            with VerticalScroll(id="terms-box"):
-                yield Tr("reg.terms_body", id="terms")
-            yield Checkbox(self.t("reg.terms_agree"), id="agree", compact=True)
-            yield Notice(id="form-error", classes="form-error")
+    title_key = "reg.terms_title"
+    hint_key = None
+
+    def fields(self) -> ComposeResult:
+        with VerticalScroll(id="terms-box"):
+            yield Tr("reg.terms_body", id="terms")
+        yield Checkbox(self.t("reg.terms_agree"), id="agree", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#agree", Checkbox).focus()
@@ -69,16 +70,15 @@ class ReadCardScreen(CardForm):
     """Step 2: 請插入健保卡並按讀取. Also tells whether the card is registered (§3.7)."""
 
     BINDINGS = [Binding("escape", "back", "key.back"), Binding("enter", "read", "key.read")]
+    title_key = "reg.read_title"
+    hint_key = None
 
     def __init__(self, draft: Draft) -> None:
         super().__init__()
         self.draft = draft
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("reg.read_title", classes="screen-title")
-            yield self.card_line()
-            yield Notice(id="form-error", classes="form-error")
+    def fields(self) -> ComposeResult:
+        yield self.card_line()
 
     def action_read(self) -> None:
         card = self.card()
@@ -101,7 +101,8 @@ class AlreadyScreen(KioskScreen):
 
     card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
-                *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 4))]
+                *menu_keys(3)]
+    title_key = "reg.already_title"
 
     def __init__(self, card: CardData, already: AlreadyRegistered) -> None:
         super().__init__()
@@ -119,33 +120,28 @@ class AlreadyScreen(KioskScreen):
                     ("card.action_cancel", lambda: PendingScreen("cancel"))]
         return []
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("reg.already_title", classes="screen-title")
-            yield Tr(self.already.key, classes="message")
-            for n, (key, _make) in enumerate(self._choices(), start=1):
-                yield Computed(lambda n=n, key=key: f"[{n}]  {self.t(key)}",
-                               classes="menu-item")
+    def fields(self) -> ComposeResult:
+        yield Tr(self.already.key, classes="message")
+        yield NumberedMenu(self._choices)
 
-    def action_pick(self, number: int) -> None:
-        choices = self._choices()
-        if 1 <= number <= len(choices):
-            self.app.switch_screen(choices[number - 1][1]())
+    def action_pick(self, digit: int) -> None:
+        make = self.query_one(NumberedMenu).chosen(digit)
+        if make is not None:
+            self.app.switch_screen(make())
 
 
 class IdentityScreen(ProofForm):
     """Step 3: 戶號 + 戶籍 address for nationals; the residence permit for residents."""
+
+    title_key = "reg.identity_title"
 
     def __init__(self, draft: Draft) -> None:
         assert draft.card is not None
         super().__init__(draft.card)
         self.draft = draft
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("reg.identity_title", classes="screen-title")
-            yield from self.proof_fields()
-            yield from self.form_footer()
+    def fields(self) -> ComposeResult:
+        yield from self.proof_fields()
 
     def submit(self) -> None:
         assert self.draft.card is not None
@@ -162,20 +158,19 @@ class IdentityScreen(ProofForm):
 class AccountScreen(FormScreen):
     """Step 4: password twice with its strength, e-mail, phone."""
 
+    title_key = "reg.account_title"
+
     def __init__(self, draft: Draft) -> None:
         super().__init__()
         self.draft = draft
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("reg.account_title", classes="screen-title")
-            yield from field_row("password", "reg.password", password=True, max_length=12)
-            yield Computed(self._strength, id="strength", classes="note")
-            yield from field_row("password2", "reg.password2", password=True, max_length=12)
-            yield from field_row("email", "reg.email", value=self.draft.answers.get("email", ""))
-            yield from field_row("phone", "reg.phone", value=self.draft.answers.get("phone", ""))
-            yield Tr("reg.password_rules", classes="note")
-            yield from self.form_footer()
+    def fields(self) -> ComposeResult:
+        yield from field_row("password", "reg.password", password=True, max_length=12)
+        yield Computed(self._strength, id="strength", classes="note")
+        yield from field_row("password2", "reg.password2", password=True, max_length=12)
+        yield from field_row("email", "reg.email", value=self.draft.answers.get("email", ""))
+        yield from field_row("phone", "reg.phone", value=self.draft.answers.get("phone", ""))
+        yield Tr("reg.password_rules", classes="note")
 
     def on_mount(self) -> None:
         self.query_one("#f-password", Input).focus()
@@ -210,22 +205,21 @@ class ConfirmScreen(FormScreen):
     """Step 5: what will be sent, masked; Enter sends it."""
 
     BINDINGS = [Binding("escape", "back", "key.back"), Binding("enter", "send", "key.send")]
+    title_key = "reg.confirm_title"
+    hint_key = None
 
     def __init__(self, draft: Draft) -> None:
         super().__init__()
         self.draft = draft
 
-    def body(self) -> ComposeResult:
+    def fields(self) -> ComposeResult:
         card, answers = self.draft.card, self.draft.answers
         assert card is not None
-        with Vertical(classes="form"):
-            yield Tr("reg.confirm_title", classes="screen-title")
-            yield Computed(lambda: f"{self.t('card.name')}: {mask_name(card.name)}")
-            yield Computed(lambda: f"{self.t('card.id')}: {mask_id(card.id_no)}")
-            yield Computed(lambda: f"{self.t('reg.email')}: {answers['email']}")
-            yield Computed(lambda: f"{self.t('reg.phone')}: {answers['phone'] or '—'}")
-            yield Tr("reg.confirm_hint", classes="hint")
-            yield Notice(id="form-error", classes="form-error")
+        yield Computed(lambda: f"{self.t('card.name')}: {mask_name(card.name)}")
+        yield Computed(lambda: f"{self.t('card.id')}: {mask_id(card.id_no)}")
+        yield Computed(lambda: f"{self.t('reg.email')}: {answers['email']}")
+        yield Computed(lambda: f"{self.t('reg.phone')}: {answers['phone'] or '—'}")
+        yield Tr("reg.confirm_hint", classes="hint")
 
     def action_back(self) -> None:
         self.app.switch_screen(AccountScreen(self.draft))
@@ -249,12 +243,11 @@ class DoneScreen(KioskScreen):
     card_policy = CardPolicy.UNBOUND
     BINDINGS = [Binding("enter", "app.go_idle", "key.done"),
                 Binding("escape", "app.go_idle", "key.done", show=False)]
+    title_key = "reg.done_title"
 
     def __init__(self, email: str) -> None:
         super().__init__()
         self.email = email
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("reg.done_title", classes="screen-title")
-            yield Tr("reg.done_body", params={"email": mask_email(self.email)}, classes="message")
+    def fields(self) -> ComposeResult:
+        yield Tr("reg.done_body", params={"email": mask_email(self.email)}, classes="message")

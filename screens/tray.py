@@ -7,29 +7,19 @@ from textual.binding import Binding
 from textual.containers import Vertical
 
 from screens.base import KioskModal
+from screens.widgets.menu import NumberedMenu, menu_keys
 from screens.widgets.text import Computed, Tr
 
-TRAY_KEYS = "1234567890"
+TRAY_SIZE = 10   # the digits 1–9 and 0
 
 
 class TrayScreen(KioskModal):
-    BINDINGS = [
-        *(Binding(k, f"insert({i})", show=False) for i, k in enumerate(TRAY_KEYS)),
-        Binding("escape", "close", "key.back"),
-    ]
+    BINDINGS = [*menu_keys(TRAY_SIZE), Binding("escape", "close", "key.back")]
 
     def compose(self) -> ComposeResult:
-        cards = self.host.demo_cards()
         with Vertical(id="tray"):
             yield Tr("tray.title", classes="screen-title")
-            for key, demo in zip(TRAY_KEYS, cards, strict=False):
-                yield Computed(
-                    lambda k=key, d=demo: (
-                        f"[{k}] {'▶' if self.host.demo_present() == d.key else ' '} "
-                        f"{self.t('demo.' + d.key)}"
-                    ),
-                    classes="tray-item",
-                )
+            yield NumberedMenu(self._cards, label=self._card_label, gap=" ")
             yield Computed(self._present_text, classes="hint")
             yield Tr("tray.hint", classes="note")
 
@@ -39,11 +29,18 @@ class TrayScreen(KioskModal):
             return self.t("tray.empty")
         return self.t("tray.inserted", card=self.t("demo." + present))
 
-    def action_insert(self, index: int) -> None:
-        cards = self.host.demo_cards()
-        if index < len(cards):
+    def _cards(self) -> list[tuple[str, str]]:
+        return [(demo.key, demo.key) for demo in self.host.demo_cards()[:TRAY_SIZE]]
+
+    def _card_label(self, key: str) -> str:
+        """The card in the reader now is marked."""
+        return f"{'▶' if self.host.demo_present() == key else ' '} {self.t('demo.' + key)}"
+
+    def action_pick(self, digit: int) -> None:
+        key = self.query_one(NumberedMenu).chosen(digit)
+        if key is not None:
             self.dismiss()
-            self.host.insert_demo(cards[index].key)
+            self.host.insert_demo(key)
 
     def action_close(self) -> None:
         self.dismiss()

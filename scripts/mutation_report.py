@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--equivalent", type=Path, required=True,
                         help="the folder of <module>.toml files")
     parser.add_argument("--module", action="append", default=[],
-                        help="only these modules (kiosk/domain/mail.py); repeatable")
+                        help="only these modules (kiosk/domain/lockout.py); repeatable")
     parser.add_argument("--table", action="store_true", help="only the table")
     parser.add_argument("--runs", type=Path, nargs="+", default=[],
                         help="several run folders, merged mutant by mutant (see merged())")

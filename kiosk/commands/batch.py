@@ -36,14 +36,15 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 @on_store
 def run(domain: Domain, catalog: Catalog, args: argparse.Namespace) -> int:
-    from kiosk.domain.batch import BatchFileError
+    from kiosk.domain.batch import TARGET_PERCENT, BatchFileError
 
     t = catalog.t
     runner = domain.batch
     if args.verb == "progress":
         for unit, registered, submitted in runner.progress():
             print(t("batch.unit_progress", unit=unit, registered=registered,
-                    submitted=submitted, ratio=f"{registered / submitted:.0%}"))
+                    submitted=submitted, ratio=f"{registered / submitted:.0%}",
+                    target=TARGET_PERCENT))
         return 0
 
     def progress(done: int, total: int) -> None:

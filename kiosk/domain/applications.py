@@ -29,6 +29,7 @@ from store.keyed import KeyedTable
 FEE = 200                          # 健保卡工本費, NT$
 UNPAID_LIFETIME = timedelta(days=14)
 QUERY_WINDOW = timedelta(days=14)
+# What the screens say of these rules (the catalog's {days} and {fee}) comes from here.
 MAX_STREET = 60
 ATM_PREFIX = "95"
 
@@ -100,6 +101,11 @@ def mailing_line(app: Mapping[str, Any]) -> str:
         return ""
     return (f"({a['postal_code']}){a['county']}{a['district']}{a['village']}"
             f"{a['neighborhood']}鄰{a['street']}")
+
+
+def expired() -> KioskError:
+    """Too late to pay: the message says how many days there were (UNPAID_LIFETIME)."""
+    return KioskError("err.pay.expired", days=UNPAID_LIFETIME.days)
 
 
 def payment_of(app: Application) -> Payment:
@@ -224,7 +230,7 @@ class Applications:
         if app["payment"] is not None:
             raise KioskError("err.pay.already")
         if self.due(app) <= self.s.clock.now():
-            raise KioskError("err.pay.expired")
+            raise expired()
         return app
 
     @staticmethod
@@ -242,11 +248,11 @@ class Applications:
 
         def pay(doc: dict[str, Any] | None) -> dict[str, Any] | None:
             if doc is None:
-                outcome["error"] = "err.apply.unknown"
+                outcome["error"] = KioskError("err.apply.unknown")
             elif doc["payment"] is not None:
-                outcome["error"] = "err.pay.already"
+                outcome["error"] = KioskError("err.pay.already")
             elif self.due(doc) <= now:
-                outcome["error"] = "err.pay.expired"
+                outcome["error"] = expired()
             else:
                 outcome["app"] = {**doc, "payment": payment}
                 return outcome["app"]
@@ -254,7 +260,7 @@ class Applications:
 
         self._apps.modify(atm_no, pay)
         if "error" in outcome:
-            raise KioskError(outcome["error"])
+            raise outcome["error"]
         return cast(Application, outcome["app"])
 
     def update(self, atm_no: str, change: Any) -> Application:

@@ -35,6 +35,7 @@ from kiosk.domain.rows import (
     ImportFileError,
     check_lines,
     csv_records,
+    decode_csv,
     has_control,
     read_bounded,
     shown,
@@ -45,6 +46,7 @@ from store.keyed import KeyedTable
 
 FILE_NAME = re.compile(r"(\d{9})(\d{8})\.csv", re.IGNORECASE)
 TARGET = 0.8          # seed 003: 「希望於3月底前提高註冊比率達80%以上」
+TARGET_PERCENT = round(TARGET * 100)   # as the screens and the CLI say it ({target} %)
 
 
 def target_reached(registered: int, submitted: int) -> bool:
@@ -139,12 +141,7 @@ def parse_name(name: str) -> tuple[str, date]:
 
 
 def _decode(raw: bytes | bytearray) -> str:
-    for encoding in ("utf-8-sig", "cp950"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise BatchFileError("batch.err.encoding")
+    return decode_csv(raw, error=BatchFileError, undecodable="batch.err.encoding")
 
 
 def open_batch(path: Path) -> BatchFile:

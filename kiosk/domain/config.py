@@ -22,7 +22,13 @@ from kiosk.domain.i18n import DEFAULT_LANG, LANGS
 READERS = ("auto", "pcsc", "sim")
 ENV_PREFIX = "NHI_KIOSK_"
 MIN_INACTIVITY = 5.0
+# Defaults that a domain service also falls back on when it is built without a Config: each
+# is written here once, and the service's own default reads it.
 DEVICE_CODE_MINUTES = 10.0    # the default lifetime of a 裝置認證碼 (kiosk/domain/devices.py)
+QR_LOGIN_MINUTES = 3.0        # the default lifetime of a login QR (kiosk/domain/qr_login.py)
+STAFF_IDLE_MINUTES = 10.0     # a staff session ends after this long without input (staff.py)
+SMTP_PORT = 587               # submission with STARTTLS (kiosk/domain/smtp.py)
+MAIL_FROM = "nhi-kiosk@localhost"
 
 
 class ConfigError(ValueError):
@@ -36,16 +42,16 @@ class Config:
     lang: str = DEFAULT_LANG
     demo: bool = False
     inactivity: float = 120.0       # seconds without input before the kiosk wipes to idle
-    staff_idle_minutes: float = 10.0   # a staff session ends after this long without input
+    staff_idle_minutes: float = STAFF_IDLE_MINUTES
     device_code_minutes: float = DEVICE_CODE_MINUTES
-    qr_login_minutes: float = 3.0      # lifetime of a login QR
+    qr_login_minutes: float = QR_LOGIN_MINUTES
     photo_dir: Path | None = None      # where card photos are chosen from (None: home)
     batch_dir: Path | None = None      # where staff pick batch files from (None: home)
     smtp_host: str | None = None    # None: mail stays in the outbox only
-    smtp_port: int = 587
+    smtp_port: int = SMTP_PORT
     smtp_starttls: bool = True
     smtp_user: str | None = None
-    mail_from: str = "nhi-kiosk@localhost"
+    mail_from: str = MAIL_FROM
     # Only from $NHI_KIOSK_SMTP_PASSWORD (never a file or a flag) and never in repr().
     smtp_password: str | None = field(default=None, repr=False)
 

@@ -13,10 +13,11 @@ without a password, which reactivation removes again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.domain.accounts import Services, State
 from kiosk.domain.codes import Code
@@ -31,7 +32,8 @@ from reader.card import CardData
 from store.errors import DuplicateError
 
 if TYPE_CHECKING:
-    from kiosk.domain.batch import BatchReport
+    from kiosk.domain.audit import Audit
+    from kiosk.domain.batch import Batch, BatchReport
     from kiosk.domain.i18n import Catalog
 
 REASON_MIN, REASON_MAX = 2, 100
@@ -45,6 +47,22 @@ def suspend_reason(reason: str) -> str:
         raise InvalidInput("reason", "err.counter.reason", min=REASON_MIN, max=REASON_MAX)
     return reason
 Progress = Callable[[int, int], None]
+
+
+class BatchDesk(Protocol):
+    """What a batch import runs on: the import and the audit log, over one store."""
+
+    @property
+    def batch(self) -> Batch: ...
+
+    @property
+    def audit(self) -> Audit: ...
+
+
+BatchWorker = Callable[[], AbstractContextManager[BatchDesk]]
+"""Opens a BatchDesk on a store of its own over the same file, for the import's worker
+thread (a Store is shared between processes, not threads), and closes it after."""
+
 CODE_PURPOSES = ("verify", "reset", "email_change")   # a suspension voids these
 
 
@@ -65,11 +83,14 @@ class Person:
 
 class Counter:
     def __init__(self, services: Services, staff: Staff, registration: Registration,
-                 devices: Devices) -> None:
+                 devices: Devices, batch_worker: BatchWorker | None = None) -> None:
+        """``batch_worker`` (from the composition root, kiosk/wiring.py) is what
+        :meth:`batch_importer` imports on; a Counter built without one imports nothing."""
         self.s = services
         self.staff = staff
         self.registration = registration
         self.devices = devices
+        self.batch_worker = batch_worker
         self._locks = {"login": services.login_lock, "identity": services.identity_lock,
                        "phone": services.phone_lock, "qr": services.qr_lock}
 
@@ -217,24 +238,18 @@ class Counter:
         Store of its own over the same file (a Store is shared between processes, not
         threads), and audits the import there."""
         self.staff.require(session)
-        staff_id, clock, db_path = session.staff_id, self.s.clock, self.s.store.path
-        purpose = self.s.store.purpose
+        if self.batch_worker is None:
+            raise RuntimeError("this Counter was built without a batch worker")
+        staff_id, worker = session.staff_id, self.batch_worker
 
         def run(path: Path, reports: Path, catalog: Catalog,
                 progress: Progress | None = None) -> BatchReport:
-            from kiosk.domain.audit import Audit
-            from kiosk.domain.batch import Batch
-            from kiosk.domain.mail import Mailer
-            from store.core import Store
-            from store.outbox import Outbox
-
-            with Store.open(db_path, purpose=purpose) as store:
-                services = Services(store, clock, Mailer(Outbox(store), clock))
-                report = Batch(services).import_file(path, reports, catalog, progress)
-                Audit(store, clock).record(staff_id, "batch_import", unit=report.unit,
-                                           imported=report.imported,
-                                           already=report.already_registered,
-                                           rejected=report.rejected)
+            with worker() as desk:
+                report = desk.batch.import_file(path, reports, catalog, progress)
+                desk.audit.record(staff_id, "batch_import", unit=report.unit,
+                                  imported=report.imported,
+                                  already=report.already_registered,
+                                  rejected=report.rejected)
             return report
 
         return run

@@ -19,10 +19,10 @@ from kiosk.domain.applications import FEE, mailing_line
 from kiosk.domain.dates import roc_day
 from kiosk.domain.errors import BrokenRecord
 from kiosk.domain.mask import mask_id
+from kiosk.domain.payments import SLIP_FEE
 
 WIDTH, HEIGHT = 148, 210     # A5, millimetres
 BAR_MODULE = 0.33            # mm per Code 128 module: scannable printed at 100 %
-STORE_FEE = 4
 _DIGITS_ZH = "零壹貳參肆伍陸柒捌玖"
 
 
@@ -133,7 +133,7 @@ def slip_svg(app: Mapping[str, Any], due: datetime) -> str:
         ("繳費金額 Amount", f"NT${FEE}"),
         ("繳費期限 Pay by", f"{roc_day(due.date())} ({due.date().isoformat()})"),
         ("事由 For", "健保卡工本費 NHI card fee"),
-        ("超商手續費 Store fee", f"NT${STORE_FEE}"),
+        ("超商手續費 Store fee", f"NT${SLIP_FEE}"),
     ]
     if mailing := _mailing(app):
         lines.append(("郵寄地址 Mail to", mailing))

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from kiosk.domain.address import Address
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
 from kiosk.domain.rows import date_of
-from kiosk.domain.validate import is_valid_household
-
-_SERIAL = re.compile(r"[A-Z0-9]{6,12}")
+from kiosk.domain.validate import is_valid_household, is_valid_permit_serial
 
 
 def parse_date(text: str, field: str) -> date:
@@ -28,7 +25,7 @@ def resident_proof(issue: str, expiry: str, serial: str) -> ResidentProof:
     if issued > expires:
         raise InvalidInput("expiry", "err.permit_dates")
     serial = serial.strip().upper()
-    if not _SERIAL.fullmatch(serial):
+    if not is_valid_permit_serial(serial):
         raise InvalidInput("serial", "err.serial")
     return ResidentProof(issued, expires, serial)
 

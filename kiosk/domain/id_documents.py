@@ -79,9 +79,9 @@ def check_document(kind: str, number: str, id_no: str, birth_date: date | None,
         raise InvalidInput("doc_number", "err.doc.passport")
     if doc_kind is DocKind.HOUSEHOLD:
         if birth_date is None:
-            raise InvalidInput("doc_kind", "err.doc.household_card")
+            raise InvalidInput("doc_kind", "err.doc.household_card", age=HOUSEHOLD_MAX_AGE)
         if age_on(birth_date, today) >= HOUSEHOLD_MAX_AGE:
-            raise InvalidInput("doc_kind", "err.doc.household_age")
+            raise InvalidInput("doc_kind", "err.doc.household_age", age=HOUSEHOLD_MAX_AGE)
         if not is_valid_household(number):
             raise InvalidInput("doc_number", "err.doc.household")
         number = normalize_household(number)

@@ -38,6 +38,11 @@ from store.errors import StoreError
 
 REINSERT_WINDOW = timedelta(seconds=40)
 PIN_TRIES = 3
+
+
+def reinsert_seconds() -> int:
+    """REINSERT_WINDOW in whole seconds, as the catalog's {seconds} says it."""
+    return int(REINSERT_WINDOW.total_seconds())
 log = logging.getLogger(__name__)
 
 
@@ -47,10 +52,17 @@ class Method(StrEnum):
     SLIP = "slip"        # 下載繳款單
 
 
+ATM_FEE = 8      # 網路ATM with a chip card not of 臺灣銀行 (its own cards pay nothing)
+EBILL_FEE = 3    # 活期帳戶 through e-Bill
+SLIP_FEE = 4     # a payment slip paid at a convenience store
+
+
 def method_fee(method: Method, bank: str | None = None) -> int:
+    """The fee on top of the card fee, in NT$; for Web ATM without a bank, what a card not
+    of 臺灣銀行 pays (what the screens announce before the card is read)."""
     if method is Method.ATM:
-        return 0 if bank == BANK_OF_TAIWAN else 8
-    return 3 if method is Method.EBILL else 4
+        return 0 if bank == BANK_OF_TAIWAN else ATM_FEE
+    return EBILL_FEE if method is Method.EBILL else SLIP_FEE
 
 
 def methods_for(app: Application) -> list[Method]:
@@ -135,7 +147,7 @@ class AtmTransfer:
             raise KioskError("err.atm.cancelled")
         if self.expired():
             self.cancel()
-            raise KioskError("err.atm.timeout")
+            raise KioskError("err.atm.timeout", seconds=reinsert_seconds())
         if self.stage is not AtmStage.REINSERT or not card_present:
             raise KioskError("err.atm.reinsert")
         self.receipt = self.payments.pay(

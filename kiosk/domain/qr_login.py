@@ -17,6 +17,7 @@ from typing import Any
 from kiosk.domain.accounts import Services, State
 from kiosk.domain.auth import Session
 from kiosk.domain.codes import Code, GuessLimit, code_digest, random_code
+from kiosk.domain.config import QR_LOGIN_MINUTES
 from kiosk.domain.devices import Devices, device_label
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.forms import parse_date
@@ -24,7 +25,6 @@ from kiosk.domain.records import Device
 from kiosk.domain.validate import is_valid_id
 from store.keyed import KeyedTable
 
-QR_LOGIN_TTL = timedelta(minutes=3)
 # what the app's camera reads: a login request is told apart from a device code by its prefix
 PAYLOAD_PREFIX = "NHIQRLOGIN:"
 
@@ -52,7 +52,8 @@ def code_of(text: str) -> str:
 
 
 class QrLogin:
-    def __init__(self, services: Services, devices: Devices, ttl: timedelta = QR_LOGIN_TTL) -> None:
+    def __init__(self, services: Services, devices: Devices,
+                 ttl: timedelta = timedelta(minutes=QR_LOGIN_MINUTES)) -> None:
         self.s = services
         self.devices = devices
         self.ttl = ttl

@@ -27,13 +27,13 @@ from kiosk.domain.validate import (
     is_valid_card_no,
     is_valid_household,
     is_valid_id,
+    is_valid_permit_serial,
     normalize_household,
 )
 
 COLUMNS = ("id_no", "name", "birth_date", "household_no", "county", "district", "village",
            "neighborhood", "permit_issue_date", "permit_expiry_date", "permit_serial",
            "dependants", "card_no", "card_issue_date")
-_SERIAL = re.compile(r"[A-Z0-9]{6,12}")
 
 
 def _address(row: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def person_from_row(row: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             raise BadRow(text_of(row, "permit_issue_date"), "registry.err.permit") from None
         serial = text_of(row, "permit_serial").upper()
-        if issued > expires or not _SERIAL.fullmatch(serial):
+        if issued > expires or not is_valid_permit_serial(serial):
             raise BadRow(serial, "registry.err.permit")
         person["permit"] = {"issue_date": issued.isoformat(), "expiry_date": expires.isoformat(),
                             "serial": serial}

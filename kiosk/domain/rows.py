@@ -108,6 +108,24 @@ def read_bounded(path: Path, limit: int, *, error: type[ImportFileError] = Impor
     return raw
 
 
+CSV_ENCODINGS = ("utf-8-sig", "cp950")
+"""What an operator's CSV may be written in, tried in this order: UTF-8 (with or without the
+BOM Excel writes) and cp950, what Excel in Taiwan saves; cp950 is Big5 with the extension
+characters found in names. UTF-8 first, since cp950 decodes many UTF-8 bytes wrongly."""
+
+
+def decode_csv(raw: bytes | bytearray, *, error: type[ImportFileError] = ImportFileError,
+               undecodable: str = "import.err.file", **params: object) -> str:
+    """The text of a CSV file in the first of CSV_ENCODINGS that decodes it whole; when none
+    does, ``error`` with the catalog key ``undecodable`` and ``params``."""
+    for encoding in CSV_ENCODINGS:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise error(undecodable, **params)
+
+
 def check_lines(text: str, limit: int, error: type[ImportFileError] = ImportFileError) -> None:
     """Refuse a text of more than ``limit`` lines (a CSV has at most one row per line), by
     counting line breaks, before any row is parsed."""
@@ -157,14 +175,7 @@ def read_rows(path: Path, key_column: str) -> Iterator[tuple[int, dict[str, Any]
             raise ImportFileError("import.err.file", detail=exc) from None
         del raw
         return iter(_json_rows(text))
-    for encoding in ("utf-8-sig", "cp950"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError("import.err.file", detail="neither UTF-8 nor cp950")
+    text = decode_csv(raw, detail="neither UTF-8 nor cp950")
     del raw
     check_lines(text, MAX_ROWS)
     records = csv_records(text, first=0)

@@ -20,6 +20,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import TYPE_CHECKING, Any
 
 from kiosk.domain.clock import TAIPEI
+from kiosk.domain.config import MAIL_FROM, SMTP_PORT
 from kiosk.domain.i18n import LANGS
 from kiosk.domain.mail import SECRETS, MailDeliveryError, MailKind, with_text
 
@@ -32,11 +33,11 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class SmtpSettings:
     host: str
-    port: int = 587
+    port: int = SMTP_PORT
     starttls: bool = True
     user: str | None = None
     password: str | None = field(default=None, repr=False)
-    mail_from: str = "nhi-kiosk@localhost"
+    mail_from: str = MAIL_FROM
     timeout: float = 30.0
     #: None: the system's trusted CAs with host name checks (tests pass their own)
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)

@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from kiosk.domain.audit import Audit
 from kiosk.domain.clock import Clock
+from kiosk.domain.config import STAFF_IDLE_MINUTES
 from kiosk.domain.errors import InvalidInput, KioskError, WrongPassword
 from kiosk.domain.inactivity import idle_left
 from kiosk.domain.lockout import Lockout
@@ -27,7 +28,6 @@ from store.keyed import KeyedTable
 STAFF_ID = re.compile(r"[A-Za-z0-9_-]{3,20}")
 MIN_PASSWORD, MAX_PASSWORD = 10, 64
 STAFF_LOCK = timedelta(minutes=15)
-SESSION_IDLE = timedelta(minutes=10)
 SHELL = "shell"
 
 
@@ -50,7 +50,8 @@ def check_staff_password(password: str) -> None:
 
 
 class Staff:
-    def __init__(self, store: Store, clock: Clock, idle: timedelta = SESSION_IDLE) -> None:
+    def __init__(self, store: Store, clock: Clock,
+                 idle: timedelta = timedelta(minutes=STAFF_IDLE_MINUTES)) -> None:
         self._staff = KeyedTable(store, "staff", "staff_id")
         self._clock = clock
         self.idle = idle

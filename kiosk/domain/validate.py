@@ -21,6 +21,7 @@ _UI_NEW = re.compile(r"[A-Z][89]\d{8}")
 _ARC_OLD = re.compile(r"[A-Z][A-D]\d{8}")
 _CARD_NO = re.compile(r"\d{12}")
 _HOUSEHOLD = re.compile(r"[A-Z][A-Z0-9]\d{6}")
+_PERMIT_SERIAL = re.compile(r"[A-Z0-9]{6,12}")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
 _MOBILE = re.compile(r"09\d{8}")
@@ -82,6 +83,12 @@ def normalize_household(value: str) -> str:
 def is_valid_household(value: str) -> bool:
     """戶號: 8 characters, letter(s) then digits (e.g. AB123456), case-insensitive."""
     return bool(_HOUSEHOLD.fullmatch(normalize_household(value)))
+
+
+def is_valid_permit_serial(value: str) -> bool:
+    """The serial number on the back of a residence permit: 6 to 12 letters and digits,
+    case-insensitive (compared upper-case)."""
+    return bool(_PERMIT_SERIAL.fullmatch(value.strip().upper()))
 
 
 def is_valid_email(value: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import DataTable, Input
 
 from kiosk.domain.audit import ChainBreak, Filter, entry_time
@@ -23,7 +23,7 @@ from kiosk.domain.validate import is_valid_id
 from screens.errors import FAILED
 from screens.staff.base import StaffScreen
 from screens.widgets.plain import PlainTable
-from screens.widgets.text import Computed, Notice, Tr
+from screens.widgets.text import Computed, Notice
 
 COLUMNS = ("audit.col_at", "audit.col_staff", "audit.col_action", "audit.col_person",
            "audit.col_detail")
@@ -36,22 +36,21 @@ ACTIONS = ("sign_in", "sign_out", "sign_out_idle", "look_up", "register", "suspe
 
 class AuditScreen(StaffScreen):
     BINDINGS = [Binding("escape", "back", "key.back")]
+    title_key = "audit.title"
 
     def __init__(self) -> None:
         super().__init__()
         self.count = 0
         self._broken: tuple[ChainBreak | None] | None = None   # the chain check, once per visit
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("audit.title", classes="screen-title")
-            with Horizontal(id="audit-filters"):
-                for name, width in FILTERS:
-                    yield Input(placeholder=self.t(f"audit.f_{name}"), id=f"f-{name}",
-                                max_length=width + 10, compact=True)
-            yield Notice(id="form-error", classes="form-error")
-            yield Computed(self._status, id="audit-status", classes="hint")
-            yield PlainTable(id="audit", cursor_type="row", zebra_stripes=True)
+    def fields(self) -> ComposeResult:
+        with Horizontal(id="audit-filters"):
+            for name, width in FILTERS:
+                yield Input(placeholder=self.t(f"audit.f_{name}"), id=f"f-{name}",
+                            max_length=width + 10, compact=True)
+        yield Notice(id="form-error", classes="form-error")
+        yield Computed(self._status, id="audit-status", classes="hint")
+        yield PlainTable(id="audit", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         if self.attempt(self.host.staff.require, self.host.staff_session) is FAILED:

@@ -5,8 +5,6 @@ Every other failure takes the public screens' one path (``attempt``, screens/bas
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-
 from kiosk.domain.errors import KioskError
 from kiosk.domain.mask import mask_id, mask_name
 from reader.events import ReaderEvent
@@ -56,9 +54,6 @@ class StaffOnly(CardAware, ShowsErrors):
 class StaffScreen(StaffOnly, KioskScreen):
     """A staff screen that is not a form: a failure where the screen keeps its error notice
     (:attr:`error_notice`), else a toast."""
-
-    def body(self) -> ComposeResult:
-        yield from ()
 
 
 class StaffForm(StaffOnly, FormScreen):

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DirectoryTree, ProgressBar
 
-from kiosk.domain.batch import FILE_NAME, TARGET, Batch, BatchReport, target_reached
+from kiosk.domain.batch import FILE_NAME, TARGET, TARGET_PERCENT, Batch, BatchReport, target_reached
 from kiosk.domain.files import shown_path
 from screens.errors import FAILED, log_failure
 from screens.staff.base import StaffScreen
@@ -50,22 +50,21 @@ def unit_bar(registered: int, submitted: int, width: int = BAR) -> Text:
 class BatchScreen(StaffScreen):
     BINDINGS = [Binding("escape", "back", "key.back")]
     error_notice = "#batch-result"   # a refused or failed import says why where its summary goes
+    title_key = "batch.title"
 
     def __init__(self) -> None:
         super().__init__()
         self.busy = False
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("batch.title", classes="screen-title")
-            yield Tr("batch.pick_hint", params={"root": shown_path(self.host.batch_root)},
-                     classes="note")
-            with Horizontal(id="batch-main"):
-                yield UnitFileTree(self.host.batch_root, id="batch-tree")
-                with Vertical(id="batch-side"):
-                    yield ProgressBar(id="batch-progress", show_eta=False)
-                    yield Notice(id="batch-result", classes="hint")
-                    yield Computed(self._units, id="batch-units")
+    def fields(self) -> ComposeResult:
+        yield Tr("batch.pick_hint", params={"root": shown_path(self.host.batch_root)},
+                 classes="note")
+        with Horizontal(id="batch-main"):
+            yield UnitFileTree(self.host.batch_root, id="batch-tree")
+            with Vertical(id="batch-side"):
+                yield ProgressBar(id="batch-progress", show_eta=False)
+                yield Notice(id="batch-result", classes="hint")
+                yield Computed(self._units, id="batch-units")
 
     def on_mount(self) -> None:
         self.query_one("#batch-progress", ProgressBar).display = False
@@ -75,12 +74,12 @@ class BatchScreen(StaffScreen):
         rows = Batch(self.host.services).progress()
         if not rows:
             return Text(self.t("batch.no_units"))
-        lines = [Text(self.t("batch.units_title"), style="bold")]
+        lines = [Text(self.t("batch.units_title", target=TARGET_PERCENT), style="bold")]
         for unit, registered, submitted in rows:
             ratio = registered / submitted if submitted else 0.0
             lines.append(Text.assemble(f"{unit} ", unit_bar(registered, submitted),
                                        f" {registered}/{submitted} {ratio:.0%}"))
-        lines.append(Text(self.t("batch.target_note"), style="dim"))
+        lines.append(Text(self.t("batch.target_note", target=TARGET_PERCENT), style="dim"))
         return Text("\n").join(lines)
 
     @on(DirectoryTree.FileSelected)

@@ -52,16 +52,16 @@ def document_fields() -> ComposeResult:
 class CounterRegisterScreen(StaffForm, CardForm):
     """臨櫃註冊: active at once, e-mail optional (要點 四(一))."""
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form staff-form"):
-            yield Tr("counter.register_title", classes="screen-title")
-            yield self.card_line()
-            yield from document_fields()
-            yield from field_row("password", "reg.password", password=True, max_length=12)
-            yield from field_row("password2", "reg.password2", password=True, max_length=12)
-            yield from field_row("email", "counter.email_optional", max_length=254)
-            yield from field_row("phone", "reg.phone", max_length=20)
-            yield from self.form_footer()
+    title_key = "counter.register_title"
+    form_classes = "form staff-form"
+
+    def fields(self) -> ComposeResult:
+        yield self.card_line()
+        yield from document_fields()
+        yield from field_row("password", "reg.password", password=True, max_length=12)
+        yield from field_row("password2", "reg.password2", password=True, max_length=12)
+        yield from field_row("email", "counter.email_optional", max_length=254)
+        yield from field_row("phone", "reg.phone", max_length=20)
 
     def card_line(self) -> Computed:
         return Computed(lambda: self.card_text("reg.read_none"), id="card-line")
@@ -111,20 +111,23 @@ class PersonScreen(StaffForm):
                 Binding("f4", "reactivate", "key.reactivate"),
                 Binding("f5", "release", "key.release"),
                 Binding("f6", "bind", "key.bind")]
+    title_key = "counter.person_title"
+    form_classes = "form staff-form"
 
     def __init__(self) -> None:
         super().__init__()
         self.doc: IdDocument | None = None
         self.person: Person | None = None
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form staff-form"):
-            yield Tr("counter.person_title", classes="screen-title")
-            yield from field_row("id_no", "counter.id_no", max_length=10)
-            yield from document_fields()
-            yield from self.form_footer()
-            yield Computed(self._panel, id="person")
-            yield Notice(id="done", classes="hint")
+    def fields(self) -> ComposeResult:
+        yield from field_row("id_no", "counter.id_no", max_length=10)
+        yield from document_fields()
+
+    def footer(self) -> ComposeResult:
+        """The person found, under the form's own footer."""
+        yield from super().footer()
+        yield Computed(self._panel, id="person")
+        yield Notice(id="done", classes="hint")
 
     def on_mount(self) -> None:
         self._fill_from_card()

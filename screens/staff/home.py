@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,6 +12,7 @@ from textual.containers import Vertical
 from reader.events import ReaderEvent
 from screens.base import KioskModal
 from screens.staff.base import StaffScreen
+from screens.widgets.menu import NumberedMenu, menu_keys
 from screens.widgets.text import Computed, Tr
 
 ITEMS = ("staff.menu_register", "staff.menu_person", "staff.menu_batch", "staff.menu_audit",
@@ -20,33 +20,27 @@ ITEMS = ("staff.menu_register", "staff.menu_person", "staff.menu_batch", "staff.
 
 
 class StaffHomeScreen(StaffScreen):
-    BINDINGS = [Binding(str(n), f"menu({n})", show=False) for n in range(len(ITEMS))]
+    BINDINGS = menu_keys(len(ITEMS), zero_last=True)
+    title_key = "staff.home_title"
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("staff.home_title", classes="screen-title")
-            yield self.staff_line()
-            yield Computed(self._menu, id="staff-menu")
-            yield Computed(self.card_text, id="staff-card", classes="note")
-
-    def _menu(self) -> Text:
-        lines = [Text(f"  [{n if n < len(ITEMS) else 0}]  {self.t(key)}")
-                 for n, key in enumerate(ITEMS, start=1)]
-        return Text("\n").join(lines)
+    def fields(self) -> ComposeResult:
+        yield self.staff_line()
+        yield NumberedMenu(lambda: [(key, key) for key in ITEMS], zero_last=True,
+                           indent="  ", id="staff-menu")
+        yield Computed(self.card_text, id="staff-card", classes="note")
 
     def card_changed(self, event: ReaderEvent | None) -> None:
         self.query_one("#staff-card", Computed).refresh_text()
 
-    def action_menu(self, number: int) -> None:
+    def action_pick(self, digit: int) -> None:
         from screens.staff.audit import AuditScreen
         from screens.staff.batch import BatchScreen
         from screens.staff.counter import CounterRegisterScreen, PersonScreen
         from screens.staff.outbox import StaffOutboxScreen
 
-        index = len(ITEMS) if number == 0 else number
-        if not 1 <= index <= len(ITEMS):
+        key = self.query_one(NumberedMenu).chosen(digit)
+        if key is None:
             return
-        key = ITEMS[index - 1]
         screens: dict[str, Callable[[], Any]] = {
             "staff.menu_register": CounterRegisterScreen, "staff.menu_person": PersonScreen,
             "staff.menu_batch": BatchScreen, "staff.menu_audit": AuditScreen,

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from kiosk.domain.dates import list_moment
@@ -16,7 +15,6 @@ from kiosk.domain.records import Mail
 from screens.errors import FAILED
 from screens.staff.base import StaffScreen
 from screens.widgets.plain import PlainTable
-from screens.widgets.text import Tr
 
 COLUMNS = ("mail.outbox.created", "mail.outbox.to", "mail.outbox.subject",
            "mail.outbox.status", "mail.outbox.attempts")
@@ -26,10 +24,10 @@ SHOWN = 200
 class StaffOutboxScreen(StaffScreen):
     BINDINGS = [Binding("escape", "back", "key.back")]
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("staff.outbox_title", classes="screen-title")
-            yield PlainTable(id="outbox", cursor_type="row", zebra_stripes=True)
+    title_key = "staff.outbox_title"
+
+    def fields(self) -> ComposeResult:
+        yield PlainTable(id="outbox", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         if self.attempt(self.host.staff.require, self.host.staff_session) is FAILED:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 
 from screens.card_policy import CardPolicy
 from screens.errors import FAILED
@@ -18,16 +17,15 @@ class StaffSignInScreen(FormScreen):
     BINDINGS = [Binding("escape", "back", "key.back"),
                 Binding("f10", "leave_demo", "key.leave_demo")]
 
-    def body(self) -> ComposeResult:
-        with Vertical(classes="form"):
-            yield Tr("staff.sign_in_title", classes="screen-title")
-            if not self.host.staff.any_active():
-                yield Tr("staff.none", classes="note", id="no-staff")
-            if self.host.demo:
-                yield Tr("staff.demo_hint", classes="note")
-            yield from field_row("staff_id", "staff.id", max_length=20)
-            yield from field_row("password", "staff.password", password=True, max_length=64)
-            yield from self.form_footer()
+    title_key = "staff.sign_in_title"
+
+    def fields(self) -> ComposeResult:
+        if not self.host.staff.any_active():
+            yield Tr("staff.none", classes="note", id="no-staff")
+        if self.host.demo:
+            yield Tr("staff.demo_hint", classes="note")
+        yield from field_row("staff_id", "staff.id", max_length=20)
+        yield from field_row("password", "staff.password", password=True, max_length=64)
 
     def on_mount(self) -> None:
         self.query_one("#f-staff_id").focus()

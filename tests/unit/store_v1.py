@@ -23,6 +23,7 @@ from kiosk.domain.applications import Applications, Form, MailAddress
 from kiosk.domain.auth import Auth
 from kiosk.domain.clock import TAIPEI, FixedClock
 from kiosk.domain.codes import Codes
+from kiosk.domain.config import Config
 from kiosk.domain.counter import Counter
 from kiosk.domain.demo_people import DEMO_PASSWORD, seed_demo
 from kiosk.domain.devices import Devices
@@ -35,6 +36,7 @@ from kiosk.domain.pickup import PickupBooking, slots
 from kiosk.domain.qr_login import QrLogin
 from kiosk.domain.registration import Registration
 from kiosk.domain.staff import Staff
+from kiosk.wiring import Domain
 from reader.demo import DEMO_BY_KEY
 from store import Store
 from store.core import DEMO
@@ -104,7 +106,8 @@ def build(folder: Path) -> None:
         staff.sign_in(STAFF_ID, "wrong password")          # one staff try of five used
     except KioskError:
         pass
-    counter = Counter(services, staff, registration, devices)
+    counter = Counter(services, staff, registration, devices,
+                      Domain.over(Config(), services).on_own_store)
     suspended = counter.document("J128765432", "id_card", "J128765432", card("registered"))
     counter.person(desk, suspended)
 

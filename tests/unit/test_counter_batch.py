@@ -8,11 +8,13 @@ import pytest
 
 from kiosk.domain.accounts import State
 from kiosk.domain.audit import Audit
+from kiosk.domain.config import Config
 from kiosk.domain.counter import Counter
 from kiosk.domain.devices import Devices
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import MailKind
 from kiosk.domain.staff import Staff
+from kiosk.wiring import Domain
 from tests.unit.domain_fixtures import refused
 
 PASSWORD = "Counter#2026"
@@ -28,7 +30,8 @@ ROWS = ("A123456789,wang@example.com,0911000111\n"    # new: imported
 def desk(world):
     staff = Staff(world.store, world.clock)
     staff.add("chen01", "陳櫃員", PASSWORD)
-    counter = Counter(world.services, staff, world.registration, Devices(world.services))
+    counter = Counter(world.services, staff, world.registration, Devices(world.services),
+                      Domain.over(Config(), world.services).on_own_store)
     return counter, staff.sign_in("chen01", PASSWORD)
 
 

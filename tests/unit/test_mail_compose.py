@@ -240,7 +240,7 @@ def test_a_time_given_with_another_offset_keeps_its_moment():
 def test_a_catalog_without_a_template_or_footer_is_named_in_the_error(monkeypatch):
     """A catalog bug (the shipped catalogs are complete): the error names the language and
     what is missing, never a value."""
-    from kiosk.domain import mail as mail_module
+    from kiosk.domain.mail import composition as mail_module
 
     def without(name):
         def load(lang):
