@@ -1,11 +1,13 @@
-"""Fixtures shared by the unit tests: a store on a temporary file, the domain world."""
+"""Fixtures shared by the unit tests: a store on a temporary file, a fixed clock, the domain
+world."""
 
 from pathlib import Path
 
 import pytest
 
+from kiosk.domain.clock import FixedClock
 from store import Store
-from tests.unit.domain_fixtures import world  # noqa: F401  (the shared domain fixture)
+from tests.unit.domain_fixtures import NOW, world  # noqa: F401  (the shared domain fixture)
 
 
 @pytest.fixture
@@ -18,3 +20,9 @@ def store(db_path: Path):
     s = Store.open(db_path)
     yield s
     s.close()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """The suite's fixed moment (domain_fixtures.NOW); tests advance it themselves."""
+    return FixedClock(NOW)

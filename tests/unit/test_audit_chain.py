@@ -18,20 +18,10 @@ from kiosk.domain.audit import GENESIS, HEAD_SUFFIX, SEALED, Audit, ChainBreak, 
 from kiosk.domain.clock import FixedClock
 from kiosk.domain.errors import KioskError
 from store.core import Store
-from tests.unit.domain_fixtures import NOW
 
 Table = dict[str, dict[str, Any]]
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    with Store.open(tmp_path / "kiosk.json") as s:
-        yield s
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(NOW)
 
 
 def filled(store: Store, clock: FixedClock, n: int = 5) -> Audit:

@@ -6,27 +6,15 @@ time, which it cannot answer."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
 from kiosk.domain.audit import Audit, Filter, entry_time
-from kiosk.domain.clock import TAIPEI, FixedClock
+from kiosk.domain.clock import TAIPEI
 from store.core import Store
 from tests.unit.domain_fixtures import NOW
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    with Store.open(tmp_path / "kiosk.json") as s:
-        yield s
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(NOW)
 
 
 def at(minute: int) -> datetime:

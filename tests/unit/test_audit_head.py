@@ -19,18 +19,6 @@ from kiosk.domain.audit import GENESIS, HEAD_SUFFIX, Audit, ChainBreak, Problem
 from kiosk.domain.clock import FixedClock
 from kiosk.domain.keyring import Keyring, machine_key
 from store.core import Store
-from tests.unit.domain_fixtures import NOW
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    with Store.open(tmp_path / "kiosk.json") as s:
-        yield s
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(NOW)
 
 
 def filled(store: Store, clock: FixedClock, n: int = 3) -> Audit:

@@ -24,12 +24,6 @@ def remembered(store: Store) -> list[dict]:
     return [dict(d) for d in store.db().table("_keys").all()]
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "data" / "kiosk.json")
-    yield s
-    s.close()
-
 
 def test_the_first_use_makes_a_private_key_beside_the_store_and_remembers_its_check(store):
     key = machine_key(store)

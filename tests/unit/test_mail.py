@@ -8,7 +8,6 @@ import logging
 import re
 import string
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import orjson
 import pytest
@@ -37,7 +36,6 @@ from kiosk.domain.mail import (
     with_text,
 )
 from kiosk.domain.smtp import SmtpSender, SmtpSettings
-from store.core import Store
 from store.outbox import Outbox
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TAIPEI)        # a Monday
@@ -60,14 +58,8 @@ RAW_KEY = re.compile(r"\bmail\.[a-z_]+\.(?:subject|body|name)\b|\bmail\.footer\b
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    s = Store.open(tmp_path / "kiosk.json")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def clock():
+    """This file's Monday morning, not the suite's NOW (tests/unit/conftest.py)."""
     return FixedClock(NOW)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +19,6 @@ from kiosk.domain.mail import (
     mask_email,
     with_text,
 )
-from store.core import Store
 from store.outbox import Outbox
 from tests.unit.test_mail import FakeSender as Sender
 
@@ -31,14 +29,8 @@ WELCOME = {"unit": "健康科技股份有限公司", "seed": "seed-welcome"}
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    s = Store.open(tmp_path / "kiosk.json")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def clock():
+    """This file's Monday morning, not the suite's NOW (tests/unit/conftest.py)."""
     return FixedClock(NOW)
 
 
