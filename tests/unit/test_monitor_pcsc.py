@@ -19,6 +19,7 @@ from reader.card import encode_profile
 from reader.demo import DEMO_BY_KEY
 from reader.events import EventKind, ReaderEvent, ReadFailure
 from reader.monitor import PcscMonitor
+from tests.unit.pcsc_codes import PcscCodes
 
 READER = "Fake Reader 00 00"
 NATIONAL = DEMO_BY_KEY["national"].card
@@ -47,7 +48,7 @@ def empty(counter: int) -> int:
 
 
 @dataclass
-class FakeScard:
+class FakeScard(PcscCodes):
     """The part of pyscard's ``scard`` the monitor uses, pcsc-lite's constants."""
 
     script: list[Step]
@@ -55,31 +56,6 @@ class FakeScard:
     card: NhiApplet | None = None
     apdus: list[bytes] = field(default_factory=list)
 
-    SCARD_S_SUCCESS = 0
-    SCARD_SCOPE_USER = 0
-    SCARD_E_CANCELLED = 0x80100002
-    SCARD_E_INVALID_HANDLE = 0x80100003
-    SCARD_E_UNKNOWN_READER = 0x80100009
-    SCARD_E_TIMEOUT = 0x8010000A
-    SCARD_E_SHARING_VIOLATION = 0x8010000B
-    SCARD_E_NO_SMARTCARD = 0x8010000C
-    SCARD_F_COMM_ERROR = 0x80100013
-    SCARD_E_READER_UNAVAILABLE = 0x80100017
-    SCARD_E_NO_SERVICE = 0x8010001D
-    SCARD_E_SERVICE_STOPPED = 0x8010001E
-    SCARD_E_NO_READERS_AVAILABLE = 0x8010002E
-    SCARD_W_RESET_CARD = 0x80100068
-    SCARD_W_REMOVED_CARD = 0x80100069
-    SCARD_STATE_UNAWARE = 0x0000
-    SCARD_STATE_CHANGED = 0x0002
-    SCARD_STATE_EMPTY = 0x0010
-    SCARD_STATE_PRESENT = 0x0020
-    SCARD_STATE_INUSE = 0x0100
-    SCARD_STATE_MUTE = 0x0200
-    SCARD_SHARE_SHARED = 2
-    SCARD_PROTOCOL_T0 = 1
-    SCARD_PROTOCOL_T1 = 2
-    SCARD_LEAVE_CARD = 0
 
     def SCardEstablishContext(self, scope: int) -> tuple[int, int]:
         return self.SCARD_S_SUCCESS, 1

@@ -28,6 +28,7 @@ from reader.errors import (
     NoServiceError,
     NotNhiCardError,
 )
+from tests.unit.pcsc_codes import PcscCodes
 
 READER = "Fake Reader 00 00"
 OTHER = "Fake Reader 01 00"
@@ -81,7 +82,7 @@ def empty(counter: int) -> int:
 
 
 @dataclass
-class FakeScard:
+class FakeScard(PcscCodes):
     """pyscard's ``scard`` as pcsc.py and monitor.py use it, with pcsc-lite's constants."""
 
     script: list[Step] = field(default_factory=list)
@@ -104,33 +105,6 @@ class FakeScard:
     live: set[int] = field(default_factory=lambda: {1})   # contexts pcscd would accept
     holder: str = ""
 
-    SCARD_S_SUCCESS = 0
-    SCARD_SCOPE_USER = 0
-    SCARD_E_CANCELLED = 0x80100002
-    SCARD_E_INVALID_HANDLE = 0x80100003
-    SCARD_E_UNKNOWN_READER = 0x80100009
-    SCARD_E_TIMEOUT = 0x8010000A
-    SCARD_E_SHARING_VIOLATION = 0x8010000B
-    SCARD_E_NO_SMARTCARD = 0x8010000C
-    SCARD_E_PROTO_MISMATCH = 0x8010000F
-    SCARD_F_COMM_ERROR = 0x80100013
-    SCARD_E_READER_UNAVAILABLE = 0x80100017
-    SCARD_E_NO_SERVICE = 0x8010001D
-    SCARD_E_SERVICE_STOPPED = 0x8010001E
-    SCARD_E_NO_READERS_AVAILABLE = 0x8010002E
-    SCARD_W_UNRESPONSIVE_CARD = 0x80100066
-    SCARD_W_RESET_CARD = 0x80100068
-    SCARD_W_REMOVED_CARD = 0x80100069
-    SCARD_STATE_UNAWARE = 0x0000
-    SCARD_STATE_CHANGED = 0x0002
-    SCARD_STATE_EMPTY = 0x0010
-    SCARD_STATE_PRESENT = 0x0020
-    SCARD_STATE_INUSE = 0x0100
-    SCARD_STATE_MUTE = 0x0200
-    SCARD_SHARE_SHARED = 2
-    SCARD_PROTOCOL_T0 = 1
-    SCARD_PROTOCOL_T1 = 2
-    SCARD_LEAVE_CARD = 0
 
     def SCardEstablishContext(self, scope: int) -> tuple[int, int]:
         self.calls.append(("establish", scope))
