@@ -35,7 +35,7 @@ _IMPORT = """
 import json, resource, sys, time
 from pathlib import Path
 from kiosk.domain.accounts import Services
-from kiosk.domain.batch import Batch
+from kiosk.domain.counter.batch import Batch
 from kiosk.domain.clock import SystemClock
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import Mailer

@@ -49,16 +49,19 @@ from screens.widgets.bars import TitleBar
 
 if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
-    from kiosk.domain.applications import Applications
-    from kiosk.domain.auth import Auth, Session
-    from kiosk.domain.counter import Counter
-    from kiosk.domain.devices import Devices
-    from kiosk.domain.payments import Payments
-    from kiosk.domain.phone_auth import PhoneAuth
-    from kiosk.domain.pickup import PickupBooking
-    from kiosk.domain.qr_login import QrLogin
-    from kiosk.domain.registration import Registration
-    from kiosk.domain.staff import Staff, StaffSession
+    from kiosk.domain.binding.devices import Devices
+    from kiosk.domain.binding.phone_auth import PhoneAuth
+    from kiosk.domain.binding.qr_login import QrLogin
+    from kiosk.domain.counter.desk import Counter
+    from kiosk.domain.counter.staff import Staff, StaffSession
+    from kiosk.domain.registration.forgot_password import ForgotPassword
+    from kiosk.domain.registration.my_account import MyAccount
+    from kiosk.domain.registration.register import Registration
+    from kiosk.domain.registration.sign_in import SignIn
+    from kiosk.domain.replacement.applications import Applications
+    from kiosk.domain.replacement.payments import Payments
+    from kiosk.domain.replacement.pickup import PickupBooking
+    from kiosk.domain.session import Session
     from reader.demo import DemoCard
 
 MIN_SIZE = (80, 24)
@@ -171,8 +174,16 @@ class KioskApp(App[None]):
         return self.domain.registration
 
     @property
-    def auth(self) -> Auth:
-        return self.domain.auth
+    def sign_in(self) -> SignIn:
+        return self.domain.sign_in
+
+    @property
+    def my_account(self) -> MyAccount:
+        return self.domain.my_account
+
+    @property
+    def forgot_password(self) -> ForgotPassword:
+        return self.domain.forgot_password
 
     @property
     def devices(self) -> Devices:
@@ -506,7 +517,7 @@ class KioskApp(App[None]):
                 self.action_go_idle()
             return
         if not session.holds(card):
-            from screens.payment import ReinsertScreen
+            from screens.replacement.payment import ReinsertScreen
 
             self.push_screen(ReinsertScreen())
 
@@ -519,13 +530,20 @@ class KioskApp(App[None]):
         self.session = session
         self._activity()
 
-    def open_session(self, session: Session, screen: Screen[Any]) -> None:
+    def services_menu(self) -> Screen[Any]:
+        """The menu a signed-in holder starts from. The app builds it: the menu leads into
+        every workflow, so the workflows' screens, below it, never import it."""
+        from screens.services import ServicesScreen
+
+        return ServicesScreen()
+
+    def open_session(self, session: Session) -> None:
         """Log in from a screen that is not the login form (QR login): whatever was
-        stacked for getting here goes, the session's first screen comes."""
+        stacked for getting here goes, the services menu comes."""
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.session = session
-        self.push_screen(screen)   # counts as activity
+        self.push_screen(self.services_menu())   # counts as activity
 
     def keep_awake(self) -> None:
         """A screen waiting for something outside the kiosk (a phone's answer, a batch
@@ -536,7 +554,7 @@ class KioskApp(App[None]):
         """The one door to staff screens: without a staff session, whoever asks for one
         gets the staff sign-in instead."""
         if card_policy_of(screen) is CardPolicy.STAFF and self.staff_session is None:
-            from screens.staff.sign_in import StaffSignInScreen
+            from screens.counter.sign_in import StaffSignInScreen
 
             screen = StaffSignInScreen()
         pushed = super().push_screen(screen, *args, **kw)
@@ -594,8 +612,8 @@ class KioskApp(App[None]):
     # -- staff mode ------------------------------------------------------------------
     def action_staff(self) -> None:
         """F10: the staff sign-in, or back to the staff menu when signed in."""
-        from screens.staff.home import StaffHomeScreen
-        from screens.staff.sign_in import StaffSignInScreen
+        from screens.counter.home import StaffHomeScreen
+        from screens.counter.sign_in import StaffSignInScreen
 
         if self.staff_session is not None:
             if any(getattr(screen, "busy", False) for screen in self.screen_stack):
@@ -610,7 +628,7 @@ class KioskApp(App[None]):
     def start_staff(self, session: StaffSession) -> None:
         """Signed in: the public screens (and any citizen's session) go, the staff menu
         comes, and the staff idle limit starts counting."""
-        from screens.staff.home import StaffHomeScreen
+        from screens.counter.home import StaffHomeScreen
 
         self._show(None)
         self.staff_mode.begin(session)

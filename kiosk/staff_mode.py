@@ -1,6 +1,6 @@
 """Staff mode: who is signed in at the counter, how long they may stay idle, and what the
 audit log says when they go. The app (kiosk/app.py) shows the screens for it and arms the
-one inactivity timer; the staff domain (kiosk/domain/staff.py) keeps the accounts, the
+one inactivity timer; the staff domain (kiosk/domain/counter/staff.py) keeps the accounts, the
 idle rule and the log."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # types only: the staff domain loads password hashing (start-up time)
-    from kiosk.domain.staff import Staff, StaffSession
+    from kiosk.domain.counter.staff import Staff, StaffSession
 
 
 class StaffMode:
@@ -22,7 +22,7 @@ class StaffMode:
         self.session: StaffSession | None = None
 
     def begin(self, session: StaffSession) -> None:
-        """Signed in (kiosk/domain/staff.py ``sign_in`` wrote the audit entry)."""
+        """Signed in (kiosk/domain/counter/staff.py ``sign_in`` wrote the audit entry)."""
         self.session = session
 
     def touch(self) -> None:

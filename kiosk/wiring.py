@@ -23,22 +23,24 @@ from store.paths import default_db_path, default_demo_db_path
 
 if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
-    from kiosk.domain.applications import Applications
-    from kiosk.domain.audit import Audit
-    from kiosk.domain.auth import Auth
-    from kiosk.domain.batch import Batch
-    from kiosk.domain.carriers import CarrierDirectory
-    from kiosk.domain.counter import Counter
-    from kiosk.domain.devices import Devices
+    from kiosk.domain.binding.carriers import CarrierDirectory
+    from kiosk.domain.binding.devices import Devices
+    from kiosk.domain.binding.phone_auth import PhoneAuth
+    from kiosk.domain.binding.qr_login import QrLogin
+    from kiosk.domain.counter.audit import Audit
+    from kiosk.domain.counter.batch import Batch
+    from kiosk.domain.counter.desk import Counter
+    from kiosk.domain.counter.staff import Staff
     from kiosk.domain.mail import Mailer, Sender
-    from kiosk.domain.payments import Payments
-    from kiosk.domain.phone_auth import PhoneAuth
-    from kiosk.domain.pickup import PickupBooking
-    from kiosk.domain.qr_login import QrLogin
-    from kiosk.domain.registration import Registration
+    from kiosk.domain.mail.smtp import SmtpSender
+    from kiosk.domain.registration.forgot_password import ForgotPassword
+    from kiosk.domain.registration.my_account import MyAccount
+    from kiosk.domain.registration.register import Registration
+    from kiosk.domain.registration.sign_in import SignIn
     from kiosk.domain.registry import Registry
-    from kiosk.domain.smtp import SmtpSender
-    from kiosk.domain.staff import Staff
+    from kiosk.domain.replacement.applications import Applications
+    from kiosk.domain.replacement.payments import Payments
+    from kiosk.domain.replacement.pickup import PickupBooking
     from reader.monitor import PcscMonitor
     from reader.simulated import SimulatedMonitor
     from store.outbox import Outbox
@@ -106,7 +108,7 @@ def build_services(config: Config, store: Store, *, demo: bool,
 
 def smtp_sender(config: Config) -> SmtpSender | None:
     """What delivers mail through the configured SMTP server, or None without one."""
-    from kiosk.domain.smtp import SmtpSender, SmtpSettings
+    from kiosk.domain.mail.smtp import SmtpSender, SmtpSettings
 
     settings = SmtpSettings.from_config(config)
     return None if settings is None else SmtpSender(settings)
@@ -165,75 +167,87 @@ class Domain:
 
     @cached_property
     def carriers(self) -> CarrierDirectory:
-        from kiosk.domain.carriers import CarrierDirectory
+        from kiosk.domain.binding.carriers import CarrierDirectory
 
         return CarrierDirectory(self.store)
 
     @cached_property
     def devices(self) -> Devices:
-        from kiosk.domain.devices import Devices
+        from kiosk.domain.binding.devices import Devices
 
         return Devices(self.services, timedelta(minutes=self.config.device_code_minutes))
 
     @cached_property
     def registration(self) -> Registration:
-        from kiosk.domain.registration import Registration
+        from kiosk.domain.registration.register import Registration
 
         return Registration(self.services)
 
     @cached_property
-    def auth(self) -> Auth:
-        from kiosk.domain.auth import Auth
+    def sign_in(self) -> SignIn:
+        from kiosk.domain.registration.sign_in import SignIn
 
-        return Auth(self.services)
+        return SignIn(self.services)
+
+    @cached_property
+    def my_account(self) -> MyAccount:
+        from kiosk.domain.registration.my_account import MyAccount
+
+        return MyAccount(self.services)
+
+    @cached_property
+    def forgot_password(self) -> ForgotPassword:
+        from kiosk.domain.registration.forgot_password import ForgotPassword
+
+        return ForgotPassword(self.services)
 
     @cached_property
     def phone_auth(self) -> PhoneAuth:
-        from kiosk.domain.phone_auth import PhoneAuth
+        from kiosk.domain.binding.phone_auth import PhoneAuth
 
         return PhoneAuth(self.services, self.devices)
 
     @cached_property
     def qr_login(self) -> QrLogin:
-        from kiosk.domain.qr_login import QrLogin
+        from kiosk.domain.binding.qr_login import QrLogin
 
         return QrLogin(self.services, self.devices,
                        timedelta(minutes=self.config.qr_login_minutes))
 
     @cached_property
     def applications(self) -> Applications:
-        from kiosk.domain.applications import Applications
-        from kiosk.domain.photos import PhotoStore
+        from kiosk.domain.replacement.applications import Applications
+        from kiosk.domain.replacement.photos import PhotoStore
 
         return Applications(self.services, PhotoStore(self.photos_dir))
 
     @cached_property
     def payments(self) -> Payments:
-        from kiosk.domain.payments import Payments
+        from kiosk.domain.replacement.payments import Payments
 
         return Payments(self.applications)
 
     @cached_property
     def pickup(self) -> PickupBooking:
-        from kiosk.domain.pickup import PickupBooking
+        from kiosk.domain.replacement.pickup import PickupBooking
 
         return PickupBooking(self.applications)
 
     @cached_property
     def batch(self) -> Batch:
-        from kiosk.domain.batch import Batch
+        from kiosk.domain.counter.batch import Batch
 
         return Batch(self.services)
 
     @cached_property
     def staff(self) -> Staff:
-        from kiosk.domain.staff import Staff
+        from kiosk.domain.counter.staff import Staff
 
         return Staff(self.store, self.clock, timedelta(minutes=self.config.staff_idle_minutes))
 
     @cached_property
     def counter(self) -> Counter:
-        from kiosk.domain.counter import Counter
+        from kiosk.domain.counter.desk import Counter
 
         return Counter(self.services, self.staff, self.registration, self.devices,
                        self.on_own_store)
@@ -247,7 +261,7 @@ class Domain:
 
     @cached_property
     def audit(self) -> Audit:
-        from kiosk.domain.audit import Audit
+        from kiosk.domain.counter.audit import Audit
 
         return Audit(self.store, self.clock)
 

@@ -64,7 +64,7 @@ class ShowsErrors(_Screen):
     :class:`InvalidInput` at its field's notice (``#e-<field>``) when the screen has one,
     anything else in :attr:`error_notice`, and a toast on a screen with neither. Forms
     (screens/forms.py) also move the focus to the field; staff screens end staff mode
-    instead when the refusal is of the staff session itself (screens/staff/base.py)."""
+    instead when the refusal is of the staff session itself (screens/counter/base.py)."""
 
     error_notice: ClassVar[str] = "#form-error"
 

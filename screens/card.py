@@ -36,8 +36,10 @@ class CardScreen(KioskScreen):
 
     def actions(self) -> list[tuple[str, Callable[[], Screen[Any]]]]:
         """What this card can do next, by its registration state (SPEC §3.7)."""
-        from screens.account import ForgotScreen, LoginScreen, PendingScreen
-        from screens.register import TermsScreen
+        from screens.registration.forgot_password import ForgotScreen
+        from screens.registration.pending import PendingScreen
+        from screens.registration.register import TermsScreen
+        from screens.registration.sign_in import LoginScreen
 
         by_state: dict[str, list[tuple[str, Callable[[], Screen[Any]]]]] = {
             "none": [("card.action_register", TermsScreen)],

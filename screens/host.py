@@ -9,19 +9,22 @@ if TYPE_CHECKING:  # types only: importing the account domain would slow the fir
     from pathlib import Path
 
     from kiosk.domain.accounts import Services
-    from kiosk.domain.applications import Applications
-    from kiosk.domain.auth import Auth, Session
+    from kiosk.domain.binding.devices import Devices
+    from kiosk.domain.binding.phone_auth import PhoneAuth
+    from kiosk.domain.binding.qr_login import QrLogin
     from kiosk.domain.clock import Clock
     from kiosk.domain.config import Config
-    from kiosk.domain.counter import Counter
-    from kiosk.domain.devices import Devices
+    from kiosk.domain.counter.desk import Counter
+    from kiosk.domain.counter.staff import Staff, StaffSession
     from kiosk.domain.i18n import Catalog
-    from kiosk.domain.payments import Payments
-    from kiosk.domain.phone_auth import PhoneAuth
-    from kiosk.domain.pickup import PickupBooking
-    from kiosk.domain.qr_login import QrLogin
-    from kiosk.domain.registration import Registration
-    from kiosk.domain.staff import Staff, StaffSession
+    from kiosk.domain.registration.forgot_password import ForgotPassword
+    from kiosk.domain.registration.my_account import MyAccount
+    from kiosk.domain.registration.register import Registration
+    from kiosk.domain.registration.sign_in import SignIn
+    from kiosk.domain.replacement.applications import Applications
+    from kiosk.domain.replacement.payments import Payments
+    from kiosk.domain.replacement.pickup import PickupBooking
+    from kiosk.domain.session import Session
     from reader.card import CardData
     from reader.demo import DemoCard
     from reader.events import ReaderEvent
@@ -42,7 +45,9 @@ class KioskHost(Protocol):
     status: ReaderStatus
     services: Services
     registration: Registration
-    auth: Auth
+    sign_in: SignIn
+    my_account: MyAccount
+    forgot_password: ForgotPassword
     devices: Devices
     phone_auth: PhoneAuth
     qr_login: QrLogin
@@ -57,7 +62,8 @@ class KioskHost(Protocol):
     def current_event(self) -> ReaderEvent | None: ...
     def ensure_session_card(self) -> None: ...
     def start_session(self, session: Session) -> None: ...
-    def open_session(self, session: Session, screen: Any) -> None: ...
+    def open_session(self, session: Session) -> None: ...
+    def services_menu(self) -> Any: ...
     def keep_awake(self) -> None: ...
 
     def demo_cards(self) -> tuple[DemoCard, ...]: ...

@@ -26,11 +26,13 @@ class IdleScreen(KioskScreen):
 
     def _open(self, key: str) -> None:
         # Imported on use: the first paint needs none of the workflow screens.
-        from screens.account import CodeScreen, ForgotScreen, LoginScreen
+        from screens.binding.phone_auth import PhoneAuthScreen
+        from screens.binding.qr_login import QrLoginFormScreen
         from screens.outbox import OutboxScreen
-        from screens.phone import PhoneAuthScreen
-        from screens.qr_login import QrLoginFormScreen
-        from screens.register import TermsScreen
+        from screens.registration.forgot_password import ForgotScreen
+        from screens.registration.mail_code import CodeScreen
+        from screens.registration.register import TermsScreen
+        from screens.registration.sign_in import LoginScreen
 
         screens: dict[str, Callable[[], Any]] = {
             "menu.register": TermsScreen, "menu.login": LoginScreen,

@@ -79,6 +79,6 @@ class MailScreen(KioskScreen):
         self.dismiss()
 
     def action_follow(self) -> None:
-        from screens.account import CodeScreen
+        from screens.registration.mail_code import CodeScreen
 
         self.app.switch_screen(CodeScreen(self.mail["link"]))

@@ -36,7 +36,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 @on_store
 def run(domain: Domain, catalog: Catalog, args: argparse.Namespace) -> int:
-    from kiosk.domain.batch import TARGET_PERCENT, BatchFileError
+    from kiosk.domain.counter.batch import TARGET_PERCENT, BatchFileError
 
     t = catalog.t
     runner = domain.batch

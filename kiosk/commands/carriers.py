@@ -19,7 +19,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 @on_store
 def run(domain: Domain, catalog: Catalog, args: argparse.Namespace) -> int:
-    from kiosk.domain.carriers import import_lines
+    from kiosk.domain.binding.carriers import import_lines
     from kiosk.domain.rows import ImportFileError
 
     try:

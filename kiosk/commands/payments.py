@@ -25,9 +25,9 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 @on_store
 def run(domain: Domain, catalog: Catalog, args: argparse.Namespace) -> int:
-    from kiosk.domain.applications import payment_of
     from kiosk.domain.clock import TAIPEI
     from kiosk.domain.errors import KioskError
+    from kiosk.domain.replacement.applications import payment_of
 
     payments = domain.payments
     try:

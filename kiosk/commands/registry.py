@@ -28,8 +28,8 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
 
 @on_store
 def run(domain: Domain, catalog: Catalog, args: argparse.Namespace) -> int:
+    from kiosk.domain.counter.registry_import import import_registry
     from kiosk.domain.demo_people import seed_demo
-    from kiosk.domain.registry_import import import_registry
     from kiosk.domain.rows import ImportFileError
 
     if args.verb == "seed-demo":

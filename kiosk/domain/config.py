@@ -24,10 +24,10 @@ ENV_PREFIX = "NHI_KIOSK_"
 MIN_INACTIVITY = 5.0
 # Defaults that a domain service also falls back on when it is built without a Config: each
 # is written here once, and the service's own default reads it.
-DEVICE_CODE_MINUTES = 10.0    # the default lifetime of a 裝置認證碼 (kiosk/domain/devices.py)
-QR_LOGIN_MINUTES = 3.0        # the default lifetime of a login QR (kiosk/domain/qr_login.py)
-STAFF_IDLE_MINUTES = 10.0     # a staff session ends after this long without input (staff.py)
-SMTP_PORT = 587               # submission with STARTTLS (kiosk/domain/smtp.py)
+DEVICE_CODE_MINUTES = 10.0    # the lifetime of a 裝置認證碼 (binding/devices.py)
+QR_LOGIN_MINUTES = 3.0        # the lifetime of a login QR (binding/qr_login.py)
+STAFF_IDLE_MINUTES = 10.0     # a staff session ends after this long idle (counter/staff.py)
+SMTP_PORT = 587               # submission with STARTTLS (mail/smtp.py)
 MAIL_FROM = "nhi-kiosk@localhost"
 
 

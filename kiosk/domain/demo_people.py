@@ -11,10 +11,10 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
-from kiosk.domain.banks import BankAccounts
-from kiosk.domain.carriers import CarrierDirectory
+from kiosk.domain.binding.carriers import CarrierDirectory
 from kiosk.domain.passwords import hash_password
 from kiosk.domain.registry import Registry
+from kiosk.domain.replacement.banks import BankAccounts
 from reader.demo import DEMO_BY_KEY
 from store.core import DEMO, Store
 from store.errors import DuplicateError, StorePurposeError
@@ -121,8 +121,8 @@ def seed_demo(store: Store, now: datetime) -> int:
 
 def seed_demo_staff(store: Store, clock: Any) -> None:
     """The demo's staff account, so an audience can try staff mode (and leave the demo)."""
+    from kiosk.domain.counter.staff import Staff
     from kiosk.domain.errors import KioskError
-    from kiosk.domain.staff import Staff
 
     demo_only(store)
     staff = Staff(store, clock)

@@ -15,7 +15,7 @@ learns nothing that logs anybody in:
   second, where sealing each with AES-GCM would add ~8 s.
 
 The same key also hashes batch default passwords (kiosk.domain.passwords) and, through
-``digest("audit", "key")``, seals the audit log (kiosk.domain.audit).
+``digest("audit", "key")``, seals the audit log (kiosk.domain.counter.audit).
 """
 
 from __future__ import annotations

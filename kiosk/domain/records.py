@@ -8,7 +8,7 @@ by mypy. They describe the documents as stored today, old ones included
 (``tests/unit/data/store-v1/kiosk.json``): a field only some documents have is
 ``NotRequired``, a field that may be null says ``| None``. Times are ISO 8601 text with an
 offset, days ISO dates, as in the store file. Read-only helpers that also check raw or
-broken documents (kiosk.domain.documents) take ``Mapping[str, Any]`` instead.
+broken documents (kiosk.domain.replacement.papers) take ``Mapping[str, Any]`` instead.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class Account(TypedDict):
 # -- card applications (table ``card_applications``) ---------------------------------------
 
 class MailingAddress(TypedDict):
-    """Where a 郵寄 card goes (kiosk.domain.applications.MailAddress.to_json)."""
+    """Where a 郵寄 card goes (kiosk.domain.replacement.applications.MailAddress.to_json)."""
 
     county: str
     district: str
@@ -70,7 +70,7 @@ class MailingAddress(TypedDict):
 
 
 class Payment(TypedDict):
-    """How an application was paid; ``method`` a kiosk.domain.payments.Method value.
+    """How an application was paid; ``method`` a kiosk.domain.replacement.payments.Method value.
     ATM and e-bill payments name the bank and the masked account; a slip does not."""
 
     method: str
@@ -84,7 +84,7 @@ class Payment(TypedDict):
 
 
 class Slot(TypedDict):
-    """The booked 現場領卡 time and office (kiosk.domain.pickup)."""
+    """The booked 現場領卡 time and office (kiosk.domain.replacement.pickup)."""
 
     office: str
     at: str

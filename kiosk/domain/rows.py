@@ -7,7 +7,7 @@ rows, the length of a line and of a value, the shape of its JSON and the digits 
 number. A file over any limit, or one that does not parse, is refused as a whole with an
 ImportFileError whose message (in the user's language) names the row, before anything is
 stored. A value with a control character is a bad row, like any other bad value. The
-batch import (kiosk/domain/batch.py) reads its unit files with the same helpers.
+batch import (kiosk/domain/counter/batch.py) reads its unit files with the same helpers.
 """
 
 from __future__ import annotations

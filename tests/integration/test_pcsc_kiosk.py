@@ -77,7 +77,7 @@ async def test_a_card_swapped_while_logged_in_ends_the_session(pcscd: Pcscd) -> 
     """張志明 logs in; while the monitor is between two status checks his card goes and
     王大明's comes. The session must end and 王大明 see his own card, not 張志明's services."""
     from kiosk.domain.demo_people import DEMO_PASSWORD
-    from screens.account import ServicesScreen
+    from screens.services import ServicesScreen
     from tests.ui.flows import login
 
     monitor = HeldMonitor(PcscMonitor(wait_ms=60_000))
@@ -132,7 +132,8 @@ async def test_bank_card_over_pcsc_says_not_an_nhi_card(pcscd: Pcscd) -> None:
 
 async def test_register_confirm_login_and_logout_over_pcsc(pcscd: Pcscd) -> None:
     """The whole registration over the real stack: the card in vpcd, read through pcscd."""
-    from screens.account import CodeScreen, ServicesScreen
+    from screens.registration.mail_code import CodeScreen
+    from screens.services import ServicesScreen
     from tests.ui.flows import (
         PASSWORD,
         account_step,
@@ -175,11 +176,11 @@ async def test_a_real_kiosk_without_pcscd_waits_for_it_and_never_becomes_the_dem
     then pcscd comes back and the card in its reader is read."""
     from kiosk.app import KioskApp
     from kiosk.domain.config import Config
+    from kiosk.domain.counter.staff import Staff
     from kiosk.domain.i18n import Catalog
     from kiosk.domain.registry import Registry
-    from kiosk.domain.staff import Staff
     from kiosk.wiring import Domain, choose_monitor, open_store
-    from screens.staff.sign_in import StaffSignInScreen
+    from screens.counter.sign_in import StaffSignInScreen
     from screens.tray import TrayScreen
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))

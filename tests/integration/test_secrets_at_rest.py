@@ -14,12 +14,12 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.domain.accounts import Services
-from kiosk.domain.batch import Batch
 from kiosk.domain.clock import FixedClock
+from kiosk.domain.counter.batch import Batch
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import Mailer, MailKind
+from kiosk.domain.mail.smtp import SmtpSender
 from kiosk.domain.passwords import MACHINE_ALPHABET, MACHINE_LENGTH, verify_password
-from kiosk.domain.smtp import SmtpSender
 from store.core import Store
 from store.outbox import Outbox
 from tests.integration.test_smtp import NOW, _settings, start_server  # noqa: F401

@@ -28,7 +28,7 @@ from kiosk.domain.clock import TAIPEI, FixedClock
 from kiosk.domain.codes import ALPHABET, LENGTH
 from kiosk.domain.keyring import Keyring, machine_key
 from kiosk.domain.mail import Mailer, MailKind
-from kiosk.domain.smtp import SmtpSender, SmtpSettings
+from kiosk.domain.mail.smtp import SmtpSender, SmtpSettings
 from store.core import Store
 from store.outbox import Outbox
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 
-from screens.account import CodeScreen, LoginScreen, ServicesScreen
 from screens.idle import IdleScreen
 from screens.outbox import MailScreen, OutboxScreen
-from screens.register import (
+from screens.registration.mail_code import CodeScreen
+from screens.registration.register import (
     AccountScreen,
     ConfirmScreen,
     DoneScreen,
@@ -15,6 +15,8 @@ from screens.register import (
     ReadCardScreen,
     TermsScreen,
 )
+from screens.registration.sign_in import LoginScreen
+from screens.services import ServicesScreen
 from tests.ui.conftest import screen_text, wait_until
 
 PASSWORD = "Nhi@2026x"

@@ -10,10 +10,9 @@ from PIL import Image
 
 from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.mail import MailKind
-from screens.account import ServicesScreen
-from screens.applications import ActionsModal, ApplicationsScreen
-from screens.apply_form import ApplyFormScreen, SavedModal
-from screens.payment import (
+from screens.replacement.applications import ActionsModal, ApplicationsScreen
+from screens.replacement.apply_form import ApplyFormScreen, SavedModal
+from screens.replacement.payment import (
     AtmScreen,
     EbillScreen,
     PickupScreen,
@@ -21,7 +20,8 @@ from screens.payment import (
     ReinsertScreen,
     SlipScreen,
 )
-from screens.photo_picker import PhotoPickerScreen, PreviewScreen
+from screens.replacement.photo_picker import PhotoPickerScreen, PreviewScreen
+from screens.services import ServicesScreen
 from tests.ui.conftest import make_app, screen_text, wait_until
 from tests.ui.flows import (
     card_screen,
@@ -335,5 +335,5 @@ async def test_an_nhi_card_arriving_at_the_atm_of_a_qr_session_ends_the_session(
         app.monitor.insert("national")                     # 王大明's card, not a chip card
         await wait_until(pilot, lambda: app.session is None, what="session ended")
         assert app.applications.get(
-            __import__("kiosk.domain.auth", fromlist=["Session"]).Session(
+            __import__("kiosk.domain.session", fromlist=["Session"]).Session(
                 "J128765432", "", "", app.clock.now()), atm_no)["payment"] is None

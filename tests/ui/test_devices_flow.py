@@ -4,7 +4,8 @@ unbinding from device management."""
 from __future__ import annotations
 
 from kiosk.domain.demo_people import DEMO_PASSWORD
-from screens.devices import AppPanelScreen, ConfirmUnbind, DeviceCodeScreen, DevicesScreen
+from screens.binding.devices import ConfirmUnbind, DeviceCodeScreen, DevicesScreen
+from screens.phone_app import AppPanelScreen
 from screens.widgets.qr import QrCode
 from tests.ui.conftest import make_app, screen_text, wait_until
 from tests.ui.flows import card_screen, logged_in, login, on, shows, type_into

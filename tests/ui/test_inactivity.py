@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from screens.account import ServicesScreen, UpdateInfoScreen
+from screens.binding.phone_auth import PhoneAuthScreen
+from screens.binding.qr_login import QrLoginFormScreen, QrLoginScreen
 from screens.card import CardScreen
+from screens.counter.audit import AuditScreen
+from screens.counter.home import StaffHomeScreen
 from screens.idle import IdleScreen
-from screens.phone import PhoneAuthScreen
-from screens.qr_login import QrLoginFormScreen, QrLoginScreen
-from screens.staff.audit import AuditScreen
-from screens.staff.home import StaffHomeScreen
+from screens.registration.my_account import UpdateInfoScreen
+from screens.services import ServicesScreen
 from tests.ui.conftest import screen_text, wait_until
 from tests.ui.flows import back_to_idle, logged_in, login, menu, on, type_into
 from tests.ui.test_staff_mode import SIZE, actions, signed_in, staff_item, staffed_app

@@ -6,9 +6,9 @@ from reader.card import CardData
 from reader.demo import DEMO_BY_KEY
 from reader.events import EventKind, ReadFailure
 from screens.card import CardScreen
+from screens.counter.sign_in import StaffSignInScreen
 from screens.idle import IdleScreen
 from screens.message import MessageScreen, Problem
-from screens.staff.sign_in import StaffSignInScreen
 from screens.too_small import TooSmallScreen
 from screens.tray import TrayScreen
 from tests.ui.conftest import ScriptedMonitor, make_app, screen_text, wait_until

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from kiosk.domain.auth import Session
-from kiosk.domain.qr_login import PAYLOAD_PREFIX
-from screens.account import ServicesScreen
-from screens.phone import PhoneAuthScreen
-from screens.qr_login import LoginApprovalPanel, QrLoginFormScreen, QrLoginScreen
+from kiosk.domain.binding.qr_login import PAYLOAD_PREFIX
+from kiosk.domain.session import Session
+from screens.binding.phone_auth import PhoneAuthScreen
+from screens.binding.qr_login import LoginApprovalPanel, QrLoginFormScreen, QrLoginScreen
+from screens.services import ServicesScreen
 from tests.ui.conftest import make_app, screen_text, wait_until
 from tests.ui.flows import card_screen, login, menu, on, shows, type_into
 from tests.ui.test_qr_widget import decode_screen

@@ -330,7 +330,7 @@ def jpeg(path: Path) -> Path:
 
 def application_form(street: str):
     from kiosk.domain import address
-    from kiosk.domain.applications import Form, MailAddress
+    from kiosk.domain.replacement.applications import Form, MailAddress
 
     county = address.find_county("臺北市")
     district = next(d for d in address.districts(county.code) if d.name == "中正區")
@@ -358,7 +358,7 @@ def seed_mails(services) -> None:
 def seed_citizen(app) -> None:
     """張志明's applications, each with a markup-shaped holder name (the logged-in name)
     and mailing street, and mails."""
-    from kiosk.domain.auth import Session
+    from kiosk.domain.session import Session
 
     for value in NAMES:
         session = Session(CHANG, CHANG_CARD, value, NOW)
@@ -369,9 +369,10 @@ def seed_citizen(app) -> None:
 async def bind_devices(pilot) -> dict[str, str]:
     """Each value as a device name, typed into the demo app (行動裝置認證, F9); device ID
     -> name. A device name has at most 40 characters."""
-    from kiosk.domain.devices import MAX_NAME
-    from screens.account import ServicesScreen
-    from screens.devices import AppPanelScreen, DeviceCodeScreen
+    from kiosk.domain.binding.devices import MAX_NAME
+    from screens.binding.devices import DeviceCodeScreen
+    from screens.phone_app import AppPanelScreen
+    from screens.services import ServicesScreen
 
     app = pilot.app
     for value in VALUES:
@@ -394,7 +395,7 @@ async def bind_devices(pilot) -> dict[str, str]:
 
 
 async def check_devices(pilot, names: dict[str, str]) -> None:
-    from screens.devices import ConfirmUnbind, DevicesScreen
+    from screens.binding.devices import ConfirmUnbind, DevicesScreen
 
     app = pilot.app
     await pilot.press("2")                                   # 行動裝置管理作業
@@ -426,8 +427,8 @@ async def check_devices(pilot, names: dict[str, str]) -> None:
 
 
 async def check_applications(pilot) -> None:
-    from screens.account import ServicesScreen
-    from screens.applications import ActionsModal, ApplicationsScreen
+    from screens.replacement.applications import ActionsModal, ApplicationsScreen
+    from screens.services import ServicesScreen
 
     app = pilot.app
     await wait_until(pilot, lambda: isinstance(app.screen, ServicesScreen), what="services")
@@ -474,8 +475,8 @@ async def pick_in_tree(pilot, tree_id: str, suffix: str) -> str:
 
 
 async def check_photo_picker(pilot, folder: Path) -> None:
-    from screens.apply_form import ApplyFormScreen
-    from screens.photo_picker import PhotoPickerScreen, PreviewScreen
+    from screens.replacement.apply_form import ApplyFormScreen
+    from screens.replacement.photo_picker import PhotoPickerScreen, PreviewScreen
 
     app = pilot.app
     await pilot.press("f5")                                  # 新增
@@ -550,7 +551,7 @@ async def test_a_citizens_devices_applications_photos_and_mail_show_text_as_type
 
 def staff_services(names) -> tuple[object, list[str]]:
     """A store with one clerk per markup-shaped name, and mails with such subjects."""
-    from kiosk.domain.staff import Staff
+    from kiosk.domain.counter.staff import Staff
 
     services = make_services()
     staff = Staff(services.store, services.clock)
@@ -562,8 +563,8 @@ def staff_services(names) -> tuple[object, list[str]]:
 
 
 async def sign_in(pilot, staff_id: str) -> None:
-    from screens.staff.home import StaffHomeScreen
-    from screens.staff.sign_in import StaffSignInScreen
+    from screens.counter.home import StaffHomeScreen
+    from screens.counter.sign_in import StaffSignInScreen
 
     app = pilot.app
     await pilot.press("f10")
@@ -576,7 +577,7 @@ async def sign_in(pilot, staff_id: str) -> None:
 
 async def check_person(pilot) -> None:
     """張志明 suspended with each reason, then reactivated: the reason is on his panel."""
-    from screens.staff.counter import PersonScreen, ReasonModal
+    from screens.counter.desk import PersonScreen, ReasonModal
 
     app = pilot.app
     await pilot.press("2")
@@ -613,7 +614,7 @@ def seed_audit(app) -> None:
 
 
 async def check_audit(pilot) -> None:
-    from screens.staff.audit import AuditScreen
+    from screens.counter.audit import AuditScreen
 
     app = pilot.app
     await pilot.press("4")
@@ -639,7 +640,7 @@ async def check_audit(pilot) -> None:
 
 
 async def check_staff_outbox(pilot) -> None:
-    from screens.staff.outbox import StaffOutboxScreen
+    from screens.counter.outbox import StaffOutboxScreen
 
     app = pilot.app
     await pilot.press("5")
@@ -656,7 +657,7 @@ async def check_staff_outbox(pilot) -> None:
 
 
 async def check_batch(pilot) -> None:
-    from screens.staff.batch import BatchScreen
+    from screens.counter.batch import BatchScreen
 
     app = pilot.app
     await pilot.press("3")
@@ -674,8 +675,8 @@ async def test_staff_screens_show_names_reasons_logs_subjects_and_files_as_typed
         lang, tmp_path):
     from reader.demo import DEMO_BY_KEY
     from reader.events import EventKind
+    from screens.counter.home import StaffHomeScreen
     from screens.idle import IdleScreen
-    from screens.staff.home import StaffHomeScreen
 
     folder = tmp_path / "[b]units"                        # shown in the hint and the tree
     folder.mkdir()

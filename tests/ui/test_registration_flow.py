@@ -8,18 +8,17 @@ from datetime import date
 from kiosk.domain.demo_people import DEMO_PASSWORD
 from reader.demo import DEMO_BY_KEY, DEMO_CARDS, DemoCard
 from reader.simulated import SimulatedMonitor
-from screens.account import (
-    ChangePasswordScreen,
-    ForgotIdentityScreen,
-    ForgotScreen,
-    LoginScreen,
-    ResetPasswordScreen,
-    ServicesScreen,
-    UpdateInfoScreen,
-)
 from screens.card import CardScreen
 from screens.idle import IdleScreen
-from screens.register import AccountScreen, AlreadyScreen, IdentityScreen, TermsScreen
+from screens.registration.forgot_password import (
+    ForgotIdentityScreen,
+    ForgotScreen,
+    ResetPasswordScreen,
+)
+from screens.registration.my_account import ChangePasswordScreen, UpdateInfoScreen
+from screens.registration.register import AccountScreen, AlreadyScreen, IdentityScreen, TermsScreen
+from screens.registration.sign_in import LoginScreen
+from screens.services import ServicesScreen
 from store.core import DEMO
 from tests.ui.conftest import NOW, make_app, screen_text, wait_until
 from tests.ui.flows import (
@@ -187,7 +186,7 @@ async def test_change_password_and_email_after_login():
         await fill(pilot, "email", "chang.new@example.com")
         await pilot.press("enter", "enter")
         await shows(pilot, "c***@example.com")
-        account = app.auth.account(app.session)
+        account = app.sign_in.account(app.session)
         assert account["email"] == "chang.demo@example.com"   # until confirmed
         app.monitor.remove()
         await wait_until(pilot, on(app, IdleScreen))
@@ -256,7 +255,7 @@ async def test_a_busy_store_is_a_message_not_a_crash():
 
 
 async def test_the_password_leaves_the_draft_when_the_card_is_pulled():
-    from screens.register import ConfirmScreen
+    from screens.registration.register import ConfirmScreen
 
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
@@ -274,7 +273,7 @@ async def test_the_password_leaves_the_draft_when_the_card_is_pulled():
 
 
 async def test_the_card_screen_follows_a_cancelled_application():
-    from screens.account import PendingScreen
+    from screens.registration.pending import PendingScreen
 
     app = make_app(lang="en")
     app.registration.register(DEMO_BY_KEY["national"].card, NATIONAL_PROOF, PASSWORD,
@@ -311,12 +310,12 @@ async def test_a_form_that_cannot_save_says_why_in_the_persons_language(monkeypa
     """A citizen's form on a full disk: the reason in their language, the form kept."""
     import errno as errnos
 
-    from kiosk.domain.auth import Auth
+    from kiosk.domain.registration.sign_in import SignIn
 
     def full(*_args, **_kwargs):
         raise OSError(errnos.ENOSPC, "No space left on device", "/data/kiosk.json")
 
-    monkeypatch.setattr(Auth, "login", full)
+    monkeypatch.setattr(SignIn, "login", full)
     app = make_app(lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await card_screen(pilot, "registered")

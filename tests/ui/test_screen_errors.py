@@ -8,15 +8,15 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from kiosk.domain.staff import Staff
-from screens.account import ServicesScreen
-from screens.devices import ConfirmUnbind, DeviceCodeScreen, DevicesScreen
-from screens.payment import AtmScreen, EbillScreen
-from screens.qr_login import QrLoginScreen
-from screens.staff.audit import AuditScreen
-from screens.staff.batch import BatchScreen
-from screens.staff.counter import PersonScreen, StaffCodeScreen
-from screens.staff.home import StaffHomeScreen
+from kiosk.domain.counter.staff import Staff
+from screens.binding.devices import ConfirmUnbind, DeviceCodeScreen, DevicesScreen
+from screens.binding.qr_login import QrLoginScreen
+from screens.counter.audit import AuditScreen
+from screens.counter.batch import BatchScreen
+from screens.counter.desk import PersonScreen, StaffCodeScreen
+from screens.counter.home import StaffHomeScreen
+from screens.replacement.payment import AtmScreen, EbillScreen
+from screens.services import ServicesScreen
 from store.errors import StoreLockedError
 from tests.ui.conftest import make_app, screen_text, wait_until
 from tests.ui.flows import choose, fill, logged_in, on, pick, shows

@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 
-from screens.staff.audit import AuditScreen
-from screens.staff.home import LeaveScreen, StaffHomeScreen
+from screens.counter.audit import AuditScreen
+from screens.counter.home import LeaveScreen, StaffHomeScreen
 from tests.ui.conftest import screen_text, wait_until
 from tests.ui.flows import on
 from tests.ui.test_staff_mode import SIZE, signed_in, staff_item, staffed_app

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.domain.id_documents import DocKind
-from screens.staff.counter import CounterRegisterScreen, PersonScreen, ReasonModal
+from screens.counter.desk import CounterRegisterScreen, PersonScreen, ReasonModal
 from tests.ui.conftest import screen_text, wait_until
 from tests.ui.flows import choose, fill, on, tab_to, type_into
 from tests.ui.test_staff_mode import SIZE, signed_in, staff_item, staffed_app

@@ -5,23 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.domain.audit import Audit
-from kiosk.domain.staff import Staff
+from kiosk.domain.counter.audit import Audit
+from kiosk.domain.counter.staff import Staff
 from screens.base import card_policy_of
 from screens.card_policy import CardPolicy
-from screens.idle import IdleScreen
-from screens.staff.audit import AuditScreen
-from screens.staff.batch import BatchScreen
-from screens.staff.counter import (
+from screens.counter.audit import AuditScreen
+from screens.counter.batch import BatchScreen
+from screens.counter.desk import (
     CounterRegisterScreen,
     DoneModal,
     PersonScreen,
     ReasonModal,
     StaffCodeScreen,
 )
-from screens.staff.home import LeaveScreen, StaffHomeScreen
-from screens.staff.outbox import StaffOutboxScreen
-from screens.staff.sign_in import StaffSignInScreen
+from screens.counter.home import LeaveScreen, StaffHomeScreen
+from screens.counter.outbox import StaffOutboxScreen
+from screens.counter.sign_in import StaffSignInScreen
+from screens.idle import IdleScreen
 from tests.ui.conftest import make_app, make_services, screen_text, wait_until
 from tests.ui.flows import fill, on, tab_to, type_into
 
@@ -263,7 +263,7 @@ async def test_the_audit_log_filters_by_action_in_either_language():
 async def test_a_running_import_is_not_abandoned(tmp_path: Path, monkeypatch):
     import threading
 
-    from kiosk.domain.batch import Batch
+    from kiosk.domain.counter.batch import Batch
 
     folder = tmp_path / "units"
     folder.mkdir()

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.i18n import LANGS
-from kiosk.domain.staff import Staff
-from screens.staff.audit import AuditScreen
-from screens.staff.batch import BatchScreen
-from screens.staff.counter import CounterRegisterScreen, ReasonModal
-from screens.staff.home import StaffHomeScreen
-from screens.staff.outbox import StaffOutboxScreen
-from screens.staff.sign_in import StaffSignInScreen
+from screens.counter.audit import AuditScreen
+from screens.counter.batch import BatchScreen
+from screens.counter.desk import CounterRegisterScreen, ReasonModal
+from screens.counter.home import StaffHomeScreen
+from screens.counter.outbox import StaffOutboxScreen
+from screens.counter.sign_in import StaffSignInScreen
 from tests.ui.conftest import make_app, make_services, wait_until
 from tests.ui.flows import on, type_into
 from tests.ui.test_staff_mode import (

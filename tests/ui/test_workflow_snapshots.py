@@ -11,17 +11,12 @@ import itertools
 import pytest
 
 from kiosk.domain.demo_people import DEMO_PASSWORD
-from kiosk.domain.payments import Method
-from screens.account import (
-    ChangePasswordScreen,
-    CodeScreen,
-    ForgotIdentityScreen,
-    ForgotScreen,
-    LoginScreen,
-    UpdateInfoScreen,
-)
+from kiosk.domain.replacement.payments import Method
 from screens.outbox import MailScreen, OutboxScreen
-from screens.register import (
+from screens.registration.forgot_password import ForgotIdentityScreen, ForgotScreen
+from screens.registration.mail_code import CodeScreen
+from screens.registration.my_account import ChangePasswordScreen, UpdateInfoScreen
+from screens.registration.register import (
     AccountScreen,
     AlreadyScreen,
     ConfirmScreen,
@@ -30,6 +25,7 @@ from screens.register import (
     ReadCardScreen,
     TermsScreen,
 )
+from screens.registration.sign_in import LoginScreen
 from tests.ui.conftest import make_app, make_services, wait_until
 from tests.ui.flows import (
     account_step,
@@ -171,7 +167,7 @@ async def mail(pilot):
 
 
 async def device_code(pilot):
-    from screens.devices import DeviceCodeScreen
+    from screens.binding.devices import DeviceCodeScreen
 
     await services(pilot)
     await pilot.press("1")
@@ -179,7 +175,7 @@ async def device_code(pilot):
 
 
 async def devices(pilot):
-    from screens.devices import DevicesScreen
+    from screens.binding.devices import DevicesScreen
 
     await services(pilot)
     session = pilot.app.session
@@ -204,7 +200,7 @@ async def phone_done(pilot):
 
 
 async def qr_login_form(pilot):
-    from screens.qr_login import QrLoginFormScreen
+    from screens.binding.qr_login import QrLoginFormScreen
 
     await menu(pilot, "menu.qr_login")
     await wait_until(pilot, on(pilot.app, QrLoginFormScreen))
@@ -218,7 +214,7 @@ async def qr_login(pilot):
 
 
 async def qr_approve_panel(pilot):
-    from screens.qr_login import LoginApprovalPanel
+    from screens.binding.qr_login import LoginApprovalPanel
 
     await qr_login(pilot)
     await pilot.press("f9")
@@ -236,7 +232,7 @@ async def apply_list(pilot):
 
 
 async def apply_form(pilot):
-    from screens.apply_form import ApplyFormScreen
+    from screens.replacement.apply_form import ApplyFormScreen
     from tests.ui import test_card_replacement as cr
 
     await cr.logged_in_as(pilot)
@@ -256,7 +252,7 @@ async def _paying(pilot, action: str):
 
 
 async def pay_atm(pilot):
-    from screens.payment import AtmScreen
+    from screens.replacement.payment import AtmScreen
 
     await _paying(pilot, "atm")
     await wait_until(pilot, on(pilot.app, AtmScreen))
@@ -265,21 +261,21 @@ async def pay_atm(pilot):
 
 
 async def pay_ebill(pilot):
-    from screens.payment import EbillScreen
+    from screens.replacement.payment import EbillScreen
 
     await _paying(pilot, "ebill")
     await wait_until(pilot, on(pilot.app, EbillScreen))
 
 
 async def pay_slip(pilot):
-    from screens.payment import SlipScreen
+    from screens.replacement.payment import SlipScreen
 
     await _paying(pilot, "slip")
     await wait_until(pilot, on(pilot.app, SlipScreen))
 
 
 async def pickup(pilot):
-    from screens.payment import PickupScreen
+    from screens.replacement.payment import PickupScreen
     from tests.ui import test_card_replacement as cr
 
     await cr.logged_in_as(pilot)

@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 
 from kiosk.domain.accounts import Services
-from kiosk.domain.auth import Auth
 from kiosk.domain.clock import TAIPEI, FixedClock
 from kiosk.domain.demo_people import seed_demo
 from kiosk.domain.errors import KioskError, Locked
 from kiosk.domain.keyring import Keyring
 from kiosk.domain.lockout import Lockout
 from kiosk.domain.mail import MailKind, compose, render, reveal_params
-from kiosk.domain.registration import Registration
+from kiosk.domain.registration.forgot_password import ForgotPassword
+from kiosk.domain.registration.my_account import MyAccount
+from kiosk.domain.registration.register import Registration
+from kiosk.domain.registration.sign_in import SignIn
 from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
 from kiosk.domain.validate import is_valid_email
 from reader.card import CardData
@@ -75,7 +77,9 @@ class World:
     mail: RecordingMail
     services: Services
     registration: Registration
-    auth: Auth
+    sign_in: SignIn
+    my_account: MyAccount
+    forgot_password: ForgotPassword
 
 
 @pytest.fixture
@@ -86,7 +90,8 @@ def world(tmp_path) -> World:
     services = Services(store, clock, mail)
     mail.keyring = services.keyring
     seed_demo(store, NOW)
-    return World(store, clock, mail, services, Registration(services), Auth(services))
+    return World(store, clock, mail, services, Registration(services), SignIn(services),
+                 MyAccount(services), ForgotPassword(services))
 
 
 @contextmanager

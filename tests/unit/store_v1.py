@@ -19,23 +19,23 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from kiosk.domain.accounts import Services
-from kiosk.domain.applications import Applications, Form, MailAddress
-from kiosk.domain.auth import Auth
+from kiosk.domain.binding.devices import Devices
+from kiosk.domain.binding.phone_auth import PhoneAuth
+from kiosk.domain.binding.qr_login import QrLogin
 from kiosk.domain.clock import TAIPEI, FixedClock
 from kiosk.domain.codes import Codes
 from kiosk.domain.config import Config
-from kiosk.domain.counter import Counter
+from kiosk.domain.counter.desk import Counter
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.demo_people import DEMO_PASSWORD, seed_demo
-from kiosk.domain.devices import Devices
 from kiosk.domain.errors import KioskError
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import Mailer
-from kiosk.domain.payments import Method, Payments
-from kiosk.domain.phone_auth import PhoneAuth
-from kiosk.domain.pickup import PickupBooking, slots
-from kiosk.domain.qr_login import QrLogin
-from kiosk.domain.registration import Registration
-from kiosk.domain.staff import Staff
+from kiosk.domain.registration.register import Registration
+from kiosk.domain.registration.sign_in import SignIn
+from kiosk.domain.replacement.applications import Applications, Form, MailAddress
+from kiosk.domain.replacement.payments import Method, Payments
+from kiosk.domain.replacement.pickup import PickupBooking, slots
 from kiosk.wiring import Domain
 from reader.demo import DEMO_BY_KEY
 from store import Store
@@ -69,15 +69,15 @@ def build(folder: Path) -> None:
     store = Store.open(folder / "kiosk.json", purpose=DEMO)
     services = Services(store, clock, Mailer(Outbox(store), clock))
     seed_demo(store, WRITTEN_AT)
-    registration, auth = Registration(services), Auth(services)
+    registration, sign_in = Registration(services), SignIn(services)
 
     # a registration waiting for its mail, and one lockout count on a login
     registration.register(card("national"),
                           NationalProof("AB123456", AddressFacts("臺北市", "中正區", "水源里", 12)),
                           NEW_PASSWORD, NEW_PASSWORD, "wang@example.com", "0912000111")
-    session = auth.login(card("registered"), DEMO_PASSWORD)
+    session = sign_in.login(card("registered"), DEMO_PASSWORD)
     try:
-        auth.login(card("registered"), "wrong password")   # one try of five used
+        sign_in.login(card("registered"), "wrong password")   # one try of five used
     except KioskError:
         pass
 

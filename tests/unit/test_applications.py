@@ -10,19 +10,19 @@ import pytest
 from PIL import Image
 
 from kiosk.domain import address
-from kiosk.domain.applications import (
+from kiosk.domain.errors import InvalidInput
+from kiosk.domain.mail import MailKind
+from kiosk.domain.replacement.applications import (
     Applications,
     Dependant,
     Form,
     MailAddress,
 )
-from kiosk.domain.auth import Session
-from kiosk.domain.banks import DEMO_CHIP_CARD, ChipCard
-from kiosk.domain.errors import InvalidInput
-from kiosk.domain.mail import MailKind
-from kiosk.domain.payments import AtmStage, Method, Payments, method_fee, methods_for
-from kiosk.domain.photos import PhotoStore
-from kiosk.domain.pickup import PickupBooking, slots
+from kiosk.domain.replacement.banks import DEMO_CHIP_CARD, ChipCard
+from kiosk.domain.replacement.payments import AtmStage, Method, Payments, method_fee, methods_for
+from kiosk.domain.replacement.photos import PhotoStore
+from kiosk.domain.replacement.pickup import PickupBooking, slots
+from kiosk.domain.session import Session
 from tests.unit.domain_fixtures import NOW, luhn_ok, refused
 
 WANG = Session("A123456789", "000011112222", "王大明", NOW)
@@ -71,7 +71,7 @@ def test_an_application_for_oneself_by_mail(apps):
 
 
 def test_an_atm_no_already_taken_is_drawn_again_and_never_shared(apps, monkeypatch):
-    from kiosk.domain import applications
+    from kiosk.domain.replacement import applications
 
     first = apps.apply(WANG, form())
     drawn = iter([first["atm_no"], first["atm_no"], "7951234567890128"])
@@ -83,7 +83,7 @@ def test_an_atm_no_already_taken_is_drawn_again_and_never_shared(apps, monkeypat
 
 def test_when_every_draw_is_taken_the_application_is_refused_and_nothing_stored(
         apps, monkeypatch):
-    from kiosk.domain import applications
+    from kiosk.domain.replacement import applications
 
     first = apps.apply(WANG, form())
     monkeypatch.setattr(applications, "new_atm_no", lambda: first["atm_no"])

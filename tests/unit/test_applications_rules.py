@@ -9,20 +9,20 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from kiosk.domain import applications
-from kiosk.domain.applications import (
+from kiosk.domain.clock import TAIPEI
+from kiosk.domain.errors import InvalidInput, KioskError
+from kiosk.domain.registry import Registry
+from kiosk.domain.replacement import applications
+from kiosk.domain.replacement.applications import (
     Applications,
     Dependant,
     MailAddress,
     check_digit,
     mailing_line,
 )
-from kiosk.domain.auth import Session
-from kiosk.domain.clock import TAIPEI
-from kiosk.domain.errors import InvalidInput, KioskError
-from kiosk.domain.payments import Payments
-from kiosk.domain.photos import PhotoStore
-from kiosk.domain.registry import Registry
+from kiosk.domain.replacement.payments import Payments
+from kiosk.domain.replacement.photos import PhotoStore
+from kiosk.domain.session import Session
 from store.repos import Accounts
 from tests.unit.domain_fixtures import NOW, luhn_ok, refused
 from tests.unit.test_applications import WANG, form, jpeg, taipei_home

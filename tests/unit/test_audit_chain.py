@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 import pytest
 
-from kiosk.domain.audit import GENESIS, HEAD_SUFFIX, SEALED, Audit, ChainBreak, Problem
 from kiosk.domain.clock import FixedClock
+from kiosk.domain.counter.audit import GENESIS, HEAD_SUFFIX, SEALED, Audit, ChainBreak, Problem
 from kiosk.domain.errors import KioskError
 from store.core import Store
 

@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
-from kiosk.domain.audit import Audit, Filter, entry_time
 from kiosk.domain.clock import TAIPEI
+from kiosk.domain.counter.audit import Audit, Filter, entry_time
 from store.core import Store
 from tests.unit.domain_fixtures import NOW
 

@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 import pytest
 
-from kiosk.domain.audit import GENESIS, HEAD_SUFFIX, Audit, ChainBreak, Problem
 from kiosk.domain.clock import FixedClock
+from kiosk.domain.counter.audit import GENESIS, HEAD_SUFFIX, Audit, ChainBreak, Problem
 from kiosk.domain.keyring import Keyring, machine_key
 from store.core import Store
 

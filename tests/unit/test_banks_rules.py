@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import re
 
-from kiosk.domain.banks import DEMO_CHIP_CARD, BankAccounts, ChipCard, new_verification_code
+from kiosk.domain.replacement.banks import (
+    DEMO_CHIP_CARD,
+    BankAccounts,
+    ChipCard,
+    new_verification_code,
+)
 from store.keyed import KeyedTable
 
 

@@ -13,7 +13,7 @@ import pyzipper
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.domain.batch import Batch, BatchFileError, open_batch, parse_rows
+from kiosk.domain.counter.batch import Batch, BatchFileError, open_batch, parse_rows
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import LOGIN_LINK, SEPARATOR, MailKind
 from kiosk.domain.passwords import MACHINE_ALPHABET, MACHINE_LENGTH, verify_password
@@ -64,9 +64,9 @@ def test_each_good_row_registers_with_a_default_password_and_a_mail(world, batch
     assert len(password) == 12 and set(password) <= set(MACHINE_ALPHABET)
     holder = next(m["to"] for m in welcome if password in m["body"])
     id_no = "A123456789" if holder.startswith("wang") else "B220123455"
-    session = world.auth.login(_card_of(id_no), password)   # the first login works ...
+    session = world.sign_in.login(_card_of(id_no), password)   # the first login works ...
     assert session.must_change_password                     # ... and asks for a new one
-    world.auth.change_password(session, password, "Mine@2026x", "Mine@2026x")
+    world.my_account.change_password(session, password, "Mine@2026x", "Mine@2026x")
     assert world.services.accounts.get_by_id(id_no)["password_hash"].startswith("scrypt$")
 
 

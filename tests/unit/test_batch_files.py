@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import pyzipper
 
-from kiosk.domain.batch import BatchFileError, open_batch, parse_name
+from kiosk.domain.counter.batch import BatchFileError, open_batch, parse_name
 
 UNIT = "110121009"
 ROWS = "A123456789,wang@example.com\n"

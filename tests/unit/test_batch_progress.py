@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.domain.batch import Batch, BatchFileError, BatchReport, target_reached
+from kiosk.domain.counter.batch import Batch, BatchFileError, BatchReport, target_reached
 from kiosk.domain.i18n import Catalog
 
 UNIT = "110121009"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.domain.batch import Batch, parse_rows
+from kiosk.domain.counter.batch import Batch, parse_rows
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.validate import is_valid_id
 from tests.unit.domain_fixtures import NOW

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.domain.batch import BatchFileError, open_batch
+from kiosk.domain.counter.batch import BatchFileError, open_batch
 from kiosk.domain.i18n import Catalog
 
 UNIT = "110121009"

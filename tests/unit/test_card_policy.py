@@ -164,20 +164,20 @@ def test_which_policies_belong_to_the_card_and_which_read_it():
 @pytest.mark.parametrize(("module", "name", "policy"), [
     ("screens.idle", "IdleScreen", UNBOUND),
     ("screens.message", "MessageScreen", UNBOUND),
-    ("screens.phone", "PhoneAuthScreen", UNBOUND),
-    ("screens.qr_login", "QrLoginScreen", UNBOUND),
-    ("screens.register", "TermsScreen", UNBOUND),
-    ("screens.staff.sign_in", "StaffSignInScreen", UNBOUND),
+    ("screens.binding.phone_auth", "PhoneAuthScreen", UNBOUND),
+    ("screens.binding.qr_login", "QrLoginScreen", UNBOUND),
+    ("screens.registration.register", "TermsScreen", UNBOUND),
+    ("screens.counter.sign_in", "StaffSignInScreen", UNBOUND),
     ("screens.card", "CardScreen", BOUND),
-    ("screens.account", "ServicesScreen", BOUND),
-    ("screens.account", "ChangePasswordScreen", BOUND),
-    ("screens.account", "LoginScreen", READS),
-    ("screens.register", "ReadCardScreen", READS),
-    ("screens.payment", "AtmScreen", SWAPS),
-    ("screens.payment", "ReinsertScreen", SWAPS),
-    ("screens.staff.home", "StaffHomeScreen", STAFF),
-    ("screens.staff.counter", "CounterRegisterScreen", STAFF),   # a staff form and a card form
-    ("screens.staff.counter", "StaffCodeScreen", STAFF),
+    ("screens.services", "ServicesScreen", BOUND),
+    ("screens.registration.my_account", "ChangePasswordScreen", BOUND),
+    ("screens.registration.sign_in", "LoginScreen", READS),
+    ("screens.registration.register", "ReadCardScreen", READS),
+    ("screens.replacement.payment", "AtmScreen", SWAPS),
+    ("screens.replacement.payment", "ReinsertScreen", SWAPS),
+    ("screens.counter.home", "StaffHomeScreen", STAFF),
+    ("screens.counter.desk", "CounterRegisterScreen", STAFF),   # a staff form and a card form
+    ("screens.counter.desk", "StaffCodeScreen", STAFF),
 ])
 def test_screens_declare_the_policy_of_the_architecture_table(module, name, policy):
     import importlib

@@ -36,5 +36,5 @@ def test_a_card_born_on_its_issue_day_is_fine_and_born_after_it_is_not():
 
 def test_login_with_a_bad_card_number_says_why(world):
     with refused("err.card.invalid") as info:
-        world.auth.login(replace(card("registered"), card_no="00007777888"), DEMO_PASSWORD)
+        world.sign_in.login(replace(card("registered"), card_no="00007777888"), DEMO_PASSWORD)
     assert info.value.params == {"reason_key": "invalid.card_no"}

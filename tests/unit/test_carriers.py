@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from kiosk.cli import EXIT_USAGE, main
-from kiosk.domain.carriers import CarrierDirectory, PhoneRefused
+from kiosk.domain.binding.carriers import CarrierDirectory, PhoneRefused
 from store import Store
 
 CSV = ("phone,carrier,mvno,plan,holder_id,status\n"

@@ -3,7 +3,7 @@ reported with, and the order in which the directory refuses a number (seed 001 Q
 
 import pytest
 
-from kiosk.domain.carriers import (
+from kiosk.domain.binding.carriers import (
     MAX_CARRIER_NAME,
     CarrierDirectory,
     PhoneRefused,

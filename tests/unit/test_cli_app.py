@@ -2,11 +2,11 @@
 
 from kiosk.cli import main
 from kiosk.domain.accounts import Services
-from kiosk.domain.auth import Auth
+from kiosk.domain.binding.devices import Devices
 from kiosk.domain.clock import SystemClock
 from kiosk.domain.demo_people import DEMO_PASSWORD, seed_demo
-from kiosk.domain.devices import Devices
 from kiosk.domain.mail import Mailer
+from kiosk.domain.registration.sign_in import SignIn
 from reader.demo import DEMO_BY_KEY
 from store import Store
 from store.core import DEMO
@@ -19,7 +19,7 @@ def test_redeem_binds_and_a_second_use_is_refused(tmp_path, capsys):
     clock = SystemClock()
     seed_demo(store, clock.now())
     services = Services(store, clock, Mailer(Outbox(store), clock))
-    session = Auth(services).login(DEMO_BY_KEY["registered"].card, DEMO_PASSWORD)
+    session = SignIn(services).login(DEMO_BY_KEY["registered"].card, DEMO_PASSWORD)
     code = Devices(services).new_code(session).code
     assert main(["app", "redeem", code, "--device", "Pixel 8", "--demo", "--db", str(db),
                  "--lang", "en"]) == 0
@@ -37,7 +37,7 @@ def test_unknown_code(tmp_path, capsys):
 
 
 def _login_request(tmp_path):
-    from kiosk.domain.qr_login import QrLogin
+    from kiosk.domain.binding.qr_login import QrLogin
 
     db = tmp_path / "kiosk.json"
     store = Store.open(db, purpose=DEMO)
@@ -70,7 +70,7 @@ def test_deny_from_the_shell_and_a_stranger_device_is_refused(tmp_path, capsys):
 
 
 def test_a_slip_paid_at_a_store_is_recorded_once(tmp_path, capsys):
-    from kiosk.domain.applications import Applications
+    from kiosk.domain.replacement.applications import Applications
     from tests.unit.test_applications import WANG, form
 
     db = tmp_path / "kiosk.json"

@@ -8,13 +8,13 @@ from datetime import date
 import pytest
 
 from kiosk.domain.accounts import State
-from kiosk.domain.audit import Audit, Filter
-from kiosk.domain.counter import Counter
-from kiosk.domain.devices import Devices
+from kiosk.domain.binding.devices import Devices
+from kiosk.domain.counter.audit import Audit, Filter
+from kiosk.domain.counter.desk import Counter
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.errors import InvalidInput, Locked
 from kiosk.domain.id_documents import DocKind, check_document, likely_kind
-from kiosk.domain.registration import AlreadyRegistered
-from kiosk.domain.staff import Staff
+from kiosk.domain.registration.register import AlreadyRegistered
 from tests.unit.domain_fixtures import GOOD, NATIONAL_PROOF, card, refused
 
 PASSWORD = "Counter#2026"
@@ -73,7 +73,7 @@ def test_counter_registration_is_active_at_once_and_records_the_document(world, 
     assert account["state"] == State.ACTIVE
     assert account["counter_document"] == {"kind": "household", "number": "AB123456"}
     assert not world.mail.sent                      # no confirmation mail at the counter
-    world.auth.login(child, GOOD)                   # and the citizen can log in right away
+    world.sign_in.login(child, GOOD)                   # and the citizen can log in right away
     entry = last_entry(world)
     assert (entry["staff_id"], entry["action"], entry["person"]) == (
         "chen01", "register", "F22****540")
@@ -100,12 +100,12 @@ def test_suspension_stops_login_and_reactivation_restores_it(world, desk):
     person = counter.suspend(session, doc, "本人申請 lost wallet")
     assert (person.state, person.reason) == (State.SUSPENDED, "本人申請 lost wallet")
     with refused("err.login.suspended"):
-        world.auth.login(holder, "Demo@2026")
+        world.sign_in.login(holder, "Demo@2026")
     with refused("err.counter.already_suspended"):
         counter.suspend(session, doc, "again")
     assert last_entry(world)["action"] == "suspend"
     assert counter.reactivate(session, doc).state is State.ACTIVE
-    world.auth.login(holder, "Demo@2026")
+    world.sign_in.login(holder, "Demo@2026")
     with refused("err.counter.not_suspended"):
         counter.reactivate(session, doc)
     actions = [e["action"] for e in Audit(world.store, world.clock).entries(
@@ -130,11 +130,11 @@ def test_releasing_locks_opens_login_and_registration(world, desk):
     holder = card("registered")
     for _ in range(5):
         with pytest.raises(Exception):   # noqa: B017 - wrong password, then Locked
-            world.auth.login(holder, "Wrong@2026")
+            world.sign_in.login(holder, "Wrong@2026")
     doc = counter.document(holder.id_no, "driving", holder.id_no)
     assert counter.person(session, doc).locks == ("login",)
     assert counter.release_locks(session, doc) == ("login",)
-    world.auth.login(holder, "Demo@2026")
+    world.sign_in.login(holder, "Demo@2026")
     assert last_entry(world)["detail"]["released"] == ["login"]
     assert counter.release_locks(session, doc) == ()
 
@@ -176,7 +176,7 @@ def test_staff_sign_in_lock_is_not_the_citizens(world, desk):
             counter.staff.sign_in("chen01", "not the password")
     with pytest.raises(Locked):
         counter.staff.sign_in("chen01", "not the password")
-    world.auth.login(card("registered"), "Demo@2026")
+    world.sign_in.login(card("registered"), "Demo@2026")
 
 
 def test_the_likely_document_is_preselected():

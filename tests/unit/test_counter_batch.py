@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 
 from kiosk.domain.accounts import State
-from kiosk.domain.audit import Audit
+from kiosk.domain.binding.devices import Devices
 from kiosk.domain.config import Config
-from kiosk.domain.counter import Counter
-from kiosk.domain.devices import Devices
+from kiosk.domain.counter.audit import Audit
+from kiosk.domain.counter.desk import Counter
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import MailKind
-from kiosk.domain.staff import Staff
 from kiosk.wiring import Domain
 from tests.unit.domain_fixtures import refused
 

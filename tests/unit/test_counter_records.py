@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from kiosk.domain.accounts import State
-from kiosk.domain.audit import Audit
-from kiosk.domain.counter import Counter, Person, suspend_reason
-from kiosk.domain.devices import Devices
+from kiosk.domain.binding.devices import Devices
+from kiosk.domain.binding.phone_auth import PhoneAuth
+from kiosk.domain.counter.audit import Audit
+from kiosk.domain.counter.desk import Counter, Person, suspend_reason
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.mail import MailKind
-from kiosk.domain.phone_auth import PhoneAuth
-from kiosk.domain.staff import Staff
 from tests.unit.domain_fixtures import GOOD, NATIONAL_PROOF, card, lock_out, refused
 
 PASSWORD = "Counter#2026"
@@ -209,7 +209,7 @@ def test_suspending_someone_unregistered_leaves_an_empty_suspended_registration(
         "suspension": {"reason": "identity theft report", "at": AT, "by": "chen01",
                        "document": "passport", "from": None}}
     with refused("err.login.suspended"):
-        world.auth.login(NOBODY, GOOD)
+        world.sign_in.login(NOBODY, GOOD)
 
 
 def test_a_registration_made_while_the_clerk_suspends_is_suspended_itself(world, desk,
@@ -241,7 +241,7 @@ def test_reactivation_returns_a_pending_registration_to_pending(world, desk):
     assert (person.state, person.reason) == (State.PENDING, None)
     assert stored(world, NOBODY.id_no)["suspension"] is None
     with refused("err.login.pending"):
-        world.auth.login(NOBODY, GOOD)
+        world.sign_in.login(NOBODY, GOOD)
 
 
 def test_a_suspension_without_its_record_reactivates_to_active(world, desk):
@@ -289,10 +289,10 @@ def test_of_two_clerks_reactivating_at_once_the_second_is_told_it_is_done(world,
 
 def test_a_suspension_voids_the_mailed_codes_for_good(world, desk):
     counter, session = desk
-    assert world.auth.forgot(HOLDER) == "chang.demo@example.com"
+    assert world.forgot_password.send_reset(HOLDER) == "chang.demo@example.com"
     _, reset = world.mail.last(MailKind.RESET)
-    holder = world.auth.login(HOLDER, "Demo@2026")
-    world.auth.update_info(holder, "chang.new@example.com", "0912345678")
+    holder = world.sign_in.login(HOLDER, "Demo@2026")
+    world.my_account.update_info(holder, "chang.new@example.com", "0912345678")
     _, change = world.mail.last(MailKind.EMAIL_CHANGE)
     world.registration.register(NOBODY, NATIONAL_PROOF, GOOD, GOOD, "a@b.tw", "")
     _, verify = world.mail.last(MailKind.VERIFY)
@@ -301,12 +301,12 @@ def test_a_suspension_voids_the_mailed_codes_for_good(world, desk):
         counter.suspend(session, doc, "fraud check")
         counter.reactivate(session, doc)
     with refused("err.code.unknown"):
-        world.auth.reset_password(reset["code"], "Other@2026x", "Other@2026x")
+        world.forgot_password.reset(reset["code"], "Other@2026x", "Other@2026x")
     with refused("err.code.unknown"):
-        world.auth.confirm_email(change["code"])
+        world.my_account.confirm_email(change["code"])
     with refused("err.code.unknown"):
         world.registration.confirm(verify["code"])
-    world.auth.login(HOLDER, "Demo@2026")           # the password is still the old one
+    world.sign_in.login(HOLDER, "Demo@2026")           # the password is still the old one
     assert stored(world, HOLDER.id_no)["email"] == "chang.demo@example.com"
 
 

@@ -8,10 +8,10 @@ import pytest
 from kiosk.cli import EXIT_STORE, EXIT_USAGE, main
 from kiosk.domain.clock import SystemClock
 from kiosk.domain.config import Config
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.demo_people import seed_demo, seed_demo_staff
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.registry import Registry
-from kiosk.domain.staff import Staff
 from kiosk.wiring import build_services, choose_monitor, open_store
 from reader.monitor import PcscMonitor
 from reader.simulated import SimulatedMonitor

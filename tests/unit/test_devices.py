@@ -6,9 +6,9 @@ import string
 
 import pytest
 
+from kiosk.domain.binding.devices import MAX_NAME, Devices
 from kiosk.domain.codes import DEVICE_ALPHABET
 from kiosk.domain.demo_people import DEMO_PASSWORD
-from kiosk.domain.devices import MAX_NAME, Devices
 from kiosk.domain.errors import InvalidInput
 from tests.unit.domain_fixtures import card, refused
 
@@ -20,7 +20,7 @@ def devices(world):
 
 @pytest.fixture
 def session(world):
-    return world.auth.login(card("registered"), DEMO_PASSWORD)
+    return world.sign_in.login(card("registered"), DEMO_PASSWORD)
 
 
 def test_code_is_eight_letters_and_digits_and_binds_a_device(world, devices, session):
@@ -123,7 +123,7 @@ def test_a_voided_code_no_longer_binds(devices, session):
 
 def test_unbind_only_your_own_devices(world, devices, session):
     device = devices.redeem(devices.new_code(session).code, "phone")
-    other = world.auth.login(card("registered"), DEMO_PASSWORD)
+    other = world.sign_in.login(card("registered"), DEMO_PASSWORD)
     stranger = type(other)("A123456789", "000011112222", "王大明", other.started_at)
     with refused("err.device.unknown"):
         devices.unbind(stranger, device["device_id"])

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import zxingcpp
 
-from kiosk.domain.applications import Applications
-from kiosk.domain.documents import amount_in_words, receipt_svg, slip_svg
-from kiosk.domain.payments import Method, Payments
+from kiosk.domain.replacement.applications import Applications
+from kiosk.domain.replacement.papers import amount_in_words, receipt_svg, slip_svg
+from kiosk.domain.replacement.payments import Method, Payments
 from tests.unit.test_applications import WANG, form
 
 SVG = "{http://www.w3.org/2000/svg}"

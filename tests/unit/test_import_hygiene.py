@@ -29,15 +29,15 @@ ON_USE = [
     ("email", "sending mail"),
     ("PIL", "a photo for the new card"),
     ("smartcard", "a real PC/SC reader"),
-    ("kiosk.domain.batch", "batch registration"),
+    ("kiosk.domain.counter.batch", "batch registration"),
     ("kiosk.domain.qr", "showing a QR code"),
-    ("kiosk.domain.documents", "printing slips and receipts"),
+    ("kiosk.domain.replacement.papers", "printing slips and receipts"),
     ("kiosk.domain.mail", "mail"),
-    ("kiosk.domain.smtp", "sending mail"),
+    ("kiosk.domain.mail.smtp", "sending mail"),
     ("kiosk.domain.passwords", "a password form"),
-    ("screens.payment", "paying for a new card"),
-    ("screens.register", "registration"),
-    ("screens.staff", "staff mode"),
+    ("screens.replacement.payment", "paying for a new card"),
+    ("screens.registration.register", "registration"),
+    ("screens.counter", "staff mode"),
 ]
 
 

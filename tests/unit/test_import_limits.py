@@ -18,7 +18,8 @@ import pytest
 import pyzipper
 
 from kiosk.cli import EXIT_USAGE, main
-from kiosk.domain.batch import (
+from kiosk.domain.binding.carriers import CarrierDirectory, import_lines
+from kiosk.domain.counter.batch import (
     MAX_BATCH_BYTES,
     MAX_BATCH_ROWS,
     Batch,
@@ -28,10 +29,9 @@ from kiosk.domain.batch import (
     parse_rows,
     write_report,
 )
-from kiosk.domain.carriers import CarrierDirectory, import_lines
+from kiosk.domain.counter.registry_import import import_registry
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.registry import Registry
-from kiosk.domain.registry_import import import_registry
 from kiosk.domain.rows import (
     MAX_FIELD_CHARS,
     MAX_FILE_BYTES,

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from kiosk.domain.accounts import Services
+from kiosk.domain.binding.devices import Devices
 from kiosk.domain.clock import FixedClock
 from kiosk.domain.codes import code_digest
-from kiosk.domain.devices import Devices
 from kiosk.domain.errors import KioskError
 from kiosk.domain.keyring import Keyring
 from kiosk.domain.mail import MailKind, compose, compose_deferred

@@ -22,10 +22,10 @@ import pytest
 from kiosk.domain import passwords
 from kiosk.domain.accounts import LOGIN_LOCK
 from kiosk.domain.codes import EVERYONE_LIMIT, TERMINAL_LIMIT, Codes
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.errors import KioskError, Locked
 from kiosk.domain.lockout import LIMIT
 from kiosk.domain.passwords import hash_password
-from kiosk.domain.staff import Staff
 from tests.unit.domain_fixtures import NOW, card, lock_out
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,9 @@ WORKER = textwrap.dedent(
     """
     import sys, types, hmac
     from datetime import datetime
-    from kiosk.domain import accounts, carriers, registry, staff as staff_mod
+    from kiosk.domain import accounts, registry
+    from kiosk.domain.binding import carriers
+    from kiosk.domain.counter import staff as staff_mod
     from kiosk.domain.accounts import Services
     from kiosk.domain.clock import FixedClock
     from kiosk.domain.errors import KioskError
@@ -75,8 +77,8 @@ WORKER = textwrap.dedent(
         wrong = NationalProof("ZZ999999", AddressFacts("臺北市", "中正區", "水源里", 12))
         guess = lambda: services.prove_identity(national, wrong)
     else:
-        from kiosk.domain.devices import Devices
-        from kiosk.domain.phone_auth import PhoneAuth
+        from kiosk.domain.binding.devices import Devices
+        from kiosk.domain.binding.phone_auth import PhoneAuth
         carriers.CarrierDirectory.check = counted(carriers.CarrierDirectory.check)
         phone = PhoneAuth(services, Devices(services))
         guess = lambda: phone.authenticate("0912345678", "J128765432", "0000",

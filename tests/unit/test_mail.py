@@ -35,7 +35,7 @@ from kiosk.domain.mail import (
     render,
     with_text,
 )
-from kiosk.domain.smtp import SmtpSender, SmtpSettings
+from kiosk.domain.mail.smtp import SmtpSender, SmtpSettings
 from store.outbox import Outbox
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=TAIPEI)        # a Monday

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from reader.demo import DEMO_BY_KEY
 from reader.events import EventKind
-from screens.account import ServicesScreen
 from screens.card import CardScreen
+from screens.services import ServicesScreen
 from tests.ui.conftest import ScriptedMonitor, make_app, wait_until
 
 REGISTERED = DEMO_BY_KEY["registered"].card
@@ -72,7 +72,7 @@ async def test_after_the_atm_only_the_sessions_own_card_number_lets_the_session_
     """網路ATM lets the NHI card go (``CardPolicy.SWAPS``). When it closes, the card in the
     reader must be the one the session began with: the same ID on another card number is
     not, and the kiosk asks for the session's card instead of carrying on."""
-    from screens.payment import AtmScreen, ReinsertScreen
+    from screens.replacement.payment import AtmScreen, ReinsertScreen
 
     monitor = ScriptedMonitor()
     app = make_app(lang="en", demo=False, monitor=monitor)

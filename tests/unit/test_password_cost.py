@@ -9,10 +9,10 @@ import hashlib
 import pytest
 
 from kiosk.domain import passwords
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.errors import WrongPassword
 from kiosk.domain.passwords import hash_machine_password, hash_password, verify_password
-from kiosk.domain.staff import Staff
 from tests.unit.domain_fixtures import card
 
 OWASP = "scrypt$131072$8$1$"
@@ -44,9 +44,9 @@ def test_an_old_login_hash_is_upgraded_at_the_next_login(world, monkeypatch):
     old = _old_hash(monkeypatch, "Demo@2026")
     world.services.accounts.modify(holder.id_no, lambda _a: {"password_hash": old})
     with pytest.raises(WrongPassword):
-        world.auth.login(holder, "Demo@2027")
+        world.sign_in.login(holder, "Demo@2027")
     assert world.services.accounts.get_by_id(holder.id_no)["password_hash"] == old
-    world.auth.login(holder, "Demo@2026")
+    world.sign_in.login(holder, "Demo@2026")
     upgraded = world.services.accounts.get_by_id(holder.id_no)["password_hash"]
     assert upgraded.startswith(OWASP) and verify_password("Demo@2026", upgraded)
 
@@ -67,7 +67,7 @@ def test_a_hash_at_todays_cost_is_kept_as_it_is_at_login(world):
     holder = card("registered")
     before = world.services.accounts.get_by_id(holder.id_no)["password_hash"]
     assert before.startswith(OWASP)
-    world.auth.login(holder, DEMO_PASSWORD)
+    world.sign_in.login(holder, DEMO_PASSWORD)
     assert world.services.accounts.get_by_id(holder.id_no)["password_hash"] == before
 
 
@@ -76,7 +76,7 @@ def test_a_kiosk_made_default_password_keeps_its_fast_hash_until_the_holder_repl
     fast = hash_machine_password("Q7wErTy9UiOp", world.services.machine_key())
     world.services.accounts.modify(holder.id_no, lambda _a: {"password_hash": fast,
                                                              "must_change_password": True})
-    assert world.auth.login(holder, "Q7wErTy9UiOp").must_change_password is True
+    assert world.sign_in.login(holder, "Q7wErTy9UiOp").must_change_password is True
     assert world.services.accounts.get_by_id(holder.id_no)["password_hash"] == fast
 
 

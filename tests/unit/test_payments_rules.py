@@ -9,13 +9,13 @@ from datetime import datetime
 
 import pytest
 
-from kiosk.domain.applications import Applications
-from kiosk.domain.banks import DEMO_CHIP_CARD
 from kiosk.domain.clock import TAIPEI
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.mail import MailKind
-from kiosk.domain.payments import AtmStage, Payments
-from kiosk.domain.photos import PhotoStore
+from kiosk.domain.replacement.applications import Applications
+from kiosk.domain.replacement.banks import DEMO_CHIP_CARD
+from kiosk.domain.replacement.payments import AtmStage, Payments
+from kiosk.domain.replacement.photos import PhotoStore
 from store.errors import StoreError
 from tests.unit.domain_fixtures import NOW, refused
 from tests.unit.test_applications import CHANG, WANG, form
@@ -164,8 +164,9 @@ def test_a_payment_stands_when_its_mail_cannot_be_queued_and_the_log_says_so(
         raise StoreError("the store is locked by another kiosk")
 
     monkeypatch.setattr(world.mail, "queue", busy)
-    with caplog.at_level(logging.WARNING, logger="kiosk.domain.payments"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.domain.replacement.payments"):
         payments.pay_at_store(app["atm_no"], NOW)
     assert apps.get(WANG, app["atm_no"])["payment"]["method"] == "slip"
-    assert [r.getMessage() for r in caplog.records if r.name == "kiosk.domain.payments"] == [
+    logger = "kiosk.domain.replacement.payments"
+    assert [r.getMessage() for r in caplog.records if r.name == logger] == [
         "receipt mail for a payment not queued: the store was busy"]

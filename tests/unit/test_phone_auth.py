@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from kiosk.domain.accounts import State
+from kiosk.domain.binding.devices import Devices
+from kiosk.domain.binding.phone_auth import PhoneAuth
 from kiosk.domain.demo_people import DEMO_PASSWORD
-from kiosk.domain.devices import Devices
 from kiosk.domain.errors import InvalidInput, Locked
 from kiosk.domain.mail import MailKind
-from kiosk.domain.phone_auth import PhoneAuth
 from tests.unit.domain_fixtures import GOOD, card, refused
 
 NEW = "Phone@2026"
@@ -61,7 +61,7 @@ def test_success_registers_and_binds_the_phone_in_one_step(world, phone):
     assert account["card_no"] == holder.card_no and account["phone"] == "0911000111"
     assert result.device["name"] == "0911-***-111"
     # the card and the new password now log in at the kiosk
-    session = world.auth.login(holder, NEW)
+    session = world.sign_in.login(holder, NEW)
     assert [d["name"] for d in phone.devices.of(session)] == ["0911-***-111"]
 
 
@@ -77,14 +77,14 @@ def test_authenticating_again_resets_the_password_and_keeps_one_device(world, ph
     result = phone.authenticate("0912345678", holder.id_no, last4("registered"), NEW, NEW)
     assert not result.registered
     with refused("err.login.password"):
-        world.auth.login(holder, DEMO_PASSWORD)
-    world.auth.login(holder, NEW)
+        world.sign_in.login(holder, DEMO_PASSWORD)
+    world.sign_in.login(holder, NEW)
     to, _ = world.mail.last(MailKind.PASSWORD_CHANGED)
     assert to == "chang.demo@example.com"
     again = phone.authenticate("0912345678", holder.id_no, last4("registered"), GOOD, GOOD)
     assert again.device["device_id"] == result.device["device_id"]
     assert len(phone.devices.of_holder(holder.id_no)) == 1
-    world.auth.login(holder, GOOD)
+    world.sign_in.login(holder, GOOD)
 
 
 def test_a_pending_registration_is_completed_by_the_carrier(world, phone):
@@ -140,13 +140,13 @@ def test_a_replacement_card_known_to_the_registry_works_before_its_first_read(wo
 
 def test_a_reset_voids_older_reset_mails_and_keeps_the_phone_name(world, phone):
     holder = card("registered")
-    world.auth.forgot(holder)
+    world.forgot_password.send_reset(holder)
     _, mail = world.mail.last(MailKind.RESET)
     phone.authenticate("0912345678", holder.id_no, "8888", NEW, NEW, "Chang's phone")
     again = phone.authenticate("0912345678", holder.id_no, "8888", GOOD, GOOD)
     assert again.device["name"] == "Chang's phone"
     with refused("err.code.unknown"):
-        world.auth.reset_password(mail["code"], "Other@2026", "Other@2026")
+        world.forgot_password.reset(mail["code"], "Other@2026", "Other@2026")
 
 
 def test_a_person_the_registry_has_no_card_for_cannot_authenticate(world, phone):

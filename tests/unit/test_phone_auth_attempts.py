@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.domain import phone_auth as phone_auth_module
 from kiosk.domain.accounts import State
-from kiosk.domain.devices import Devices
+from kiosk.domain.binding import phone_auth as phone_auth_module
+from kiosk.domain.binding.devices import Devices
+from kiosk.domain.binding.phone_auth import PhoneAuth, mask_mobile
 from kiosk.domain.errors import InvalidInput, Locked
-from kiosk.domain.phone_auth import PhoneAuth, mask_mobile
 from tests.unit.domain_fixtures import NOW, refused
 
 NEW = "Phone@2026"

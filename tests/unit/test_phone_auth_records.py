@@ -11,15 +11,15 @@ from datetime import date
 
 import pytest
 
-from kiosk.domain import phone_auth as phone_auth_module
 from kiosk.domain.accounts import State
-from kiosk.domain.batch import Batch
+from kiosk.domain.binding import phone_auth as phone_auth_module
+from kiosk.domain.binding.devices import Devices
+from kiosk.domain.binding.phone_auth import PhoneAuth
+from kiosk.domain.counter.batch import Batch
 from kiosk.domain.demo_people import DEMO_PASSWORD
-from kiosk.domain.devices import Devices
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import MailKind
 from kiosk.domain.passwords import verify_password
-from kiosk.domain.phone_auth import PhoneAuth
 from store.outbox import Outbox
 from tests.unit.domain_fixtures import GOOD, NATIONAL_PROOF, NOW, card, refused
 
@@ -47,7 +47,7 @@ def test_a_phone_registration_keeps_the_registrys_facts_and_how_and_when_it_was_
         "email": "", "phone": "0911000111", "created_at": when, "confirmed_at": when,
         "must_change_password": False, "registered_via": "phone"}
     assert verify_password(NEW, account["password_hash"], world.services.machine_key())
-    session = world.auth.login(holder, NEW)
+    session = world.sign_in.login(holder, NEW)
     assert session.name == holder.name and not session.must_change_password
 
 
@@ -57,9 +57,9 @@ def test_after_a_phone_registration_an_older_card_is_refused_and_a_newer_one_acc
     phone.authenticate("0911000111", holder.id_no, "2222", NEW, NEW)
     older = replace(holder, card_no="000011110000", issue_date=date(2014, 1, 1))
     with refused("err.login.old_card"):
-        world.auth.login(older, NEW)
+        world.sign_in.login(older, NEW)
     newer = replace(holder, card_no="000011113333", issue_date=date(2025, 1, 1))
-    assert world.auth.login(newer, NEW).id_no == holder.id_no
+    assert world.sign_in.login(newer, NEW).id_no == holder.id_no
 
 
 def test_a_registry_person_without_a_name_registers_with_an_empty_name(world, phone):
@@ -68,7 +68,7 @@ def test_a_registry_person_without_a_name_registers_with_an_empty_name(world, ph
     people.put({k: v for k, v in person.items() if k != "name"})
     phone.authenticate("0911000111", "A123456789", "2222", NEW, NEW)
     assert world.services.accounts.get_by_id("A123456789")["name"] == ""
-    assert world.auth.login(card("national"), NEW).name == ""
+    assert world.sign_in.login(card("national"), NEW).name == ""
 
 
 def test_a_pending_registration_completed_by_phone_is_confirmed_then_with_the_new_password(
@@ -82,8 +82,8 @@ def test_a_pending_registration_completed_by_phone_is_confirmed_then_with_the_ne
     assert account["confirmed_at"] == NOW.replace(minute=30).isoformat()
     assert account["created_at"] == NOW.isoformat()
     with refused("err.login.password"):
-        world.auth.login(holder, GOOD)
-    assert not world.auth.login(holder, NEW).must_change_password
+        world.sign_in.login(holder, GOOD)
+    assert not world.sign_in.login(holder, NEW).must_change_password
 
 
 def test_a_batch_default_password_is_replaced_by_phone_and_no_longer_shown(
@@ -94,7 +94,7 @@ def test_a_batch_default_password_is_replaced_by_phone_and_no_longer_shown(
     Batch(world.services).import_file(unit_file, tmp_path / "reports", Catalog("en"))
     result = phone.authenticate("0911000111", "A123456789", "2222", NEW, NEW)
     assert not result.registered
-    session = world.auth.login(card("national"), NEW)
+    session = world.sign_in.login(card("national"), NEW)
     assert not session.must_change_password            # the holder chose this password
     assert not world.services.accounts.get_by_id("A123456789")["must_change_password"]
     seeds = {m["to"]: "seed" in m["params"] for m in Outbox(world.store).mails()
@@ -111,13 +111,13 @@ def test_a_reset_by_phone_clears_the_wrong_passwords_counted_at_login(world, pho
     holder = card("registered")
     for tries_left in (4, 3, 2, 1):
         with refused("err.login.password") as wrong:
-            world.auth.login(holder, "Wrong@2026")
+            world.sign_in.login(holder, "Wrong@2026")
         assert wrong.value.params["tries_left"] == tries_left
     phone.authenticate("0912345678", holder.id_no, "8888", NEW, NEW)
     with refused("err.login.password") as wrong:
-        world.auth.login(holder, "Wrong@2026")
+        world.sign_in.login(holder, "Wrong@2026")
     assert wrong.value.params["tries_left"] == 4
-    world.auth.login(holder, NEW)
+    world.sign_in.login(holder, NEW)
 
 
 def test_an_account_suspended_while_the_new_password_is_hashed_stays_suspended(

@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from kiosk.domain.photos import jpeg_size
+from kiosk.domain.replacement.photos import jpeg_size
 
 SOI = b"\xff\xd8"
 

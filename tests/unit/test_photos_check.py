@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from kiosk.domain.i18n import Catalog
-from kiosk.domain.photos import PhotoStore, check_photo, read_photo
+from kiosk.domain.replacement.photos import PhotoStore, check_photo, read_photo
 from tests.unit.domain_fixtures import refused
 
 MB = 1024 * 1024

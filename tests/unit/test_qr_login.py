@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.domain.binding.devices import Devices
+from kiosk.domain.binding.qr_login import LoginState, QrLogin
 from kiosk.domain.demo_people import DEMO_PASSWORD
-from kiosk.domain.devices import Devices
 from kiosk.domain.errors import InvalidInput, Locked
-from kiosk.domain.qr_login import LoginState, QrLogin
 from store.keyed import KeyedTable
 from tests.unit.domain_fixtures import GOOD, NATIONAL_PROOF, card, refused
 
@@ -150,8 +150,8 @@ def test_a_qr_session_uses_the_services(world, qr):
     request = qr.request(HOLDER.id_no, BIRTH)
     qr.approve(request.code, "Chang's phone")
     session = qr.complete(request.code)
-    world.auth.change_password(session, DEMO_PASSWORD, "Qr@2026xx", "Qr@2026xx")
-    world.auth.login(HOLDER, "Qr@2026xx")
+    world.my_account.change_password(session, DEMO_PASSWORD, "Qr@2026xx", "Qr@2026xx")
+    world.sign_in.login(HOLDER, "Qr@2026xx")
 
 
 def test_a_qr_session_is_the_holder_by_name_since_now_without_a_card(world, qr):

@@ -9,7 +9,7 @@ import pytest
 from kiosk.domain.accounts import State
 from kiosk.domain.errors import IdentityMismatch, InvalidInput, Locked
 from kiosk.domain.mail import MailKind
-from kiosk.domain.registration import AlreadyRegistered
+from kiosk.domain.registration.register import AlreadyRegistered
 from kiosk.domain.registry import AddressFacts, NationalProof, ResidentProof
 from tests.unit.domain_fixtures import (
     ARC_PROOF,
@@ -34,11 +34,11 @@ def test_national_registers_pending_then_confirms_from_the_mail(world):
     to, params = world.mail.last(MailKind.VERIFY)
     assert to == "wang@example.com" and params["link"].startswith("nhi-kiosk://confirm/")
     with refused("err.login.pending"):
-        world.auth.login(card("national"), GOOD)
+        world.sign_in.login(card("national"), GOOD)
     world.registration.confirm(params["code"])
     assert world.registration.state_of(card("national")) is State.ACTIVE
     assert world.mail.last(MailKind.REGISTERED)[0] == "wang@example.com"
-    assert world.auth.login(card("national"), GOOD).id_no == "A123456789"
+    assert world.sign_in.login(card("national"), GOOD).id_no == "A123456789"
 
 
 def test_resident_registers_with_the_residence_permit(world):
@@ -265,7 +265,7 @@ def test_a_counter_registration_is_confirmed_when_it_is_made(world):
 def test_a_holder_who_chose_the_password_is_not_asked_to_change_it(world):
     register_national(world)
     world.registration.confirm(world.mail.last(MailKind.VERIFY)[1]["code"])
-    assert world.auth.login(card("national"), GOOD).must_change_password is False
+    assert world.sign_in.login(card("national"), GOOD).must_change_password is False
 
 
 def test_an_older_card_of_the_registered_holder_cannot_log_in(world):
@@ -273,7 +273,7 @@ def test_an_older_card_of_the_registered_holder_cannot_log_in(world):
     world.registration.confirm(world.mail.last(MailKind.VERIFY)[1]["code"])
     older = new_card(card("national"), "000011110000", date(2012, 1, 9))
     with refused("err.login.old_card"):
-        world.auth.login(older, GOOD)
+        world.sign_in.login(older, GOOD)
 
 
 @pytest.mark.parametrize(("at_counter", "key"), [(False, "err.register.already_pending"),

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from kiosk.domain.counter.registry_import import import_registry
 from kiosk.domain.registry import Registry
-from kiosk.domain.registry_import import import_registry
 from kiosk.domain.rows import ImportFileError
 from store import Store
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.domain.counter.registry_import import import_registry
 from kiosk.domain.registry import Registry
-from kiosk.domain.registry_import import import_registry
 from store import Store
 
 COLUMNS = ("id_no,name,birth_date,household_no,county,district,village,neighborhood,"

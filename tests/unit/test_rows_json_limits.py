@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
+from kiosk.domain.counter.registry_import import import_registry
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.registry import Registry
-from kiosk.domain.registry_import import import_registry
 from kiosk.domain.rows import ImportFileError
 from store import Store
 

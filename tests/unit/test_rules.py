@@ -12,16 +12,16 @@ from datetime import timedelta
 import pytest
 
 from kiosk.domain.accounts import LOGIN_LOCK, RESET_TTL
-from kiosk.domain.applications import check_digit
-from kiosk.domain.batch import TARGET, target_reached
+from kiosk.domain.binding.devices import Devices
 from kiosk.domain.cards import card_problem
+from kiosk.domain.counter.batch import TARGET, target_reached
 from kiosk.domain.demo_people import DEMO_PASSWORD
-from kiosk.domain.devices import Devices
 from kiosk.domain.errors import InvalidInput, Locked
 from kiosk.domain.lockout import LIMIT
 from kiosk.domain.mail import MailKind
 from kiosk.domain.mask import mask_card_no, mask_id, mask_name, mask_phone
 from kiosk.domain.passwords import check_new_password
+from kiosk.domain.replacement.applications import check_digit
 from kiosk.domain.validate import (
     IdKind,
     id_kind,
@@ -100,9 +100,9 @@ def test_the_login_lock_lasts_30_minutes_and_not_a_second_less(world):
         world.services.check_password(account, "Wrong@2026")
     world.clock.advance(minutes=29, seconds=59)
     with pytest.raises(Locked):
-        world.auth.login(holder, DEMO_PASSWORD)
+        world.sign_in.login(holder, DEMO_PASSWORD)
     world.clock.advance(seconds=1)
-    world.auth.login(holder, DEMO_PASSWORD)
+    world.sign_in.login(holder, DEMO_PASSWORD)
 
 
 def test_after_a_lock_runs_out_the_count_starts_again(world):
@@ -117,13 +117,13 @@ def test_after_a_lock_runs_out_the_count_starts_again(world):
 def test_a_reset_mail_works_for_an_hour_and_not_after(world):
     assert RESET_TTL == timedelta(hours=1)
     holder = card("registered")
-    world.auth.forgot(holder)
+    world.forgot_password.send_reset(holder)
     _, params = world.mail.last(MailKind.RESET)
     world.clock.advance(minutes=59, seconds=59)
     assert world.services.code_purpose(params["code"]) == "reset"
     world.clock.advance(seconds=1)
     with refused("err.code.expired"):
-        world.auth.reset_password(params["code"], "Nhi@2026x", "Nhi@2026x")
+        world.forgot_password.reset(params["code"], "Nhi@2026x", "Nhi@2026x")
 
 
 # -- devices -----------------------------------------------------------------------------

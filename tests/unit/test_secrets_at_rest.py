@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from kiosk.domain.accounts import Services
-from kiosk.domain.batch import Batch
 from kiosk.domain.clock import FixedClock
+from kiosk.domain.counter.batch import Batch
 from kiosk.domain.errors import KioskError
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.legacy_secrets import scrub_once
@@ -47,9 +47,9 @@ def test_a_holder_who_chose_a_password_erases_the_unsent_default(world, tmp_path
                if m["kind"] == MailKind.BATCH_WELCOME}
     default = world.services.keyring().derive(welcome["wang@example.com"]["params"]["seed"],
                                               MACHINE_ALPHABET, MACHINE_LENGTH)
-    session = world.auth.login(card("national"), default)
+    session = world.sign_in.login(card("national"), default)
     assert session.must_change_password
-    world.auth.change_password(session, default, "Mine@2026x", "Mine@2026x")
+    world.my_account.change_password(session, default, "Mine@2026x", "Mine@2026x")
     seeds = {m["to"]: "seed" in m["params"] for m in Outbox(world.store).mails()
              if m["kind"] == MailKind.BATCH_WELCOME}
     assert seeds == {"wang@example.com": False, "nana@example.com": True}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.domain.audit import Audit, ChainBreak, Filter, Problem
+from kiosk.domain.counter.audit import Audit, ChainBreak, Filter, Problem
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.errors import InvalidInput, Locked
-from kiosk.domain.staff import Staff
 from tests.unit.domain_fixtures import refused
 
 PASSWORD = "Counter#2026"

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 
 from kiosk.domain import passwords
-from kiosk.domain import staff as staff_module
-from kiosk.domain.audit import Audit
+from kiosk.domain.counter import staff as staff_module
+from kiosk.domain.counter.audit import Audit
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.errors import InvalidInput, Locked
-from kiosk.domain.staff import Staff
 from tests.unit.domain_fixtures import NOW, refused
 
 PASSWORD = "Counter#2026"

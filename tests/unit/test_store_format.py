@@ -17,23 +17,23 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.accounts import Services, State
-from kiosk.domain.applications import Applications
-from kiosk.domain.auth import Auth
-from kiosk.domain.batch import Batch
+from kiosk.domain.binding.devices import Devices
+from kiosk.domain.binding.phone_auth import PhoneAuth
+from kiosk.domain.binding.qr_login import LoginState, QrLogin
 from kiosk.domain.clock import FixedClock
 from kiosk.domain.codes import TERMINAL_LIMIT, Codes
+from kiosk.domain.counter.batch import Batch
+from kiosk.domain.counter.staff import Staff
 from kiosk.domain.demo_people import DEMO_PASSWORD
-from kiosk.domain.devices import Devices
 from kiosk.domain.errors import KioskError, Locked, WrongPassword
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import Mailer, MailKind
-from kiosk.domain.payments import Payments
-from kiosk.domain.phone_auth import PhoneAuth
-from kiosk.domain.pickup import PickupBooking
-from kiosk.domain.qr_login import LoginState, QrLogin
-from kiosk.domain.registration import Registration
+from kiosk.domain.registration.register import Registration
+from kiosk.domain.registration.sign_in import SignIn
 from kiosk.domain.registry import ResidentProof
-from kiosk.domain.staff import Staff
+from kiosk.domain.replacement.applications import Applications
+from kiosk.domain.replacement.payments import Payments
+from kiosk.domain.replacement.pickup import PickupBooking
 from store import Store
 from store.core import DEMO
 from store.outbox import Outbox
@@ -59,18 +59,18 @@ def old(tmp_path):
 
 
 def test_a_holder_logs_in_with_the_password_they_chose(old):
-    session = Auth(old).login(card("registered"), DEMO_PASSWORD)
+    session = SignIn(old).login(card("registered"), DEMO_PASSWORD)
     assert (session.id_no, session.name) == ("J128765432", "張志明")
 
 
 def test_a_try_used_before_the_upgrade_still_counts(old):
-    auth = Auth(old)
+    sign_in = SignIn(old)
     for tries_left in (3, 2, 1):                          # tries two, three and four
         with pytest.raises(WrongPassword) as info:
-            auth.login(card("registered"), "still wrong")
+            sign_in.login(card("registered"), "still wrong")
         assert info.value.tries_left == tries_left
     with pytest.raises(Locked):                           # the fifth closes the door
-        auth.login(card("registered"), "still wrong")
+        sign_in.login(card("registered"), "still wrong")
 
 
 def test_a_registration_waiting_for_its_mail_is_confirmed_by_the_code_it_mailed(old):
@@ -79,18 +79,18 @@ def test_a_registration_waiting_for_its_mail_is_confirmed_by_the_code_it_mailed(
     verify = next(m for m in old.mails() if m["kind"] == MailKind.VERIFY)
     assert verify["to"] == "wang@example.com"
     registration.confirm(verify["code"])
-    assert Auth(old).login(card("national"), NEW_PASSWORD).id_no == "A123456789"
+    assert SignIn(old).login(card("national"), NEW_PASSWORD).id_no == "A123456789"
 
 
 def test_the_bound_device_is_listed_with_its_times(old):
-    session = Auth(old).login(card("registered"), DEMO_PASSWORD)
+    session = SignIn(old).login(card("registered"), DEMO_PASSWORD)
     (device,) = Devices(old).of(session)
     assert device["name"] == "Pixel 8"
     assert device["bound_at"] == device["last_used"] == WRITTEN_AT.isoformat()
 
 
 def test_applications_keep_their_payments_and_the_booked_slot(old):
-    session = Auth(old).login(card("registered"), DEMO_PASSWORD)
+    session = SignIn(old).login(card("registered"), DEMO_PASSWORD)
     apps = Applications(old)
     listed = {a["atm_no"]: a for a in apps.mine(session)}
     assert set(listed) == {FACTS["atm_mail"], FACTS["atm_onsite"], FACTS["atm_unpaid"]}

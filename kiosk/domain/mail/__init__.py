@@ -10,7 +10,7 @@ interface; its modules, one job each:
 * :mod:`~kiosk.domain.mail.addresses`: the recipient's address, checked and masked;
 * :mod:`~kiosk.domain.mail.composition`: both languages rendered, the outbox record built;
 * :mod:`~kiosk.domain.mail.delivery`: the :class:`Mailer`, which queues and delivers with
-  retries; the SMTP transport itself is :mod:`kiosk.domain.smtp`.
+  retries; the SMTP transport itself is :mod:`kiosk.domain.mail.smtp`.
 
 Outbox record fields: ``to``, ``kind`` (a :class:`MailKind` value), ``subject``, ``body``
 (or, for a mail composed deferred, ``params``: see :func:`compose_deferred`; readers get

@@ -1,7 +1,7 @@
 """Delivering the outbox: each due mail is tried once per call, and none is ever lost.
 
 Every mail is in the store's outbox before any delivery is tried and stays there for good;
-SMTP (:mod:`kiosk.domain.smtp`, the :class:`Sender` behind it), when configured, is an
+SMTP (:mod:`kiosk.domain.mail.smtp`, the :class:`Sender` behind it), when configured, is an
 extra that may fail and retry without ever losing that copy.
 
 :meth:`Mailer.deliver_pending` tries each due mail once per call. A temporary failure (4xx

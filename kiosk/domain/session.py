@@ -1,0 +1,31 @@
+"""Who is signed in at the kiosk. Every workflow after sign-in takes a :class:`Session`;
+sign-in itself (kiosk.domain.registration.sign_in, kiosk.domain.binding.qr_login) makes one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from reader.card import CardData
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A signed-in holder. A card sign-in lives only while the card stays in the reader; a
+    QR sign-in (no card) until logout or the inactivity wipe."""
+
+    id_no: str
+    card_no: str
+    name: str
+    started_at: datetime
+    must_change_password: bool = False
+    via: str = "card"   # or "qr"
+
+    @property
+    def by_card(self) -> bool:
+        return self.via == "card"
+
+    def holds(self, card: CardData | None) -> bool:
+        """Whether ``card`` is the card this session began with: the same number and ID
+        (the same person's other card is another card, and ends a card session)."""
+        return card is not None and (card.card_no, card.id_no) == (self.card_no, self.id_no)

@@ -1,0 +1,91 @@
+"""活期帳戶 through e-Bill 全國繳費網: the payer agrees to the notice, names the bank and
+account and types the image code; a wrong try gets a new code. The domain records the
+payment in one step, or nothing."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Select
+
+from kiosk.domain.records import Application
+from kiosk.domain.replacement.applications import FEE, payment_of
+from kiosk.domain.replacement.banks import BANK_CODES, new_verification_code
+from kiosk.domain.replacement.payments import Method, method_fee
+from screens.errors import FAILED
+from screens.forms import FormScreen, field_row
+from screens.replacement.payment.code_row import code_row
+from screens.widgets.choice import Choice
+from screens.widgets.digits import block_digits
+from screens.widgets.text import Computed, Notice, Tr
+
+
+class EbillScreen(FormScreen):
+    """活期帳戶 through e-Bill 全國繳費網: the notice agreed, bank and account, image code."""
+
+    BINDINGS = [Binding("escape", "back", "key.back"), Binding("f5", "pay", "ebill.key_pay")]
+    title_key = "ebill.title"
+
+    def __init__(self, atm_no: str) -> None:
+        super().__init__()
+        self.atm_no = atm_no
+        self.code = new_verification_code(5)
+        self.paid: Application | None = None
+
+    def fields(self) -> ComposeResult:
+        yield Tr("ebill.facts", params={"atm": self.atm_no, "amount": FEE,
+                                        "fee": method_fee(Method.EBILL),
+                                        "total": FEE + method_fee(Method.EBILL)},
+                 classes="message")
+        yield Tr("ebill.notice", classes="note")
+        with Horizontal(classes="form-row"):
+            yield Tr("ebill.agree", classes="form-label")
+            yield Choice([("no", "ebill.no"), ("yes", "ebill.yes")], id="c-agree")
+        yield Notice(id="e-agree", classes="field-error")
+        with Horizontal(classes="form-row"):
+            yield Tr("ebill.bank", classes="form-label")
+            yield Select(self._banks(), id="f-bank", compact=True,
+                         prompt=self.t("ebill.choose"))
+        yield Notice(id="e-bank", classes="field-error")
+        yield from field_row("account", "ebill.account", max_length=16, restrict=r"[\d-]*")
+        yield from code_row("ebill.code", 5, lambda: block_digits(self.code))
+        yield Notice(id="e-code", classes="field-error")
+        yield Notice(id="done", classes="hint")
+
+    def _banks(self) -> list[tuple[str, str]]:
+        return [(f"{code} {self.t(f'bank.{code}')}", code) for code in BANK_CODES]
+
+    def refresh_language(self) -> None:
+        super().refresh_language()
+        select = self.query_one("#f-bank", Select)
+        value = select.value
+        select.set_options(self._banks())
+        if value in BANK_CODES:
+            select.value = value
+
+    def on_mount(self) -> None:
+        self.query_one("#c-agree", Choice).focus()
+
+    def action_pay(self) -> None:
+        self.submit()
+
+    def submit(self) -> None:
+        session = self.host.session
+        if session is None or self.paid is not None:
+            return
+        bank = self.query_one("#f-bank", Select).value
+        paid = self.attempt(self.host.payments.pay_ebill, session, self.atm_no,
+                            agreed=self.query_one("#c-agree", Choice).value == "yes",
+                            bank=bank if isinstance(bank, str) else "",
+                            account=self.value("account"), typed_code=self.value("code"),
+                            code=self.code)
+        if paid is FAILED:
+            self.code = new_verification_code(5)   # a wrong try gets a new picture
+            self.query_one("#f-code", Input).value = ""
+            self.query_one("#code-picture", Computed).refresh_text()
+            return
+        self.paid = paid
+        payment = payment_of(paid)
+        self.query_one("#done", Notice).say("ebill.done", total=FEE + payment["fee"],
+                                            account=payment["account"])
