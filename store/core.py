@@ -167,7 +167,7 @@ class Store:
         commit is on disk, still holding the lock; not at all if it fails or changes nothing.
 
         Why: a file kept beside the store that describes its content (the audit log's head,
-        kiosk/domain/audit.py) must be written after the data it describes (never ahead of
+        kiosk/domain/counter/audit.py) must be written after the data it describes (never ahead of
         it, even after a crash) and before another process can commit (never behind another
         writer's). An exception from ``action`` propagates; the commit stays.
         """
