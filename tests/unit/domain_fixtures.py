@@ -33,6 +33,7 @@ TAIPEI_HOME = AddressFacts("臺北市", "中正區", "水源里", 12)
 NATIONAL_PROOF = NationalProof("AB123456", TAIPEI_HOME)
 ARC_PROOF = ResidentProof(date(2024, 3, 1), date(2027, 2, 28), "YE00012345")
 GOOD = "Nhi@2026x"
+STAFF_PASSWORD = "Counter#2026"                # chen01's, in the conftest's staff fixture
 
 
 def card(key: str) -> CardData:

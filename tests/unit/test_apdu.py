@@ -21,6 +21,20 @@ def transmit_to(applet, log=None):
     return transmit
 
 
+def selected_then(answer, log=None):
+    """A transmit for a scripted card: it accepts the SELECT and answers every other command
+    (as bytes) with ``answer``; with ``log``, every command is logged there."""
+
+    def transmit(apdu):
+        if log is not None:
+            log.append(bytes(apdu))
+        if apdu[1] == 0xA4:
+            return [], 0x90, 0x00
+        return answer(bytes(apdu))
+
+    return transmit
+
+
 def test_plain_card_reads():
     assert read_profile(transmit_to(NhiApplet(encode_profile(NATIONAL)))) == NATIONAL
 
@@ -49,11 +63,8 @@ def test_bank_card_is_not_an_nhi_card():
 
 
 def test_selected_card_with_failing_read_is_a_read_error_not_a_foreign_card():
-    def transmit(apdu):
-        return ([], 0x90, 0x00) if apdu[1] == 0xA4 else ([], 0x69, 0x82)
-
     with pytest.raises(CardReadError) as info:
-        read_profile(transmit)
+        read_profile(selected_then(lambda apdu: ([], 0x69, 0x82)))
     assert not isinstance(info.value, NotNhiCardError)
 
 
@@ -101,13 +112,8 @@ def test_a_bad_read_status_word_on_both_forms_is_a_read_error(sw):
     status word, after the 8-byte form had its chance."""
     log = []
     profile = encode_profile(NATIONAL)
-
-    def transmit(apdu):
-        log.append(bytes(apdu))
-        if apdu[1] == 0xA4:
-            return [], 0x90, 0x00
-        return list(profile), sw[0], sw[1]       # the profile, but not 90 00
-
+    transmit = selected_then(lambda apdu: (list(profile), sw[0], sw[1]),  # not 90 00
+                             log)
     with pytest.raises(CardReadError, match=sw.hex().upper()) as info:
         read_profile(transmit)
     assert not isinstance(info.value, (NotNhiCardError, CardFormatError))
@@ -116,19 +122,15 @@ def test_a_bad_read_status_word_on_both_forms_is_a_read_error(sw):
 
 def test_6cxx_to_the_7_byte_read_resends_it_with_that_le():
     """6C xx says "ask again with Le = xx": Le is added after the data, the data stays."""
-    log = []
     profile = encode_profile(NATIONAL)
 
-    def transmit(apdu):
-        log.append(bytes(apdu))
-        if apdu[1] == 0xA4:
-            return [], 0x90, 0x00
-        if bytes(apdu) == READ_7:
+    def answer(apdu):
+        if apdu == READ_7:
             return [], 0x6C, len(profile)
-        assert bytes(apdu) == READ_7 + bytes([len(profile)]), bytes(apdu).hex()
+        assert apdu == READ_7 + bytes([len(profile)]), apdu.hex()
         return list(profile), 0x90, 0x00
 
-    assert read_profile(transmit) == NATIONAL
+    assert read_profile(selected_then(answer)) == NATIONAL
 
 
 def test_6cxx_to_get_response_replaces_its_le():
@@ -136,15 +138,12 @@ def test_6cxx_to_get_response_replaces_its_le():
     log = []
     profile = encode_profile(NATIONAL)
 
-    def transmit(apdu):
-        log.append(bytes(apdu))
-        if apdu[1] == 0xA4:
-            return [], 0x90, 0x00
+    def answer(apdu):
         if apdu[1] == 0xCA:
             return [], 0x61, 0x10               # a wrong hint: 16 bytes waiting
         if apdu[4] != len(profile):
             return [], 0x6C, len(profile)
         return list(profile), 0x90, 0x00
 
-    assert read_profile(transmit) == NATIONAL
+    assert read_profile(selected_then(answer, log)) == NATIONAL
     assert log[-2:] == [bytes.fromhex("00C0000010"), bytes.fromhex("00C0000039")]

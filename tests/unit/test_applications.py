@@ -13,14 +13,12 @@ from kiosk.domain import address
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.mail import MailKind
 from kiosk.domain.replacement.applications import (
-    Applications,
     Dependant,
     Form,
     MailAddress,
 )
 from kiosk.domain.replacement.banks import DEMO_CHIP_CARD, ChipCard
-from kiosk.domain.replacement.payments import AtmStage, Method, Payments, method_fee, methods_for
-from kiosk.domain.replacement.photos import PhotoStore
+from kiosk.domain.replacement.payments import AtmStage, Method, method_fee, methods_for
 from kiosk.domain.replacement.pickup import PickupBooking, slots
 from kiosk.domain.session import Session
 from tests.unit.domain_fixtures import NOW, luhn_ok, refused
@@ -47,16 +45,6 @@ def form(**changes) -> Form:
             "phone_number": "23456789", "phone_ext": "123", "pickup": "mail",
             "with_photo": False, "mail_address": MailAddress(taipei_home(), "汀州路一段1號")}
     return Form(**(base | changes))
-
-
-@pytest.fixture
-def apps(world, tmp_path):
-    return Applications(world.services, PhotoStore(tmp_path / "photos"))
-
-
-@pytest.fixture
-def payments(apps):
-    return Payments(apps)
 
 
 def test_an_application_for_oneself_by_mail(apps):

@@ -20,8 +20,6 @@ from kiosk.domain.replacement.applications import (
     check_digit,
     mailing_line,
 )
-from kiosk.domain.replacement.payments import Payments
-from kiosk.domain.replacement.photos import PhotoStore
 from kiosk.domain.session import Session
 from store.repos import Accounts
 from tests.unit.domain_fixtures import NOW, luhn_ok, refused
@@ -31,16 +29,6 @@ CHILD = Dependant("F229876540", "林小美", "107/03/03")    # 王大明's depen
 # the last moment of the 14th day after NOW (2026-11-23): the slip's 繳費期限
 DUE = datetime(2026, 12, 7, 23, 59, 59, 999999, tzinfo=TAIPEI)
 JUST_BEFORE = DUE - timedelta(microseconds=1)
-
-
-@pytest.fixture
-def apps(world, tmp_path):
-    return Applications(world.services, PhotoStore(tmp_path / "photos"))
-
-
-@pytest.fixture
-def payments(apps):
-    return Payments(apps)
 
 
 def refusal(apps: Applications, **changes) -> InvalidInput:

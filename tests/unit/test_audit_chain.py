@@ -14,22 +14,12 @@ from typing import Any
 import orjson
 import pytest
 
-from kiosk.domain.clock import FixedClock
 from kiosk.domain.counter.audit import GENESIS, HEAD_SUFFIX, SEALED, Audit, ChainBreak, Problem
 from kiosk.domain.errors import KioskError
 from store.core import Store
+from tests.unit.audit_fixtures import filled
 
 Table = dict[str, dict[str, Any]]
-
-
-
-
-def filled(store: Store, clock: FixedClock, n: int = 5) -> Audit:
-    audit = Audit(store, clock)
-    for i in range(n):
-        clock.advance(minutes=1)
-        audit.record(f"staff{i}", "look_up", "A123456789", document="id_card")
-    return audit
 
 
 def tamper(store: Store, change: Callable[[Table], Table | None]) -> None:
@@ -52,6 +42,19 @@ def sha256_of(entry: dict[str, Any]) -> str:
 
 def head_of(store: Store) -> dict[str, Any]:
     return orjson.loads(store.side_path(HEAD_SUFFIX).read_bytes())
+
+
+def downgrade(table: Table, staff_id: str | None = None) -> None:
+    """Rewrite every entry in the old, unkeyed form (no MAC, a valid SHA-256 ``hash``), each
+    also made to be by ``staff_id`` if given: the best forgery without the key."""
+    prev = GENESIS
+    for doc_id in sorted(table, key=lambda d: table[d]["seq"]):
+        entry = table[doc_id]
+        del entry["mac"]
+        if staff_id is not None:
+            entry["staff_id"] = staff_id
+        entry["prev"] = prev
+        entry["hash"] = prev = sha256_of(entry)
 
 
 # -- a whole chain -------------------------------------------------------------------------
@@ -121,17 +124,7 @@ def test_a_log_rewritten_in_the_unkeyed_form_is_not_trusted_again(store, clock):
     """The whole log turned back into the old, unkeyed format (hash, no MAC), every hash
     valid: with the head file there it is an edit, not a log to re-seal."""
     audit = filled(store, clock)
-
-    def downgrade(table: Table) -> None:
-        prev = GENESIS
-        for doc_id in sorted(table, key=lambda d: table[d]["seq"]):
-            entry = table[doc_id]
-            del entry["mac"]
-            entry["staff_id"] = "nobody"
-            entry["prev"] = prev
-            entry["hash"] = prev = sha256_of(entry)
-
-    tamper(store, downgrade)
+    tamper(store, lambda table: downgrade(table, "nobody"))
     assert audit.verify() == ChainBreak(1, Problem.EDITED)
     audit.record("chen01", "sign_in")                     # and writing does not seal it
     assert audit.verify() == ChainBreak(1, Problem.EDITED)
@@ -141,17 +134,7 @@ def test_a_log_rewritten_in_the_unkeyed_form_is_never_sealed(store, clock):
     """With the head file there, the administrator's seal finds nothing to seal: sealing
     would bless the forgery."""
     audit = filled(store, clock)
-
-    def downgrade(table: Table) -> None:
-        prev = GENESIS
-        for doc_id in sorted(table, key=lambda d: table[d]["seq"]):
-            entry = table[doc_id]
-            del entry["mac"]
-            entry["staff_id"] = "nobody"
-            entry["prev"] = prev
-            entry["hash"] = prev = sha256_of(entry)
-
-    tamper(store, downgrade)
+    tamper(store, lambda table: downgrade(table, "nobody"))
     assert audit.seal() == 0
     assert audit.verify() == ChainBreak(1, Problem.EDITED)
     assert all("mac" not in e for e in audit.entries())
@@ -162,15 +145,6 @@ def test_an_entry_written_on_a_forged_unkeyed_log_keeps_the_key(store, clock):
     unkeyed behind its back (head file there) it goes on keyed, so deleting the head file
     afterwards still does not make the forgery a log to seal."""
     audit = filled(store, clock, 3)
-
-    def downgrade(table: Table) -> None:
-        prev = GENESIS
-        for doc_id in sorted(table, key=lambda d: table[d]["seq"]):
-            entry = table[doc_id]
-            del entry["mac"]
-            entry["prev"] = prev
-            entry["hash"] = prev = sha256_of(entry)
-
     tamper(store, downgrade)
     audit.record("chen01", "sign_in")
     newest = audit.entries()[0]

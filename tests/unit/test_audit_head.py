@@ -15,18 +15,10 @@ from typing import Any
 import orjson
 import pytest
 
-from kiosk.domain.clock import FixedClock
 from kiosk.domain.counter.audit import GENESIS, HEAD_SUFFIX, Audit, ChainBreak, Problem
 from kiosk.domain.keyring import Keyring, machine_key
 from store.core import Store
-
-
-def filled(store: Store, clock: FixedClock, n: int = 3) -> Audit:
-    audit = Audit(store, clock)
-    for i in range(n):
-        clock.advance(minutes=1)
-        audit.record(f"staff{i}", "look_up", "A123456789", document="id_card")
-    return audit
+from tests.unit.audit_fixtures import filled
 
 
 def audit_key(store: Store) -> bytes:
@@ -51,7 +43,7 @@ def head_path(store: Store) -> Path:
 
 
 def test_each_entry_carries_the_documented_mac_linked_to_the_one_before(store, clock):
-    audit = filled(store, clock)
+    audit = filled(store, clock, 3)
     key = audit_key(store)
     prev = GENESIS
     for entry in reversed(audit.entries()):
@@ -62,7 +54,7 @@ def test_each_entry_carries_the_documented_mac_linked_to_the_one_before(store, c
 
 
 def test_the_head_file_names_the_newest_entry_with_the_documented_seal(store, clock):
-    audit = filled(store, clock)
+    audit = filled(store, clock, 3)
     head = orjson.loads(head_path(store).read_bytes())
     newest = audit.entries()[0]
     assert head == {"seq": 3, "mac": newest["mac"],
@@ -114,7 +106,7 @@ def good_head(store: Store) -> dict[str, Any]:
 ], ids=["seq-text", "seq-negative", "seq-true", "seq-other", "mac-number", "mac-other",
         "seal-number", "seal-other", "no-seal", "no-seq", "no-mac", "a-list", "a-string"])
 def test_an_altered_head_file_is_reported_at_the_last_entry(store, clock, change):
-    audit = filled(store, clock)
+    audit = filled(store, clock, 3)
     altered = orjson.dumps(change(good_head(store)))
     head_path(store).write_bytes(altered)
     assert audit.verify() == ChainBreak(3, Problem.HEAD)
@@ -125,20 +117,20 @@ def test_an_altered_head_file_is_reported_at_the_last_entry(store, clock, change
 
 @pytest.mark.parametrize("raw", [b"", b"not json", b"\xff\xfe", b"{\"seq\": 3"])
 def test_a_head_file_that_is_not_json_is_reported(store, clock, raw):
-    audit = filled(store, clock)
+    audit = filled(store, clock, 3)
     head_path(store).write_bytes(raw)
     assert audit.verify() == ChainBreak(3, Problem.HEAD)
 
 
 def test_a_head_file_replaced_by_a_folder_is_reported(store, clock):
-    audit = filled(store, clock)
+    audit = filled(store, clock, 3)
     head_path(store).unlink()
     head_path(store).mkdir()
     assert audit.verify() == ChainBreak(3, Problem.HEAD)
 
 
 def test_a_head_file_on_an_empty_log_is_reported_at_no_entry(store, clock):
-    audit = filled(store, clock)
+    audit = filled(store, clock, 3)
     data = orjson.loads(store.path.read_bytes())
     data["audit"] = {}
     store.path.write_bytes(orjson.dumps(data))

@@ -13,12 +13,17 @@ from store.core import DEMO
 from store.outbox import Outbox
 
 
-def test_redeem_binds_and_a_second_use_is_refused(tmp_path, capsys):
-    db = tmp_path / "kiosk.json"
+def demo_services(db) -> Services:
+    """The demo store the ``--demo --db`` commands open, seeded now, with the domain on it."""
     store = Store.open(db, purpose=DEMO)
     clock = SystemClock()
     seed_demo(store, clock.now())
-    services = Services(store, clock, Mailer(Outbox(store), clock))
+    return Services(store, clock, Mailer(Outbox(store), clock))
+
+
+def test_redeem_binds_and_a_second_use_is_refused(tmp_path, capsys):
+    db = tmp_path / "kiosk.json"
+    services = demo_services(db)
     session = SignIn(services).login(DEMO_BY_KEY["registered"].card, DEMO_PASSWORD)
     code = Devices(services).new_code(session).code
     assert main(["app", "redeem", code, "--device", "Pixel 8", "--demo", "--db", str(db),
@@ -40,10 +45,7 @@ def _login_request(tmp_path):
     from kiosk.domain.binding.qr_login import QrLogin
 
     db = tmp_path / "kiosk.json"
-    store = Store.open(db, purpose=DEMO)
-    clock = SystemClock()
-    seed_demo(store, clock.now())
-    services = Services(store, clock, Mailer(Outbox(store), clock))
+    services = demo_services(db)
     devices = Devices(services)
     devices.bind(DEMO_BY_KEY["registered"].card.id_no, "Pixel 8")
     qr = QrLogin(services, devices)
@@ -74,10 +76,7 @@ def test_a_slip_paid_at_a_store_is_recorded_once(tmp_path, capsys):
     from tests.unit.test_applications import WANG, form
 
     db = tmp_path / "kiosk.json"
-    store = Store.open(db, purpose=DEMO)
-    clock = SystemClock()
-    seed_demo(store, clock.now())
-    services = Services(store, clock, Mailer(Outbox(store), clock))
+    services = demo_services(db)
     apps = Applications(services)
     atm_no = apps.apply(WANG, form())["atm_no"]
     assert main(["payments", "slip-paid", atm_no, "--demo", "--db", str(db), "--lang", "en"]) == 0

@@ -10,23 +10,11 @@ import pytest
 from kiosk.domain.accounts import State
 from kiosk.domain.binding.devices import Devices
 from kiosk.domain.counter.audit import Audit, Filter
-from kiosk.domain.counter.desk import Counter
-from kiosk.domain.counter.staff import Staff
 from kiosk.domain.errors import InvalidInput, Locked
 from kiosk.domain.id_documents import DocKind, check_document, likely_kind
 from kiosk.domain.registration.register import AlreadyRegistered
 from tests.unit.domain_fixtures import GOOD, NATIONAL_PROOF, card, refused
-
-PASSWORD = "Counter#2026"
-
-
-@pytest.fixture
-def desk(world):
-    staff = Staff(world.store, world.clock)
-    staff.add("chen01", "陳櫃員", PASSWORD)
-    devices = Devices(world.services)
-    counter = Counter(world.services, staff, world.registration, devices)
-    return counter, staff.sign_in("chen01", PASSWORD)
+from tests.unit.domain_fixtures import STAFF_PASSWORD as PASSWORD
 
 
 def last_entry(world) -> dict:

@@ -11,13 +11,12 @@ from kiosk.domain.binding.devices import Devices
 from kiosk.domain.config import Config
 from kiosk.domain.counter.audit import Audit
 from kiosk.domain.counter.desk import Counter
-from kiosk.domain.counter.staff import Staff
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import MailKind
 from kiosk.wiring import Domain
+from tests.unit.domain_fixtures import STAFF_PASSWORD as PASSWORD
 from tests.unit.domain_fixtures import refused
 
-PASSWORD = "Counter#2026"
 UNIT = "110121009"
 ROWS = ("A123456789,wang@example.com,0911000111\n"    # new: imported
         "J128765432,chang@example.com,\n"             # registered already
@@ -27,9 +26,8 @@ ROWS = ("A123456789,wang@example.com,0911000111\n"    # new: imported
 
 
 @pytest.fixture
-def desk(world):
-    staff = Staff(world.store, world.clock)
-    staff.add("chen01", "陳櫃員", PASSWORD)
+def desk(world, staff):
+    """The conftest's desk, but with batch imports run on a store of their own."""
     counter = Counter(world.services, staff, world.registration, Devices(world.services),
                       Domain.over(Config(), world.services).on_own_store)
     return counter, staff.sign_in("chen01", PASSWORD)

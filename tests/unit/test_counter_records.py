@@ -13,26 +13,15 @@ from kiosk.domain.binding.devices import Devices
 from kiosk.domain.binding.phone_auth import PhoneAuth
 from kiosk.domain.counter.audit import Audit
 from kiosk.domain.counter.desk import Counter, Person, suspend_reason
-from kiosk.domain.counter.staff import Staff
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.mail import MailKind
 from tests.unit.domain_fixtures import GOOD, NATIONAL_PROOF, card, lock_out, refused
 
-PASSWORD = "Counter#2026"
 HOLDER = card("registered")            # 張志明, registered online, active
 HOLDER_MASKED = "J12****432"
 NOBODY = card("national")              # 王大明, not registered
 NOBODY_MASKED = "A12****789"
 AT = "2026-11-23T10:00:00+08:00"       # the world's clock, to the second
-
-
-@pytest.fixture
-def desk(world):
-    staff = Staff(world.store, world.clock)
-    staff.add("chen01", "陳櫃員", PASSWORD)
-    devices = Devices(world.services)
-    counter = Counter(world.services, staff, world.registration, devices)
-    return counter, staff.sign_in("chen01", PASSWORD)
 
 
 def newest(world) -> dict[str, Any]:

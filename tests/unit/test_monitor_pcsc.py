@@ -14,37 +14,27 @@ from datetime import datetime
 import pytest
 
 from reader import pcsc
-from reader.applet import CardBehaviour, NhiApplet
-from reader.card import encode_profile
-from reader.demo import DEMO_BY_KEY
+from reader.applet import NhiApplet
 from reader.events import EventKind, ReaderEvent, ReadFailure
 from reader.monitor import PcscMonitor
 from tests.unit.pcsc_codes import PcscCodes
+from tests.unit.reader_fakes import (
+    NATIONAL,
+    READER,
+    RESIDENT,
+    ScriptDone,
+    Step,
+    card,
+    empty,
+    present,
+)
 
-READER = "Fake Reader 00 00"
-NATIONAL = DEMO_BY_KEY["national"].card
-RESIDENT = DEMO_BY_KEY["resident_ui"].card
 AT = datetime(2026, 11, 23, 9, 30).astimezone()
 
 
-class ScriptDone(Exception):
-    """Every scripted status change has been answered: the test has what it needs."""
-
-
-@dataclass
-class Step:
-    """One answer of SCardGetStatusChange: the reader's state and the card it holds."""
-
-    state: int
-    card: NhiApplet | None = None
-
-
-def present(counter: int, extra: int = 0) -> int:
-    return FakeScard.SCARD_STATE_PRESENT | extra | counter << 16
-
-
-def empty(counter: int) -> int:
-    return FakeScard.SCARD_STATE_EMPTY | counter << 16
+def status(state: int, applet: NhiApplet | None = None) -> Step:
+    """The one reader's next status: its state, and the card it then holds."""
+    return Step(states={READER: state}, cards={READER: applet})
 
 
 @dataclass
@@ -79,11 +69,11 @@ class FakeScard(PcscCodes):
         if not self.script:
             raise ScriptDone
         step = self.script.pop(0)
-        self.card = step.card
+        self.card = step.cards[READER]
         out = []
         for name, current in query:
             if name == READER:
-                out.append((name, step.state | self.SCARD_STATE_CHANGED, []))
+                out.append((name, step.states[READER] | self.SCARD_STATE_CHANGED, []))
             else:   # the PnP pseudo-reader: nothing new
                 out.append((name, current, []))
         return self.SCARD_S_SUCCESS, out
@@ -122,17 +112,13 @@ def run(script: list[Step], monkeypatch: pytest.MonkeyPatch) -> tuple[list[Reade
     return seen, fake
 
 
-def card(profile_card=NATIONAL, **behaviour: object) -> NhiApplet:
-    return NhiApplet(encode_profile(profile_card), CardBehaviour(**behaviour))  # type: ignore[arg-type]
-
-
 def kinds(events: list[ReaderEvent]) -> list[tuple[EventKind, str | None]]:
     return [(e.kind, e.card.card_no if e.card else e.failure) for e in events]
 
 
 def test_a_card_swapped_between_two_checks_is_removed_then_the_new_one_inserted(monkeypatch):
-    events, fake = run([Step(present(1), card(NATIONAL)),
-                        Step(present(3), card(RESIDENT))], monkeypatch)
+    events, fake = run([status(present(1), card(NATIONAL)),
+                        status(present(3), card(RESIDENT))], monkeypatch)
     assert kinds(events) == [
         (EventKind.READER_ATTACHED, None),
         (EventKind.INSERTED, NATIONAL.card_no),
@@ -147,8 +133,8 @@ def test_a_card_swapped_between_two_checks_is_removed_then_the_new_one_inserted(
 
 def test_the_counter_moving_by_one_while_present_is_a_swap_too(monkeypatch):
     """The rule is "the count changed", not "it changed by two": any change is a new card."""
-    events, _ = run([Step(present(1), card(NATIONAL)),
-                     Step(present(2), card(RESIDENT))], monkeypatch)
+    events, _ = run([status(present(1), card(NATIONAL)),
+                     status(present(2), card(RESIDENT))], monkeypatch)
     assert kinds(events)[1:] == [(EventKind.INSERTED, NATIONAL.card_no),
                                  (EventKind.REMOVED, None),
                                  (EventKind.INSERTED, RESIDENT.card_no)]
@@ -156,25 +142,25 @@ def test_the_counter_moving_by_one_while_present_is_a_swap_too(monkeypatch):
 
 def test_the_same_count_with_other_flags_is_the_same_card(monkeypatch):
     """Connecting to read the card toggles INUSE and wakes the monitor: that is no swap."""
-    events, fake = run([Step(present(5), card(NATIONAL)),
-                        Step(present(5, FakeScard.SCARD_STATE_INUSE), card(NATIONAL)),
-                        Step(present(5), card(NATIONAL))], monkeypatch)
+    events, fake = run([status(present(5), card(NATIONAL)),
+                        status(present(5, FakeScard.SCARD_STATE_INUSE), card(NATIONAL)),
+                        status(present(5), card(NATIONAL))], monkeypatch)
     assert kinds(events) == [(EventKind.READER_ATTACHED, None),
                              (EventKind.INSERTED, NATIONAL.card_no)]
     assert sum(apdu[:2] == b"\x00\xca" for apdu in fake.apdus) == 1   # read once
 
 
 def test_a_swap_to_a_mute_card_still_ends_the_first(monkeypatch):
-    events, _ = run([Step(present(1), card(NATIONAL)),
-                     Step(present(3, FakeScard.SCARD_STATE_MUTE), None)], monkeypatch)
+    events, _ = run([status(present(1), card(NATIONAL)),
+                     status(present(3, FakeScard.SCARD_STATE_MUTE), None)], monkeypatch)
     assert kinds(events)[1:] == [(EventKind.INSERTED, NATIONAL.card_no),
                                  (EventKind.REMOVED, None),
                                  (EventKind.INSERTED, ReadFailure.FAILED)]
 
 
 def test_removal_and_insertion_seen_apart_are_reported_once_each(monkeypatch):
-    events, _ = run([Step(present(1), card(NATIONAL)), Step(empty(2)),
-                     Step(present(3), card(RESIDENT))], monkeypatch)
+    events, _ = run([status(present(1), card(NATIONAL)), status(empty(2)),
+                     status(present(3), card(RESIDENT))], monkeypatch)
     assert kinds(events)[1:] == [(EventKind.INSERTED, NATIONAL.card_no),
                                  (EventKind.REMOVED, None),
                                  (EventKind.INSERTED, RESIDENT.card_no)]
@@ -183,7 +169,7 @@ def test_removal_and_insertion_seen_apart_are_reported_once_each(monkeypatch):
 def test_a_bad_read_profile_status_word_is_a_read_failure_not_a_crash(monkeypatch):
     applet = card(NATIONAL)
     applet.respond = lambda apdu: (b"\x90\x00" if apdu[1] == 0xA4 else b"\x6a\x82")
-    events, _ = run([Step(present(1), applet)], monkeypatch)
+    events, _ = run([status(present(1), applet)], monkeypatch)
     inserted = events[-1]
     assert (inserted.kind, inserted.card, inserted.failure) == (
         EventKind.INSERTED, None, ReadFailure.FAILED)
@@ -195,7 +181,7 @@ def test_a_card_answering_only_the_8_byte_read_is_read(monkeypatch):
     answer = applet.respond
     applet.respond = lambda apdu: (b"\x67\x00" if apdu[1] == 0xCA and len(apdu) == 7
                                    else answer(apdu))   # wrong length: Le is missing
-    events, fake = run([Step(present(1), applet)], monkeypatch)
+    events, fake = run([status(present(1), applet)], monkeypatch)
     assert events[-1].failure is None, events[-1].detail
     assert events[-1].card == NATIONAL
     assert fake.apdus[-1] == bytes.fromhex("00CA11000200" "00" "00")

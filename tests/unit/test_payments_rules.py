@@ -12,26 +12,14 @@ import pytest
 from kiosk.domain.clock import TAIPEI
 from kiosk.domain.errors import InvalidInput
 from kiosk.domain.mail import MailKind
-from kiosk.domain.replacement.applications import Applications
 from kiosk.domain.replacement.banks import DEMO_CHIP_CARD
-from kiosk.domain.replacement.payments import AtmStage, Payments
-from kiosk.domain.replacement.photos import PhotoStore
+from kiosk.domain.replacement.payments import AtmStage
 from store.errors import StoreError
 from tests.unit.domain_fixtures import NOW, refused
 from tests.unit.test_applications import CHANG, WANG, form
 
 EBILL = {"agreed": True, "bank": "004", "account": "012345678901", "typed_code": "4294",
          "code": "4294"}                      # 張志明's own 臺灣銀行 account in the demo
-
-
-@pytest.fixture
-def apps(world, tmp_path):
-    return Applications(world.services, PhotoStore(tmp_path / "photos"))
-
-
-@pytest.fixture
-def payments(apps):
-    return Payments(apps)
 
 
 def other_than(code: str) -> str:

@@ -17,34 +17,22 @@ from reader import pcsc
 from reader.applet import NhiApplet, PullOn
 from reader.events import EventKind, ReaderEvent, ReadFailure
 from reader.monitor import PcscMonitor
-from tests.unit.test_reader_pcsc import (
+from tests.unit.reader_fakes import (
     NATIONAL,
-    OTHER,
     READER,
     RESIDENT,
-    FakeScard,
     ScriptDone,
     Step,
-    Waits,
+    Ticking,
     card,
     empty,
     present,
 )
+from tests.unit.test_reader_pcsc import OTHER, FakeScard, Waits
 
 K = EventKind
 PNP = pcsc.PNP_READER
 START = datetime(2026, 11, 23, 9, 30).astimezone()
-
-
-class Ticking:
-    """A clock one second further on at every look."""
-
-    def __init__(self) -> None:
-        self.looks = 0
-
-    def __call__(self) -> datetime:
-        self.looks += 1
-        return START + timedelta(seconds=self.looks)
 
 
 class Run:
@@ -53,7 +41,7 @@ class Run:
     def __init__(self, fake: FakeScard, monkeypatch: pytest.MonkeyPatch, **kw: object) -> None:
         monkeypatch.setattr(pcsc, "scard", lambda: fake)
         self.fake = fake
-        self.monitor = PcscMonitor(clock=Ticking(), **kw)  # type: ignore[arg-type]
+        self.monitor = PcscMonitor(clock=Ticking(START), **kw)  # type: ignore[arg-type]
         self.monitor._closed = Waits()
         self.events: list[ReaderEvent] = []
         self.readers_seen: list[tuple[dict[str, bool], str | None]] = []
@@ -458,7 +446,7 @@ def test_a_monitor_restarted_after_a_fault_reports_its_readers_and_cards_afresh(
     the card in them again, not carry on from what the failed run knew, or crash on it."""
     fake = world(Step(states={READER: present(1)}, cards={READER: card(NATIONAL)}))
     monkeypatch.setattr(pcsc, "scard", lambda: fake)
-    monitor = PcscMonitor(clock=Ticking())
+    monitor = PcscMonitor(clock=Ticking(START))
     with pytest.raises(ScriptDone):            # the fault: pyscard raised mid-loop
         list(monitor.events())
     fake.script = [Step(states={READER: present(1)})]

@@ -9,7 +9,6 @@ Nothing sleeps: the waits pcsc.py would do (between sharing retries) are recorde
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -17,9 +16,8 @@ from typing import Any
 import pytest
 
 from reader import pcsc
-from reader.applet import CardBehaviour, CardPulled, NhiApplet, PullOn
+from reader.applet import CardPulled, NhiApplet, PullOn
 from reader.card import CardFormatError, encode_profile
-from reader.demo import DEMO_BY_KEY
 from reader.errors import (
     CardReadError,
     CardRemovedError,
@@ -29,15 +27,18 @@ from reader.errors import (
     NotNhiCardError,
 )
 from tests.unit.pcsc_codes import PcscCodes
+from tests.unit.reader_fakes import (
+    NATIONAL,
+    READER,
+    RESIDENT,
+    ScriptDone,
+    Step,
+    card,
+    empty,
+    present,
+)
 
-READER = "Fake Reader 00 00"
 OTHER = "Fake Reader 01 00"
-NATIONAL = DEMO_BY_KEY["national"].card
-RESIDENT = DEMO_BY_KEY["resident_ui"].card
-
-
-class ScriptDone(Exception):
-    """Every scripted status change has been answered: the test has what it needs."""
 
 
 class Waits(threading.Event):
@@ -50,35 +51,6 @@ class Waits(threading.Event):
     def wait(self, timeout: float | None = None) -> bool:
         self.waited.append(timeout)
         return self.is_set()
-
-
-@dataclass
-class Step:
-    """One answer of the monitor's SCardGetStatusChange, and what changes in the world first.
-
-    ``states``: the readers whose state changed (the CHANGED flag is added); the others
-    come back as they were asked. ``hr``: an error instead of an answer.
-    """
-
-    states: dict[str, int] = field(default_factory=dict)
-    hr: int = 0
-    cards: dict[str, NhiApplet | None] = field(default_factory=dict)
-    readers: list[str] | None = None
-    down: int | None = None
-    pnp: int | None = None
-    also: Callable[[FakeScard], None] | None = None
-
-
-def card(profile_card=NATIONAL, **behaviour: Any) -> NhiApplet:
-    return NhiApplet(encode_profile(profile_card), CardBehaviour(**behaviour))
-
-
-def present(counter: int, extra: int = 0) -> int:
-    return FakeScard.SCARD_STATE_PRESENT | extra | counter << 16
-
-
-def empty(counter: int) -> int:
-    return FakeScard.SCARD_STATE_EMPTY | counter << 16
 
 
 @dataclass

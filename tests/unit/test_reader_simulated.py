@@ -11,20 +11,12 @@ from reader.demo import DEMO_BY_KEY, DEMO_CARDS, DemoCard
 from reader.events import EventKind, ReaderEvent, ReadFailure
 from reader.monitor import PcscMonitor
 from reader.simulated import READER_NAME, SimulatedMonitor
+from tests.unit.reader_fakes import Ticking
 
 K = EventKind
 NATIONAL = DEMO_BY_KEY["national"]
 CHILD = DEMO_BY_KEY["child"]
 START = datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=8)))
-
-
-class Ticking:
-    def __init__(self) -> None:
-        self.looks = 0
-
-    def __call__(self) -> datetime:
-        self.looks += 1
-        return START + timedelta(seconds=self.looks)
 
 
 class OddCard:
@@ -48,7 +40,7 @@ def drained(tray: SimulatedMonitor) -> list[ReaderEvent]:
 
 
 def test_the_tray_is_one_reader_that_attaches_first_and_ends_when_closed():
-    tray = SimulatedMonitor(clock=Ticking())
+    tray = SimulatedMonitor(clock=Ticking(START))
     events = drained(tray)
     assert [(e.kind, e.reader) for e in events] == [(K.READER_ATTACHED, READER_NAME)]
     assert READER_NAME == "Simulated NHI reader 00"
@@ -57,7 +49,7 @@ def test_the_tray_is_one_reader_that_attaches_first_and_ends_when_closed():
 
 
 def test_a_demo_card_inserted_is_read_and_reported_with_its_record():
-    tray = SimulatedMonitor(clock=Ticking())
+    tray = SimulatedMonitor(clock=Ticking(START))
     tray.insert("national")
     assert tray.present is NATIONAL
     assert tray.readers == {READER_NAME: True} and tray.card_reader == READER_NAME
@@ -74,7 +66,7 @@ def test_a_demo_card_inserted_is_read_and_reported_with_its_record():
 
 
 def test_a_card_inserted_over_another_first_removes_it():
-    tray = SimulatedMonitor(clock=Ticking())
+    tray = SimulatedMonitor(clock=Ticking(START))
     tray.insert(NATIONAL)
     tray.insert(CHILD)
     assert tray.present is CHILD
@@ -83,7 +75,7 @@ def test_a_card_inserted_over_another_first_removes_it():
 
 
 def test_removing_from_an_empty_tray_reports_nothing():
-    tray = SimulatedMonitor(clock=Ticking())
+    tray = SimulatedMonitor(clock=Ticking(START))
     tray.remove()
     assert [e.kind for e in drained(tray)] == [K.READER_ATTACHED]
     assert tray.readers == {READER_NAME: False}
@@ -101,7 +93,7 @@ def test_the_tray_offers_the_demo_cards_and_local_aware_times():
 
 
 def test_a_bank_card_in_the_tray_is_not_an_nhi_card():
-    tray = SimulatedMonitor(clock=Ticking())
+    tray = SimulatedMonitor(clock=Ticking(START))
     tray.insert("bank_card")
     inserted = drained(tray)[-1]
     assert (inserted.kind, inserted.card, inserted.failure) == (K.INSERTED, None,
@@ -112,7 +104,7 @@ def test_a_bank_card_in_the_tray_is_not_an_nhi_card():
 
 def test_a_card_pulled_mid_read_in_the_tray_is_reported_as_such():
     pulled = DemoCard("pulled", NATIONAL.card, behaviour=CardBehaviour(pull_on=PullOn.READ))
-    tray = SimulatedMonitor(clock=Ticking())
+    tray = SimulatedMonitor(clock=Ticking(START))
     tray.insert(pulled)
     inserted = drained(tray)[-1]
     assert (inserted.kind, inserted.card, inserted.failure) == (K.INSERTED, None,
@@ -120,7 +112,7 @@ def test_a_card_pulled_mid_read_in_the_tray_is_reported_as_such():
 
 
 def test_a_garbled_profile_in_the_tray_is_malformed():
-    tray = SimulatedMonitor(clock=Ticking())
+    tray = SimulatedMonitor(clock=Ticking(START))
     tray.insert(OddCard(NhiApplet(b"\xff" * 57)))  # type: ignore[arg-type]
     inserted = drained(tray)[-1]
     assert (inserted.card, inserted.failure) == (None, ReadFailure.MALFORMED)
@@ -128,7 +120,7 @@ def test_a_garbled_profile_in_the_tray_is_malformed():
 
 
 def test_a_read_refused_in_the_tray_is_a_failed_read_naming_the_status_word():
-    tray = SimulatedMonitor(clock=Ticking())
+    tray = SimulatedMonitor(clock=Ticking(START))
     tray.insert(OddCard(ReadRefused(encode_profile(NATIONAL.card))))  # type: ignore[arg-type]
     inserted = drained(tray)[-1]
     assert (inserted.card, inserted.failure) == (None, ReadFailure.FAILED)

@@ -131,24 +131,23 @@ def test_a_card_pulled_mid_read_closes_the_connection(vpcd):
         card.remove()
 
 
-def test_vpcd_going_away_mid_message_ends_the_card_quietly(vpcd):
+def ends_quietly_when_vpcd_hangs_up_after(vpcd: Vpcd, sent: bytes) -> None:
+    """vpcd sends ``sent`` and closes its end: the card notices alone, having run nothing."""
     card = inserted(vpcd)
-    vpcd.conn.sendall(b"\x00")                        # half a length, then nothing
+    vpcd.conn.sendall(sent)
     vpcd.conn.close()
     vpcd.conn = None
     assert card.closed.wait(TIMEOUT)
     card.remove()
     assert card.commands == []
+
+
+def test_vpcd_going_away_mid_message_ends_the_card_quietly(vpcd):
+    ends_quietly_when_vpcd_hangs_up_after(vpcd, b"\x00")        # half a length, then nothing
 
 
 def test_vpcd_going_away_after_a_length_ends_the_card_quietly(vpcd):
-    card = inserted(vpcd)
-    vpcd.conn.sendall(b"\x00\x05\x00")                # 5 bytes promised, 1 sent
-    vpcd.conn.close()
-    vpcd.conn = None
-    assert card.closed.wait(TIMEOUT)
-    card.remove()
-    assert card.commands == []
+    ends_quietly_when_vpcd_hangs_up_after(vpcd, b"\x00\x05\x00")  # 5 bytes promised, 1 sent
 
 
 def test_an_idle_card_stays_in_the_reader(vpcd):
@@ -240,13 +239,21 @@ def refusing(calls: list[tuple], succeed_after: int | None = None):
     return connect
 
 
-def test_vpcd_not_yet_listening_is_tried_again_with_growing_pauses(vpcd, monkeypatch):
+def on_a_clock(monkeypatch, succeed_after: int | None = None) -> tuple[Clock, list[tuple]]:
+    """virtual.py waiting on a Clock (no real time passes) for a vpcd that refuses to connect,
+    or accepts after ``succeed_after`` refusals: the clock, and the connect calls it makes.
+    Patch after making the card, whose events must be real ones."""
     clock, calls = Clock(), []
-    card = VirtualCard(NhiApplet(encode_profile(NATIONAL)), port=vpcd.port)
     monkeypatch.setattr(virtual, "time", clock)
     monkeypatch.setattr(virtual, "threading", SimpleNamespace(Event=clock.Event,
                                                               Thread=virtual.threading.Thread))
-    monkeypatch.setattr(virtual.socket, "create_connection", refusing(calls, succeed_after=6))
+    monkeypatch.setattr(virtual.socket, "create_connection", refusing(calls, succeed_after))
+    return clock, calls
+
+
+def test_vpcd_not_yet_listening_is_tried_again_with_growing_pauses(vpcd, monkeypatch):
+    card = VirtualCard(NhiApplet(encode_profile(NATIONAL)), port=vpcd.port)
+    clock, calls = on_a_clock(monkeypatch, succeed_after=6)
     card.insert()
     vpcd.accept()
     try:
@@ -258,11 +265,8 @@ def test_vpcd_not_yet_listening_is_tried_again_with_growing_pauses(vpcd, monkeyp
 
 
 def test_vpcd_unreachable_within_the_timeout_is_a_virtual_card_error(monkeypatch):
-    clock, calls = Clock(), []
     card = VirtualCard(NhiApplet(None), port=4321, connect_timeout=1.2)
-    monkeypatch.setattr(virtual, "time", clock)
-    monkeypatch.setattr(virtual, "threading", SimpleNamespace(Event=clock.Event))
-    monkeypatch.setattr(virtual.socket, "create_connection", refusing(calls))
+    clock, calls = on_a_clock(monkeypatch)
     with pytest.raises(VirtualCardError, match=r"cannot reach vpcd at 127\.0\.0\.1:4321: "):
         card.insert()
     # tries at 0, 0.05, 0.15, 0.35 and 0.75 s; the next pause would end past 1.2 s
@@ -272,11 +276,8 @@ def test_vpcd_unreachable_within_the_timeout_is_a_virtual_card_error(monkeypatch
 
 
 def test_vpcd_unreachable_is_tried_until_the_pause_would_pass_the_timeout(monkeypatch):
-    clock, calls = Clock(), []
     card = VirtualCard(NhiApplet(None), port=4321, connect_timeout=1.3)
-    monkeypatch.setattr(virtual, "time", clock)
-    monkeypatch.setattr(virtual, "threading", SimpleNamespace(Event=clock.Event))
-    monkeypatch.setattr(virtual.socket, "create_connection", refusing(calls))
+    _, calls = on_a_clock(monkeypatch)
     with pytest.raises(VirtualCardError):
         card.insert()
     assert len(calls) == 6
@@ -338,11 +339,8 @@ def test_a_message_longer_than_32767_bytes_is_read_whole():
 
 
 def test_a_pause_ending_exactly_at_the_timeout_is_still_taken(monkeypatch):
-    clock, calls = Clock(), []
     card = VirtualCard(NhiApplet(None), port=4321, connect_timeout=0.05)
-    monkeypatch.setattr(virtual, "time", clock)
-    monkeypatch.setattr(virtual, "threading", SimpleNamespace(Event=clock.Event))
-    monkeypatch.setattr(virtual.socket, "create_connection", refusing(calls))
+    clock, calls = on_a_clock(monkeypatch)
     with pytest.raises(VirtualCardError):
         card.insert()
     assert len(calls) == 2 and clock.waited == [0.05]

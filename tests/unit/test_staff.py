@@ -6,18 +6,9 @@ from __future__ import annotations
 import pytest
 
 from kiosk.domain.counter.audit import Audit, ChainBreak, Filter, Problem
-from kiosk.domain.counter.staff import Staff
 from kiosk.domain.errors import InvalidInput, Locked
+from tests.unit.domain_fixtures import STAFF_PASSWORD as PASSWORD
 from tests.unit.domain_fixtures import refused
-
-PASSWORD = "Counter#2026"
-
-
-@pytest.fixture
-def staff(world):
-    staff = Staff(world.store, world.clock)
-    staff.add("chen01", "陳櫃員", PASSWORD)
-    return staff
 
 
 def test_sign_in_and_every_change_is_audited(world, staff):

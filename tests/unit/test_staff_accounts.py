@@ -14,15 +14,7 @@ from kiosk.domain.counter.audit import Audit
 from kiosk.domain.counter.staff import Staff
 from kiosk.domain.errors import InvalidInput, Locked
 from tests.unit.domain_fixtures import NOW, refused
-
-PASSWORD = "Counter#2026"
-
-
-@pytest.fixture
-def staff(world):
-    staff = Staff(world.store, world.clock)
-    staff.add("chen01", "陳櫃員", PASSWORD)
-    return staff
+from tests.unit.domain_fixtures import STAFF_PASSWORD as PASSWORD
 
 
 def log(world) -> list[tuple[str, str, dict]]:

@@ -9,6 +9,7 @@ import errno
 import os
 import stat
 import tempfile
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import orjson
@@ -18,26 +19,21 @@ from store import _fs
 from store.core import Store
 from store.errors import io_reason
 from store.repos import Accounts
-
-
-def account(n: int, **extra: object) -> dict:
-    return {"id_no": f"A{n:09d}", "card_no": f"{n:012d}", "state": "active", **extra}
-
-
-def ids(store: Store) -> list[str]:
-    return sorted(doc["id_no"] for doc in store.db().table("accounts").all())
+from tests.unit.store_faults import (
+    account,
+    add_error,
+    broken,
+    committed,
+    failing,
+    fsync_failing,
+    ids,
+    side_file_error,
+    temps,
+)
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
-
-
-def temps(folder: Path) -> list[str]:
-    return [p.name for p in folder.iterdir() if ".tmp-" in p.name]
-
-
-def is_dir_fd(fd: int) -> bool:
-    return stat.S_ISDIR(os.fstat(fd).st_mode)
 
 
 @pytest.fixture
@@ -119,7 +115,7 @@ def test_the_lock_file_is_never_open_to_others_not_even_for_a_moment(
 
 
 def test_a_folder_another_process_made_meanwhile_is_taken_and_the_rest_still_made(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path) -> None:
     real_mkdir = os.mkdir
 
     def racing_mkdir(path, *args, **kw):
@@ -128,11 +124,9 @@ def test_a_folder_another_process_made_meanwhile_is_taken_and_the_rest_still_mad
             raise FileExistsError(errno.EEXIST, "File exists", str(path))
         return real_mkdir(path, *args, **kw)
 
-    monkeypatch.setattr(os, "mkdir", racing_mkdir)
     db = tmp_path / "a" / "b" / "kiosk.json"
-    with Store.open(db) as store:
+    with broken(os, mkdir=racing_mkdir), Store.open(db) as store:
         Accounts(store).add(account(1))
-    monkeypatch.undo()
     assert mode(tmp_path / "a" / "b") == 0o700
     assert orjson.loads(db.read_bytes())["accounts"]["1"]["id_no"] == "A000000001"
 
@@ -154,7 +148,7 @@ def big_accounts(n: int) -> list[dict]:
 
 
 def test_a_large_store_is_written_whole_in_pieces_of_about_a_megabyte(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path) -> None:
     db = tmp_path / "kiosk.json"
     store = Store.open(db)
     writes: list[int] = []
@@ -164,10 +158,8 @@ def test_a_large_store_is_written_whole_in_pieces_of_about_a_megabyte(
         writes.append(len(data))
         return real_write(fd, data)
 
-    monkeypatch.setattr(os, "write", write)
-    with store.transaction() as db_:
+    with broken(os, write=write), store.transaction() as db_:
         db_.table("accounts").insert_multiple(big_accounts(9000))
-    monkeypatch.undo()
     size = db.stat().st_size
     assert size > 3 * _fs.WRITE_BYTES
     assert sum(writes) == size
@@ -198,182 +190,107 @@ def test_after_its_own_commit_a_large_store_is_not_read_again(tmp_path: Path) ->
 
 
 def test_a_temp_file_that_cannot_be_made_private_is_removed_and_the_store_named(
-        tmp_path: Path, monkeypatch) -> None:
-    db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-        Accounts(store).add(account(1))
-        before = db.read_bytes()
-
-        def fchmod(fd, mode_):
-            raise PermissionError(errno.EPERM, "Operation not permitted")
-
-        monkeypatch.setattr(os, "fchmod", fchmod)
-        with pytest.raises(PermissionError) as info:
-            Accounts(store).add(account(2))
-        monkeypatch.undo()
-        assert info.value.filename == str(db) and io_reason(info.value) == "denied"
+        tmp_path: Path) -> None:
+    with committed(tmp_path) as (db, store, before):
+        with broken(os, fchmod=failing(errno.EPERM, "Operation not permitted")):
+            err = add_error(store, expected=PermissionError)
+        assert err.filename == str(db) and io_reason(err) == "denied"
         assert db.read_bytes() == before and temps(tmp_path) == []
         assert ids(store) == ["A000000001"]
 
 
-def test_a_folder_where_no_temp_file_can_be_made_names_the_store(tmp_path: Path,
-                                                                  monkeypatch) -> None:
-    db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-        Accounts(store).add(account(1))
-        before = db.read_bytes()
-
-        def mkstemp(*args, **kw):
-            raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / ".x.tmp-abc"))
-
-        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
-        with pytest.raises(OSError) as info:
-            Accounts(store).add(account(2))
-        with pytest.raises(OSError) as side, store.transaction():
-            store.write_side_file(".head", b"new")
-        monkeypatch.undo()
-        for err, name in ((info.value, db), (side.value, db.with_name("kiosk.json.head"))):
+def test_a_folder_where_no_temp_file_can_be_made_names_the_store(tmp_path: Path) -> None:
+    with committed(tmp_path) as (db, store, before):
+        no_temp = failing(errno.EROFS, "Read-only file system", str(tmp_path / ".x.tmp-abc"))
+        with broken(tempfile, mkstemp=no_temp):
+            errors = add_error(store), side_file_error(store)
+        for err, name in zip(errors, (db, db.with_name("kiosk.json.head")), strict=True):
             assert err.filename == str(name) and err.filename2 is None
             assert io_reason(err) == "read_only" and err.strerror == "Read-only file system"
         assert db.read_bytes() == before
         assert not db.with_name("kiosk.json.head").exists()
 
 
-def test_a_full_disk_says_so_in_the_operating_systems_words(tmp_path: Path,
-                                                             monkeypatch) -> None:
+def test_a_full_disk_says_so_in_the_operating_systems_words(tmp_path: Path) -> None:
     db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-
-        def write(fd, data):
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        monkeypatch.setattr(os, "write", write)
-        with pytest.raises(OSError) as info:
-            Accounts(store).add(account(1))
-        monkeypatch.undo()
-    assert info.value.strerror == "No space left on device"
-    assert str(info.value) == f"[Errno {errno.ENOSPC}] No space left on device: '{db}'"
+    with Store.open(db) as store, broken(os, write=failing(errno.ENOSPC,
+                                                            "No space left on device")):
+        err = add_error(store, 1)
+    assert err.strerror == "No space left on device"
+    assert str(err) == f"[Errno {errno.ENOSPC}] No space left on device: '{db}'"
 
 
-def test_a_failure_without_the_systems_words_keeps_its_own(tmp_path: Path,
-                                                           monkeypatch) -> None:
+def test_a_failure_without_the_systems_words_keeps_its_own(tmp_path: Path) -> None:
     db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-        real_fsync = os.fsync
-
-        def fsync(fd):
-            if not is_dir_fd(fd):
-                raise OSError("controller reset")
-            return real_fsync(fd)
-
-        monkeypatch.setattr(os, "fsync", fsync)
-        with pytest.raises(OSError) as info:
-            Accounts(store).add(account(1))
-        monkeypatch.undo()
-    assert info.value.filename == str(db)
-    assert info.value.strerror == "controller reset"
+    reset = fsync_failing(failing("controller reset"), folders=False)
+    with Store.open(db) as store, broken(os, fsync=reset):
+        err = add_error(store, 1)
+    assert err.filename == str(db)
+    assert err.strerror == "controller reset"
 
 
 def test_an_error_that_already_names_the_store_alone_is_passed_on_as_it_is(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path) -> None:
     db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-        failure = OSError(errno.EIO, "Input/output error", str(db))
-        real_fsync = os.fsync
+    failure = OSError(errno.EIO, "Input/output error", str(db))
 
-        def fsync(fd):
-            if not is_dir_fd(fd):
-                raise failure
-            return real_fsync(fd)
+    def fail(fd: int) -> None:
+        raise failure
 
-        monkeypatch.setattr(os, "fsync", fsync)
-        with pytest.raises(OSError) as info:
-            Accounts(store).add(account(1))
-        monkeypatch.undo()
-    assert info.value is failure
+    with Store.open(db) as store, broken(os, fsync=fsync_failing(fail, folders=False)):
+        err = add_error(store, 1)
+    assert err is failure
 
 
 def test_a_disk_that_turns_read_only_mid_write_still_reports_the_full_disk(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path) -> None:
     """ext4's errors=remount-ro: the write fails, then the temp file cannot be removed."""
-    db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-        Accounts(store).add(account(1))
-        before = db.read_bytes()
-
-        def write(fd, data):
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        def unlink(path, *args, **kw):
-            raise OSError(errno.EROFS, "Read-only file system", str(path))
-
-        monkeypatch.setattr(os, "write", write)
-        monkeypatch.setattr(os, "unlink", unlink)
-        with pytest.raises(OSError) as info:
-            Accounts(store).add(account(2))
-        with pytest.raises(OSError) as side, store.transaction():
-            store.write_side_file(".head", b"new")
-        monkeypatch.undo()
-        for err, name in ((info.value, db), (side.value, db.with_name("kiosk.json.head"))):
+    with committed(tmp_path) as (db, store, before):
+        with broken(os, write=failing(errno.ENOSPC, "No space left on device"),
+                    unlink=failing(errno.EROFS, "Read-only file system", naming=True)):
+            errors = add_error(store), side_file_error(store)
+        for err, name in zip(errors, (db, db.with_name("kiosk.json.head")), strict=True):
             assert err.errno == errno.ENOSPC and err.filename == str(name)
         assert db.read_bytes() == before
 
 
 def test_a_side_file_on_a_full_disk_keeps_its_last_version_and_is_named(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path) -> None:
     db = tmp_path / "kiosk.json"
     with Store.open(db) as store:
         with store.transaction():
             store.write_side_file(".head", b"old")
-
-        def write(fd, data):
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-        monkeypatch.setattr(os, "write", write)
-        with pytest.raises(OSError) as info, store.transaction():
-            store.write_side_file(".head", b"new")
-        monkeypatch.undo()
+        with broken(os, write=failing(errno.ENOSPC, "No space left on device")):
+            err = side_file_error(store)
     side = db.with_name("kiosk.json.head")
-    assert info.value.errno == errno.ENOSPC and info.value.filename == str(side)
+    assert err.errno == errno.ENOSPC and err.filename == str(side)
     assert side.read_bytes() == b"old" and temps(tmp_path) == []
 
 
-def fail_folder_sync(monkeypatch) -> None:
-    real_fsync = os.fsync
-
-    def fsync(fd):
-        if is_dir_fd(fd):
-            raise OSError(errno.EIO, "Input/output error")
-        return real_fsync(fd)
-
-    monkeypatch.setattr(os, "fsync", fsync)
+def folder_sync_fails() -> AbstractContextManager[None]:
+    """The sync of the store's folder (after the rename) fails with EIO for the block."""
+    return broken(os, fsync=fsync_failing(failing(errno.EIO, "Input/output error"),
+                                          folders=True))
 
 
 def test_a_failed_folder_sync_after_the_rename_names_the_store_which_holds_the_new_version(
-        tmp_path: Path, monkeypatch) -> None:
-    db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-        Accounts(store).add(account(1))
-        fail_folder_sync(monkeypatch)
-        with pytest.raises(OSError) as info:
-            Accounts(store).add(account(2))
-        monkeypatch.undo()
-        assert info.value.errno == errno.EIO and info.value.filename == str(db)
+        tmp_path: Path) -> None:
+    with committed(tmp_path) as (db, store, _):
+        with folder_sync_fails():
+            err = add_error(store)
+        assert err.errno == errno.EIO and err.filename == str(db)
         assert ids(store) == ["A000000001", "A000000002"]    # what the file holds
         assert temps(tmp_path) == []
     with Store.open(db) as store:
         assert ids(store) == ["A000000001", "A000000002"]
 
 
-def test_a_failed_folder_sync_of_a_side_file_names_it(tmp_path: Path, monkeypatch) -> None:
+def test_a_failed_folder_sync_of_a_side_file_names_it(tmp_path: Path) -> None:
     db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-        fail_folder_sync(monkeypatch)
-        with pytest.raises(OSError) as info, store.transaction():
-            store.write_side_file(".head", b"new")
-        monkeypatch.undo()
+    with Store.open(db) as store, folder_sync_fails():
+        err = side_file_error(store)
     side = db.with_name("kiosk.json.head")
-    assert info.value.errno == errno.EIO and info.value.filename == str(side)
+    assert err.errno == errno.EIO and err.filename == str(side)
     assert side.read_bytes() == b"new" and temps(tmp_path) == []
 
 
@@ -381,54 +298,33 @@ def test_a_failed_folder_sync_of_a_side_file_names_it(tmp_path: Path, monkeypatc
 
 
 def test_a_filesystem_without_hard_links_commits_and_keeps_the_older_backup(
-        tmp_path: Path, monkeypatch) -> None:
-    db = tmp_path / "kiosk.json"
-    backup = db.with_name("kiosk.json.bak")
-    with Store.open(db) as store:
-        Accounts(store).add(account(1))
-        Accounts(store).add(account(2))
-        older = backup.read_bytes()
+        tmp_path: Path) -> None:
+    with committed(tmp_path, accounts=2) as (db, store, _):
+        older = db.with_name("kiosk.json.bak").read_bytes()
         for code in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
-
-            def link(src, dst, *args, code=code, **kw):
-                raise OSError(code, os.strerror(code), str(src), str(dst))
-
-            monkeypatch.setattr(os, "link", link)
-            Accounts(store).add(account(10 + code))
-            monkeypatch.undo()
-        assert backup.read_bytes() == older and temps(tmp_path) == []
+            with broken(os, link=failing(code, os.strerror(code), naming=True)):
+                Accounts(store).add(account(10 + code))
+        assert db.with_name("kiosk.json.bak").read_bytes() == older and temps(tmp_path) == []
     with Store.open(db) as store:
         assert len(ids(store)) == 6
 
 
 def test_a_backup_link_that_fails_otherwise_fails_the_commit_naming_only_the_store(
-        tmp_path: Path, monkeypatch) -> None:
-    db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-        Accounts(store).add(account(1))
-        before = db.read_bytes()
-
-        def link(src, dst, *args, **kw):
-            raise OSError(errno.EIO, "Input/output error", str(src), str(dst))
-
-        monkeypatch.setattr(os, "link", link)
-        with pytest.raises(OSError) as info:
-            Accounts(store).add(account(2))
-        monkeypatch.undo()
-        assert info.value.errno == errno.EIO
-        assert info.value.filename == str(db) and info.value.filename2 is None
-        assert ".tmp-" not in str(info.value)
+        tmp_path: Path) -> None:
+    with committed(tmp_path) as (db, store, before):
+        with broken(os, link=failing(errno.EIO, "Input/output error", naming=True)):
+            err = add_error(store)
+        assert err.errno == errno.EIO
+        assert err.filename == str(db) and err.filename2 is None
+        assert ".tmp-" not in str(err)
         assert db.read_bytes() == before and ids(store) == ["A000000001"]
 
 
 def test_when_every_backup_name_is_taken_the_commit_fails_and_touches_nothing(
-        tmp_path: Path, monkeypatch) -> None:
-    db = tmp_path / "kiosk.json"
-    backup = db.with_name("kiosk.json.bak")
-    with Store.open(db) as store:
-        Accounts(store).add(account(1))
-        Accounts(store).add(account(2))
-        before, older = db.read_bytes(), backup.read_bytes()
+        tmp_path: Path) -> None:
+    with committed(tmp_path, accounts=2) as (db, store, before):
+        backup = db.with_name("kiosk.json.bak")
+        older = backup.read_bytes()
         taken = tmp_path / ".kiosk.json.tmp-bak-0000000000000000"
         taken.write_bytes(b"another writer's link")
         tries: list[int] = []
@@ -437,39 +333,28 @@ def test_when_every_backup_name_is_taken_the_commit_fails_and_touches_nothing(
             tries.append(n)
             return "0" * 16
 
-        monkeypatch.setattr(_fs.secrets, "token_hex", token_hex)
-        with pytest.raises(FileExistsError) as info:
-            Accounts(store).add(account(3))
-        monkeypatch.undo()
+        with broken(_fs.secrets, token_hex=token_hex):
+            err = add_error(store, 3, expected=FileExistsError)
         assert len(tries) == 100                      # a hundred names tried, then it gives up
-        assert info.value.errno == errno.EEXIST and info.value.filename == str(db)
-        assert info.value.strerror == "no free temp name for the backup link"
+        assert err.errno == errno.EEXIST and err.filename == str(db)
+        assert err.strerror == "no free temp name for the backup link"
         assert taken.read_bytes() == b"another writer's link"
         assert db.read_bytes() == before and backup.read_bytes() == older
         assert ids(store) == ["A000000001", "A000000002"]
 
 
 def test_a_backup_that_cannot_be_replaced_fails_the_commit_and_leaves_no_link(
-        tmp_path: Path, monkeypatch) -> None:
-    db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-        Accounts(store).add(account(1))
-        before = db.read_bytes()
+        tmp_path: Path) -> None:
+    with committed(tmp_path) as (db, store, before):
         db.with_name("kiosk.json.bak").unlink()
         db.with_name("kiosk.json.bak").mkdir()       # someone put a folder in its place
-        with pytest.raises(OSError) as info:
-            Accounts(store).add(account(2))
-        assert info.value.filename == str(db)
+        err = add_error(store)
+        assert err.filename == str(db)
         assert db.read_bytes() == before and temps(tmp_path) == []
-
-        def unlink(path, *args, **kw):              # and the disk turned read-only too
-            raise OSError(errno.EROFS, "Read-only file system", str(path))
-
-        monkeypatch.setattr(os, "unlink", unlink)
-        with pytest.raises(OSError) as again:
-            Accounts(store).add(account(2))
-        monkeypatch.undo()
-        assert again.value.errno == info.value.errno and again.value.filename == str(db)
+        # and the disk turned read-only too
+        with broken(os, unlink=failing(errno.EROFS, "Read-only file system", naming=True)):
+            again = add_error(store)
+        assert again.errno == err.errno and again.filename == str(db)
         assert db.read_bytes() == before
 
 
@@ -485,7 +370,7 @@ def test_the_longest_store_name_whose_backup_link_fits_keeps_its_backup(tmp_path
 
 
 def test_a_stale_temp_file_that_vanishes_while_clearing_does_not_stop_the_store(
-        tmp_path: Path, monkeypatch) -> None:
+        tmp_path: Path) -> None:
     db = tmp_path / "kiosk.json"
     Store.open(db).close()
     real_listdir = os.listdir
@@ -493,8 +378,6 @@ def test_a_stale_temp_file_that_vanishes_while_clearing_does_not_stop_the_store(
     def listdir(path):
         return [*real_listdir(path), ".kiosk.json.tmp-gone"]   # removed before we got to it
 
-    monkeypatch.setattr(os, "listdir", listdir)
-    with Store.open(db) as store:
+    with broken(os, listdir=listdir), Store.open(db) as store:
         Accounts(store).add(account(1))
-    monkeypatch.undo()
     assert b"A000000001" in db.read_bytes()

@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from tinydb import Query
 
 from store import _fs
 from store.core import Store
 from store.errors import io_reason
 from store.repos import Accounts
-
-
-def account(n: int) -> dict:
-    return {"id_no": f"A{n:09d}", "card_no": f"{n:012d}", "state": "active"}
-
-
-def ids(store: Store) -> list[str]:
-    return sorted(doc["id_no"] for doc in store.db().table("accounts").all())
-
+from tests.unit.store_faults import account, add_error, broken, committed, ids, temps
 
 # -- a store path that is a symbolic link ---------------------------------------------------
 
@@ -105,8 +97,8 @@ def test_side_files_use_the_stores_temp_names(tmp_path: Path, monkeypatch) -> No
 # -- a write that fails -----------------------------------------------------------------
 
 
-def full_disk_after(monkeypatch, nbytes: int) -> None:
-    """os.write fails with ENOSPC once ``nbytes`` went through, as a full disk does."""
+def full_disk_after(nbytes: int) -> Callable[[int, bytes], int]:
+    """An os.write that fails with ENOSPC once ``nbytes`` went through, as a full disk does."""
     real_write, written = os.write, [0]
 
     def write(fd: int, data) -> int:
@@ -115,23 +107,17 @@ def full_disk_after(monkeypatch, nbytes: int) -> None:
         written[0] += len(data)
         return real_write(fd, data)
 
-    monkeypatch.setattr(os, "write", write)
+    return write
 
 
-def test_a_full_disk_keeps_the_last_version_and_names_the_store(tmp_path: Path,
-                                                                 monkeypatch) -> None:
-    db = tmp_path / "kiosk.json"
-    with Store.open(db) as store:
-        Accounts(store).add(account(1))
-        before = db.read_bytes()
-        full_disk_after(monkeypatch, 10)
-        with pytest.raises(OSError) as info:
-            Accounts(store).add(account(2))
-        monkeypatch.undo()
-        assert info.value.errno == errno.ENOSPC and io_reason(info.value) == "disk_full"
-        assert info.value.filename == str(db)            # not the temp file, which is gone
+def test_a_full_disk_keeps_the_last_version_and_names_the_store(tmp_path: Path) -> None:
+    with committed(tmp_path) as (db, store, before):
+        with broken(os, write=full_disk_after(10)):
+            err = add_error(store)
+        assert err.errno == errno.ENOSPC and io_reason(err) == "disk_full"
+        assert err.filename == str(db)                    # not the temp file, which is gone
         assert db.read_bytes() == before
-        assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
+        assert temps(tmp_path) == []
         assert ids(store) == ["A000000001"]              # memory holds what the file holds
     with Store.open(db) as store:
         assert ids(store) == ["A000000001"]

@@ -110,10 +110,22 @@ def test_lock_timeout_says_which_lock_file(tmp_path: Path) -> None:
     second.release()
 
 
-def test_waiting_backs_off_from_a_millisecond_to_fifty(tmp_path: Path, monkeypatch) -> None:
-    path = tmp_path / "x.lock"
+def refused_while_held(path: Path, timeout: float, monotonic, sleep) -> None:
+    """Acquire ``path``'s lock, held by another holder, with ``timeout`` and _lock's clock
+    and sleep replaced: it must give up with LockTimeout."""
     holder = FileLock(path)
     holder.acquire(timeout=1)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_lock.time, "monotonic", monotonic)
+            patch.setattr(_lock.time, "sleep", sleep)
+            with pytest.raises(LockTimeout):
+                FileLock(path).acquire(timeout=timeout)
+    finally:
+        holder.release()
+
+
+def test_waiting_backs_off_from_a_millisecond_to_fifty(tmp_path: Path) -> None:
     clock = [1000.0]
     waits: list[float] = []
 
@@ -121,24 +133,13 @@ def test_waiting_backs_off_from_a_millisecond_to_fifty(tmp_path: Path, monkeypat
         waits.append(seconds)
         clock[0] += seconds
 
-    monkeypatch.setattr(_lock.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(_lock.time, "sleep", sleep)
-    try:
-        with pytest.raises(LockTimeout):
-            FileLock(path).acquire(timeout=0.3)
-    finally:
-        monkeypatch.undo()
-        holder.release()
+    refused_while_held(tmp_path / "x.lock", 0.3, lambda: clock[0], sleep)
     assert waits[:7] == pytest.approx([0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.05])
     assert set(waits[6:]) == {0.05}
     assert sum(waits) == pytest.approx(0.3, abs=0.05)
 
 
-def test_a_zero_timeout_refuses_a_held_lock_without_waiting(tmp_path: Path,
-                                                            monkeypatch) -> None:
-    path = tmp_path / "x.lock"
-    holder = FileLock(path)
-    holder.acquire(timeout=1)
+def test_a_zero_timeout_refuses_a_held_lock_without_waiting(tmp_path: Path) -> None:
     waits: list[float] = []
 
     def sleep(seconds: float) -> None:
@@ -146,14 +147,7 @@ def test_a_zero_timeout_refuses_a_held_lock_without_waiting(tmp_path: Path,
         if len(waits) > 5:
             raise AssertionError("still waiting")
 
-    monkeypatch.setattr(_lock.time, "monotonic", lambda: 50.0)   # a coarse clock: no tick
-    monkeypatch.setattr(_lock.time, "sleep", sleep)
-    try:
-        with pytest.raises(LockTimeout):
-            FileLock(path).acquire(timeout=0)
-    finally:
-        monkeypatch.undo()
-        holder.release()
+    refused_while_held(tmp_path / "x.lock", 0, lambda: 50.0, sleep)   # a coarse clock: no tick
     assert waits == []
 
 

@@ -1,0 +1,91 @@
+"""Helpers for the tests of a store on a misbehaving disk (test_store_disk, test_store_files):
+the accounts they add, a store with one account committed, os calls broken for one block,
+and the error a commit raised."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from store.core import Store
+from store.repos import Accounts
+
+
+def account(n: int, **extra: object) -> dict:
+    return {"id_no": f"A{n:09d}", "card_no": f"{n:012d}", "state": "active", **extra}
+
+
+def ids(store: Store) -> list[str]:
+    return sorted(doc["id_no"] for doc in store.db().table("accounts").all())
+
+
+def temps(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if ".tmp-" in p.name]
+
+
+def is_dir_fd(fd: int) -> bool:
+    return stat.S_ISDIR(os.fstat(fd).st_mode)
+
+
+@contextmanager
+def committed(tmp_path: Path, accounts: int = 1) -> Iterator[tuple[Path, Store, bytes]]:
+    """The open store failure tests start from, with accounts 1 to ``accounts`` committed one
+    by one: the store file, the store, and the file's bytes then (what a failed commit must
+    leave)."""
+    db = tmp_path / "kiosk.json"
+    with Store.open(db) as store:
+        for n in range(1, accounts + 1):
+            Accounts(store).add(account(n))
+        yield db, store, db.read_bytes()
+
+
+@contextmanager
+def broken(target: object, **fakes: Callable) -> Iterator[None]:
+    """``target``'s calls named in ``fakes`` replaced for the block only, so that what a test
+    checks afterwards runs on a sound disk again."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, fake in fakes.items():
+            patch.setattr(target, name, fake)
+        yield
+
+
+def failing(*args: object, naming: bool = False) -> Callable[..., NoReturn]:
+    """A stand-in for an os call that always fails with a fresh ``OSError(*args)``; with
+    ``naming``, the error also names the path(s) the call was given, as the kernel's does."""
+
+    def fake(*call_args: object, **kw: object) -> NoReturn:
+        raise OSError(*args, *(str(a) for a in call_args if naming))
+
+    return fake
+
+
+def fsync_failing(fake: Callable[[int], object], *, folders: bool) -> Callable[[int], object]:
+    """An ``os.fsync`` that goes through ``fake`` only for folders, or only for files (a commit
+    syncs both), and syncs the rest for real."""
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> object:
+        return (fake if is_dir_fd(fd) == folders else real_fsync)(fd)
+
+    return fsync
+
+
+def add_error(store: Store, n: int = 2, expected: type[OSError] = OSError) -> OSError:
+    """Add account ``n``, whose commit must fail: the error it raised."""
+    with pytest.raises(expected) as info:
+        Accounts(store).add(account(n))
+    return info.value
+
+
+def side_file_error(store: Store) -> OSError:
+    """Write ``b"new"`` to the ``.head`` side file, whose commit must fail: the error it
+    raised."""
+    with pytest.raises(OSError) as info, store.transaction():
+        store.write_side_file(".head", b"new")
+    return info.value
