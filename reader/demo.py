@@ -1,4 +1,4 @@
-"""Demo cards (SPEC §1.3): every kind of card a counter meets, playable without a reader.
+"""Demo cards: every kind of card a counter meets, playable without a reader.
 
 The people match the demo registry the workflows seed later; keep IDs and card numbers
 stable, tests and docs refer to them.

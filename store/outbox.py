@@ -11,7 +11,7 @@ strings with an offset; they are compared as datetimes, never as text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -61,7 +61,7 @@ class Outbox:
 
     # -- writes --------------------------------------------------------------------------
 
-    def add(self, mail: dict[str, Any]) -> int:
+    def add(self, mail: Mapping[str, Any]) -> int:
         """Store a new mail; return its id. Fills ``status`` queued and ``attempts`` 0."""
         record = new_record(mail)
         with self._store.transaction() as db:
@@ -154,7 +154,7 @@ def _without_params(doc: dict[str, Any], names: tuple[str, ...]) -> dict[str, An
     return {"params": {k: v for k, v in params.items() if k not in names}}
 
 
-def new_record(mail: dict[str, Any]) -> dict[str, Any]:
+def new_record(mail: Mapping[str, Any]) -> dict[str, Any]:
     """A mail as the outbox stores it: ``status`` queued, ``attempts`` 0 unless given."""
     return adopt_record(dict(mail))
 

@@ -4,6 +4,7 @@ checks that make a card acceptable for online services."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -125,7 +126,8 @@ class Services:
         raise IdentityMismatch(group, tries_left)
 
 
-    def modify_account(self, id_no: str, change: Any) -> Account:
+    def modify_account(self, id_no: str, change: Callable[[Account], Mapping[str, Any]]
+                       ) -> Account:
         """Accounts.modify, with a vanished account (cancelled elsewhere) as a KioskError."""
         try:
             return cast(Account, self.accounts.modify(id_no, change))

@@ -44,7 +44,7 @@ def roc_short(moment: datetime) -> str:
 
 
 def list_moment(moment: datetime, catalog: Catalog) -> str:
-    """A time in a list: ROC in Chinese (115/11/04 15:30), Gregorian in English (SPEC §2)."""
+    """A time in a list: ROC in Chinese (115/11/04 15:30), Gregorian in English."""
     if catalog.lang == "en":
         return moment.strftime("%Y-%m-%d %H:%M")
     return roc_short(moment)

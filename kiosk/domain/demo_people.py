@@ -46,7 +46,7 @@ DEMO_FACTS: dict[str, dict[str, Any]] = {
                               "neighborhood": 5}},
 }
 
-# 行動電話認證: a line per seed 001 Q9 category, and working lines for three holders.
+# 行動電話認證: a line per reason a number is refused, and working lines for three holders.
 # (number, carrier, mvno, plan, holder, status); any number not listed is "not one of the five".
 DEMO_LINES: tuple[tuple[str, str, bool, str, str | None, str], ...] = (
     ("0911000111", "cht", False, "monthly", "A123456789", "active"),    # 王大明: works

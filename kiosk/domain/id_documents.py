@@ -1,4 +1,4 @@
-"""The identity documents staff check at the counter (seed 000: 臨櫃申請註冊需帶哪些證件).
+"""The identity documents staff check at the counter.
 
 Nationals show a 國民身分證, a 中華民國護照 or a 駕照 (or, under 14 and without an ID card
 yet, the 戶口名簿); foreign residents their 居留證. Staff type the document's number, and

@@ -1,4 +1,4 @@
-"""Masking personal data for the screen (SPEC §8): ID A12****789, name 甄○康, card ****5678."""
+"""Masking personal data for the screen: ID A12****789, name 甄○康, card ****5678."""
 
 from __future__ import annotations
 

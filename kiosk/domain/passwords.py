@@ -1,4 +1,4 @@
-"""Registration passwords (SPEC §2): the rules, the strength meter, and slow hashing.
+"""Registration passwords: the rules, the strength meter, and slow hashing.
 
 A password a person chose is stored only as scrypt at OWASP's parameters (N=2^17, r=8,
 p=1: 128 MiB and about half a second per hash); comparison is constant-time, and the cost

@@ -1,4 +1,4 @@
-"""Household and residence registry facts used to prove identity (SPEC §3.1 step 3).
+"""Household and residence registry facts used to prove identity at registration.
 
 The real back office holds these; the kiosk keeps its own copy: demo people matching the
 demo cards are seeded in demo mode, operators load real ones with ``nhi-kiosk registry
@@ -43,7 +43,7 @@ class AddressFacts:
 @dataclass(frozen=True, slots=True)
 class NationalProof:
     """戶號 + 戶籍 address. ``household_no`` is None for the forgot-password check, which
-    asks for the address alone (SPEC §3.4)."""
+    asks for the address alone."""
 
     household_no: str | None
     address: AddressFacts

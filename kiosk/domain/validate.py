@@ -1,4 +1,4 @@
-"""Taiwan identity formats (SPEC §2): national ID, ARC and UI numbers, card numbers.
+"""Taiwan identity formats: national ID, ARC and UI numbers, card numbers.
 
 Pure functions; each answers a yes/no question or a reason key for the catalog, so the
 screens can show the reason in the user's language.

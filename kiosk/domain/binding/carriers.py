@@ -1,9 +1,11 @@
-"""The telco side of 行動電話認證 (seed 001 Q1, Q4, Q9), simulated by a carrier directory.
+"""The telco side of 行動電話認證, simulated by a carrier directory.
 
 The NHIA asks the subscriber databases of the five carriers (through TWCA) whether a number
 is a personal monthly line of the person; the kiosk keeps that answer as a directory of
 lines in its store: demo numbers in demo mode, real ones from ``nhi-kiosk carriers import``.
-A refusal names the exact reason of seed 001 Q9, so the citizen knows what to do instead.
+A refusal names the exact reason the number cannot be used (親子卡, 預付卡, 公司門號,
+二類電信, 停話/欠費, not the person's own number, not one of the five carriers), so the
+citizen knows what to do instead.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from kiosk.domain.validate import is_valid_id, is_valid_mobile, normalize_phone
 from store.core import Store
 from store.keyed import KeyedTable
 
-# The five carriers that take part (seed 001 Q5, Q9), by code; names accepted on import.
+# The five carriers that take part, by code; names accepted on import.
 FIVE = {
     "cht": ("中華電信", "chunghwa telecom", "chunghwa"),
     "fet": ("遠傳電信", "遠傳", "fareastone", "far eastone"),
@@ -46,7 +48,9 @@ class LineStatus(StrEnum):
 
 
 class PhoneRefused(KioskError):
-    """The carrier check said no; ``reason`` is one of the seed 001 Q9 categories."""
+    """The carrier check said no; ``reason`` names why: the plan (預付卡, 親子卡, 公司門號),
+    an MVNO line, a line 停話 or 欠費, a line not the holder's, or a number none of the five
+    carriers has."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"err.phone.{reason}")

@@ -1,4 +1,4 @@
-"""健保快易通 app binding (SPEC §4): 產生裝置認證碼 for a logged-in holder, the (simulated)
+"""健保快易通 app binding: 產生裝置認證碼 for a logged-in holder, the (simulated)
 app redeeming it with a device name, and 行動裝置管理作業: list and unbind devices.
 
 A device code is 8 letters and digits from ``secrets`` (like 3G4f10m1), single-use,

@@ -1,7 +1,7 @@
-"""行動電話認證 (SPEC §4, seed 001 Q1–Q9): a personal monthly mobile number, the ID/ARC
-number and the last four digits of the valid NHI card register the holder and bind the
-phone in one step. Doing it again sets a new password (seed 001 Q7 「只要重新進行認證，
-便可以獲得新的密碼」), so it is also the way back in for a forgotten password.
+"""行動電話認證: a personal monthly mobile number, the ID/ARC number and the last four
+digits of the valid NHI card register the holder and bind the phone in one step. Doing it
+again sets a new password (「只要重新進行認證，便可以獲得新的密碼」), so it is also the
+way back in for a forgotten password.
 
 No card is read and no identity document is seen, so the last four digits are the whole
 knowledge proof: five wrong tries close phone authentication for that ID for 15 minutes,
@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from kiosk.domain.accounts import Services, State
 from kiosk.domain.binding.carriers import CarrierDirectory, PhoneRefused, normalize_mobile
@@ -23,7 +23,7 @@ from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.lockout import Attempt
 from kiosk.domain.mail import MailKind
 from kiosk.domain.passwords import check_new_password, hash_password
-from kiosk.domain.records import Device
+from kiosk.domain.records import Account, Device
 from kiosk.domain.validate import is_valid_id, is_valid_mobile
 from store.errors import DuplicateError
 
@@ -70,7 +70,7 @@ class PhoneAuth:
                     attempt.fail()
                 raise
             attempt.release(number)
-            account = self.s.accounts.get_by_id(id_no)
+            account = cast(Account | None, self.s.accounts.get_by_id(id_no))
             self._prove_card(attempt, id_no, card_last4, account)
         if account is not None and account["state"] == State.SUSPENDED:
             raise KioskError("err.login.suspended")
@@ -86,11 +86,11 @@ class PhoneAuth:
         return PhoneAuthResult(account is None, device)
 
     def _prove_card(self, attempt: Attempt, id_no: str, last4: str,
-                    account: dict[str, Any] | None) -> None:
+                    account: Account | None) -> None:
         """The last four digits of the valid card: the registry's (a replacement card is
         known there first) or the account's (kept current by card reads)."""
         valid = {n for n in ((self.s.registry.person(id_no) or {}).get("card_no"),
-                             (account or {}).get("card_no")) if n}
+                             account.get("card_no") if account else None) if n}
         if any(hmac.compare_digest(n[-4:].encode(), last4.encode()) for n in valid):
             attempt.succeed(id_no)
             return
@@ -109,13 +109,13 @@ class PhoneAuth:
             "registered_via": "phone",
         })
 
-    def _reset(self, account: dict[str, Any], password: str) -> None:
+    def _reset(self, account: Account, password: str) -> None:
         """A new password; a pending registration is complete now (the carrier proved the
         holder), and its verification link stops working."""
         now = self.s.clock.now().isoformat()
         hashed = hash_password(password)   # slow on purpose: not while holding the store
 
-        def change(current: dict[str, Any]) -> dict[str, Any]:
+        def change(current: Account) -> dict[str, Any]:
             if current["state"] == State.SUSPENDED:   # suspended elsewhere meanwhile
                 raise KioskError("err.login.suspended")
             done = {"password_hash": hashed, "must_change_password": False}

@@ -1,4 +1,4 @@
-"""QR login (seed 002 step 6(3)): 輸入「身分證字號及生日」，點擊「產生登入 QR Code」後，
+"""QR login: 輸入「身分證字號及生日」，點擊「產生登入 QR Code」後，
 透過「全民健保快易通」登入 — no card in the reader.
 
 The kiosk shows a short-lived code as text and QR; a device already bound to the holder

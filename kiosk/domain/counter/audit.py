@@ -1,4 +1,4 @@
-"""The audit log of staff actions (SPEC §6): who did what, to whom (masked), when.
+"""The audit log of staff actions: who did what, to whom (masked), when.
 
 Append-only: the kiosk has no way to change or delete an entry, and one who changes the
 store file by other means is found out by :meth:`Audit.verify`:

@@ -1,4 +1,4 @@
-"""Counter operations (SPEC §6, §3.6): what staff do for a citizen standing in front of
+"""Counter operations: what staff do for a citizen standing in front of
 them with an identity document, and nothing a citizen could do alone.
 
 Every operation starts by checking the staff session (:meth:`Staff.require`: signed in,
@@ -6,7 +6,7 @@ not idle too long, account still active) and the document, and ends with an entr
 the audit log naming the staff member, the action and the person (masked).
 
 A suspension (停用) also stops someone who never registered from registering online
-(seed 000: 若健保卡尚未註冊，亦無法…申請註冊): it leaves a placeholder registration
+(若健保卡尚未註冊，亦無法…申請註冊): it leaves a placeholder registration
 without a password, which reactivation removes again.
 """
 
@@ -174,7 +174,7 @@ class Counter:
         suspension = {"reason": reason, "at": now, "by": session.staff_id,
                       "document": doc.kind.value}
 
-        def suspend(account: dict[str, Any]) -> dict[str, Any]:
+        def suspend(account: Account) -> dict[str, Any]:
             if account["state"] == State.SUSPENDED:
                 raise KioskError("err.counter.already_suspended")
             return {"state": State.SUSPENDED.value,
@@ -208,10 +208,11 @@ class Counter:
         if account.get("placeholder"):
             self.s.accounts.remove(id_no)
         else:
-            def restore(current: dict[str, Any]) -> dict[str, Any]:
+            def restore(current: Account) -> dict[str, Any]:
                 if current["state"] != State.SUSPENDED:
                     raise KioskError("err.counter.not_suspended")
-                before = (current.get("suspension") or {}).get("from") or State.ACTIVE.value
+                suspended = current.get("suspension")
+                before = (suspended["from"] if suspended else None) or State.ACTIVE.value
                 return {"state": before, "suspension": None}
 
             self.s.accounts.modify(id_no, restore)
@@ -235,7 +236,7 @@ class Counter:
         return closed
 
     def bind_device(self, session: StaffSession, doc: IdDocument) -> Code:
-        """A device code for the holder's phone, made by staff (seed 001 Q10)."""
+        """A device code for the holder's phone, made by staff for one who cannot do it alone."""
         self.staff.require(session)
         id_no = doc.id_no
         account = self.s.accounts.get_by_id(id_no)

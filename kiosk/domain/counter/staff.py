@@ -1,4 +1,4 @@
-"""Counter staff accounts (SPEC §6): made, re-keyed and disabled from the shell
+"""Counter staff accounts: made, re-keyed and disabled from the shell
 (``nhi-kiosk staff add|passwd|disable``), signed in at the kiosk with a staff key.
 
 Passwords are scrypt like citizens' but longer (10–64 characters); five wrong ones close

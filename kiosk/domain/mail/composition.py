@@ -169,8 +169,8 @@ def render(kind: MailKind | str, now: datetime, **params: Any) -> RenderedMail:
 
 
 def _record(kind: MailKind, to: str, now: datetime, subject: str,
-            text: dict[str, Any]) -> dict[str, Any]:
-    return {
+            text: dict[str, Any]) -> Mail:
+    return cast(Mail, {
         "to": to,
         "kind": kind.value,
         "subject": subject,
@@ -181,10 +181,10 @@ def _record(kind: MailKind, to: str, now: datetime, subject: str,
         "attempts": 0,
         "last_error": None,
         "next_attempt_at": None,
-    }
+    })
 
 
-def compose(kind: MailKind | str, to: str, now: datetime, **params: Any) -> dict[str, Any]:
+def compose(kind: MailKind | str, to: str, now: datetime, **params: Any) -> Mail:
     """The outbox record of a new mail (not stored), rendered in full: for
     :meth:`Mailer.queue`."""
     kind = MailKind(kind)
@@ -196,7 +196,7 @@ def compose(kind: MailKind | str, to: str, now: datetime, **params: Any) -> dict
 
 
 def compose_deferred(kind: MailKind | str, to: str, now: datetime,
-                     **params: Any) -> dict[str, Any]:
+                     **params: Any) -> Mail:
     """Like :func:`compose`, but the record keeps ``params`` instead of the ``body``, which
     :func:`with_text` renders whenever the mail is shown or sent.
 

@@ -13,6 +13,7 @@ from typing import Any
 from kiosk.domain.accounts import RESET_TTL, Services, check_contact
 from kiosk.domain.mail import MailKind
 from kiosk.domain.passwords import check_new_password, hash_password
+from kiosk.domain.records import Account
 from kiosk.domain.registration.sign_in import account_for_card
 from kiosk.domain.registry import Proof
 from reader.card import CardData
@@ -48,7 +49,7 @@ class ForgotPassword:
         id_no = used["id_no"]
         hashed, had_default = hash_password(new), []
 
-        def change(account: dict[str, Any]) -> dict[str, Any]:
+        def change(account: Account) -> dict[str, Any]:
             had_default.append(bool(account.get("must_change_password")))
             return {"password_hash": hashed, "email": used["data"]["email"],
                     "must_change_password": False}

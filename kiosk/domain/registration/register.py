@@ -1,4 +1,4 @@
-"""健保卡網路服務註冊: first registration (SPEC §3.1) and its pending life until the
+"""健保卡網路服務註冊: first registration (首次登入請先申請) and its pending life until the
 verification mail is confirmed, resent or the application cancelled."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Registration:
         self.s = services
 
     def state_of(self, card: CardData) -> State | None:
-        """None when the person has no registration (SPEC §3.7 "not sure if registered")."""
+        """None when the person has no registration (reading the card tells if it is registered)."""
         account = self.s.accounts.get_by_id(card.id_no)
         return State(account["state"]) if account else None
 
@@ -60,7 +60,7 @@ class Registration:
 
     def register_at_counter(self, card: CardData, password: str, password2: str,
                             email: str, phone: str, **extra: Any) -> Account:
-        """Staff checked an identity document (要點 四(一)): no registry proof, no mail
+        """Staff checked an identity document: no registry proof, no mail
         confirmation, active at once; ``extra`` (the document) is kept with the account."""
         self.begin(card)
         return self._create(card, password, password2, email, phone, at_counter=True,
@@ -96,7 +96,7 @@ class Registration:
         used = self.s.codes.redeem(code, "verify")
         now = self.s.clock.now().isoformat()
 
-        def activate(account: dict[str, Any]) -> dict[str, Any]:
+        def activate(account: Account) -> dict[str, Any]:
             # decided under the store lock: a suspension or cancel elsewhere wins
             if account["state"] != State.PENDING:
                 return {}

@@ -1,9 +1,9 @@
-"""健保卡申請作業 (SPEC §5, seed 002 steps 8–16, 29): applying online for a replacement
+"""健保卡申請作業: applying online for a replacement
 card for oneself or a dependant, and the list of one's applications.
 
 An application is keyed by its ATM NO (the 16-digit 銷帳編號 every payment method quotes),
 so two applications can never share one. Unpaid applications disappear 14 days after they
-were made (seed 002 step 15); the list shows the last 14 days (step 29).
+were made; the list shows the last 14 days.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ class MailAddress:
 
 @dataclass(frozen=True, slots=True)
 class Form:
-    """What seed 002 steps 9–14 ask; ``dependant`` None means 本人."""
+    """The application form: 製卡對象, 申請原因, mail, phone, 領卡方式 and 申請種類;
+    ``dependant`` None means 本人."""
 
     reason: str
     email: str
@@ -213,7 +214,7 @@ class Applications:
         return sorted(mine, key=lambda a: a["created_at"], reverse=True)
 
     def recent(self, session: Session) -> list[Application]:
-        """查詢 (seed 002 step 29): those made in the last 14 days."""
+        """查詢: those made in the last 14 days."""
         since = self.s.clock.now() - QUERY_WINDOW
         return [a for a in self.mine(session)
                 if datetime.fromisoformat(a["created_at"]) > since]

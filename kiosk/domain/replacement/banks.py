@@ -1,8 +1,8 @@
-"""The banks behind the three ways to pay (seed 002 steps 17–26), simulated.
+"""The banks behind the three ways to pay, simulated.
 
 No bank is reachable from the kiosk, so the simulation keeps what the banks would answer:
 the bank codes of the e-Bill list, demo current accounts and whose they are (e-Bill debits
-only the applicant's own account, step 24), and the chip card of 網路ATM with its PIN.
+only the applicant's own account), and the chip card of 網路ATM with its PIN.
 Any inserted chip card that is not an NHI card plays the demo chip card: a kiosk cannot read
 a real bank card's account, and must never see a real PIN.
 """

@@ -1,5 +1,5 @@
-"""The printable papers of card replacement: the payment slip (繳款單, seed 002 step 26)
-and the receipt (自行收納款項收據, step 30), as SVG files any browser prints at A5.
+"""The printable papers of card replacement: the payment slip (繳款單)
+and the receipt (自行收納款項收據), as SVG files any browser prints at A5.
 
 Text is real SVG text (searchable, readable back), bilingual like the NHIA's papers; the
 slip's barcode is Code 128 of the ATM NO (what a store's scanner reads), drawn as bars.

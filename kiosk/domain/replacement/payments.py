@@ -1,5 +1,5 @@
-"""Paying the NT$200 card fee (seed 002 steps 16–26) and what payment brings: the receipt
-(自行收納款項收據) and the mail 已受理換發健保卡通知 (step 30).
+"""Paying the NT$200 card fee and what payment brings: the receipt
+(自行收納款項收據) and the mail 已受理換發健保卡通知.
 
 Three ways, each with its own fee on top: 網路ATM (chip card + PIN + 交易驗證碼, then pull
 and re-insert the card within 40 s; NT$8 with a card not of 臺灣銀行), 活期帳戶 through
@@ -84,7 +84,8 @@ class AtmStage(StrEnum):
 
 @dataclass
 class AtmTransfer:
-    """One 網路ATM transfer as the seed walks it; the screen feeds it card events."""
+    """One 網路ATM transfer: PIN and 交易驗證碼, then the chip card pulled and re-inserted
+    in time; the screen feeds it card events."""
 
     payments: Payments
     session: Session

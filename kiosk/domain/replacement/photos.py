@@ -1,4 +1,4 @@
-"""The photo for a card with a photo (seed 002 step 14: 只限上傳 .jpg 檔).
+"""The photo for a card with a photo: only a .jpg file may be uploaded (只限上傳 .jpg 檔).
 
 A file is accepted by what it holds, not by its name: a JPEG's start-of-image marker, a
 frame header with its size, and the end-of-image marker; within size and dimension limits.

@@ -1,10 +1,10 @@
-"""現場領卡: where and when a paid card is picked up (seed 002 steps 8, 27–28).
+"""現場領卡: where and when a paid card is picked up.
 
-The places and phone numbers are the seed's 領卡地點 table, one NHIA office per region.
-The seed's last row reads 「花蓮縣、屏東縣 (09)8332111」; 屏東縣 is already in the 高屏 row
+The places and phone numbers are the NHIA's 領卡地點 table, one office per region.
+Its last row reads 「花蓮縣、屏東縣 (09)8332111」; 屏東縣 is already in the 高屏 row
 and no Taiwanese area code is (09), so it is taken as the 東區 office, 花蓮縣、臺東縣,
 (03)8332111. A slot can be set or changed until one hour before it; then the card is
-being made and the slot is fixed (step 28).
+being made and the slot is fixed.
 """
 
 from __future__ import annotations
