@@ -32,20 +32,21 @@ from kiosk.demo_tray import ACTIONS as TRAY_ACTIONS
 from kiosk.demo_tray import DemoTray
 from kiosk.domain.clock import Clock
 from kiosk.domain.config import Config
-from kiosk.domain.errors import save_failed
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.inactivity import Deadline
 from kiosk.staff_mode import StaffMode
 from kiosk.wiring import Domain
 from reader.card import CardData
 from reader.events import EventKind, ReaderEvent, ReadFailure
-from screens.base import CardAware, LanguageAware, card_policy_of
+from screens.base import CardAware, LanguageAware, ShowsErrors, card_policy_of
 from screens.card_policy import CardAction, CardPolicy, route_card
+from screens.errors import user_error
 from screens.host import ReaderStatus
 from screens.idle import IdleScreen
 from screens.message import MessageScreen, Problem
 from screens.too_small import TooSmallScreen
 from screens.widgets.bars import TitleBar
+from store.errors import StoreError
 
 if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
@@ -244,18 +245,21 @@ class KioskApp(App[None]):
 
     async def run_action(self, action: Any, default_namespace: Any = None,
                          namespaces: Any = None) -> bool:
-        """Every key-bound action of every screen passes here: one whose store write fails
-        with ``OSError`` (disk full, read-only, permissions) says so in the user's language
-        and the kiosk goes on, instead of the crash an uncaught error is (kiosk/crash.py).
-        The store file keeps its last complete version (store/_fs.py). Forms say the same
-        themselves (FormScreen.attempt); this is for the actions outside them."""
+        """Every key-bound action of every screen passes here: one whose store fails — a
+        write with ``OSError`` (disk full, read-only, permissions), a store held or
+        unreadable — says so the way every screen says a failure (ShowsErrors, in the
+        user's language) and the kiosk goes on, instead of the crash an uncaught error is
+        (kiosk/crash.py). The store file keeps its last complete version (store/_fs.py).
+        Calls made through ``attempt`` never get here; this is for the actions outside it."""
         try:
             return await super().run_action(action, default_namespace, namespaces)
-        except OSError as exc:
-            self.log.error(f"{type(exc).__name__} in action {action!r}")   # no values
-            failed = save_failed(exc, self.catalog)
-            self.notify(self.catalog.t(failed.key, **failed.params), severity="error",
-                        timeout=8)
+        except (OSError, StoreError) as exc:
+            if isinstance(self.screen, ShowsErrors):
+                self.screen.show_failure(exc)
+            else:
+                failed = user_error(exc, "an action")
+                self.notify(self.catalog.t(failed.key, **failed.params), severity="error",
+                            timeout=8)
             return True
 
     # -- lifecycle -----------------------------------------------------------------

@@ -24,11 +24,13 @@ from screens.widgets.text import Notice, Tr, host_of
 if TYPE_CHECKING:
     from reader.events import ReaderEvent
 
-    _Screen = Screen[None]   # what the mixin below is mixed into
+    _Screen = Screen[Any]   # what the mixin below is mixed into
 else:
     _Screen = object
 
 T = TypeVar("T")
+D = TypeVar("D")
+Result = TypeVar("Result")   # what a screen dismisses with (None for most)
 
 
 class LanguageAware:
@@ -80,12 +82,26 @@ class ShowsErrors(_Screen):
             self.show_failure(error)
             return FAILED
 
+    def read(self, action: Callable[..., T], *args: Any, default: D, **kw: Any) -> T | D:
+        """For what a screen *shows* rather than what a person asked: ``action``'s answer,
+        or ``default`` when it fails — a store that is busy or cannot be read must not
+        take the screen down while it is being drawn. The failure is said as
+        :meth:`attempt` says it, once the screen is up."""
+        try:
+            return action(*args, **kw)
+        except Exception as error:   # every failure is shown: screens/errors.py
+            if self.is_mounted:
+                self.show_failure(error)
+            else:
+                self.call_after_refresh(self.show_failure, error)
+            return default
+
     def show_failure(self, error: Exception) -> None:
         """A failure caught elsewhere (a worker's outcome, say), shown the same way."""
         self.show_error(self.error_message(error))
 
     def error_message(self, error: Exception) -> KioskError:
-        return user_error(error, host_of(self).catalog, type(self).__name__)
+        return user_error(error, type(self).__name__)
 
     def show_error(self, error: KioskError) -> None:
         self.clear_errors()
@@ -113,7 +129,7 @@ def card_policy_of(screen: object) -> CardPolicy:
     return screen.card_policy if isinstance(screen, CardAware) else CardPolicy.UNBOUND
 
 
-class KioskScreen(LanguageAware, CardAware, ShowsErrors, Screen[None]):
+class KioskScreen(LanguageAware, CardAware, ShowsErrors, Screen[Result]):
     """A full public screen. Its body is the form template unless it overrides
     :meth:`body`: in a column (:attr:`form_classes`), the title (:attr:`title_key`), then
     :meth:`fields`, then :meth:`footer` — the error notice (``#form-error``, where
@@ -159,6 +175,23 @@ class KioskScreen(LanguageAware, CardAware, ShowsErrors, Screen[None]):
             bar.refresh_text()
 
 
-class KioskModal(LanguageAware, CardAware, ShowsErrors, ModalScreen[None]):
-    pass
+class KioskModal(LanguageAware, CardAware, ShowsErrors, ModalScreen[Result]):
+    """A dialog over the screen. Its template, like the full screens': a box
+    (:attr:`box_id`, styled in kiosk.tcss) with the title (:attr:`title_key`) and then
+    :meth:`fields`."""
+
+    title_key: str = ""
+    box_id: ClassVar[str] = "exit-box"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id=self.box_id):
+            yield self.title_line()
+            yield from self.fields()
+
+    def title_line(self) -> Widget:
+        return Tr(self.title_key, classes="screen-title")
+
+    def fields(self) -> ComposeResult:
+        """What the dialog shows under its title."""
+        yield from ()
 

@@ -16,8 +16,9 @@ from kiosk.domain.validate import id_kind, is_resident
 from reader.card import CardData
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
+from screens.errors import FAILED
 from screens.widgets.menu import NumberedMenu, menu_keys
-from screens.widgets.text import Computed, Tr
+from screens.widgets.text import Computed, Notice, Tr
 
 
 class CardScreen(KioskScreen):
@@ -29,13 +30,18 @@ class CardScreen(KioskScreen):
         super().__init__()
         self.card = card
         self.reader = reader
+        self._known: str | None = None
 
     def _state(self) -> str:
-        state = self.host.registration.state_of(self.card)
-        return state.value if state else "none"
+        """Read once per visit to this screen, not at every repaint; "unread" offers no
+        action, since what the card may do is not known."""
+        if self._known is None:
+            state = self.read(self.host.registration.state_of, self.card, default=FAILED)
+            self._known = "unread" if state is FAILED else state.value if state else "none"
+        return self._known
 
     def actions(self) -> list[tuple[str, Callable[[], Screen[Any]]]]:
-        """What this card can do next, by its registration state (SPEC §3.7)."""
+        """What this card can do next, by its registration state."""
         from screens.registration.forgot_password import ForgotScreen
         from screens.registration.pending import PendingScreen
         from screens.registration.register import TermsScreen
@@ -54,7 +60,8 @@ class CardScreen(KioskScreen):
         return self.t("card.status", state=self.t(f"card.state_{self._state()}"))
 
     def on_screen_resume(self) -> None:
-        self.refresh_language()  # a workflow opened from here may have changed the state
+        self._known = None   # a workflow opened from here may have changed the state
+        self.refresh_language()
 
     def action_pick(self, digit: int) -> None:
         make = self.query_one(NumberedMenu).chosen(digit)
@@ -82,5 +89,6 @@ class CardScreen(KioskScreen):
                     yield Computed(value, classes="field-value")
             yield NumberedMenu(self.actions, lead=self._status, gap=" ", between="   ",
                                id="card-actions", classes="hint")
+            yield Notice(id="form-error", classes="form-error")
             yield Tr("card.masked", classes="note")
             yield Tr("card.remove_hint", classes="note")

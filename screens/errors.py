@@ -20,13 +20,10 @@ from __future__ import annotations
 
 import enum
 import logging
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal
 
 from kiosk.domain.errors import KioskError, save_failed
 from store.errors import StoreError
-
-if TYPE_CHECKING:
-    from kiosk.domain.i18n import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +47,11 @@ def log_failure(error: BaseException, where: str) -> None:
     log.error("%s in %s", type(error).__name__, where)
 
 
-def user_error(error: Exception, catalog: Catalog, where: str) -> KioskError:
+def user_error(error: Exception, where: str) -> KioskError:
     """The message for ``error``, raised by a call made from ``where`` (a screen's name)."""
     if isinstance(error, KioskError):
         return error
     log_failure(error, where)
     if isinstance(error, OSError):
-        return save_failed(error, catalog)
+        return save_failed(error)
     return KioskError("err.busy" if isinstance(error, StoreError) else "err.generic")

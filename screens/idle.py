@@ -46,7 +46,7 @@ class IdleScreen(KioskScreen):
         elif key == "menu.lang":
             self.host.toggle_language()
         elif key == "menu.tray":
-            self.app.action_tray()  # type: ignore[attr-defined]
+            self.host.action_tray()
 
     def body(self) -> ComposeResult:
         yield Computed(self._prompt, id="prompt-box")

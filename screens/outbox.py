@@ -21,9 +21,10 @@ class OutboxScreen(KioskScreen):
     BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
                 Binding("enter", "open", "key.open")]
     title_key = "outbox.title"
+    error_line = True   # a store that cannot be read is said here
 
     def _mails(self) -> list[Mail]:
-        return self.host.services.mails()
+        return self.read(self.host.services.mails, default=[])
 
     def fields(self) -> ComposeResult:
         mails = self._mails()

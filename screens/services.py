@@ -19,12 +19,11 @@ from screens.widgets.text import Tr
 
 
 class ServicesScreen(KioskScreen):
-    """After login (SPEC §3.3). Device items arrive with the app-binding workflow."""
+    """After sign-in: the holder's services, in the NHIA's order, then 健保卡申請作業."""
 
     card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "logout", "svc.logout"),
                 *menu_keys(6)]
-    # SPEC §3.3, in the NHIA's order; then 健保卡申請作業 (§5)
     ITEMS = ("svc.device_code", "svc.devices", "svc.change_password", "svc.update_info",
              "svc.card_apply", "svc.logout")
 
@@ -56,7 +55,7 @@ class ServicesScreen(KioskScreen):
             self.action_logout()
 
     def action_logout(self) -> None:
-        self.app.action_go_idle()  # type: ignore[attr-defined]  # wipes the session
+        self.host.action_go_idle()   # wipes the session
 
     def report(self, done: Done) -> None:
         """A settings form closed: say what it did."""

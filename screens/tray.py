@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 
 from screens.base import KioskModal
 from screens.widgets.menu import NumberedMenu, menu_keys
@@ -16,12 +15,13 @@ TRAY_SIZE = 10   # the digits 1–9 and 0
 class TrayScreen(KioskModal):
     BINDINGS = [*menu_keys(TRAY_SIZE), Binding("escape", "close", "key.back")]
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="tray"):
-            yield Tr("tray.title", classes="screen-title")
-            yield NumberedMenu(self._cards, label=self._card_label, gap=" ")
-            yield Computed(self._present_text, classes="hint")
-            yield Tr("tray.hint", classes="note")
+    title_key = "tray.title"
+    box_id = "tray"
+
+    def fields(self) -> ComposeResult:
+        yield NumberedMenu(self._cards, label=self._card_label, gap=" ")
+        yield Computed(self._present_text, classes="hint")
+        yield Tr("tray.hint", classes="note")
 
     def _present_text(self) -> str:
         present = self.host.demo_present()

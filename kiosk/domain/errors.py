@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kiosk.domain.i18n import Catalog
+from kiosk.domain.i18n import Phrase
 from store.errors import io_reason
 
 
@@ -65,9 +65,9 @@ class BrokenRecord(KioskError):
         self.field = field
 
 
-def save_failed(error: OSError, catalog: Catalog) -> KioskError:
+def save_failed(error: OSError) -> KioskError:
     """What a person is told when the kiosk could not save (disk full, read-only,
-    permissions): the reason in their language, never the OS's English text or a path."""
-    reason = catalog.t(f"err.io.{io_reason(error)}",
-                       detail=error.strerror or type(error).__name__)
-    return KioskError("err.save_failed", reason=reason)
+    permissions): the reason in their language (translated when shown), never the OS's
+    English text or a path."""
+    return KioskError("err.save_failed", reason=Phrase(
+        f"err.io.{io_reason(error)}", {"detail": error.strerror or type(error).__name__}))

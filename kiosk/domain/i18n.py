@@ -7,6 +7,7 @@ the same keys and placeholders (a test enforces it), so a toggle never shows a r
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -34,6 +35,16 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A catalog text that is another text's parameter (the reason inside "could not be
+    saved (…)"): kept as its key and parameters and translated with the message, so a
+    message already on screen changes language with everything else."""
+
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
 class Catalog:
     """The current language and its strings; toggled at any time."""
 
@@ -56,4 +67,8 @@ class Catalog:
         template = self._strings.get(key)
         if template is None:
             return key  # visible and greppable, never a crash; tests forbid it
-        return template.format(**params) if params else template
+        if not params:
+            return template
+        return template.format(**{name: self.t(value.key, **value.params)
+                                  if isinstance(value, Phrase) else value
+                                  for name, value in params.items()})

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.widgets import OptionList
 
 from kiosk.domain.codes import Code
@@ -85,7 +84,7 @@ class DevicesScreen(KioskScreen):
 
     def reload(self) -> None:
         session = self.host.session
-        devices = self.host.devices.of(session) if session else []
+        devices = self.read(self.host.devices.of, session, default=[]) if session else []
         self.names = {d["device_id"]: d["name"] for d in devices}
         listing = self.query_one("#devices", OptionList)
         listing.clear_options()
@@ -121,7 +120,7 @@ class DevicesScreen(KioskScreen):
         self.dismiss()
 
 
-class ConfirmUnbind(KioskModal):
+class ConfirmUnbind(KioskModal[bool]):
     BINDINGS = [Binding("enter", "answer(True)", "key.confirm"),
                 Binding("escape", "answer(False)", "key.cancel")]
 
@@ -129,10 +128,10 @@ class ConfirmUnbind(KioskModal):
         super().__init__()
         self.device_name = name
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="exit-box"):
-            yield Tr("dev.unbind_title", classes="screen-title")
-            yield Tr("dev.unbind_ask", params={"name": self.device_name}, classes="message")
+    title_key = "dev.unbind_title"
+
+    def fields(self) -> ComposeResult:
+        yield Tr("dev.unbind_ask", params={"name": self.device_name}, classes="message")
 
     def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)  # type: ignore[arg-type]
+        self.dismiss(yes)

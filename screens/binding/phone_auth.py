@@ -1,4 +1,4 @@
-"""行動電話認證 at the kiosk: what the 健保快易通 app asks (seed 001 Q2) — the number, the
+"""行動電話認證 at the kiosk: what the 健保快易通 app asks — the number, the
 ID/ARC number, the card's last four digits and a new password — so a citizen without a
 card reader registers and binds the phone, or sets a new password, in one step."""
 

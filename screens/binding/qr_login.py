@@ -1,4 +1,4 @@
-"""QR login (seed 002 step 6(3)): ID and birth date, then a login QR that a phone already
+"""QR login (產生登入 QR Code): ID and birth date, then a login QR that a phone already
 bound to the holder approves in the 健保快易通 app; the kiosk logs in when it does. No
 card is needed, so the session lasts until logout or the inactivity wipe."""
 
@@ -138,7 +138,7 @@ class LoginApprovalPanel(FormScreen):
         self.code = code
 
     def fields(self) -> ComposeResult:
-        names = self.host.qr_login.device_names(self.code)
+        names = self.read(self.host.qr_login.device_names, self.code, default=[])
         yield from field_row("code", "qrl.app_code", value=self.code, max_length=24)
         yield from field_row("device", "dev.app_device", value=names[0] if names else "",
                              max_length=40)

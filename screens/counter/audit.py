@@ -21,7 +21,7 @@ from kiosk.domain.forms import parse_date
 from kiosk.domain.mask import mask_id
 from kiosk.domain.validate import is_valid_id
 from screens.counter.base import StaffScreen
-from screens.errors import FAILED
+from screens.errors import FAILED, Failed
 from screens.widgets.plain import PlainTable
 from screens.widgets.text import Computed, Notice
 
@@ -41,7 +41,8 @@ class AuditScreen(StaffScreen):
     def __init__(self) -> None:
         super().__init__()
         self.count = 0
-        self._broken: tuple[ChainBreak | None] | None = None   # the chain check, once per visit
+        # the chain check, once per visit (FAILED: the log could not be read)
+        self._broken: tuple[ChainBreak | None] | Failed | None = None
 
     def fields(self) -> ComposeResult:
         with Horizontal(id="audit-filters"):
@@ -68,7 +69,10 @@ class AuditScreen(StaffScreen):
         """The chain is checked once (it reads and hashes the whole log), not at every
         filter or language change: the screen itself adds nothing to the log."""
         if self._broken is None:
-            self._broken = (self.host.staff.audit.verify(),)
+            self._broken = self.read(lambda: (self.host.staff.audit.verify(),), default=FAILED)
+        if self._broken is FAILED:
+            chain = self.t("audit.chain_unread")
+            return self.t("audit.status", count=self.count, chain=chain)
         broken = self._broken[0]
         if broken is None:
             chain = self.t("audit.chain_ok")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from kiosk.domain.errors import KioskError
 from kiosk.domain.mask import mask_id, mask_name
 from reader.events import ReaderEvent
-from screens.base import CardAware, KioskScreen, ShowsErrors
+from screens.base import CardAware, KioskScreen, LanguageAware, ShowsErrors
 from screens.card_policy import CardPolicy
 from screens.forms import FormScreen
 from screens.widgets.text import Tr
@@ -16,7 +16,7 @@ from screens.widgets.text import Tr
 SESSION_ENDED = ("err.staff.expired", "err.staff.disabled", "err.staff.signed_out")
 
 
-class StaffOnly(CardAware, ShowsErrors):
+class StaffOnly(LanguageAware, CardAware, ShowsErrors):
     """Mixed into staff screens, before the screen class. Its policy ``STAFF`` is what the
     app checks when one is pushed: without a staff session it shows the sign-in instead."""
 
@@ -26,14 +26,14 @@ class StaffOnly(CardAware, ShowsErrors):
         """A card at the counter; forms fill themselves in from it."""
 
     def card_text(self, none_key: str = "staff.card_none") -> str:
-        card = self.host.current_card()   # type: ignore[attr-defined]
+        card = self.host.current_card()
         if card is None:
-            return self.t(none_key)   # type: ignore[attr-defined]
-        return self.t("staff.card_read", name=mask_name(card.name),   # type: ignore[attr-defined]
+            return self.t(none_key)
+        return self.t("staff.card_read", name=mask_name(card.name),
                       id=mask_id(card.id_no))
 
     def staff_line(self) -> Tr:
-        session = self.host.staff_session   # type: ignore[attr-defined]
+        session = self.host.staff_session
         return Tr("staff.signed_in_as", classes="note",
                   params={"name": session.name if session else "",
                           "staff_id": session.staff_id if session else ""})
@@ -41,7 +41,7 @@ class StaffOnly(CardAware, ShowsErrors):
     def session_refused(self, error: KioskError) -> bool:
         """True (and staff mode ended) when ``error`` is about the staff session."""
         if error.key in SESSION_ENDED:
-            self.host.end_staff(timed_out=error.key == "err.staff.expired",  # type: ignore[attr-defined]
+            self.host.end_staff(timed_out=error.key == "err.staff.expired",
                                 notice=error.key)
             return True
         return False

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import Input
 
 from kiosk.domain.codes import Code
@@ -50,7 +50,8 @@ def document_fields() -> ComposeResult:
 
 
 class CounterRegisterScreen(StaffForm, CardForm):
-    """臨櫃註冊: active at once, e-mail optional (要點 四(一))."""
+    """臨櫃註冊: staff checked an identity document, so the account is active at once and
+    the e-mail address optional."""
 
     title_key = "counter.register_title"
     form_classes = "form staff-form"
@@ -242,25 +243,25 @@ class PersonScreen(StaffForm):
                 code, lambda: self._on_person(self.host.counter.bind_device)))
 
 
-class ReasonModal(KioskModal):
+class ReasonModal(KioskModal[str]):
     """停用 needs a reason; it is kept with the registration and in the audit log."""
 
     BINDINGS = [Binding("escape", "close", "key.cancel")]
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="exit-box"):
-            yield Tr("counter.suspend_title", classes="screen-title")
-            yield Tr("counter.reason_prompt")
-            yield Input(max_length=REASON_MAX, id="reason")
-            yield Notice(id="e-reason", classes="field-error")
-            yield Tr("counter.reason_hint", classes="note")
+    title_key = "counter.suspend_title"
+
+    def fields(self) -> ComposeResult:
+        yield Tr("counter.reason_prompt")
+        yield Input(max_length=REASON_MAX, id="reason")
+        yield Notice(id="e-reason", classes="field-error")
+        yield Tr("counter.reason_hint", classes="note")
 
     @on(Input.Submitted, "#reason")
     def _given(self, event: Input.Submitted) -> None:
         """A reason that would be refused keeps the dialog open, saying why."""
         reason = self.attempt(suspend_reason, event.value)   # at #e-reason
         if reason is not FAILED:
-            self.dismiss(reason)   # type: ignore[arg-type]
+            self.dismiss(reason)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -274,10 +275,10 @@ class DoneModal(KioskModal):
         super().__init__()
         self.key, self.params = key, params
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="exit-box"):
-            yield Tr("counter.done_title", classes="screen-title")
-            yield Tr(self.key, params=self.params, classes="message")
+    title_key = "counter.done_title"
+
+    def fields(self) -> ComposeResult:
+        yield Tr(self.key, params=self.params, classes="message")
 
     def action_close(self) -> None:
         self.dismiss()

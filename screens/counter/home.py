@@ -7,7 +7,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 
 from reader.events import ReaderEvent
 from screens.base import KioskModal
@@ -59,10 +58,10 @@ class LeaveScreen(KioskModal):
     BINDINGS = [Binding("enter", "leave", "key.confirm"),
                 Binding("escape", "close", "key.cancel")]
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="exit-box"):
-            yield Tr("staff.exit_title", classes="screen-title")
-            yield Tr("staff.exit_confirm")
+    title_key = "staff.exit_title"
+
+    def fields(self) -> ComposeResult:
+        yield Tr("staff.exit_confirm")
 
     def action_leave(self) -> None:
         self.host.leave_kiosk_as_staff()

@@ -20,7 +20,7 @@ class StaffSignInScreen(FormScreen):
     title_key = "staff.sign_in_title"
 
     def fields(self) -> ComposeResult:
-        if not self.host.staff.any_active():
+        if not self.read(self.host.staff.any_active, default=True):   # unread: no claim
             yield Tr("staff.none", classes="note", id="no-staff")
         if self.host.demo:
             yield Tr("staff.demo_hint", classes="note")

@@ -11,7 +11,7 @@ from textual.widgets import Input
 
 from kiosk.domain.mail import mask_email
 from kiosk.domain.records import Account
-from screens.errors import FAILED, log_failure
+from screens.errors import FAILED
 from screens.forms import FormScreen, field_row
 from screens.widgets.text import Tr
 
@@ -55,7 +55,7 @@ class ChangePasswordScreen(SettingsForm):
         if self.attempt(self.host.my_account.change_password, session, self.value("old"),
                         self.value("new"), self.value("new2")) is FAILED:
             if self.host.services.login_lock.locked_until(session.id_no):
-                self.app.action_go_idle()  # type: ignore[attr-defined]  # locked: log out
+                self.host.action_go_idle()   # locked: log out
             return
         self.finish(Done("pw.done"))
 
@@ -64,13 +64,10 @@ class UpdateInfoScreen(SettingsForm):
     title_key = "info.title"
 
     def fields(self) -> ComposeResult:
-        account: Account | dict[str, str] = {}
-        try:
-            if self.host.session:
-                account = self.host.sign_in.account(self.host.session)
-        except Exception as error:   # composing: no notice to say it in yet; the form
-            log_failure(error, "UpdateInfoScreen")   # opens, and sending it says why
-            account = {}
+        session = self.host.session
+        none: dict[str, str] = {}   # the form opens empty; sending says why
+        account: Account | dict[str, str] = (
+            self.read(self.host.sign_in.account, session, default=none) if session else none)
         yield from field_row("email", "reg.email", value=account.get("email", ""))
         yield from field_row("phone", "reg.phone", value=account.get("phone", ""))
 

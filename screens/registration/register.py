@@ -1,4 +1,4 @@
-"""健保卡網路服務註冊, the wizard of SPEC §3.1: terms → read card → identity proof →
+"""健保卡網路服務註冊, the registration wizard: terms → read card → identity proof →
 account → confirm → verification mail. Each step is a screen; the draft travels along and
 the password leaves memory once the application is sent."""
 
@@ -67,7 +67,8 @@ class TermsScreen(FormScreen):
 
 
 class ReadCardScreen(CardForm):
-    """Step 2: 請插入健保卡並按讀取. Also tells whether the card is registered (§3.7)."""
+    """Step 2: 請插入健保卡並按讀取. Also tells whether the card is registered
+    (for a holder not sure whether they registered)."""
 
     BINDINGS = [Binding("escape", "back", "key.back"), Binding("enter", "read", "key.read")]
     title_key = "reg.read_title"

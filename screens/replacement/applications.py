@@ -1,5 +1,6 @@
-"""健保卡申請作業 (seed 002 steps 8–16, 29): the notices, the list of one's applications
-with every column of step 16, and what can be done with each (pay, pickup, receipt)."""
+"""健保卡申請作業: the notices, the list of one's recent applications (the domain says how
+recent) with every column of the NHIA's list (ATM NO, date, holder, kind, fee, payment,
+pickup), and what can be done with each (pay, pickup, receipt)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from kiosk.domain.address import find_county
@@ -154,7 +155,8 @@ class ApplicationsScreen(KioskScreen):
 
 
 def actions_for(app: Application, pickup_changeable: bool) -> list[str]:
-    """What the list offers on a row, in the seed's order."""
+    """What the list offers on a row, in the NHIA's order: the ways to pay, then pickup
+    and receipt."""
     out = [m.value for m in methods_for(app)]
     if app["payment"] is not None:
         if pickup_changeable:
@@ -171,15 +173,16 @@ class ActionsModal(KioskModal):
         super().__init__()
         self.application = app
 
-    def compose(self) -> ComposeResult:
+    def title_line(self) -> Widget:
+        return Tr("apps.actions_title", params={"atm": self.application["atm_no"]},
+                  classes="screen-title")
+
+    def fields(self) -> ComposeResult:
         self.actions = actions_for(self.application,
                                    self.host.pickup.changeable(self.application))
-        with Vertical(id="exit-box"):
-            yield Tr("apps.actions_title", params={"atm": self.application["atm_no"]},
-                     classes="screen-title")
-            yield NumberedMenu(lambda: [(a, a) for a in self.actions], label=self._label)
-            if not self.actions:
-                yield Tr("apps.no_actions", classes="message")
+        yield NumberedMenu(lambda: [(a, a) for a in self.actions], label=self._label)
+        if not self.actions:
+            yield Tr("apps.no_actions", classes="message")
 
     def _label(self, action: str) -> str:
         """The ways to pay say their fee, as the NHIA's own buttons and notes do."""
@@ -196,15 +199,15 @@ class ActionsModal(KioskModal):
 
 
 class OfficesModal(KioskModal):
-    """查詢領卡地點: the seed's table of offices and their phone numbers."""
+    """查詢領卡地點: the NHIA offices where a card is picked up, and their phone numbers."""
 
     BINDINGS = [Binding("escape", "close", "key.back"), Binding("enter", "close", "key.done")]
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="exit-box"):
-            yield Tr("apps.offices_title", classes="screen-title")
-            for office in OFFICES:
-                yield Computed(lambda o=office: self._office(o), classes="menu-item")
+    title_key = "apps.offices_title"
+
+    def fields(self) -> ComposeResult:
+        for office in OFFICES:
+            yield Computed(lambda o=office: self._office(o), classes="menu-item")
 
     def _office(self, office: Office) -> str:
         lang = self.host.catalog.lang

@@ -1,4 +1,4 @@
-"""新增: the application form of seed 002 steps 9–14, then 注意事項 and 繳費提醒 (step 15).
+"""新增: the application form (applicant, card, photo, delivery), then 注意事項 and 繳費提醒.
 
 Fields that do not apply are hidden, never just ignored: the dependant's ID, name and
 birth date appear for 眷屬, the mailing address for 郵寄, the photo line for 有照片.
@@ -18,7 +18,7 @@ from kiosk.domain.records import Account
 from kiosk.domain.replacement.applications import FEE, UNPAID_LIFETIME, Dependant, Form, MailAddress
 from kiosk.domain.replacement.photos import Photo
 from screens.base import KioskModal
-from screens.errors import FAILED, log_failure
+from screens.errors import FAILED
 from screens.forms import FormScreen, Notice, field_row
 from screens.widgets.address_picker import AddressPicker
 from screens.widgets.choice import Choice
@@ -47,12 +47,9 @@ class ApplyFormScreen(FormScreen):
 
     def fields(self) -> ComposeResult:
         session = self.host.session
-        try:
-            account: Account | dict[str, str] = (
-                self.host.sign_in.account(session) if session else {})
-        except Exception as error:   # composing: no notice to say it in yet; the form
-            log_failure(error, "ApplyFormScreen")   # opens, and saving says what is wrong
-            account = {}
+        none: dict[str, str] = {}   # the form opens empty; saving says what is wrong
+        account: Account | dict[str, str] = (
+            self.read(self.host.sign_in.account, session, default=none) if session else none)
         yield from choice_row("target", "apply.target",
                               [("self", "apply.self"), ("dependant", "apply.dependant")])
         with Vertical(id="dependant-fields"):
@@ -176,10 +173,8 @@ class SavedModal(KioskModal):
         super().__init__()
         self.title_key, self.text_key, self.params = title_key, text_key, params
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="exit-box"):
-            yield Tr(self.title_key, classes="screen-title")
-            yield Tr(self.text_key, params=self.params, classes="message")
+    def fields(self) -> ComposeResult:
+        yield Tr(self.text_key, params=self.params, classes="message")
 
     def action_ok(self) -> None:
         self.dismiss()

@@ -1,6 +1,6 @@
-"""A keyboard file picker for the card photo, then a preview of it (seed 002 step 14:
-瀏覽 → 開啟 → 上傳預覽). Folders and files are listed; a file is judged by its content
-when chosen, so a photo saved with the wrong name still works and a renamed PNG does not.
+"""A keyboard file picker for the card photo, then a preview of it (瀏覽 → 開啟 → 上傳預覽).
+Folders and files are listed; a file is judged by its content when chosen, so a photo saved
+with the wrong name still works and a renamed PNG does not.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _inside(path: Path, folder: Path) -> bool:
         return True   # what cannot be resolved is not shown
 
 
-class PhotoPickerScreen(KioskScreen):
+class PhotoPickerScreen(KioskScreen[Photo]):
     card_policy = CardPolicy.BOUND
     BINDINGS = [Binding("escape", "cancel", "key.back")]
     title_key = "photo.title"
@@ -96,7 +96,7 @@ class PhotoPickerScreen(KioskScreen):
 
         def decided(accepted: bool | None) -> None:
             if accepted:
-                self.dismiss(photo)  # type: ignore[arg-type]
+                self.dismiss(photo)
 
         self.app.push_screen(PreviewScreen(photo, event.path.name), decided)
 
@@ -104,7 +104,7 @@ class PhotoPickerScreen(KioskScreen):
         self.dismiss(None)
 
 
-class PreviewScreen(KioskScreen):
+class PreviewScreen(KioskScreen[bool]):
     """上傳預覽: the photo as it will be printed; Enter uses it, Esc chooses another."""
 
     card_policy = CardPolicy.BOUND
@@ -127,7 +127,7 @@ class PreviewScreen(KioskScreen):
                 yield Tr("photo.preview_ask", classes="note")
 
     def action_use(self) -> None:
-        self.dismiss(True)  # type: ignore[arg-type]
+        self.dismiss(True)
 
     def action_back(self) -> None:
-        self.dismiss(False)  # type: ignore[arg-type]
+        self.dismiss(False)

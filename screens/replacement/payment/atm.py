@@ -119,7 +119,7 @@ class AtmScreen(KioskScreen):
             # when the ATM closes: ensure_session_card)
             if transfer is not None:
                 transfer.cancel()
-            self.app.action_go_idle()  # type: ignore[attr-defined]  # not this session's card
+            self.host.action_go_idle()   # not this session's card
             return
         if event is None:
             if transfer is not None:
@@ -244,4 +244,4 @@ class ReinsertScreen(KioskScreen):
             self.query_one("#form-error", Notice).say("reinsert.wrong")
 
     def action_leave(self) -> None:
-        self.app.action_go_idle()  # type: ignore[attr-defined]  # ends the session
+        self.host.action_go_idle()   # ends the session
