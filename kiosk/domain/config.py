@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -140,6 +139,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
 
 
 def _from_file(path: Path) -> dict[str, Any]:
+    import tomllib  # only with a config file: start-up without one does not pay for it
+
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)

@@ -2,14 +2,22 @@
 
 Keys are flat dotted names; values are ``str.format`` templates. Both languages must have
 the same keys and placeholders (a test enforces it), so a toggle never shows a raw key.
+
+Parsing a catalog's TOML (pure-Python tomllib) costs more than a tenth of the kiosk's
+start-up beyond Textual's own, so its flattened strings are kept as JSON in the user's
+cache folder, named by the TOML's digest: an edited or upgraded catalog is parsed afresh,
+and a cache that is missing, unreadable, corrupt or on a read-only disk only means parsing.
 """
 
 from __future__ import annotations
 
-import tomllib
+import hashlib
+import json
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 LANGS = ("zh-TW", "en")
@@ -20,8 +28,41 @@ DEFAULT_LANG = "zh-TW"
 def load_catalog(lang: str) -> dict[str, str]:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
-    raw = resources.files("kiosk").joinpath("locales", f"{lang}.toml").read_text("utf-8")
-    return _flatten(tomllib.loads(raw))
+    raw = resources.files("kiosk").joinpath("locales", f"{lang}.toml").read_bytes()
+    from platformdirs import user_cache_dir
+
+    return catalog_strings(lang, raw, Path(user_cache_dir("nhi-kiosk")))
+
+
+def catalog_strings(lang: str, raw: bytes, cache_dir: Path) -> dict[str, str]:
+    """The flattened strings of the TOML ``raw``, from ``cache_dir`` when it has them."""
+    path = cache_dir / f"catalog-{lang}-{hashlib.sha256(raw).hexdigest()[:20]}.json"
+    try:
+        found = json.loads(path.read_bytes())
+        if isinstance(found, dict) and all(isinstance(v, str) for v in found.values()):
+            return found
+    except (OSError, ValueError):
+        pass
+    import tomllib  # only on a cache miss: its import alone costs milliseconds
+
+    strings = _flatten(tomllib.loads(raw.decode("utf-8")))
+    _keep(path, strings)
+    return strings
+
+
+def _keep(path: Path, strings: dict[str, str]) -> None:
+    """Written whole (a temporary file renamed over), older versions removed; a cache that
+    cannot be written is no error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}")
+        temp.write_text(json.dumps(strings, ensure_ascii=False), "utf-8")
+        os.replace(temp, path)
+        for old in path.parent.glob(path.name.rsplit("-", 1)[0] + "-*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
