@@ -307,7 +307,9 @@ async def test_forgot_sends_one_mail_per_visit():
 
 
 async def test_a_form_that_cannot_save_says_why_in_the_persons_language(monkeypatch):
-    """A citizen's form on a full disk: the reason in their language, the form kept."""
+    """A citizen's form on a full disk: the reason in their language, the form kept. The
+    reason is translated when shown: toggled to Chinese, the whole message is Chinese, not a
+    Chinese frame around an English reason."""
     import errno as errnos
 
     from kiosk.domain.registration.sign_in import SignIn
@@ -324,3 +326,7 @@ async def test_a_form_that_cannot_save_says_why_in_the_persons_language(monkeypa
         await wait_until(pilot, lambda: "could not be saved (the disk is full)"
                          in screen_text(app), what="the disk-full message")
         assert on(app, LoginScreen)() and "kiosk.json" not in screen_text(app)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: "無法儲存（磁碟空間已滿）" in screen_text(app),
+                         what="the message and its reason in Chinese")
+        assert "disk is full" not in screen_text(app)

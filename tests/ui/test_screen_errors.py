@@ -231,26 +231,3 @@ async def test_an_unbind_that_cannot_be_saved_says_so_and_keeps_the_device(monke
         assert len(app.devices.of(app.session)) == 1 and app.is_running
         await pilot.press("escape")
         await logged_in(pilot)
-
-
-async def test_a_save_failed_message_follows_the_language_toggle(monkeypatch):
-    """The reason inside the message is translated when shown: toggled to Chinese, the
-    whole message is Chinese, not a Chinese frame around an English reason."""
-    from kiosk.domain.demo_people import DEMO_PASSWORD
-    from kiosk.domain.registration.sign_in import SignIn
-    from tests.ui.flows import card_screen, login
-
-    def full(*_args, **_kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device", "/data/kiosk.json")
-
-    monkeypatch.setattr(SignIn, "login", full)
-    app = make_app(lang="en")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await card_screen(pilot, "registered")
-        await pilot.press("escape")
-        await login(pilot, DEMO_PASSWORD)
-        await wait_until(pilot, lambda: DISK_FULL_EN in screen_text(app), what="English")
-        await pilot.press("f2")
-        await wait_until(pilot, lambda: "無法儲存（磁碟空間已滿）" in screen_text(app),
-                         what="the message and its reason in Chinese")
-        assert "disk is full" not in screen_text(app)
