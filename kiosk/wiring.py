@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from kiosk.domain.counter.batch import Batch
     from kiosk.domain.counter.desk import Counter
     from kiosk.domain.counter.staff import Staff
-    from kiosk.domain.mail import Mailer, Sender
+    from kiosk.domain.mail import Attachment, Mailer, Sender
     from kiosk.domain.mail.smtp import SmtpSender
+    from kiosk.domain.records import Mail
     from kiosk.domain.registration.forgot_password import ForgotPassword
     from kiosk.domain.registration.my_account import MyAccount
     from kiosk.domain.registration.register import Registration
@@ -275,7 +276,19 @@ class Domain:
         """The mail over the outbox; with a ``sender`` (:func:`smtp_sender`) it delivers."""
         from kiosk.domain.mail import Mailer
 
-        return Mailer(self.outbox, self.clock, sender)
+        return Mailer(self.outbox, self.clock, sender, attachments=self.mail_attachments)
+
+    def mail_attachments(self, mail: Mail) -> list[Attachment]:
+        """The receipt mail carries its receipt (夾寄繳費收據), drawn from the paid
+        application now; an application no longer there carries nothing."""
+        from kiosk.domain.mail import Attachment
+        from kiosk.domain.replacement.papers import receipt_pdf
+
+        atm_no = mail.get("attach", {}).get("receipt")
+        app = self.applications.paid(atm_no) if atm_no else None
+        if app is None:
+            return []
+        return [Attachment(f"receipt-{atm_no}.pdf", receipt_pdf(app))]
 
 
 def mail_delivery(config: Config) -> Callable[[], object] | None:

@@ -24,6 +24,30 @@ ensure_venv() {
     touch "$stamp"
 }
 
+# Debian packages, installed when missing (sudo unless root). Without apt-get (not
+# Debian/Ubuntu) it names them and goes on: the kiosk says what a missing one stops.
+ensure_packages() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
+    if ! command -v apt-get >/dev/null; then
+        echo "note: install these system packages yourself: ${missing[*]}" >&2
+        return 0
+    fi
+    echo "Installing system packages: ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+}
+
+# The fonts the printable papers are set in (kiosk/domain/replacement/papers.py).
+PAPER_FONTS=(fonts-dejavu-core fonts-droid-fallback)
+
 pcsc_buildable() {
     command -v swig >/dev/null && [ -e /usr/include/PCSC/winscard.h ]
 }

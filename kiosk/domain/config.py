@@ -51,6 +51,7 @@ class Config:
     smtp_starttls: bool = True
     smtp_user: str | None = None
     mail_from: str = MAIL_FROM
+    printer: str | None = None      # the CUPS queue papers print to (None: no printer)
     # Only from $NHI_KIOSK_SMTP_PASSWORD (never a file or a flag) and never in repr().
     smtp_password: str | None = field(default=None, repr=False)
 
@@ -64,6 +65,7 @@ _MINUTES = {"device_code_minutes": (1, 60), "qr_login_minutes": (1, 10),
             "staff_idle_minutes": (1, 60)}
 RETIRED = {"exit_pin": "the exit PIN was replaced by staff accounts: add one with "
                        "'nhi-kiosk staff add', then leave through F10 and the staff menu"}
+_QUEUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,126}")   # what lpadmin -p accepts
 _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>.][^@\s<>]*")  # "localhost" domains are fine here
 
 
@@ -119,6 +121,11 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             if not 1 <= port <= 65535:
                 raise ValueError("must be 1 to 65535")
             return port
+        if name == "printer":
+            queue = str(value).strip()
+            if not _QUEUE.fullmatch(queue):
+                raise ValueError("expected a CUPS queue name (letters, digits, - _ .)")
+            return queue
         if name == "smtp_user":
             user = str(value).strip()
             if not user or any(ch in "\r\n" for ch in user):

@@ -11,7 +11,7 @@ FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 ``=cmd|' /C calc'!A0`` or ``@SUM(…)`` from a CSV it opens, so such a cell is written as text."""
 
 
-def write_private(path: Path, text: str) -> Path:
+def write_private(path: Path, content: str | bytes) -> Path:
     """Write a paper for the holder: mode 0600, replaced atomically.
 
     The store's own way of replacing a small file (store._fs.replace_private): the text goes
@@ -21,13 +21,14 @@ def write_private(path: Path, text: str) -> Path:
     one, never half of one, and the last writer wins. A failed write leaves no temporary
     file behind and raises OSError naming ``path``."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    replace_private(path, text.encode("utf-8"), temp_of=path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    replace_private(path, data, temp_of=path)
     return path
 
 
 def shown_path(path: Path) -> str:
     """A path as a person reads it on the kiosk: the home folder is ``~``, so the part that
-    tells files apart fits in 80 columns (``~/.local/share/nhi-kiosk/papers/slip-….svg``).
+    tells files apart fits in 80 columns (``~/.local/share/nhi-kiosk/papers/slip-….pdf``).
     Anything outside home is shown whole."""
     home = Path.home()
     try:

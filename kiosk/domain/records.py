@@ -137,6 +137,8 @@ class Mail(TypedDict):
     last_attempt_at: NotRequired[str]
     code: NotRequired[str]
     link: NotRequired[str]
+    attach: NotRequired[dict[str, str]]   # what the mail carries besides its text
+    attachments: NotRequired[list[Any]]   # the files drawn for sending (mail.Attachment)
 
 
 # -- staff (table ``staff``) ---------------------------------------------------------------
@@ -164,4 +166,5 @@ class Device(TypedDict):
     bound_at: str
     last_used: str
     phone: str | None
+    code: NotRequired[str]   # the digest of the device code that bound it (not a phone)
 

@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from store._lock import FileLock, LockTimeout
+from tests.integration.conftest_cups import cups  # noqa: F401  (the print tests' server)
 from tests.integration.helpers import (
     INSTALL_HINT,
     REPO_ROOT,

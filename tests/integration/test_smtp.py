@@ -344,3 +344,35 @@ def test_auth_without_tls_when_the_server_allows_it(start_server, store, clock):
     _queue_verify(mailer)
     assert mailer.deliver_pending().sent == 1
     assert recorder.one_message()["auth"] == ASCII_USER
+
+
+def test_the_receipt_mail_carries_the_receipt_as_a_pdf(start_server, tmp_path, clock):
+    """已受理換發健保卡通知 夾寄繳費收據: the paid application's receipt, drawn when the mail
+    is sent (never kept in the outbox), read back from the message as it arrived."""
+    import io
+
+    from pypdf import PdfReader
+
+    from kiosk.domain.config import Config
+    from kiosk.domain.replacement.payments import Method
+    from kiosk.wiring import Domain
+    from store.core import DEMO
+    from tests.unit.test_applications import WANG, form
+
+    recorder, port = start_server()
+    with Store.open(tmp_path / "demo.json", purpose=DEMO) as demo_store:
+        domain = Domain(Config(demo=True), demo_store, demo=True, clock=clock)
+        made = domain.applications.apply(WANG, form())
+        domain.payments.pay(WANG, made["atm_no"], Method.ATM, 0, {})
+        assert b"%PDF" not in demo_store.path.read_bytes()      # the outbox keeps no file
+        report = domain.mailer(SmtpSender(_settings(port))).deliver_pending()
+    assert report.sent == 1
+    message = email.message_from_bytes(recorder.one_message()["raw"],
+                                       policy=email.policy.default)
+    [attached] = list(message.iter_attachments())
+    assert attached.get_content_type() == "application/pdf"
+    assert attached.get_filename() == f"receipt-{made['atm_no']}.pdf"
+    text = "".join(PdfReader(io.BytesIO(attached.get_content())).pages[0].extract_text()
+                   .split())
+    assert "自行收納款項收據" in text and made["atm_no"] in text and "王大明" in text
+    assert made["atm_no"] in message.get_body(("plain",)).get_content()   # and its text

@@ -71,9 +71,10 @@ def make_services(folder: Path | None = None) -> Services:
 def make_app(*, lang: str = "zh-TW", demo: bool = True, monitor=None,
              inactivity: float = 600,
              services: Services | None = None, deliver_mail=None,
-             photo_dir: Path | None = None, batch_dir: Path | None = None) -> KioskApp:
+             photo_dir: Path | None = None, batch_dir: Path | None = None,
+             printer: str | None = None) -> KioskApp:
     config = Config(lang=lang, demo=demo, inactivity=inactivity,
-                    photo_dir=photo_dir, batch_dir=batch_dir)
+                    photo_dir=photo_dir, batch_dir=batch_dir, printer=printer)
     monitor = monitor or SimulatedMonitor(clock=lambda: NOW)
     return KioskApp(config, monitor, services or make_services(), demo=demo,
                     deliver_mail=deliver_mail)

@@ -263,3 +263,43 @@ def test_a_deferred_record_without_a_subject_is_read_with_the_rendered_one():
     record = compose_deferred(MailKind.REGISTERED, TO, NOW)
     subject = record.pop("subject")
     assert " / " in subject and with_text(record)["subject"] == subject
+
+
+# -- what a mail carries -------------------------------------------------------------------
+
+RECEIPT = {"name": "王大明", "atm_no": "9576788399995815", "amount": 200,
+           "receipt_no": "20260302123456",
+           "paid_at": datetime(2026, 3, 2, 9, 0, tzinfo=TAIPEI),
+           "insured_until": datetime(2026, 3, 16, tzinfo=TAIPEI)}
+
+
+def test_a_receipt_mail_is_sent_with_the_files_drawn_for_it(outbox, clock):
+    from kiosk.domain.mail import Attachment
+
+    drawn: list[dict] = []
+
+    def attachments(mail):
+        drawn.append(dict(mail["attach"]))
+        return [Attachment("receipt.pdf", b"%PDF-1.7")]
+
+    sender = Sender()
+    mailer = Mailer(outbox, clock, sender, attachments=attachments)
+    mail_id = mailer.queue(MailKind.CARD_RECEIPT, "wang@example.com", **RECEIPT)
+    assert mailer.deliver_pending().sent == 1
+    assert drawn == [{"receipt": RECEIPT["atm_no"]}]
+    assert [a.filename for a in sender.sent[0]["attachments"]] == ["receipt.pdf"]
+    assert "attachments" not in outbox.get(mail_id)           # drawn, never stored
+
+
+def test_a_receipt_that_cannot_be_drawn_leaves_the_mail_without_it_and_is_logged(
+        outbox, clock, log):
+    def attachments(_mail):
+        raise OSError("the papers' fonts are missing")
+
+    sender = Sender()
+    mailer = Mailer(outbox, clock, sender, attachments=attachments)
+    mailer.queue(MailKind.CARD_RECEIPT, "wang@example.com", **RECEIPT)
+    assert mailer.deliver_pending().sent == 1
+    assert "attachments" not in sender.sent[0] and "9576788399995815" in sender.sent[0]["body"]
+    assert any("attachment could not be drawn (OSError)" in line for line in lines(log))
+    assert not any("fonts" in line for line in lines(log))   # only the error's type

@@ -47,6 +47,8 @@ from kiosk.domain.mail.composition import (
 from kiosk.domain.mail.delivery import (
     BACKOFF_MINUTES,
     CLAIM_MINUTES,
+    Attachment,
+    Attachments,
     DeliveryReport,
     MailDeliveryError,
     Mailer,
@@ -75,6 +77,8 @@ __all__ = [
     "SECRETS",
     "SEED_PARAMS",
     "SEPARATOR",
+    "Attachment",
+    "Attachments",
     "DeliveryReport",
     "MailDeliveryError",
     "MailKind",

@@ -18,10 +18,10 @@ secret; they go to the ``kiosk.domain.mail`` logger, the name operators configur
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from kiosk.domain.clock import Clock
 from kiosk.domain.keyring import Keyring, machine_key
@@ -49,6 +49,19 @@ class MailDeliveryError(Exception):
         self.permanent = permanent
         self.code = code
         self.category = category  # short and free of personal data: safe for logs
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a mail carries: drawn when the mail is sent, never kept in the outbox."""
+
+    filename: str
+    data: bytes
+    mime: str = "application/pdf"
+
+
+Attachments = Callable[[Mail], list[Attachment]]
+"""Draws the files a mail's ``attach`` names."""
 
 
 class Sender(Protocol):
@@ -93,10 +106,14 @@ def _outgoing(mail: Mapping[str, Any], keyring: Keyring) -> Mail:
 class Mailer:
     """Queues mails in the outbox and delivers them through ``sender`` when there is one."""
 
-    def __init__(self, outbox: Outbox, clock: Clock, sender: Sender | None = None) -> None:
+    def __init__(self, outbox: Outbox, clock: Clock, sender: Sender | None = None,
+                 attachments: Attachments | None = None) -> None:
+        """``attachments`` draws what a mail's ``attach`` names (the composition root,
+        kiosk/wiring.py, knows the papers; the mail package does not)."""
         self._outbox = outbox
         self._clock = clock
         self._sender = sender
+        self._attachments = attachments
         self._keyring: Keyring | None = None
 
     @property
@@ -112,6 +129,8 @@ class Mailer:
     def queue(self, kind: MailKind | str, to: str, **params: Any) -> int:
         """Compose and store a mail; return its outbox id. Never touches the network."""
         record = compose(kind, to, self._clock.now(), **params)
+        if record["kind"] == MailKind.CARD_RECEIPT:   # 夾寄繳費收據: the receipt rides along
+            record["attach"] = {"receipt": str(params["atm_no"])}
         mail_id = self._outbox.add(record)
         log.info("mail %d (%s) to %s queued", mail_id, record["kind"], mask_email(record["to"]))
         return mail_id
@@ -137,7 +156,7 @@ class Mailer:
                 continue
             mail = claimed
             try:
-                self._sender.send(_outgoing(mail, self.keyring()))
+                self._sender.send(self._with_attachments(_outgoing(mail, self.keyring())))
             except MailDeliveryError as exc:
                 error = exc
             except Exception as exc:  # a bug in a sender must not stop the others
@@ -165,6 +184,21 @@ class Mailer:
             else:
                 retry += 1
         return DeliveryReport(sent=sent, failed=failed, retry=retry, waiting=waiting)
+
+
+    def _with_attachments(self, mail: Mail) -> Mail:
+        """The files the mail carries, drawn now (never stored in the outbox). One that
+        cannot be drawn (the application gone, the papers' fonts missing) leaves the mail
+        without it rather than unsent: its text says where the paper can be had again."""
+        if not mail.get("attach") or self._attachments is None:
+            return mail
+        try:
+            files = self._attachments(mail)
+        except Exception as exc:   # logged by type only: its text may hold personal data
+            log.warning("mail %s (%s): its attachment could not be drawn (%s)",
+                        mail.get("id"), mail.get("kind"), type(exc).__name__)
+            return mail
+        return cast(Mail, {**mail, "attachments": files})
 
 
 def _iso(moment: datetime) -> str:

@@ -81,6 +81,10 @@ class SmtpSender:
         msg["Content-Language"] = ", ".join(LANGS)
         msg["Auto-Submitted"] = "auto-generated"
         msg.set_content(mail["body"], charset="utf-8")
+        for file in mail.get("attachments", ()):
+            maintype, _, subtype = file.mime.partition("/")
+            msg.add_attachment(file.data, maintype=maintype, subtype=subtype,
+                               filename=file.filename)
         return msg
 
     def send(self, mail: Mapping[str, Any]) -> None:

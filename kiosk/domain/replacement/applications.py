@@ -225,6 +225,12 @@ class Applications:
             raise KioskError("err.apply.unknown")
         return app
 
+    def paid(self, atm_no: str) -> Application | None:
+        """A paid application, for its receipt in the receipt mail: the mail worker acts for
+        the mail the holder was already sent, so no session; unpaid or gone is None."""
+        app = cast(Application | None, self._apps.get(atm_no))
+        return app if app is not None and app.get("payment") else None
+
     def payable(self, session: Session, atm_no: str) -> Application:
         """The application, if it may still be paid: refused when paid or past 14 days."""
         app = self.get(session, atm_no)

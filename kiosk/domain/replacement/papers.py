@@ -1,22 +1,30 @@
-"""The printable papers of card replacement: the payment slip (繳款單)
-and the receipt (自行收納款項收據), as SVG files any browser prints at A5.
+"""The printable papers of card replacement: the payment slip (繳款單) and the receipt
+(自行收納款項收據), as A5 PDFs — what a printer prints and a mail carries.
 
-Text is real SVG text (searchable, readable back), bilingual like the NHIA's papers; the
-slip's barcode is Code 128 of the ATM NO (what a store's scanner reads), drawn as bars.
-python-barcode encodes the symbol; the drawing is ours, so no image library is needed.
+Text is real PDF text (searchable, read back by the tests), bilingual like the NHIA's
+papers, in two fonts from Debian's packages: DejaVu Sans for Latin script and Droid Sans
+Fallback for Chinese (it has no Latin glyphs); each PDF embeds only the glyphs it uses.
+The slip's barcode is Code 128 of the ATM NO (what a store's scanner reads), drawn as bars:
+python-barcode encodes the symbol, fpdf2 draws the page.
+
+The receipt follows the NHIA's: who the card is for (name, full ID — it is the holder's own
+paper; screens mask it — and birth date), the amount in figures and in words, what it is
+for, the ATM NO, the four signature boxes, and the note that until the day before the date
+it names the holder may be treated as insured (例外就醫): paid 111/03/22, 「得於111/04/06前」.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import barcode
 
 from kiosk.domain.dates import roc_day
-from kiosk.domain.errors import BrokenRecord
+from kiosk.domain.errors import BrokenRecord, KioskError
 from kiosk.domain.mask import mask_id
 from kiosk.domain.replacement.applications import FEE, mailing_line
 from kiosk.domain.replacement.payments import SLIP_FEE
@@ -87,42 +95,80 @@ def code128_modules(text: str) -> str:
     return barcode.get_barcode_class("code128")(text, writer=None).build()[0]
 
 
-def _bars(text: str, x: float, y: float, height: float) -> list[str]:
-    out, modules, i = [], code128_modules(text), 0
-    while i < len(modules):
-        if modules[i] == "1":
-            j = i
-            while j < len(modules) and modules[j] == "1":
-                j += 1
-            out.append(f'<rect x="{x + i * BAR_MODULE:.3f}" y="{y}" '
-                       f'width="{(j - i) * BAR_MODULE:.3f}" height="{height}" fill="#000"/>')
-            i = j
-        else:
-            i += 1
-    return out
+
+@dataclass(frozen=True, slots=True)
+class PaperFonts:
+    """The fonts a paper is set in: ``latin`` first, ``cjk`` for what it lacks."""
+
+    latin: Path
+    cjk: Path
 
 
-def _svg(title: str, lines: list[tuple[str, str]], extra: list[str]) -> str:
-    """A5 page: a title, then label/value rows; ``extra`` holds drawn elements."""
-    zh, _, en = title.partition(" / ")
-    body = [f'<text x="{WIDTH / 2}" y="14" font-size="5.5" text-anchor="middle" '
-            f'font-weight="bold">{escape(zh)}</text>',
-            f'<text x="{WIDTH / 2}" y="21" font-size="4" text-anchor="middle">'
-            f'{escape(en)}</text>']
-    y = 34
-    for label, value in lines:
-        body.append(f'<text x="10" y="{y}" font-size="3.6">{escape(label)}</text>')
-        body.append(f'<text x="58" y="{y}" font-size="3.6">{escape(value)}</text>')
-        y += 7
-    return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}mm" height="{HEIGHT}mm" '
-            f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="Noto Sans TC, PingFang TC, '
-            f'Microsoft JhengHei, sans-serif">\n'
-            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>\n'
-            + "\n".join(body + extra) + "\n</svg>\n")
+#: where Debian's fonts-dejavu-core and fonts-droid-fallback put them
+SYSTEM_FONTS = PaperFonts(Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+                          Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"))
 
 
-def slip_svg(app: Mapping[str, Any], due: datetime) -> str:
+def _fonts(fonts: PaperFonts | None) -> PaperFonts:
+    """The fonts, or a message for the staff naming the packages that bring them."""
+    chosen = fonts or SYSTEM_FONTS
+    if not (chosen.latin.is_file() and chosen.cjk.is_file()):
+        raise KioskError("err.paper_fonts")
+    return chosen
+
+
+class _Page:
+    """One A5 page with the two fonts: rows of label and value, boxes, bars."""
+
+    def __init__(self, fonts: PaperFonts, title: str) -> None:
+        from fpdf import FPDF  # only when a paper is made: its import costs ~0.4 s
+
+        self.pdf = pdf = FPDF(format=(WIDTH, HEIGHT))
+        pdf.set_title(title)
+        pdf.set_creator("nhi-kiosk")
+        pdf.add_font("latin", fname=str(fonts.latin))
+        pdf.add_font("cjk", fname=str(fonts.cjk))
+        pdf.set_fallback_fonts(["cjk"], exact_match=False)
+        pdf.set_auto_page_break(False)
+        pdf.add_page()
+
+    def centred(self, y: float, size: float, text: str) -> None:
+        self.pdf.set_font("latin", size=size)
+        self.pdf.set_xy(10, y)
+        self.pdf.cell(WIDTH - 20, size * 0.5, text, align="C")
+
+    def text(self, x: float, y: float, size: float, text: str, width: float = 0) -> None:
+        self.pdf.set_font("latin", size=size)
+        self.pdf.set_xy(x, y)
+        self.pdf.multi_cell(width or WIDTH - x - 10, size * 0.45, text)
+
+    def box(self, x: float, y: float, w: float, h: float) -> None:
+        self.pdf.rect(x, y, w, h)
+
+    def bars(self, text: str, x: float, y: float, height: float) -> None:
+        modules, i = code128_modules(text), 0
+        while i < len(modules):
+            if modules[i] == "1":
+                j = i
+                while j < len(modules) and modules[j] == "1":
+                    j += 1
+                self.pdf.rect(x + i * BAR_MODULE, y, (j - i) * BAR_MODULE, height, style="F")
+                i = j
+            else:
+                i += 1
+
+    def rows(self, y: float, lines: list[tuple[str, str]]) -> float:
+        for label, value in lines:
+            self.text(10, y, 10, label, width=46)
+            self.text(58, y, 10, value)
+            y += 7
+        return y
+
+    def bytes(self) -> bytes:
+        return bytes(self.pdf.output())
+
+
+def slip_pdf(app: Mapping[str, Any], due: datetime, fonts: PaperFonts | None = None) -> bytes:
     """繳款單: ATM NO, amount, due date and the ATM NO as a barcode. BrokenRecord when
     the application lacks a field the slip prints."""
     atm_no = _atm_no(app)
@@ -137,21 +183,27 @@ def slip_svg(app: Mapping[str, Any], due: datetime) -> str:
     ]
     if mailing := _mailing(app):
         lines.append(("郵寄地址 Mail to", mailing))
-    note = ('<text x="10" y="170" font-size="3">逾期未繳費，申請資料將自動刪除。 '
-            'Unpaid applications are deleted after the due date.</text>')
-    bars = _bars(atm_no, 10, 100, 18)
-    caption = (f'<text x="10" y="123" font-size="3.6" letter-spacing="0.6">'
-               f'{escape(atm_no)}</text>')
-    return _svg("全民健康保險 健保卡工本費繳款單 / NHI card fee payment slip", lines,
-                [*bars, caption, note])
+    page = _Page(_fonts(fonts), "健保卡工本費繳款單 NHI card fee payment slip")
+    page.centred(12, 15, "全民健康保險 健保卡工本費繳款單")
+    page.centred(20, 11, "NHI card fee payment slip")
+    page.rows(34, lines)
+    page.bars(atm_no, 10, 104, 18)
+    page.text(10, 124, 10, atm_no)
+    page.text(10, 168, 8.5, "逾期未繳費，申請資料將自動刪除。 "
+                            "Unpaid applications are deleted after the due date.")
+    return page.bytes()
 
 
-def receipt_svg(app: Mapping[str, Any]) -> str:
-    """自行收納款項收據, with the date until which the holder may be treated as insured.
-    BrokenRecord when the application or its payment lacks a field the receipt prints."""
+def _roc_long(day: date) -> str:
+    return f"中華民國{day.year - 1911}年{day.month:02d}月{day.day:02d}日"
+
+
+def receipt_pdf(app: Mapping[str, Any], fonts: PaperFonts | None = None) -> bytes:
+    """自行收納款項收據, laid out as the NHIA's. BrokenRecord when the application or its
+    payment lacks a field the receipt prints."""
     paid = _field(app, "payment", dict)
     paid_on = _moment(paid, "paid_at").date()
-    until = _moment(paid, "insured_until").date()
+    before = _moment(paid, "insured_until").date() + timedelta(days=1)
     amount = _field(paid, "amount", int)
     try:
         in_words = amount_in_words(amount)
@@ -159,20 +211,35 @@ def receipt_svg(app: Mapping[str, Any]) -> str:
         raise BrokenRecord("amount") from None
     birth = app.get("holder_birth")
     born = roc_day(_moment(app, "holder_birth").date()) if birth else ""
-    lines = [
-        ("日期 Date", f"中華民國 {roc_day(paid_on)} ({paid_on.isoformat()})"),
-        ("收據號碼 Receipt no.", _field(paid, "receipt_no")),
-        ("姓名 Name", _field(app, "holder_name")),
-        ("身分證號 ID", mask_id(_field(app, "holder_id"))),
-        ("出生日期 Born", born),
-        ("金額 Amount", f"NT${amount} {in_words}"),
-        ("事由 For", "健保卡工本費 NHI card fee"),
-        ("銷帳編號 ATM NO", _atm_no(app)),
-    ]
-    note = [f'<text x="10" y="110" font-size="3.2">備註：如您有就醫需求，得於 {roc_day(until)} '
-            '前持本收據併同身分證明文件，</text>',
-            '<text x="10" y="115" font-size="3.2">於醫療院所填寫'
-            '「全民健康保險特約醫療院所例外就醫名冊」以健保身分就醫。</text>',
-            f'<text x="10" y="122" font-size="3">Until {until.isoformat()}, this receipt with an '
-            'identity document lets you be treated as insured.</text>']
-    return _svg("衛生福利部中央健康保險署 自行收納款項收據 / Receipt", lines, note)
+    page = _Page(_fonts(fonts), "自行收納款項收據 Receipt")
+    page.centred(10, 12, "衛生福利部中央健康保險署")
+    page.centred(17, 15, "自行收納款項收據  Receipt")
+    page.centred(25, 10, f"{_roc_long(paid_on)} ({paid_on.isoformat()})")
+    page.text(10, 32, 8.5, f"收據號碼 Receipt no. {_field(paid, 'receipt_no')}")
+    # 製卡對象 | 金額
+    page.box(10, 38, 84, 30)
+    page.box(94, 38, 44, 30)
+    page.text(12, 40, 9.5, "製卡對象 Card for", width=80)
+    page.text(12, 47, 9.5, f"姓名 Name：{_field(app, 'holder_name')}", width=80)
+    page.text(12, 53, 9.5, f"身分證號 ID：{_field(app, 'holder_id')}", width=80)
+    page.text(12, 59, 9.5, f"出生日期 Born：{born}", width=80)
+    page.text(96, 40, 9.5, "金額 Amount", width=40)
+    page.text(96, 48, 11, f"NT${amount}", width=40)
+    page.text(96, 56, 11, in_words, width=40)
+    # 事由 | 銷帳編號
+    page.box(10, 68, 84, 12)
+    page.box(94, 68, 44, 12)
+    page.text(12, 70, 9.5, "事由：健保卡工本費 For: NHI card fee", width=80)
+    page.text(96, 70, 8.5, f"銷帳編號 ATM NO\n{_atm_no(app)}", width=40)
+    # the four signature boxes; the first signed by the online service itself
+    for i, title in enumerate(("經手人", "主辦出納", "主辦會計", "機關長官")):
+        page.box(10 + i * 32, 80, 32, 22)
+        page.text(12 + i * 32, 82, 9.5, title, width=28)
+    page.text(12, 90, 7.5, "個人健保資料網路作業服務系統", width=28)
+    page.text(10, 108, 9, f"備註：如您有就醫需求，得於{roc_day(before)}前持本收據聯併同"
+                          "身分證明文件，可出示隨本信件附上之電子收據(或自行列印紙本)，於醫療院所填寫"
+                          "「全民健康保險特約醫療院所例外就醫名冊」以健保身分就醫。")
+    page.text(10, 132, 8.5, f"Note: before {before.isoformat()}, this receipt with an identity "
+                            "document lets you be treated as insured at a contracted clinic "
+                            "(例外就醫名冊).")
+    return page.bytes()
