@@ -23,6 +23,7 @@ from rich.console import Console
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -375,17 +376,24 @@ class KioskApp(App[None]):
             self.action_go_idle()    # nobody for a while: wipe whatever is on screen
 
     def on_resize(self, event: events.Resize) -> None:
-        self._check_size()
+        # the event's size: this handler runs before Textual's own (App._on_resize) has
+        # stored it in self.size, which then still said the size before, one resize behind
+        self._check_size(event.size)
 
-    def _too_small(self) -> bool:
-        return self.size.width < self.min_size[0] or self.size.height < self.min_size[1]
+    def _too_small(self, size: Size | None = None) -> bool:
+        width, height = size or self.size
+        return width < self.min_size[0] or height < self.min_size[1]
 
-    def _check_size(self) -> None:
-        showing = isinstance(self.screen, TooSmallScreen)
-        if self._too_small() and not showing:
-            self.push_screen(TooSmallScreen(self.min_size))
-        elif showing and not self._too_small():
+    def _check_size(self, size: Size | None = None) -> None:
+        screen = self.screen
+        too_small = self._too_small(size)
+        if not isinstance(screen, TooSmallScreen):
+            if too_small:
+                self.push_screen(TooSmallScreen(self.min_size, size))
+        elif not too_small:
             self.pop_screen()
+        elif size is not None:
+            screen.show_size(size)   # still too small: it says the new size
 
     # -- screens -------------------------------------------------------------------
     def _show(self, screen: Screen[Any] | None) -> None:

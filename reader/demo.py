@@ -54,6 +54,10 @@ DEMO_CARDS: tuple[DemoCard, ...] = (
     DemoCard("specimen", _card("000012345678", "甄健康", "A223456789",
                                date(1969, 1, 1), "F", date(2004, 1, 1))),
     DemoCard("bank_card", None, atr=ATR_BANK),
+    # 張志明's replacement card (新卡): the same ID, a later issue date. Its first sign-in
+    # moves his account onto it (and says so); the *registered* card is refused after.
+    DemoCard("new_card", _card("000077779999", "張志明", "J128765432",
+                               date(1958, 2, 28), "M", date(2025, 3, 10))),
 )
 
 DEMO_BY_KEY = {demo.key: demo for demo in DEMO_CARDS}

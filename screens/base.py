@@ -45,7 +45,7 @@ class LanguageAware:
 
     def refresh_language(self) -> None:
         for widget in self.query(  # type: ignore[attr-defined]
-                "Tr, Computed, KeyBar, TitleBar, Notice, AddressPicker, QrCode"):
+                "Tr, Computed, KeyBar, TitleBar, Notice, AddressPicker, QrCode, KioskInput"):
             widget.refresh_text()
 
 

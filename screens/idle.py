@@ -54,8 +54,17 @@ class IdleScreen(KioskScreen):
                            heading="idle.menu", indent="  ", id="menu")
 
     def _prompt(self) -> Text:
-        return Text.assemble((self.t("idle.primary"), "bold"), "\n",
-                             (self.t("idle.secondary"), "dim"))
+        """Insert the card — or, with an NHI card already in the reader (back from its
+        screen, or a session ended with it left in), choose what to do with it."""
+        card_in = self.host.current_card() is not None
+        primary, secondary = (("idle.card_in", "idle.card_in_secondary") if card_in
+                              else ("idle.primary", "idle.secondary"))
+        return Text.assemble((self.t(primary), "bold"), "\n", (self.t(secondary), "dim"))
+
+    def refresh_status(self) -> None:
+        super().refresh_status()
+        for prompt in self.query("#prompt-box").results(Computed):   # none before mounting
+            prompt.refresh_text()
 
     def action_pick(self, digit: int) -> None:
         key = self.query_one(NumberedMenu).chosen(digit)

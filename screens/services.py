@@ -9,7 +9,7 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from kiosk.domain.mask import mask_name
+from kiosk.domain.mask import mask_card_no, mask_name
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
 from screens.forms import Notice
@@ -34,6 +34,9 @@ class ServicesScreen(KioskScreen):
         name = mask_name(session.name) if session else ""
         welcome = "svc.welcome" if session is None or session.by_card else "svc.welcome_qr"
         yield Tr(welcome, params={"name": name}, classes="message")
+        if session and session.new_card:     # 新卡: the account moved onto this card
+            yield Tr("svc.new_card", params={"card": mask_card_no(session.card_no)},
+                     classes="message")
         if session and session.must_change_password:
             yield Tr("svc.must_change", classes="error")
         yield NumberedMenu(lambda: [(key, key) for key in self.ITEMS])

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Center
+from textual.geometry import Size
 
 from screens.base import KioskModal
 from screens.widgets.text import Computed, Tr
 
 
 class TooSmallScreen(KioskModal):
-    def __init__(self, minimum: tuple[int, int]) -> None:
+    """Says the size needed and the size the window has now: the app tells it each new
+    size as the resize arrives (KioskApp._check_size), before Textual's own size follows."""
+
+    def __init__(self, minimum: tuple[int, int], size: Size | None = None) -> None:
         super().__init__()
         self.minimum = minimum
+        self.current = size
 
     def compose(self) -> ComposeResult:
         with Center(id="too-small"):
@@ -21,7 +26,9 @@ class TooSmallScreen(KioskModal):
 
     def _body(self) -> str:
         w, h = self.minimum
-        return self.t("small.body", w=w, h=h, cw=self.app.size.width, ch=self.app.size.height)
+        cw, ch = self.current or self.app.size
+        return self.t("small.body", w=w, h=h, cw=cw, ch=ch)
 
-    def on_resize(self) -> None:
+    def show_size(self, size: Size) -> None:
+        self.current = size
         self.refresh_language()

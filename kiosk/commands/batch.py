@@ -27,7 +27,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     verbs = parser.add_subparsers(dest="verb", required=True)
     load = verbs.add_parser("import", help="register the people of a unit file (.CSV or .zip)")
     store_options(load)
-    load.add_argument("file", type=Path)
+    load.add_argument("file", type=Path,
+                      help="the insured unit's file: a .CSV, or a .zip of them")
     load.add_argument("--json", action="store_true", help="print the summary as JSON")
     progress = verbs.add_parser("progress",
                                 help="registered / submitted per unit, against the 80 %% target")

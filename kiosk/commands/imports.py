@@ -20,7 +20,7 @@ def import_verb(parser: argparse.ArgumentParser, rows: str, doc: str) -> Any:
     verbs = parser.add_subparsers(dest="verb", required=True)
     load = verbs.add_parser("import", help=f"load {rows} from a CSV or JSON file (see {doc})")
     store_options(load)
-    load.add_argument("file", type=Path)
+    load.add_argument("file", type=Path, help=f"the CSV or JSON file of {rows}")
     load.add_argument("--json", action="store_true", help="print the report as JSON")
     return verbs
 

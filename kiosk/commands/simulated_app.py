@@ -17,7 +17,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     verbs = parser.add_subparsers(dest="verb", required=True)
     redeem = verbs.add_parser("redeem", help="bind a device with a device verification code")
     store_options(redeem)
-    redeem.add_argument("code")
+    redeem.add_argument("code", help="the device verification code the kiosk shows")
     redeem.add_argument("--device", required=True, metavar="NAME", help="the device's name")
     for verb, what in (("approve", "log in"), ("deny", "refuse")):
         answer = verbs.add_parser(verb, help=f"{what}: answer a QR login from a bound device")

@@ -28,9 +28,10 @@ def arguments(parser: argparse.ArgumentParser) -> None:
                         ("unlock", "release the lock after five wrong passwords")):
         cmd = verbs.add_parser(verb, help=about)
         store_options(cmd)
-        cmd.add_argument("staff_id")
+        cmd.add_argument("staff_id", help="the staff ID typed at the counter's sign-in")
         if verb == "add":
-            cmd.add_argument("--name", required=True)
+            cmd.add_argument("--name", required=True,
+                             help="the staff member's name, shown while signed in")
         if verb in ("add", "passwd"):
             cmd.add_argument("--password-stdin", action="store_true",
                              help="read the password from the first line of stdin")

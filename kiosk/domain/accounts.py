@@ -175,9 +175,12 @@ class Services:
 
 
 def check_contact(email: str, phone: str, *, email_required: bool = True) -> tuple[str, str]:
-    """Validated and normalised (email, phone); phone may be empty."""
+    """Validated and normalised (email, phone); phone may be empty. An e-mail left empty
+    where one is required is said to be required (此欄必填), not to be malformed."""
     email, phone = email.strip(), normalize_phone(phone)
-    if (email or email_required) and not is_valid_email(email):
+    if not email and email_required:
+        raise InvalidInput("email", "err.required")
+    if email and not is_valid_email(email):
         raise InvalidInput("email", "err.contact.email")
     if phone and not is_valid_phone(phone):
         raise InvalidInput("phone", "err.contact.phone")

@@ -12,7 +12,6 @@ import contextlib
 import os
 import secrets
 import socket
-import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,13 +26,17 @@ from store.keyed import KeyedTable
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 LENGTH = 10
-# 裝置認證碼 like 3G4f10m1: typed into the app or scanned, case matters (8 chars ≈ 47 bits)
-DEVICE_ALPHABET = string.ascii_letters + string.digits
+# 裝置認證碼: scanned or typed into the app, and read aloud at the counter. Eight
+# characters like the NHIA's (3G4f10m1), but of the same 32 as the mail codes: no 0/O,
+# 1/I/l look-alikes, one case, typed in either (5 bits each: 8 chars = 40 bits). Codes
+# issued before were case-sensitive letters and digits; binding/devices.py still finds
+# those until they expire.
+DEVICE_ALPHABET = ALPHABET
 DEVICE_LENGTH = 8
 #: Wrong codes are counted twice, per kind of code (a code names nobody until it is found):
 #: per kiosk process — one terminal or SSH session — 20 per 15 minutes, which a person
 #: mistyping never reaches; and for everyone 1,000 per 15 minutes, which keeps a script that
-#: starts a process per guess (``nhi-kiosk app redeem``) hopeless against 47- and 50-bit
+#: starts a process per guess (``nhi-kiosk app redeem``) hopeless against 40- and 50-bit
 #: codes, while one person at one terminal cannot close code entry for the whole hall. A
 #: right code never clears a count (an attacker could clear it with codes of their own);
 #: only the window does.

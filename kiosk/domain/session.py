@@ -20,6 +20,7 @@ class Session:
     started_at: datetime
     must_change_password: bool = False
     via: str = "card"   # or "qr"
+    new_card: bool = False   # this sign-in moved the account onto a later card (新卡)
 
     @property
     def by_card(self) -> bool:

@@ -25,7 +25,8 @@ _PERMIT_SERIAL = re.compile(r"[A-Z0-9]{6,12}")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+")
 _MOBILE = re.compile(r"09\d{8}")
-_PHONE = re.compile(r"0\d{1,3}-?\d{5,8}(?:#\d{1,6})?")
+_PHONE = re.compile(r"(0\d+(?:-\d+)*)(?:#\d{1,6})?")   # dashes between digit groups
+_PHONE_DIGITS = range(7, 13)   # area code (2 to 4 with its 0) and number (5 to 8)
 
 
 class IdKind(StrEnum):
@@ -105,6 +106,12 @@ def is_valid_mobile(value: str) -> bool:
 
 
 def is_valid_phone(value: str) -> bool:
-    """A mobile number, or area code + number (+ #extension): 02-23456789#123."""
+    """A mobile number, or area code + number (+ #extension), with dashes between the
+    digit groups or none: 02-23456789#123, 02-2345-6789#12, (02) 2345 6789. The one rule
+    for every phone the kiosk takes (registration, contact changes, batch files, card
+    applications)."""
     value = normalize_phone(value)
-    return is_valid_mobile(value) or bool(_PHONE.fullmatch(value))
+    if is_valid_mobile(value):
+        return True
+    match = _PHONE.fullmatch(value)
+    return match is not None and len(match[1].replace("-", "")) in _PHONE_DIGITS

@@ -3,6 +3,7 @@ its countdown, and the bound devices with unbinding."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -10,7 +11,8 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 
 from kiosk.domain.codes import Code
-from kiosk.domain.dates import roc_datetime
+from kiosk.domain.dates import roc_datetime, roc_year
+from kiosk.domain.records import Device
 from screens.base import KioskModal, KioskScreen
 from screens.card_policy import CardPolicy
 from screens.code_qr import CodeQrScreen
@@ -22,7 +24,8 @@ from screens.widgets.text import Tr
 
 
 class DeviceCodeScreen(CodeQrScreen):
-    """產生裝置認證碼: the code as text beside its QR, and the time it has left."""
+    """產生裝置認證碼: the code as text beside its QR, and the time it has left; once a
+    device is bound with it (the app, the demo's F9 panel, the CLI), the device's name."""
 
     card_policy = CardPolicy.BOUND
     title_key, intro_key = "dev.code_title", "dev.code_intro"
@@ -33,6 +36,7 @@ class DeviceCodeScreen(CodeQrScreen):
     def __init__(self) -> None:
         super().__init__()
         self.code: Code | None = None
+        self.bound: Device | None = None
 
     def on_mount(self) -> None:   # CodeQrScreen.on_mount runs too (Textual calls each class's)
         self.action_new_code()
@@ -46,12 +50,24 @@ class DeviceCodeScreen(CodeQrScreen):
             return
         code = self.attempt(self.host.devices.new_code, session)   # not saved: says why
         if code is not FAILED:
-            self.code = code
+            self.code, self.bound = code, None
             self.show_code(code.code, code.expires_at)
+
+    def status_text(self) -> str:
+        if self.bound is not None:
+            return self.t("dev.code_used", name=self.bound["name"])
+        return super().status_text()
+
+    def tick(self) -> None:
+        """Each second: has the code bound a device meanwhile (wherever it was typed)?"""
+        if self.code is not None and self.bound is None:
+            self.bound = self.read(self.host.devices.bound_with, self.code.code,
+                                   default=None)
+        super().tick()
 
     def action_app_panel(self) -> None:
         if self.code is not None:
-            self.app.push_screen(AppPanelScreen(self.code.code))
+            self.app.push_screen(AppPanelScreen(self.code.code), lambda _: self.tick())
 
     def action_close(self) -> None:
         self.dismiss()
@@ -79,17 +95,29 @@ class DevicesScreen(KioskScreen):
         self.reload()
         self.query_one("#devices", OptionList).focus()
 
-    def _when(self, iso: str) -> str:
-        return roc_datetime(datetime.fromisoformat(iso), self.host.catalog)
+    def _when(self, iso: str, *, exact: bool = False) -> str:
+        """A moment to the minute; ``exact``: to the second, which tells apart devices
+        of one name bound in the same minute."""
+        moment = datetime.fromisoformat(iso)
+        if not exact:
+            return roc_datetime(moment, self.host.catalog)
+        return self.t("date.moment", roc=roc_year(moment), y=moment.year,
+                      m=f"{moment.month:02d}", d=f"{moment.day:02d}",
+                      wd=self.t(f"date.weekday.{moment.weekday()}"),
+                      hh=f"{moment.hour:02d}", mm=f"{moment.minute:02d}:{moment.second:02d}")
 
     def reload(self) -> None:
         session = self.host.session
         devices = self.read(self.host.devices.of, session, default=[]) if session else []
         self.names = {d["device_id"]: d["name"] for d in devices}
+        # a name two devices share: each row says to the second when it was bound
+        seen = Counter(d["name"].casefold() for d in devices)
         listing = self.query_one("#devices", OptionList)
         listing.clear_options()
         listing.add_options(
-            option(self.t("dev.row", name=d["name"], bound=self._when(d["bound_at"]),
+            option(self.t("dev.row", name=d["name"],
+                          bound=self._when(d["bound_at"],
+                                           exact=seen[d["name"].casefold()] > 1),
                           used=self._when(d["last_used"])), id=d["device_id"])
             for d in devices)
         if devices:

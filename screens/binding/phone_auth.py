@@ -21,7 +21,7 @@ class PhoneAuthScreen(FormScreen):
     def fields(self) -> ComposeResult:
         yield Tr("phone.intro", classes="note")
         yield from field_row("phone", "phone.number", max_length=12,
-                             placeholder="0912345678")
+                             placeholder_key="form.ph_mobile")
         yield from field_row("id", "phone.id", max_length=10)
         yield from field_row("last4", "phone.last4", max_length=4, restrict=r"\d*")
         yield from field_row("password", "reg.password", password=True, max_length=12)

@@ -27,7 +27,7 @@ class QrLoginFormScreen(FormScreen):
     def fields(self) -> ComposeResult:
         yield Tr("qrl.intro", classes="note")
         yield from field_row("id", "qrl.id", max_length=10)
-        yield from field_row("birth", "qrl.birth", max_length=10, placeholder="047/02/28")
+        yield from field_row("birth", "qrl.birth", max_length=10, placeholder_key="form.ph_date")
         yield Tr("qrl.birth_hint", classes="note")
 
     def on_mount(self) -> None:

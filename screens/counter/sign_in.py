@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 
+from kiosk.domain.errors import InvalidInput, KioskError, WrongPassword
 from screens.card_policy import CardPolicy
 from screens.errors import FAILED
 from screens.forms import FormScreen, field_row
@@ -42,6 +43,14 @@ class StaffSignInScreen(FormScreen):
             box.focus()
         else:
             self.host.start_staff(session)
+
+    def error_message(self, error: Exception) -> KioskError:
+        """A wrong password here is the staff password (櫃員密碼), not a citizen's
+        註冊密碼, which the shared refusal names; it is said at the password field."""
+        if isinstance(error, WrongPassword):
+            return InvalidInput("password", "err.staff.wrong_password",
+                                tries_left=error.tries_left)
+        return super().error_message(error)
 
     def action_leave_demo(self) -> None:
         self.host.leave_kiosk()

@@ -154,12 +154,13 @@ class ApplicationsScreen(KioskScreen):
         self.dismiss()
 
 
-def actions_for(app: Application, pickup_changeable: bool) -> list[str]:
+def actions_for(app: Application, pickup_offered: bool) -> list[str]:
     """What the list offers on a row, in the NHIA's order: the ways to pay, then pickup
-    and receipt."""
+    and receipt. Pickup stays on the list within the last hour: its form then says why the
+    booking can no longer move and whom to call, where a vanished option said nothing."""
     out = [m.value for m in methods_for(app)]
     if app["payment"] is not None:
-        if pickup_changeable:
+        if pickup_offered:
             out.append("pickup")
         out.append("receipt")
     return out
@@ -179,7 +180,7 @@ class ActionsModal(KioskModal):
 
     def fields(self) -> ComposeResult:
         self.actions = actions_for(self.application,
-                                   self.host.pickup.changeable(self.application))
+                                   self.host.pickup.offered(self.application))
         yield NumberedMenu(lambda: [(a, a) for a in self.actions], label=self._label)
         if not self.actions:
             yield Tr("apps.no_actions", classes="message")

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Input
 
 from kiosk.domain.dates import roc_date
 from kiosk.domain.records import Account
@@ -19,7 +18,7 @@ from kiosk.domain.replacement.applications import FEE, UNPAID_LIFETIME, Dependan
 from kiosk.domain.replacement.photos import Photo
 from screens.base import KioskModal
 from screens.errors import FAILED
-from screens.forms import FormScreen, Notice, field_row
+from screens.forms import FormScreen, KioskInput, Notice, field_row
 from screens.widgets.address_picker import AddressPicker
 from screens.widgets.choice import Choice
 from screens.widgets.text import Computed, Tr
@@ -56,21 +55,23 @@ class ApplyFormScreen(FormScreen):
             yield from field_row("dep_id", "apply.dep_id", max_length=10)
             yield from field_row("dep_name", "apply.dep_name", max_length=20)
             yield from field_row("dep_birth", "apply.dep_birth", max_length=10,
-                                 placeholder="107/03/03")
+                                 placeholder_key="form.ph_date")
         yield from choice_row("reason", "apply.reason",
                               [("lost", "apply.lost"), ("damaged", "apply.damaged"),
                                ("photo", "apply.new_photo")])
         yield from field_row("email", "apply.email", value=account.get("email", ""),
                              max_length=254)
         yield Tr("apply.email_note", classes="note")
+        area, number, ext = phone_parts(account.get("phone", ""))   # as the e-mail: prefilled
         with Horizontal(classes="form-row"):
             yield Tr("apply.phone", classes="form-label")
-            yield Input(id="f-phone_area", max_length=4, placeholder="02",
-                        restrict=r"\d*", compact=True, classes="phone-area")
-            yield Input(id="f-phone_number", max_length=10, placeholder="23456789",
-                        restrict=r"[\d-]*", compact=True)
-            yield Input(id="f-phone_ext", max_length=6, placeholder="#",
-                        restrict=r"\d*", compact=True, classes="phone-ext")
+            yield KioskInput(id="f-phone_area", max_length=4, placeholder_key="form.ph_area",
+                             value=area, restrict=r"\d*", compact=True, classes="phone-area")
+            yield KioskInput(id="f-phone_number", max_length=10,
+                             placeholder_key="form.ph_number", value=number,
+                             restrict=r"[\d-]*", compact=True)
+            yield KioskInput(id="f-phone_ext", max_length=6, placeholder_key="form.ph_ext",
+                             value=ext, restrict=r"\d*", compact=True, classes="phone-ext")
         yield Notice(id="e-phone_number", classes="field-error")
         yield from choice_row("pickup", "apply.pickup",
                               [("mail", "apply.by_mail"), ("onsite", "apply.onsite")])
@@ -162,6 +163,14 @@ class ApplyFormScreen(FormScreen):
 
         self.app.push_screen(SavedModal("apply.saved_title", "apply.saved_notice",
                                         days=UNPAID_LIFETIME.days, fee=ATM_FEE), noticed)
+
+
+def phone_parts(phone: str) -> tuple[str, str, str]:
+    """A stored phone (0912345678, 02-23456789#123, 0223456789) as the form's three boxes:
+    area code, number, extension — what the domain's ``_phone`` joins back."""
+    phone, _, ext = phone.partition("#")
+    area, dash, number = phone.partition("-")
+    return (area, number.replace("-", ""), ext) if dash else ("", phone, ext)
 
 
 class SavedModal(KioskModal):

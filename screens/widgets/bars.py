@@ -6,10 +6,12 @@ costs start-up time (benchmarks/bench_startup.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Static
 
 from kiosk.domain.dates import roc_datetime
 from screens.widgets.text import Computed, host_of
@@ -57,11 +59,52 @@ class StatusBar(Computed):
         super().__init__(lambda: status_text(self), classes="status-bar")
 
 
-class KeyBar(Static):
-    """Like Textual's Footer, but descriptions are catalog keys, so they follow the language."""
+#: How the keys are laid out, roomiest first: the spaces inside a key's cap, and between keys.
+#: The first that fits the bar's width is used, so a bar that fits looks as it always did.
+KEY_LAYOUTS = ((1, 2), (1, 1), (0, 2), (0, 1))
+MORE = "…"
+
+
+class KeyCap(NamedTuple):
+    key: str          # as shown: "ESC", "F5"
+    label: str        # in the kiosk's language
+    own: bool         # the screen's own key, or one the whole kiosk offers (F2, F7, F8)
+
+
+def _line(keys: Sequence[KeyCap], pad: int, gap: int, more: bool) -> Text:
+    parts = [Text.assemble((f"{' ' * pad}{cap.key}{' ' * pad}", "bold reverse"),
+                           f" {cap.label}") for cap in keys]
+    if more:
+        parts.append(Text(MORE))
+    return Text(" " * gap).join(parts)
+
+
+def key_line(keys: Sequence[KeyCap], width: int) -> Text:
+    """The keys in ``width`` cells: every key in the roomiest layout that fits; when even
+    the tightest does not hold them all, the kiosk-wide keys at the bar's end go, the last
+    first (the demo tray's F8, then F7; the tray itself says that F8 takes the card out),
+    and ``…`` ends the bar to say some keys are not shown. A screen's own keys always stay."""
+    shown = list(keys)
+    while True:
+        more = len(shown) < len(keys)
+        for pad, gap in KEY_LAYOUTS:
+            line = _line(shown, pad, gap, more)
+            if line.cell_len <= width:
+                return line
+        kiosk_wide = [i for i, cap in enumerate(shown) if not cap.own]
+        if not kiosk_wide:
+            line.truncate(width, overflow="ellipsis")
+            return line
+        del shown[kiosk_wide[-1]]
+
+
+class KeyBar(Widget):
+    """Like Textual's Footer, but descriptions are catalog keys, so they follow the language,
+    and every key fits the bar's width (:func:`key_line`)."""
 
     def __init__(self) -> None:
-        super().__init__("", classes="key-bar", markup=False)
+        super().__init__(classes="key-bar")
+        self.keys: list[KeyCap] = []
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.refresh_text())
@@ -69,13 +112,20 @@ class KeyBar(Static):
 
     def refresh_text(self) -> None:
         host = host_of(self)
-        parts: list[Text] = []
+        keys: list[KeyCap] = []
         seen: set[str] = set()
-        for _node, binding, enabled, _tip in self.screen.active_bindings.values():
+        for node, binding, enabled, _tip in self.screen.active_bindings.values():
             if not binding.show or not enabled or binding.description in seen:
                 continue
             seen.add(binding.description)
             key = (binding.key_display or self.app.get_key_display(binding)).upper()
-            parts.append(Text.assemble((f" {key} ", "bold reverse"),
-                                       f" {host.catalog.t(binding.description)}"))
-        self.update(Text("  ").join(parts))
+            keys.append(KeyCap(key, host.catalog.t(binding.description),
+                               own=node is not self.app))
+        self.keys = keys
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self.refresh()
+
+    def render(self) -> Text:
+        return key_line(self.keys, self.content_size.width)

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
+from textual.widgets import Select
+from textual.widgets._select import SelectCurrent, SelectOverlay
 
 from screens.widgets.text import host_of
 
@@ -58,3 +61,19 @@ class Choice(Widget, can_focus=True):
 
     def action_next(self) -> None:
         self.screen.focus_next()
+
+
+class MenuOverlay(SelectOverlay):
+    """The list a :class:`KioskSelect` opens. Textual's own names its Escape key in English
+    ("Dismiss menu"), which the key bar showed untranslated; this one names a catalog key."""
+
+    BINDINGS = [Binding("escape", "dismiss", "key.dismiss_menu")]
+
+
+class KioskSelect(Select[str]):
+    """A drop-down (領卡地點, 領卡時間 ...) whose open list's keys follow the language."""
+
+    def compose(self) -> ComposeResult:
+        yield SelectCurrent(self.prompt)
+        yield MenuOverlay(type_to_search=self._type_to_search).data_bind(
+            compact=Select.compact)

@@ -157,7 +157,7 @@ async def test_a_slip_is_saved_for_printing():
         await act(pilot, atm_no, "slip")
         await wait_until(pilot, on(app, SlipScreen))
         await shows(pilot, "超商手續費 4 元")
-        assert (app.papers_dir / f"slip-{atm_no}.svg").exists()
+        assert (app.papers_dir / f"slip-{atm_no}.pdf").exists()
 
 
 async def test_web_atm_pays_after_the_chip_card_is_reinserted_then_the_nhi_card_returns():
@@ -235,8 +235,15 @@ async def test_dependant_with_photo_on_site_pickup_set_changed_and_fixed(tmp_pat
                      atm_no)
         await pilot.press("enter")
         await wait_until(pilot, on(app, ActionsModal), what="actions")
-        assert app.screen.actions == ["receipt"]          # within the hour: no more changes
+        assert app.screen.actions == ["pickup", "receipt"]  # within the hour: it says why
         await pilot.press("1")
+        await wait_until(pilot, on(app, PickupScreen), what="the fixed booking")
+        await shows(pilot, "0800-030598")
+        await pilot.press("escape")
+        await wait_until(pilot, on(app, ApplicationsScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, on(app, ActionsModal), what="actions")
+        await pilot.press("2")
         await wait_until(pilot, on(app, ReceiptScreen))
         await shows(pilot, "receipt-" + atm_no)
 

@@ -284,6 +284,8 @@ async def test_the_card_screen_follows_a_cancelled_application():
         await pilot.press("2")                            # [2] Cancel application
         await wait_until(pilot, on(app, PendingScreen))
         await type_into(pilot, PASSWORD)
+        await pilot.press("enter")                        # asked once more: Enter cancels
+        await shows(pilot, "Cancel this card's registration application?")
         await pilot.press("enter")
         await shows(pilot, "cancelled")
         await pilot.press("escape")

@@ -20,8 +20,8 @@ def refused_field(email: str, phone: str, **kw) -> tuple[str, str]:
 
 
 def test_an_email_address_is_required_unless_the_form_says_otherwise():
-    assert refused_field("", "") == ("email", "err.contact.email")
-    assert refused_field("   ", "0912345678") == ("email", "err.contact.email")
+    assert refused_field("", "") == ("email", "err.required")
+    assert refused_field("   ", "0912345678") == ("email", "err.required")
     assert check_contact("", "", email_required=False) == ("", "")
 
 

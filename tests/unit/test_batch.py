@@ -262,7 +262,8 @@ def test_the_cli_prints_a_json_summary_and_exits_1_on_rejected_rows(tmp_path, ca
                                                        "duplicates": 1}
     assert Path(summary["report"]).parent == db.parent / "reports"
     assert main(["batch", "progress", "--db", str(db), "--lang", "en"]) == 0
-    assert "Unit 110121009: 2 of 2 registered (100%)" in capsys.readouterr().out
+    # the rejected rows' people count too (issue 15): 5 IDs and one row naming nobody
+    assert "Unit 110121009: 2 of 6 registered (33%)" in capsys.readouterr().out
     assert main(["batch", "import", str(write(tmp_path, name="x.csv")), "--db", str(db),
                  "--lang", "zh-TW"]) == EXIT_USAGE
     assert "檔名須為投保單位代號" in capsys.readouterr().err

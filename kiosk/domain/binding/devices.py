@@ -1,9 +1,12 @@
 """健保快易通 app binding: 產生裝置認證碼 for a logged-in holder, the (simulated)
 app redeeming it with a device name, and 行動裝置管理作業: list and unbind devices.
 
-A device code is 8 letters and digits from ``secrets`` (like 3G4f10m1), single-use,
-expiring (after the config's ``device_code_minutes``), and a new code voids the previous
-one.
+A device code is 8 characters of the mail codes' alphabet (kiosk/domain/codes.py: no
+0/O or 1/I/l, one case, so it can be read aloud and typed in either case; 8 × 5 = 40 bits),
+derived under the machine key, single-use, expiring (after the config's
+``device_code_minutes``), and a new code voids the previous one. Codes issued before this
+alphabet were case-sensitive letters and digits (3G4f10m1); such a code, typed as shown,
+still binds until it expires.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from kiosk.domain.accounts import Services, State
-from kiosk.domain.codes import DEVICE_ALPHABET, DEVICE_LENGTH, Code, Codes
+from kiosk.domain.codes import DEVICE_ALPHABET, DEVICE_LENGTH, Code, Codes, code_digest
 from kiosk.domain.config import DEVICE_CODE_MINUTES
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.records import Device
@@ -21,6 +24,7 @@ from kiosk.domain.session import Session
 from store.keyed import KeyedTable
 
 MAX_NAME = 40
+CODES_TABLE = "device_codes"
 
 
 def device_label(text: str) -> str:
@@ -37,9 +41,12 @@ class Devices:
         self.s = services
         self.code_ttl = code_ttl
         self._codes = Codes(services.store, services.clock, services.keyring,
-                            table="device_codes",
-                            alphabet=DEVICE_ALPHABET, length=DEVICE_LENGTH,
-                            case_sensitive=True)
+                            table=CODES_TABLE, alphabet=DEVICE_ALPHABET,
+                            length=DEVICE_LENGTH)
+        # the case-sensitive codes issued before (see the module's docstring)
+        self._earlier_codes = Codes(services.store, services.clock, services.keyring,
+                                    table=CODES_TABLE, case_sensitive=True)
+        self._code_docs = KeyedTable(services.store, CODES_TABLE, "code")
         self._devices = KeyedTable(services.store, "devices", "device_id")
 
     def new_code(self, session: Session) -> Code:
@@ -53,19 +60,35 @@ class Devices:
     def void_code(self, id_no: str) -> None:
         self._codes.void("device", id_no)
 
+    def _codes_for(self, text: str) -> Codes:
+        """The earlier case-sensitive codes for a text with small letters that is one of
+        them; else the codes of today, case aside (one lookup, one count if wrong)."""
+        if any(c.islower() for c in text) and self._code_docs.get(code_digest(
+                self.s.keyring(), CODES_TABLE, text, case_sensitive=True)) is not None:
+            return self._earlier_codes
+        return self._codes
+
     def redeem(self, code: str, device_name: str) -> Device:
         """The app side: bind ``device_name`` to whoever generated ``code``."""
         name = device_label(device_name)
-        used = self._codes.redeem(code, "device")
+        used = self._codes_for(code).redeem(code, "device")
         account = self.s.accounts.get_by_id(used["id_no"])
         if account is None or account["state"] != State.ACTIVE:
             raise KioskError("err.code.unknown")
-        return self.bind(used["id_no"], name)
+        return self.bind(used["id_no"], name, code=used["code"])
+
+    def bound_with(self, code: str) -> Device | None:
+        """The device that ``code`` bound, once it has (the code screen says so); None
+        while the code is unused, or for a code never issued."""
+        digest = code_digest(self.s.keyring(), CODES_TABLE, code)
+        return next((cast(Device, d) for d in self._devices.all()
+                     if d.get("code") == digest), None)
 
     def bind(self, id_no: str, name: str, *, phone: str | None = None,
-             keep_name: bool = False) -> Device:
+             keep_name: bool = False, code: str | None = None) -> Device:
         """A new bound device; a phone that authenticated again keeps its one entry (and
-        its name, with ``keep_name``)."""
+        its name, with ``keep_name``). ``code``: the digest of the device code that bound
+        it (the code is used up; its digest tells the code's screen which device it was)."""
         now = self.s.clock.now().isoformat()
         if phone is not None:
             known = next((d for d in self._devices.all()
@@ -77,6 +100,8 @@ class Devices:
                 return cast(Device, again)
         device = {"device_id": secrets.token_hex(8), "id_no": id_no, "name": name,
                   "bound_at": now, "last_used": now, "phone": phone}
+        if code is not None:
+            device["code"] = code
         self._devices.put(device)
         return cast(Device, device)
 

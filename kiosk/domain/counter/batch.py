@@ -107,6 +107,7 @@ class Problem:
     row: int                       # 1-based line of the file
     value: str
     reason: str                    # catalog key
+    person: str = ""               # the valid ID the row names, if it names one
 
 
 @dataclass
@@ -284,7 +285,8 @@ def parse_rows(text: str) -> tuple[list[Row], list[Problem], int]:
             problems.append(row_or_problem)
         elif row_or_problem.id_no in seen:
             duplicates += 1
-            problems.append(Problem(line, row_or_problem.id_no, "batch.err.duplicate"))
+            problems.append(Problem(line, row_or_problem.id_no, "batch.err.duplicate",
+                                    row_or_problem.id_no))
         else:
             seen.add(row_or_problem.id_no)
             good.append(row_or_problem)
@@ -294,20 +296,21 @@ def parse_rows(text: str) -> tuple[list[Row], list[Problem], int]:
 def _check_row(line: int, cells: list[str]) -> Row | Problem:
     """The row, or the Problem of its first bad cell; a value is echoed only as ``shown``
     (control characters escaped, cut short), since the report and the screen show it."""
+    id_no = cells[0].upper()
+    person = id_no if is_valid_id(id_no) else ""   # a rejected row still names its person
     if has_control("".join(cells[:3])):      # the cells kept: ID, e-mail, phone
         return Problem(line, shown(next(c for c in cells[:3] if has_control(c))),
-                       "import.row.control")
-    id_no = cells[0].upper()
-    if not is_valid_id(id_no):
+                       "import.row.control", person)
+    if not person:
         return Problem(line, shown(cells[0]), "batch.err.id")
     email = cells[1] if len(cells) > 1 else ""
     if not email:
-        return Problem(line, id_no, "batch.err.no_email")
+        return Problem(line, id_no, "batch.err.no_email", person)
     if not is_valid_email(email):
-        return Problem(line, shown(email), "batch.err.email")
+        return Problem(line, shown(email), "batch.err.email", person)
     phone = normalize_phone(cells[2]) if len(cells) > 2 else ""
     if phone and not is_valid_phone(phone):
-        return Problem(line, shown(cells[2]), "batch.err.phone")
+        return Problem(line, shown(cells[2]), "batch.err.phone", person)
     return Row(line, id_no, email, phone)
 
 
@@ -356,26 +359,37 @@ class Batch:
         del pairs  # the store holds the documents themselves now
         report.imported = len(added)
         report.already_registered = len(rows) - len(added)
-        self._remember(batch.unit, [r.id_no for r in rows])
+        self._remember(batch.unit, [r.id_no for r in rows]
+                       + [p.person for p in problems if p.person],
+                       [f"{batch.name}:{p.row}" for p in problems if not p.person])
         return report
 
-    def _remember(self, unit: str, ids: list[str]) -> None:
-        """The unit's submitted people, for its progress towards 80 %."""
+    def _remember(self, unit: str, ids: list[str], unidentified: list[str]) -> None:
+        """The unit's submitted people, for its progress towards 80 %: everyone its files
+        named, a rejected row's person too (not registered, so the unit sees it is short).
+        A row whose ID is not valid names nobody: it counts as one person, kept as
+        ``file:row`` under ``unidentified``, so importing the same file again adds nothing."""
         def merge(doc: dict[str, Any] | None) -> dict[str, Any]:
             known = set(doc["submitted"]) if doc else set()
-            return {"unit": unit, "submitted": sorted(known | set(ids))}
+            unknown = set(doc.get("unidentified", ())) if doc else set()
+            merged = {"unit": unit, "submitted": sorted(known | set(ids))}
+            if unknown or unidentified:
+                merged["unidentified"] = sorted(unknown | set(unidentified))
+            return merged
 
         self._units.modify(unit, merge)
 
     def progress(self) -> list[tuple[str, int, int]]:
         """(unit, registered, submitted) per unit: registered counts everyone submitted who
-        now has an active registration, however it was made."""
+        now has an active registration, however it was made; submitted counts every person
+        the unit's files named, rows rejected included."""
         out = []
         for doc in sorted(self._units.all(), key=lambda d: d["unit"]):
             registered = sum(1 for id_no in doc["submitted"]
                              if (a := self.s.accounts.get_by_id(id_no))
                              and a["state"] == State.ACTIVE)
-            out.append((doc["unit"], registered, len(doc["submitted"])))
+            submitted = len(doc["submitted"]) + len(doc.get("unidentified", ()))
+            out.append((doc["unit"], registered, submitted))
         return out
 
 

@@ -1,6 +1,7 @@
 """Signing in with the card **and** its registration password. Only an active account's
 current card signs in; a later card of the same person (same ID, later issue date) takes
-the account over at its first sign-in, and an older one is refused."""
+the account over at its first sign-in (the NHIA: 「註冊系統即會更新卡號」), and the
+session says so, for the holder to be told; an older card is refused."""
 
 from __future__ import annotations
 
@@ -45,12 +46,14 @@ class SignIn:
         which staff may have suspended it at the counter."""
         self.s.check_password(account_for_card(self.s, card), password)
         account = account_for_card(self.s, card)
-        if card.card_no != account["card_no"]:
+        new_card = card.card_no != account["card_no"]
+        if new_card:
             account = cast(Account, self.s.accounts.modify(card.id_no, lambda _a: {
                 "card_no": card.card_no, "card_issue_date": card.issue_date.isoformat()}))
         # the account holds this card now (it did, or was just moved onto it)
         return Session(account["id_no"], card.card_no, account["name"],
-                       self.s.clock.now(), bool(account.get("must_change_password")))
+                       self.s.clock.now(), bool(account.get("must_change_password")),
+                       new_card=new_card)
 
     def account(self, session: Session) -> Account:
         """The signed-in holder's account as stored now."""

@@ -4,7 +4,9 @@ The places and phone numbers are the NHIA's 領卡地點 table, one office per r
 Its last row reads 「花蓮縣、屏東縣 (09)8332111」; 屏東縣 is already in the 高屏 row
 and no Taiwanese area code is (09), so it is taken as the 東區 office, 花蓮縣、臺東縣,
 (03)8332111. A slot can be set or changed until one hour before it; then the card is
-being made and the slot is fixed.
+being made and the slot is fixed: the form still opens, shows the booking, and says why
+it cannot change and whom to call (the NHIA's 「倘超過預約時間無法指定，請洽0800-030598
+專線」).
 """
 
 from __future__ import annotations
@@ -89,6 +91,25 @@ class PickupBooking:
 
     def changeable(self, app: Application) -> bool:
         """May the slot still be set or moved (paid, on site, not within the hour)?"""
-        if app["pickup"] != Pickup.ONSITE or app["payment"] is None:
-            return False
-        return not _fixed(app, self.apps.s.clock.now())
+        return self.offered(app) and not self.fixed(app)
+
+    def offered(self, app: Application) -> bool:
+        """Does the application have a pickup to set or to see (paid, on site)? Within the
+        hour the form still opens: it shows the booking and why it can no longer move."""
+        return app["pickup"] == Pickup.ONSITE and app["payment"] is not None
+
+    def fixed(self, app: Application) -> bool:
+        """Is the booked slot within the hour, or past: the card is being made?"""
+        return _fixed(app, self.apps.s.clock.now())
+
+    def current(self, session: Session, atm_no: str) -> Application:
+        """The application as stored now, for the form (someone else's is unknown)."""
+        return self.apps.get(session, atm_no)
+
+
+def booking(app: Application) -> tuple[str, datetime] | None:
+    """The office and time booked, if any."""
+    slot = app.get("slot")
+    if not slot:
+        return None
+    return slot["office"], datetime.fromisoformat(slot["at"])

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input
 
 from kiosk.domain.dates import roc_short
+from kiosk.domain.errors import InvalidInput
 from kiosk.domain.replacement.applications import FEE, payment_of
 from kiosk.domain.replacement.banks import DEMO_CHIP_CARD
 from kiosk.domain.replacement.payments import (
@@ -57,9 +58,13 @@ class AtmScreen(KioskScreen):
                             compact=True)
             with Horizontal(id="keypad"):
                 yield Tr("atm.keypad", classes="form-label")
-                for key in "1234567890":
-                    yield Button(key, id=f"k{key}", compact=True)
-                yield Button("⌫", id="kback", compact=True)
+                # for the mouse or a touch screen: out of the Tab chain, so Shift+Tab
+                # from the code box is the PIN box, not 11 keys back
+                for key in [*"1234567890", "back"]:
+                    button = Button("⌫" if key == "back" else key, id=f"k{key}",
+                                    compact=True)
+                    button.can_focus = False
+                    yield button
             yield from code_row("atm.code", 4, self._code_picture)
         yield Computed(self._stage_text, id="atm-stage", classes="hint")
 
@@ -96,11 +101,19 @@ class AtmScreen(KioskScreen):
 
     def _show(self) -> None:
         stage = self.transfer.stage if self.transfer else None
-        self.query_one("#atm-authorize").display = stage is AtmStage.AUTHORIZE
+        authorize = self.query_one("#atm-authorize")
+        authorizing = stage is AtmStage.AUTHORIZE
+        # hidden is not enough: Textual's auto focus (a dialog closing over this screen, the
+        # demo's tray) counted the hidden PIN box as focusable, and the Enter meant for OK
+        # went to it. Disabled, no box of it can hold the focus.
+        authorize.display = authorizing
+        authorize.disabled = not authorizing
+        if not authorizing and self.focused is not None and authorize in self.focused.ancestors:
+            self.set_focus(None)
         for widget in self.query(Computed):
             widget.refresh_text()
-        if stage is AtmStage.AUTHORIZE and not self.query_one("#f-code", Input).has_focus:
-            self.query_one("#f-pin", Input).focus()
+        if authorizing and (self.focused is None or authorize not in self.focused.ancestors):
+            self.query_one("#f-pin", Input).focus()   # else it stays where it was put
 
     def _say(self, key: str | None, **params: Any) -> None:
         self.query_one("#form-error", Notice).say(key, **params)
@@ -165,9 +178,10 @@ class AtmScreen(KioskScreen):
             self.query_one("#code-picture", Computed).refresh_text()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "f-pin":
-            self.query_one("#f-code", Input).focus()
-        else:
+        code = self.query_one("#f-code", Input)
+        if event.input.id == "f-pin" and len(code.value) < (code.max_length or 0):
+            code.focus()
+        else:   # the code box, or the PIN retyped with the code still there: OK
             self.action_enter()
 
     def action_enter(self) -> None:
@@ -180,17 +194,35 @@ class AtmScreen(KioskScreen):
 
         def step(transfer: AtmTransfer) -> None:
             if transfer.stage is AtmStage.AUTHORIZE:
-                pin = self.query_one("#f-pin", Input)
-                code = self.query_one("#f-code", Input)
-                try:
-                    transfer.authorize(pin.value, code.value)
-                finally:
-                    pin.value = code.value = ""    # a PIN never stays in a box
+                self._authorize(transfer)
             elif transfer.stage in (AtmStage.PULL, AtmStage.REINSERT):
                 transfer.confirm(card_present=self._chip_present())
 
         self.attempt(step, transfer)   # a refusal (a wrong PIN, too late) under the form
         self._show()
+
+    def _authorize(self, transfer: AtmTransfer) -> None:
+        """The PIN and the code to the bank. Refused, the focus goes where the person types
+        next: a wrong code is emptied (a new one is shown) and the PIN kept, since it was
+        not checked; a wrong PIN is emptied and a right code kept. A PIN that was checked
+        never stays in a box."""
+        pin = self.query_one("#f-pin", Input)
+        code = self.query_one("#f-code", Input)
+        try:
+            transfer.authorize(pin.value, code.value)
+        except InvalidInput as refused:
+            if refused.field == "code":
+                code.value = ""
+                code.focus()
+            else:
+                pin.value = ""
+                pin.focus()
+            raise
+        except Exception:   # the transfer ended, or the application cannot be paid
+            pin.value = code.value = ""
+            raise
+        else:
+            pin.value = code.value = ""
 
     def action_close(self) -> None:
         if self.transfer is not None:

@@ -1,5 +1,7 @@
 """設定領卡時間及地點 (現場領卡 after payment): one of the NHIA offices and a time it
-offers, with its notice read; the booking is the pickup domain's to accept or refuse."""
+offers, with its notice read; the booking is the pickup domain's to accept or refuse. The
+form opens on the place and time already booked; within the hour before it the booking is
+shown, fixed, with the reason and the helpline."""
 
 from __future__ import annotations
 
@@ -8,17 +10,16 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Select
 
 from kiosk.domain.dates import roc_short
 from kiosk.domain.errors import KioskError
 from kiosk.domain.id_documents import HOUSEHOLD_MAX_AGE
 from kiosk.domain.records import Application
-from kiosk.domain.replacement.pickup import OFFICES, slots
+from kiosk.domain.replacement.pickup import OFFICES, booking, slots
 from screens.errors import FAILED
 from screens.forms import FormScreen
 from screens.replacement.apply_form import SavedModal
-from screens.widgets.choice import Choice
+from screens.widgets.choice import Choice, KioskSelect
 from screens.widgets.text import Notice, Tr
 
 
@@ -31,43 +32,61 @@ class PickupScreen(FormScreen):
     def __init__(self, atm_no: str) -> None:
         super().__init__()
         self.atm_no = atm_no
+        self.booked: tuple[str, datetime] | None = None
+        self.fixed = False
 
     def fields(self) -> ComposeResult:
+        session = self.host.session
+        app = (self.read(self.host.pickup.current, session, self.atm_no, default=None)
+               if session else None)
+        if app is not None:
+            self.booked, self.fixed = booking(app), self.host.pickup.fixed(app)
+        if self.fixed:      # within the hour: shown as booked, and why it cannot move
+            yield Tr("err.pickup.fixed", classes="form-error")
+        office, at = self.booked or (KioskSelect.NULL, None)
         with Horizontal(classes="form-row"):
             yield Tr("pickup.office", classes="form-label")
-            yield Select(self._offices(), id="f-office", compact=True,
-                         prompt=self.t("ebill.choose"))
+            yield KioskSelect(self._offices(), id="f-office", compact=True, value=office,
+                         prompt=self.t("ebill.choose"), disabled=self.fixed)
+        slot_options = self._slots(at)
         with Horizontal(classes="form-row"):
             yield Tr("pickup.time", classes="form-label")
-            yield Select(self._slots(), id="f-slot", compact=True,
-                         prompt=self.t("ebill.choose"))
+            yield KioskSelect(slot_options, id="f-slot", compact=True,
+                         value=at.isoformat() if at else KioskSelect.NULL,
+                         prompt=self.t("ebill.choose"), disabled=self.fixed)
+        yield Tr("pickup.helpline", classes="note")
         yield Tr("pickup.notice", params={"age": HOUSEHOLD_MAX_AGE}, classes="note")
         with Horizontal(classes="form-row"):
             yield Tr("pickup.read", classes="form-label")
-            yield Choice([("no", "ebill.no"), ("yes", "ebill.yes")], id="c-read")
+            yield Choice([("no", "ebill.no"), ("yes", "ebill.yes")], id="c-read",
+                         disabled=self.fixed)
         yield Notice(id="e-read", classes="field-error")
 
     def _offices(self) -> list[tuple[str, str]]:
         return [(f"{self.t(f'office.{o.code}')} {o.phone}", o.code) for o in OFFICES]
 
-    def _slots(self) -> list[tuple[str, str]]:
-        return [(roc_short(s), s.isoformat()) for s in slots(self.host.clock.now())]
+    def _slots(self, booked: datetime | None) -> list[tuple[str, str]]:
+        """The times offered now, and the one booked (which may no longer be offered)."""
+        times = slots(self.host.clock.now())
+        if booked is not None and booked not in times:
+            times = [booked, *times]
+        return [(roc_short(s), s.isoformat()) for s in times]
 
     def on_mount(self) -> None:
-        self.query_one("#f-office", Select).focus()
+        self.query_one("#f-office", KioskSelect).focus()
 
     def action_save(self) -> None:
         self.submit()
 
     def submit(self) -> None:
         session = self.host.session
-        if session is None:
+        if session is None or self.fixed:    # the reason is on the form already
             return
         if self.query_one("#c-read", Choice).value != "yes":
             self.query_one("#e-read", Notice).say("pickup.must_read")
             return
-        office = self.query_one("#f-office", Select).value
-        slot = self.query_one("#f-slot", Select).value
+        office = self.query_one("#f-office", KioskSelect).value
+        slot = self.query_one("#f-slot", KioskSelect).value
 
         def book() -> Application:
             if not isinstance(office, str):
