@@ -213,10 +213,20 @@ class ProofForm(FormScreen):
         else:
             if self.with_household:
                 yield from field_row("household", "reg.household", max_length=8)
+                # the seed's words at the field (001 Q1 step 3, Q13): where the number is;
+                # shown while it has the focus, so the address picker keeps its room
+                yield Tr("reg.household_hint", id="household-hint", classes="note")
             yield AddressPicker(id="address")
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()
+
+    @on(events.DescendantFocus)
+    @on(events.DescendantBlur)
+    def _household_hint(self, event: events.DescendantFocus | events.DescendantBlur) -> None:
+        for hint in self.query("#household-hint"):
+            hint.display = (isinstance(event, events.DescendantFocus)
+                            and event.widget.id == "f-household")
 
     def proof(self) -> Proof:
         if self.resident:

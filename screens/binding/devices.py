@@ -25,12 +25,14 @@ from screens.widgets.text import Tr
 
 class DeviceCodeScreen(CodeQrScreen):
     """產生裝置認證碼: the code as text beside its QR, and the time it has left; once a
-    device is bound with it (the app, the demo's F9 panel, the CLI), the device's name."""
+    device is bound with it (the app, the demo's F9 panel, the CLI), the device's name.
+    As on the NHIA's page (001 Q12, step 3 「請點選產生裝置認證碼」), no code is made on
+    opening: the person presses 【產生裝置認證碼】 (F5) first."""
 
     card_policy = CardPolicy.BOUND
     title_key, intro_key = "dev.code_title", "dev.code_intro"
     BINDINGS = [Binding("escape", "close", "key.back"),
-                Binding("f5", "new_code", "key.new_code"),
+                Binding("f5", "new_code", "key.device_code"),
                 Binding("f9", "app_panel", "key.demo_app")]
 
     def __init__(self) -> None:
@@ -38,11 +40,10 @@ class DeviceCodeScreen(CodeQrScreen):
         self.code: Code | None = None
         self.bound: Device | None = None
 
-    def on_mount(self) -> None:   # CodeQrScreen.on_mount runs too (Textual calls each class's)
-        self.action_new_code()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.host.demo if action == "app_panel" else True
+        if action == "app_panel":
+            return self.host.demo and self.code is not None
+        return True
 
     def action_new_code(self) -> None:
         session = self.host.session
@@ -52,8 +53,11 @@ class DeviceCodeScreen(CodeQrScreen):
         if code is not FAILED:
             self.code, self.bound = code, None
             self.show_code(code.code, code.expires_at)
+            self.refresh_bindings()   # F9, the demo app, has a code to type now
 
     def status_text(self) -> str:
+        if self.code is None:
+            return self.t("dev.code_press")
         if self.bound is not None:
             return self.t("dev.code_used", name=self.bound["name"])
         return super().status_text()

@@ -4,10 +4,12 @@ emptied as soon as it is read."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Input
 
 from screens.errors import FAILED
 from screens.forms import CardForm, Notice, field_row
+from screens.widgets.text import Tr
 
 
 class PasswordCardForm(CardForm):
@@ -31,6 +33,22 @@ class PasswordCardForm(CardForm):
 
 
 class LoginScreen(PasswordCardForm):
+    """登入, with 重寄認證信 and 刪除註冊申請 beside it as on the NHIA's login page
+    (seeds 000/001): a holder whose mail never came reaches them from here too."""
+
+    BINDINGS = [Binding("f3", "pending('resend')", "card.action_resend"),
+                Binding("f4", "pending('cancel')", "card.action_cancel")]
+
+    def fields(self) -> ComposeResult:
+        yield from super().fields()
+        yield Tr("login.pending_hint", id="pending-hint", classes="note")
+
+    def action_pending(self, what: str) -> None:
+        from screens.registration.pending import PendingScreen  # it builds on this module
+
+        self.take_password()   # typed for logging in: not carried to another screen
+        self.app.push_screen(PendingScreen(what))
+
     def submit(self) -> None:
         card = self.card()
         if card is None:

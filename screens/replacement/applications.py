@@ -9,6 +9,7 @@ from datetime import datetime
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable
 
@@ -52,8 +53,14 @@ class ApplicationsScreen(KioskScreen):
         self.rows: list[Application] = []
 
     def fields(self) -> ComposeResult:
-        yield Tr("apps.notice", params={"days": UNPAID_LIFETIME.days,
-                                        "age": HOUSEHOLD_MAX_AGE}, classes="note")
+        # 注意事項 in full (step 8), in a box of a few rows that scrolls (Tab, arrows), so
+        # the list keeps its rows at 80×24
+        notes = VerticalScroll(id="apps-notes")
+        notes.styles.max_height = 3
+        with notes:
+            yield Tr("apps.notice", params={"days": UNPAID_LIFETIME.days,
+                                            "age": HOUSEHOLD_MAX_AGE}, classes="note")
+            yield Tr("apps.keep", classes="note")
         yield Computed(self._heading, id="list-heading", classes="hint")
         yield PlainTable(id="apps", cursor_type="row", zebra_stripes=True)
         yield Computed(self._detail, id="row-detail", classes="message")

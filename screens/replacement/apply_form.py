@@ -34,7 +34,8 @@ def choice_row(name: str, label_key: str, options: list[tuple[str, str]]) -> Com
 class ApplyFormScreen(FormScreen):
     BINDINGS = [Binding("escape", "back", "key.back"),
                 Binding("f4", "photo", "apply.key_photo"),
-                Binding("f5", "save", "apply.key_save")]
+                Binding("f5", "save", "apply.key_save"),
+                Binding("f9", "offices", "apply.key_offices")]
     title_key = "apply.title"
 
     def __init__(self) -> None:
@@ -80,8 +81,12 @@ class ApplyFormScreen(FormScreen):
             yield AddressPicker(id="address")
             yield Notice(id="e-address", classes="field-error")
             yield from field_row("street", "apply.street", max_length=60)
+            yield Tr("apply.mail_late", classes="note")
+        with Vertical(id="onsite-fields"):
+            yield Tr("apply.onsite_note", classes="hint")
         yield from choice_row("kind", "apply.kind",
                               [("no_photo", "apply.no_photo"), ("photo", "apply.with_photo")])
+        yield Tr("apply.kind_note", id="kind-note", classes="note")
         with Vertical(id="photo-fields"):
             yield Computed(self._photo_line, id="photo-line", classes="hint")
             yield Notice(id="e-photo", classes="field-error")
@@ -100,6 +105,7 @@ class ApplyFormScreen(FormScreen):
     def _show_fields(self) -> None:
         self.query_one("#dependant-fields").display = self._choice("target") == "dependant"
         self.query_one("#mail-fields").display = self._choice("pickup") == "mail"
+        self.query_one("#onsite-fields").display = self._choice("pickup") == "onsite"
         self.query_one("#photo-fields").display = self._choice("kind") == "photo"
 
     def _choice(self, name: str) -> str:
@@ -123,6 +129,12 @@ class ApplyFormScreen(FormScreen):
 
     def action_save(self) -> None:
         self.submit()
+
+    def action_offices(self) -> None:
+        """查詢領卡地點, from the form itself (as the NHIA's form has it beside 領卡方式)."""
+        from screens.replacement.applications import OfficesModal
+
+        self.app.push_screen(OfficesModal())
 
     def form(self) -> Form:
         dependant = None

@@ -124,6 +124,28 @@ def jpeg_file(folder: Path) -> Path:
     return path
 
 
+async def ebill_form(pilot, atm_no: str, bank: str = "004",
+                     account: str = "012345678901") -> None:
+    """The e-Bill form of ``atm_no`` filled in as its holder would (not sent yet)."""
+    app = pilot.app
+    await act(pilot, atm_no, "ebill")
+    await wait_until(pilot, on(app, EbillScreen), what="e-Bill")
+    await choose(pilot, "agree", "yes")
+    await pick(pilot, "#f-bank", bank)
+    await fill(pilot, "account", account)
+    await fill(pilot, "code", app.screen.code)
+
+
+async def pay_by_ebill(pilot, atm_no: str, **form: str) -> None:
+    """The e-Bill form filled in, sent (F5) and confirmed on its 確認頁 (Enter)."""
+    from screens.replacement.payment.ebill import EbillConfirmModal
+
+    await ebill_form(pilot, atm_no, **form)
+    await pilot.press("f5")
+    await wait_until(pilot, on(pilot.app, EbillConfirmModal), what="確認頁")
+    await pilot.press("enter")
+
+
 async def test_apply_for_myself_by_mail_and_pay_with_e_bill(tmp_path):
     app = make_app(lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -132,13 +154,7 @@ async def test_apply_for_myself_by_mail_and_pay_with_e_bill(tmp_path):
         await shows(pilot, "No applications")
         atm_no = await new_application(pilot)
         assert app.screen.query_one("#apps").row_count == 1
-        await act(pilot, atm_no, "ebill")
-        await wait_until(pilot, on(app, EbillScreen), what="e-Bill")
-        await choose(pilot, "agree", "yes")
-        await pick(pilot, "#f-bank", "004")
-        await fill(pilot, "account", "012345678901")
-        await fill(pilot, "code", app.screen.code)
-        await pilot.press("f5")
+        await pay_by_ebill(pilot, atm_no)
         await shows(pilot, "Payment successful: NT$203")
         to, mail = app.services.mails()[0]["to"], app.services.mails()[0]
         assert to == "chang.demo@example.com" and mail["kind"] == MailKind.CARD_RECEIPT
@@ -205,13 +221,8 @@ async def test_dependant_with_photo_on_site_pickup_set_changed_and_fixed(tmp_pat
         application = app.applications.get(app.session, atm_no)
         assert (application["holder_name"], application["with_photo"]) == ("林小美", True)
         assert app.applications.photos.path(atm_no).read_bytes() == photo.read_bytes()
-        await act(pilot, atm_no, "ebill")                 # 王大明's own CTBC account
-        await wait_until(pilot, on(app, EbillScreen))
-        await choose(pilot, "agree", "yes")
-        await pick(pilot, "#f-bank", "822")
-        await fill(pilot, "account", "901234567890")
-        await fill(pilot, "code", app.screen.code)
-        await pilot.press("f5")
+        await pay_by_ebill(pilot, atm_no, bank="822",     # 王大明's own CTBC account
+                           account="901234567890")
         await shows(pilot, "Payment successful")
         await pilot.press("escape")
         for office in ("taipei", "central"):              # set, then change

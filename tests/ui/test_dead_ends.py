@@ -95,6 +95,7 @@ async def test_after_the_demo_app_binds_the_code_screen_names_the_device(lang):
         await _chang(pilot)
         await pilot.press("1")
         await wait_until(pilot, on(app, DeviceCodeScreen))
+        await pilot.press("f5")                           # 【產生裝置認證碼】
         await pilot.press("f9")
         await wait_until(pilot, on(app, AppPanelScreen))
         await pilot.press("ctrl+a")
@@ -115,6 +116,7 @@ async def test_a_code_used_elsewhere_shows_on_the_code_screen_within_a_second():
         await _chang(pilot)
         await pilot.press("1")
         await wait_until(pilot, on(app, DeviceCodeScreen))
+        await pilot.press("f5")                           # 【產生裝置認證碼】
         app.devices.redeem(app.screen.code.code.lower(), "Galaxy S24")   # either case
         await wait_until(pilot, lambda: USED["en"] in screen_text(app), timeout=3,
                          what="the code said used")

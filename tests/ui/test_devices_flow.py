@@ -25,6 +25,7 @@ async def test_device_code_binds_through_the_demo_app_and_unbinds():
         await _logged_in(pilot)
         await pilot.press("1")                            # [1] Mobile device verification
         await wait_until(pilot, on(app, DeviceCodeScreen))
+        await pilot.press("f5")                           # 【產生裝置認證碼】
         code = app.screen.code.code
         assert code in screen_text(app) and app.screen.query_one(QrCode).fits
         assert decode_screen(app) == [code]            # what a phone would scan at 80×24
@@ -62,5 +63,6 @@ async def test_an_expired_code_says_so():
         await _logged_in(pilot)
         await pilot.press("1")
         await wait_until(pilot, on(app, DeviceCodeScreen))
+        await pilot.press("f5")                           # 【產生裝置認證碼】
         app.clock.advance(minutes=10)
         await shows(pilot, "The code has expired")

@@ -13,12 +13,18 @@ from kiosk.domain.i18n import LANGS, Catalog
 from screens.binding.devices import DeviceCodeScreen
 from screens.counter.outbox import StaffOutboxScreen
 from screens.replacement.applications import ApplicationsScreen
-from screens.replacement.payment import AtmScreen, EbillScreen, SlipScreen
+from screens.replacement.payment import AtmScreen, SlipScreen
 from screens.too_small import TooSmallScreen
 from screens.tray import TrayScreen
 from tests.ui.conftest import make_app, make_services, screen_text, wait_until
-from tests.ui.flows import choose, fill, focused_id, on, pick, shows, type_into
-from tests.ui.test_card_replacement import act, applications, applied, logged_in_as
+from tests.ui.flows import focused_id, on, shows, type_into
+from tests.ui.test_card_replacement import (
+    act,
+    applications,
+    applied,
+    logged_in_as,
+    pay_by_ebill,
+)
 from tests.ui.test_staff_mode import STAFF_PASSWORD, person_form, signed_in, staff_item
 
 SIZE = (80, 24)
@@ -156,13 +162,7 @@ async def test_the_applications_list_keeps_its_full_columns_after_a_payment_scre
         await wait_until(pilot, on(app, ApplicationsScreen), what="the list again")
         await shows(pilot, atm_no, what="the full ATM NO after the slip")
         await shows(pilot, applied_at, what="the full date after the slip")
-        await act(pilot, atm_no, "ebill")                  # paid, and back to the list
-        await wait_until(pilot, on(app, EbillScreen), what="e-Bill")
-        await choose(pilot, "agree", "yes")
-        await pick(pilot, "#f-bank", "004")
-        await fill(pilot, "account", "012345678901")
-        await fill(pilot, "code", app.screen.code)
-        await pilot.press("f5")
+        await pay_by_ebill(pilot, atm_no)                  # paid, and back to the list
         await wait_until(pilot, lambda: app.applications.get(app.session, atm_no)["payment"],
                          what="paid")
         await pilot.press("escape")
@@ -207,6 +207,8 @@ async def test_the_key_bar_holds_every_key_of_the_device_code_and_applications_s
         await logged_in_as(pilot)
         await pilot.press("1")                             # [1] 行動裝置認證
         await wait_until(pilot, on(app, DeviceCodeScreen), what="device code")
+        await pilot.press("f5")                            # 【產生裝置認證碼】: F9 too now
+        await pilot.pause()
         assert_bar_holds_every_key(app, "device code")
         await pilot.press("escape")
         await applications(pilot)

@@ -379,7 +379,7 @@ async def bind_devices(pilot) -> dict[str, str]:
         name = value[:MAX_NAME]
         await pilot.press("1")                               # 行動裝置認證
         await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeScreen), what="code")
-        await pilot.press("f9")
+        await pilot.press("f5", "f9")                        # 【產生裝置認證碼】, the app
         await wait_until(pilot, lambda: isinstance(app.screen, AppPanelScreen), what="app")
         await fill(pilot, "device", name)                    # typed, key by key
         await pilot.press("enter")

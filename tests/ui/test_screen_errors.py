@@ -15,12 +15,18 @@ from screens.counter.audit import AuditScreen
 from screens.counter.batch import BatchScreen
 from screens.counter.desk import PersonScreen, StaffCodeScreen
 from screens.counter.home import StaffHomeScreen
-from screens.replacement.payment import AtmScreen, EbillScreen
+from screens.replacement.payment import AtmScreen
 from screens.services import ServicesScreen
 from store.errors import StoreLockedError
 from tests.ui.conftest import make_app, screen_text, wait_until
-from tests.ui.flows import choose, fill, logged_in, on, pick, shows
-from tests.ui.test_card_replacement import act, applied, atm_until_pull, logged_in_as
+from tests.ui.flows import logged_in, on, shows
+from tests.ui.test_card_replacement import (
+    act,
+    applied,
+    atm_until_pull,
+    ebill_form,
+    logged_in_as,
+)
 from tests.ui.test_phone_and_qr_login import qr_login_screen
 from tests.ui.test_staff_mode import (
     SIZE,
@@ -133,12 +139,7 @@ async def test_a_wrong_account_on_the_e_bill_form_lands_at_its_field():
     app = make_app(lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
         atm_no = await applied(pilot)
-        await act(pilot, atm_no, "ebill")
-        await wait_until(pilot, on(app, EbillScreen), what="e-Bill")
-        await choose(pilot, "agree", "yes")
-        await pick(pilot, "#f-bank", "004")
-        await fill(pilot, "account", "12")
-        await fill(pilot, "code", app.screen.code)
+        await ebill_form(pilot, atm_no, account="12")
         await pilot.press("f5")
         screen = app.screen
         await wait_until(pilot, lambda: screen.query_one("#e-account").display,
@@ -201,15 +202,17 @@ async def test_an_approved_qr_login_for_an_account_suspended_meanwhile_says_why(
 # -- the citizen's devices -------------------------------------------------------------
 
 async def test_a_device_code_that_cannot_be_saved_says_so_instead_of_crashing(monkeypatch):
-    """The code is made as the screen opens, outside any key's action: a full disk there
-    ended the kiosk; now the screen opens and says why."""
+    """A full disk when the code is made (F5, 【產生裝置認證碼】) ended the kiosk; now the
+    screen says why."""
     app = make_app(lang="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await logged_in_as(pilot)
         disk_full(monkeypatch)
         await pilot.press("1")                            # [1] Mobile device verification
-        await wait_until(pilot, lambda: on(app, DeviceCodeScreen)()
-                         and app.screen.query_one("#qr-error").display, what="the message")
+        await wait_until(pilot, on(app, DeviceCodeScreen), what="the code screen")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.screen.query_one("#qr-error").display,
+                         what="the message")
         assert "This could not be saved (the disk is" in screen_text(app)
         assert app.is_running and app.screen.code is None
 

@@ -176,6 +176,15 @@ class Payments:
     def pay_ebill(self, session: Session, atm_no: str, *, agreed: bool, bank: str,
                   account: str, typed_code: str, code: str) -> Application:
         """活期帳戶: the notice agreed, the applicant's own account, the image code."""
+        account = self.check_ebill(session, atm_no, agreed=agreed, bank=bank,
+                                   account=account, typed_code=typed_code, code=code)
+        return self.pay(session, atm_no, Method.EBILL, method_fee(Method.EBILL),
+                        {"bank": bank, "account": mask_account(account)})
+
+    def check_ebill(self, session: Session, atm_no: str, *, agreed: bool, bank: str,
+                    account: str, typed_code: str, code: str) -> str:
+        """What 確認頁 shows only once it holds: the e-Bill payment as ``pay_ebill`` would
+        accept it, paying nothing. Returns the account as paid from (digits only)."""
         self.apps.payable(session, atm_no)
         if not agreed:
             raise InvalidInput("agree", "err.ebill.agree")
@@ -188,8 +197,7 @@ class Payments:
             raise InvalidInput("code", "err.ebill.code")
         if self.accounts.holder(bank, account) != session.id_no:
             raise InvalidInput("account", "err.ebill.not_yours")
-        return self.pay(session, atm_no, Method.EBILL, method_fee(Method.EBILL),
-                        {"bank": bank, "account": mask_account(account)})
+        return account
 
     def slip(self, session: Session, atm_no: str) -> Application:
         """下載繳款單: the application, if a slip may be printed for it."""

@@ -14,7 +14,7 @@ from textual.widgets import Button, Input
 
 from kiosk.domain.dates import roc_short
 from kiosk.domain.errors import InvalidInput
-from kiosk.domain.replacement.applications import FEE, payment_of
+from kiosk.domain.replacement.applications import FEE, Pickup, payment_of
 from kiosk.domain.replacement.banks import DEMO_CHIP_CARD
 from kiosk.domain.replacement.payments import (
     AtmStage,
@@ -48,6 +48,7 @@ class AtmScreen(KioskScreen):
         self.atm_no = atm_no
         self.transfer: AtmTransfer | None = None
         self.message: tuple[str, dict[str, Any]] | None = None
+        self.tip_read = False   # 貼心提醒, once logged in with the chip card: Enter goes on
 
     def fields(self) -> ComposeResult:
         yield Computed(self._facts, id="atm-facts", classes="message")
@@ -87,7 +88,7 @@ class AtmScreen(KioskScreen):
             return self.t("atm.insert")
         stage = transfer.stage
         if stage is AtmStage.AUTHORIZE:
-            return self.t("atm.authorize")
+            return self.t("atm.authorize" if self.tip_read else "atm.tip")
         if stage is AtmStage.PULL:
             return self.t("atm.pull", s=transfer.seconds_left())
         if stage is AtmStage.REINSERT:
@@ -95,8 +96,15 @@ class AtmScreen(KioskScreen):
             return self.t(key, s=transfer.seconds_left())
         if stage is AtmStage.DONE and transfer.receipt:
             payment = payment_of(transfer.receipt)
-            return self.t("atm.done", amount=payment["amount"], fee=payment["fee"],
-                          at=roc_short(datetime.fromisoformat(payment["paid_at"])))
+            paid_at = datetime.fromisoformat(payment["paid_at"])
+            lines = [self.t("atm.result", account=transfer.card.masked_account(),
+                            atm=self.atm_no, amount=payment["amount"], fee=payment["fee"],
+                            day=roc_short(paid_at)),
+                     self.t("atm.done", amount=payment["amount"], fee=payment["fee"],
+                            at=roc_short(paid_at))]
+            if transfer.receipt["pickup"] == Pickup.MAIL:
+                lines.insert(1, self.t("pay.by_mail"))
+            return "\n".join(lines)
         return self.t("atm.cancelled_hint")
 
     def _show(self) -> None:
@@ -177,7 +185,19 @@ class AtmScreen(KioskScreen):
             self.transfer.new_code()
             self.query_one("#code-picture", Computed).refresh_text()
 
+    def _read_tip(self) -> bool:
+        """The first Enter after the chip card is in answers 貼心提醒 (取消: go on paying);
+        it goes on to the PIN or the code only when something is typed already."""
+        if self.tip_read or self.transfer is None or self.transfer.stage is not AtmStage.AUTHORIZE:
+            return False
+        self.tip_read = True
+        self.query_one("#atm-stage", Computed).refresh_text()
+        pin, code = self.query_one("#f-pin", Input), self.query_one("#f-code", Input)
+        return not (pin.value or code.value)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self._read_tip():
+            return
         code = self.query_one("#f-code", Input)
         if event.input.id == "f-pin" and len(code.value) < (code.max_length or 0):
             code.focus()
@@ -186,7 +206,7 @@ class AtmScreen(KioskScreen):
 
     def action_enter(self) -> None:
         transfer = self.transfer
-        if transfer is None:
+        if transfer is None or self._read_tip():
             return
         if transfer.stage in (AtmStage.DONE, AtmStage.CANCELLED):
             self.action_close()

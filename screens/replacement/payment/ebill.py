@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Input, Select
 
 from kiosk.domain.records import Application
-from kiosk.domain.replacement.applications import FEE, payment_of
-from kiosk.domain.replacement.banks import BANK_CODES, new_verification_code
+from kiosk.domain.replacement.applications import FEE, Pickup, payment_of
+from kiosk.domain.replacement.banks import BANK_CODES, mask_account, new_verification_code
 from kiosk.domain.replacement.payments import Method, method_fee
+from screens.base import KioskModal
 from screens.errors import FAILED
 from screens.forms import FormScreen, field_row
 from screens.replacement.payment.code_row import code_row
@@ -33,6 +35,9 @@ class EbillScreen(FormScreen):
         self.code = new_verification_code(5)
         self.paid: Application | None = None
 
+    def form_column(self) -> Widget:
+        return VerticalScroll(classes=self.form_classes)   # the notice in full is long
+
     def fields(self) -> ComposeResult:
         yield Tr("ebill.facts", params={"atm": self.atm_no, "amount": FEE,
                                         "fee": method_fee(Method.EBILL),
@@ -52,6 +57,7 @@ class EbillScreen(FormScreen):
         yield from code_row("ebill.code", 5, lambda: block_digits(self.code))
         yield Notice(id="e-code", classes="field-error")
         yield Notice(id="done", classes="hint")
+        yield Notice(id="by-mail", classes="hint")
 
     def _banks(self) -> list[tuple[str, str]]:
         return [(f"{code} {self.t(f'bank.{code}')}", code) for code in BANK_CODES]
@@ -75,17 +81,62 @@ class EbillScreen(FormScreen):
         if session is None or self.paid is not None:
             return
         bank = self.query_one("#f-bank", Select).value
-        paid = self.attempt(self.host.payments.pay_ebill, session, self.atm_no,
-                            agreed=self.query_one("#c-agree", Choice).value == "yes",
-                            bank=bank if isinstance(bank, str) else "",
-                            account=self.value("account"), typed_code=self.value("code"),
-                            code=self.code)
+        entered = {"agreed": self.query_one("#c-agree", Choice).value == "yes",
+                   "bank": bank if isinstance(bank, str) else "",
+                   "account": self.value("account"), "typed_code": self.value("code"),
+                   "code": self.code}
+        account = self.attempt(self.host.payments.check_ebill, session, self.atm_no,
+                               **entered)
+        if account is FAILED:
+            self._new_code()
+            return
+        fee, code = method_fee(Method.EBILL), entered["bank"]
+        facts = {"atm": self.atm_no, "amount": FEE, "fee": fee, "total": FEE + fee,
+                 "bank": f"{code} {self.t(f'bank.{code}')}",
+                 "account": mask_account(account)}
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._pay(entered)
+
+        self.app.push_screen(EbillConfirmModal(facts), confirmed)   # 確認頁
+
+    def _new_code(self) -> None:
+        self.code = new_verification_code(5)   # a wrong try gets a new picture
+        self.query_one("#f-code", Input).value = ""
+        self.query_one("#code-picture", Computed).refresh_text()
+
+    def _pay(self, entered: dict[str, object]) -> None:
+        session = self.host.session
+        if session is None or self.paid is not None:
+            return
+        paid = self.attempt(self.host.payments.pay_ebill, session, self.atm_no, **entered)
         if paid is FAILED:
-            self.code = new_verification_code(5)   # a wrong try gets a new picture
-            self.query_one("#f-code", Input).value = ""
-            self.query_one("#code-picture", Computed).refresh_text()
+            self._new_code()
             return
         self.paid = paid
         payment = payment_of(paid)
-        self.query_one("#done", Notice).say("ebill.done", total=FEE + payment["fee"],
-                                            account=payment["account"])
+        done = self.query_one("#done", Notice)
+        done.say("ebill.done", total=FEE + payment["fee"], account=payment["account"])
+        by_mail = self.query_one("#by-mail", Notice)
+        by_mail.say("pay.by_mail" if paid["pickup"] == Pickup.MAIL else None)
+        # the result is under the form, which scrolls: bring its last line into view
+        self.call_after_refresh((by_mail if by_mail.display else done).scroll_visible)
+
+
+class EbillConfirmModal(KioskModal[bool]):
+    """確認頁: what is about to be paid, from which account; Enter pays, Esc goes back."""
+
+    BINDINGS = [Binding("enter", "answer(True)", "key.confirm"),
+                Binding("escape", "answer(False)", "key.back")]
+    title_key = "ebill.confirm_title"
+
+    def __init__(self, facts: dict[str, object]) -> None:
+        super().__init__()
+        self.facts = facts
+
+    def fields(self) -> ComposeResult:
+        yield Tr("ebill.confirm", params=self.facts, classes="message")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
