@@ -66,6 +66,10 @@ class PhotoPickerScreen(KioskScreen[Photo]):
 
     def on_mount(self) -> None:
         self.query_one("#tree", PhotoTree).focus()
+        if _inside(self.start, self.host.papers_dir.parent):
+            # the kiosk's own folder (other applicants' photos) is never listed: say so,
+            # rather than show an empty tree
+            self.query_one("#form-error", Notice).say("photo.start_private")
 
     @on(Input.Submitted, "#f-folder")
     def _go(self, event: Input.Submitted) -> None:

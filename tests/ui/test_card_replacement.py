@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from kiosk.domain.demo_people import DEMO_PASSWORD
@@ -355,3 +356,22 @@ async def test_an_nhi_card_arriving_at_the_atm_of_a_qr_session_ends_the_session(
         assert app.applications.get(
             __import__("kiosk.domain.session", fromlist=["Session"]).Session(
                 "J128765432", "", "", app.clock.now()), atm_no)["payment"] is None
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "inside its own data folder"),
+                                            ("zh-TW", "位於其資料夾內")])
+async def test_a_photo_folder_inside_the_kiosks_own_folder_says_why_it_shows_nothing(
+        tmp_path, lang, said):
+    """Other applicants' photos are never listed; a kiosk set up to choose photos from its
+    own folder used to show an empty tree and no reason."""
+    from tests.ui.conftest import make_services
+
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "photos").mkdir()
+    app = make_app(lang=lang, services=make_services(store), photo_dir=store / "photos")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await logged_in_as(pilot)
+        app.push_screen(PhotoPickerScreen(app.photo_root))
+        await wait_until(pilot, on(app, PhotoPickerScreen), what="the photo picker")
+        await shows(pilot, said)
