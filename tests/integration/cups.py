@@ -40,6 +40,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from tests.integration.helpers import end_process
+
 PRINTER = "kiosk-pdf"
 READY_TIMEOUT = 20.0
 PRINT_TIMEOUT = 30.0
@@ -190,13 +192,7 @@ class CupsServer:
     def stop(self) -> None:
         """Stop cupsd, remove the cups-pdf config from /etc/cups and the temp dir."""
         if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait(timeout=10)
+            end_process(self.proc)
             self.proc = None
         if self._queue_conf is not None:
             self._queue_conf.unlink(missing_ok=True)

@@ -160,13 +160,8 @@ class Pcscd:
 
     def stop(self) -> None:
         """Stop pcscd: ours, or a pcscd someone else started (taking ownership of it)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            end_process(self.proc)
         self.proc = None
         for pid in running_pcscd_pids():  # a pcscd we did not start: take it over
             with contextlib.suppress(ProcessLookupError):
@@ -195,6 +190,18 @@ class RestartablePcscd:
 
 
 # -- card presence ------------------------------------------------------------------
+def end_process(proc: subprocess.Popen[Any]) -> None:
+    """Terminate a server this session started, killing it after 10 s of no answer."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 def wait_card_state(reader: str, *, present: bool, timeout: float = EVENT_TIMEOUT) -> None:
     """Block (SCardGetStatusChange, no polling) until pcscd sees a card in *reader* or not."""
     sc = _scard()
