@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from screens.binding.phone_auth import PhoneAuthScreen
 from screens.binding.qr_login import QrLoginFormScreen, QrLoginScreen
 from screens.card import CardScreen
@@ -80,13 +82,14 @@ async def staff_reading_the_log(pilot) -> None:
     assert app.staff_session is not None and isinstance(app.screen, AuditScreen)
 
 
+@pytest.mark.timeout(300)   # twenty logins (scrypt), QR approvals and staff sign-ins in a row
 async def test_twenty_consecutive_sessions_each_end_when_left_alone():
     app = kiosk()
     async with app.run_test(size=SIZE) as pilot:
         app.devices.bind("J128765432", "Pixel 8")
         steps = [card_login_and_update_info, qr_login, half_typed_phone_auth,
                  staff_reading_the_log]
-        for cycle in range(24):
+        for cycle in range(20):
             step = steps[cycle % len(steps)]
             await step(pilot)
             await walk_away(pilot, STAFF_LIMIT if step is staff_reading_the_log else LIMIT)
