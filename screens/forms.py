@@ -69,12 +69,15 @@ class KioskInput(Input):
         if self.password:
             self.post_message(self.PasteJoined(self, "form.paste_refused"))
             return
-        text = self.paste_joiner.join(lines)
+        text, before = self.paste_joiner.join(lines), self.value
         if self.selection.is_empty:
             self.insert_text_at_cursor(text)
         else:
             self.replace(text, *self.selection)
-        self.post_message(self.PasteJoined(self, "form.paste_joined"))
+        # Input refuses a value over max_length (or outside ``restrict``) as a whole
+        taken = self.value != before
+        self.post_message(self.PasteJoined(self, "form.paste_joined" if taken
+                                           else "form.paste_too_long"))
 
 
 class SecretInput(KioskInput):

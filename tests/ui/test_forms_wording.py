@@ -270,6 +270,20 @@ async def test_a_code_pasted_in_two_lines_is_joined_and_said(lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+async def test_a_paste_too_long_for_its_field_is_said_not_taken(lang):
+    """The code field takes 80 characters: two lines of 50 are refused whole by the Input,
+    and the form must not claim they were joined."""
+    app = make_app(lang=lang)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, on(app, IdleScreen))
+        await pilot.press(str(app.screen.menu_items().index("menu.code") + 1))
+        await wait_until(pilot, on(app, CodeScreen))
+        await paste(pilot, "A" * 50 + "\n" + "B" * 50)
+        assert app.screen.query_one("#f-code", Input).value == ""
+        await shows(pilot, app.catalog.t("form.paste_too_long"))
+        assert app.catalog.t("form.paste_joined") not in str(screen_text(app))
+
+@pytest.mark.parametrize("lang", LANGS)
 async def test_a_password_pasted_in_two_lines_is_refused_and_said(lang):
     app = make_app(lang=lang)
     async with app.run_test(size=SIZE) as pilot:

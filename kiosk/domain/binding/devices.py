@@ -81,6 +81,9 @@ class Devices:
         """The device that ``code`` bound, once it has (the code screen says so); None
         while the code is unused, or for a code never issued."""
         digest = code_digest(self.s.keyring(), CODES_TABLE, code)
+        issued = self._code_docs.get(digest)   # one keyed lookup: the code screen asks often
+        if issued is None or not issued.get("used_at"):
+            return None
         return next((cast(Device, d) for d in self._devices.all()
                      if d.get("code") == digest), None)
 
