@@ -122,7 +122,7 @@ def _write_chunks(fd: int, chunks: Iterable[bytes]) -> bytes:
     return head or data[:HEADER_BYTES]
 
 
-def _raise_about(path: Path, exc: OSError) -> NoReturn:
+def raise_about(path: Path, exc: OSError) -> NoReturn:
     """Raise ``exc`` as an error about ``path``: what failed is saving ``path``, whichever
     temp name or syscall (write, fsync, rename) it happened in."""
     if exc.filename == str(path) and exc.filename2 is None:
@@ -147,20 +147,26 @@ def _private_temp(path: Path) -> tuple[int, Path]:
 
 def atomic_write(path: Path, chunks: Iterable[bytes], backup: Path) -> Signature:
     """Replace ``path`` by the concatenated ``chunks`` crash-safely; the replaced version
-    becomes ``backup``.
+    becomes ``backup``. :func:`write_temp` then :func:`install`; returns the signature of
+    the new version."""
+    tmp, signature = write_temp(path, chunks)
+    install(tmp, path, backup)
+    return signature
+
+
+def write_temp(path: Path, chunks: Iterable[bytes]) -> tuple[Path, Signature]:
+    """The concatenated ``chunks`` in a new private temp file beside ``path``, fsync-ed: the
+    temp file and the signature it will have as ``path``.
 
     Chunks, not one bytes object: the encoded database would otherwise sit in memory beside
     its tables (75 MB at 100,000 accounts with their mails). If producing a chunk raises,
-    the temp file goes and ``path`` is untouched; so it is when the disk is full or the
-    directory read-only, and the ``OSError`` then names ``path``. The backup costs no
-    copying: the current file is hard-linked to a temp name which is renamed onto
-    ``backup``. Returns the signature of the new version.
+    the temp file goes; so it does when the disk is full or the directory read-only, and
+    the ``OSError`` then names ``path``.
     """
-    directory = path.parent
     try:
         fd, tmp = _private_temp(path)
     except OSError as exc:
-        _raise_about(path, exc)
+        raise_about(path, exc)
     try:
         try:
             head = _write_chunks(fd, chunks)
@@ -168,19 +174,37 @@ def atomic_write(path: Path, chunks: Iterable[bytes], backup: Path) -> Signature
             st = os.fstat(fd)
         finally:
             os.close(fd)
-        _rotate_backup(path, backup)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise_about(path, exc)
+        raise
+    return tmp, (st.st_ino, st.st_size, st.st_mtime_ns, head)
+
+
+def install(tmp: Path, path: Path, backup: Path | None) -> None:
+    """Rename the temp file ``tmp`` (from :func:`write_temp`) onto ``path`` and fsync the
+    directory; the replaced version becomes ``backup`` (None: none is kept).
+
+    The backup costs no copying: the current file is hard-linked to a temp name which is
+    renamed onto ``backup``. On failure ``tmp`` is removed, ``path`` keeps its previous
+    version (unless only the directory's sync failed), and ``OSError`` names ``path``.
+    """
+    try:
+        if backup is not None:
+            _rotate_backup(path, backup)
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            _raise_about(path, exc)
+            raise_about(path, exc)
         raise
     try:
-        fsync_dir(directory)
+        fsync_dir(path.parent)
     except OSError as exc:
-        _raise_about(path, exc)
-    return (st.st_ino, st.st_size, st.st_mtime_ns, head)
+        raise_about(path, exc)
 
 
 def replace_private(path: Path, data: bytes, temp_of: Path) -> None:
@@ -192,7 +216,7 @@ def replace_private(path: Path, data: bytes, temp_of: Path) -> None:
     try:
         fd, tmp = _private_temp(temp_of)
     except OSError as exc:
-        _raise_about(path, exc)
+        raise_about(path, exc)
     try:
         try:
             _write_all(fd, data)
@@ -205,8 +229,20 @@ def replace_private(path: Path, data: bytes, temp_of: Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            _raise_about(path, exc)
+            raise_about(path, exc)
         raise
+
+
+def link_backup(path: Path, backup: Path) -> None:
+    """Make ``backup`` the current version of ``path`` (a hard link; no copy). Raises
+    ``OSError`` naming ``backup``; on a filesystem without hard links the old backup is
+    removed instead, since it holds what had to go."""
+    try:
+        _rotate_backup(path, backup)
+    except OSError as exc:
+        raise_about(backup, exc)
+    if os.path.exists(backup) and not os.path.samefile(path, backup):
+        os.unlink(backup)
 
 
 def _rotate_backup(path: Path, backup: Path) -> None:
@@ -240,10 +276,11 @@ def _rotate_backup(path: Path, backup: Path) -> None:
         raise
 
 
-def remove_stale_temps(path: Path) -> None:
-    """Delete temp files left by killed writers. Call only while holding the lock."""
-    prefix = temp_prefix(path)
+def remove_stale_temps(path: Path, *others: Path) -> None:
+    """Delete temp files left by killed writers of ``path`` and of ``others`` (files beside
+    it written the same way, the journal). Call only while holding the lock."""
+    prefixes = tuple(temp_prefix(p) for p in (path, *others))
     for name in os.listdir(path.parent):
-        if name.startswith(prefix):
+        if name.startswith(prefixes):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path.parent / name)

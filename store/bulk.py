@@ -11,7 +11,7 @@ the caller builds them outside the lock, so other kiosks wait only for the store
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from store.core import Store, raw_table
@@ -19,11 +19,14 @@ from store.outbox import Outbox, adopt_record
 from store.repos import Accounts
 
 
-def add_new_accounts(store: Store, pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]]
-                     ) -> list[str]:
+def add_new_accounts(store: Store, pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]],
+                     *, then: Callable[[list[str]], None] | None = None) -> list[str]:
     """Insert each (account, mail) whose ``id_no`` is new; return the ID numbers added.
 
-    The dicts are taken over: do not change them afterwards."""
+    ``then`` runs inside the same transaction with those ID numbers (a unit's progress), so
+    the accounts, their mails and what ``then`` writes are one commit: a kill between two
+    commits can no longer leave the accounts in and the progress unrecorded. The dicts are
+    taken over: do not change them afterwards."""
     added: list[str] = []
     with store.transaction() as db:
         stored = raw_table(db, Accounts.TABLE)  # raw: no Document copies
@@ -38,4 +41,6 @@ def add_new_accounts(store: Store, pairs: Iterable[tuple[dict[str, Any], dict[st
             added.append(account["id_no"])
         store.append(Accounts.TABLE, new_accounts)
         store.append(Outbox.TABLE, new_mails)
+        if then is not None:
+            then(added)
     return added

@@ -1,21 +1,34 @@
-"""The Store: one TinyDB file shared safely by several kiosk processes (SSH sessions).
+"""The Store: a TinyDB snapshot and its journal, shared safely by several kiosk processes.
 
 Every change happens in :meth:`Store.transaction`, which holds an exclusive lock on
-``<db>.lock``, reloads the file if another process changed it, and commits atomically at the
-end, so concurrent read-modify-write cycles never lose an update. A damaged file or one written
+``<db>.lock``, catches up with what other processes committed, and at the end appends the
+documents it changed to the journal ``<db>.journal`` as one record, fsync-ed
+(:mod:`store.journal`). The snapshot ``<db>`` — a plain TinyDB JSON file — is rewritten only
+by :meth:`Store.compact`: when the journal outgrows a quarter of it, or on
+``nhi-kiosk db compact``. Reading never takes the lock: a process checks the two files'
+identity and reads only the journal records it has not seen. A damaged file or one written
 by a newer program is never overwritten: the store refuses to work with it instead.
 
+The snapshot's first object is ``_meta`` and starts with the store's id and the journal
+sequence number it includes, so a process that sees a new snapshot can tell from its first
+bytes whether it is a compaction of what it already has (nothing to re-read).
+
 The path is resolved once, when the store opens: a store path that is a symbolic link means
-the file it points to, and the lock, the backup, the temp files and the files kept beside
-the store (docs/store-files.md) all sit beside that real file.
+the file it points to, and the lock, the journal, the backup, the temp files and the files
+kept beside the store (docs/store-files.md) all sit beside that real file.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
+import logging
 import os
+import re
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,7 +37,7 @@ import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from store import _fs
+from store import _fs, journal
 from store._lock import FileLock, LockTimeout
 from store.errors import (
     StoreCorruptError,
@@ -33,44 +46,84 @@ from store.errors import (
     StorePurposeError,
     StoreVersionError,
 )
-from store.storage import CachedJSONStorage, Tables
+from store.index import FieldIndex
+from store.storage import MemoryTables, Tables
+from store.table import JournaledTinyDB
+
+log = logging.getLogger("store")
 
 META_TABLE = "_meta"
 _META_DOC = "1"
 KIOSK, DEMO = "kiosk", "demo"   # what a store file was made for (Store.purpose)
 #: Documents per piece of the encoded file (see :func:`encode`).
 CHUNK_DOCS = 1000
+#: The journal is compacted into the snapshot when it outgrows this share of it …
+COMPACT_SHARE = 0.25
+#: … and this many bytes (a small store is not rewritten every few commits).
+COMPACT_MIN_BYTES = 1 << 20
+#: A new journal repeats up to this many records the snapshot already holds (and no more
+#: than OVERLAP_BYTES of them), so a process a little behind a compaction catches up from the
+#: journal instead of re-reading it all. The byte bound keeps a large commit (a batch import)
+#: out of the new journal, which would otherwise be "outgrown" again at once.
+OVERLAP_RECORDS = 256
+OVERLAP_BYTES = 64 << 10
+#: A commit that erased something (:meth:`Store.erase_soon`) is compacted away at once, and
+#: then at most once per this many seconds (the later ones at the first commit after that).
+ERASE_DELAY = 60.0
+#: Fields of the ``_meta`` document that describe one version of the snapshot file.
+_VERSION_FIELDS = ("store", "seq", "schema", "commit")
+_HEAD = re.compile(rb'\{"_meta":\{"1":\{"store":"([0-9a-f]{32})","seq":(\d+),')
 
 
 class Store:
-    """A database file plus its lock and backup; create instances with :meth:`open`.
+    """A database (snapshot, journal, lock, backup); create instances with :meth:`open`.
 
-    Read through :meth:`db` (it reloads if another process committed), write only inside
+    Read through :meth:`db` (it catches up if another process committed), write only inside
     :meth:`transaction`. Do not keep ``Table`` objects across calls without going through
     :meth:`db` again, or you may see stale data. Reads from one thread while another thread
     is inside a transaction see that transaction's uncommitted state.
     """
 
     #: Schema version this code writes. Bump it and add a MIGRATIONS entry when docs change.
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
     #: from-version -> function that upgrades the raw tables dict in place to from-version + 1.
-    MIGRATIONS: ClassVar[dict[int, Callable[[Tables], None]]] = {}
+    MIGRATIONS: ClassVar[dict[int, Callable[[Tables], None]]] = {}  # filled in below
 
     def __init__(self, path: Path, *, lock_timeout: float) -> None:
         """Internal; use :meth:`open`, which also creates and validates the file."""
         self.path = path
         self.backup_path = path.with_name(path.name + ".bak")
         self.lock_path = path.with_name(path.name + ".lock")
+        self.journal_path = path.with_name(path.name + ".journal")
         self._lock_timeout = lock_timeout
         self._file_lock = FileLock(self.lock_path)
         self._thread_lock = threading.Lock()
+        #: held while the tables change outside a transaction's body (catching up, loading)
+        self._state = threading.RLock()
         self._tx_thread: int | None = None
-        self._storage = CachedJSONStorage(path, self._decode, self._after_reload)
-        self._db = TinyDB(storage=lambda: self._storage)
+        self._memory = MemoryTables()
+        self._db = JournaledTinyDB(storage=lambda: self._memory)
         self._generation = 0
-        self._needs_commit = False  # a migration ran in memory but is not on disk yet
+        #: the file had an older schema: the next transaction writes it anew (a rebase),
+        #: its journal first when it had none (see :meth:`_rebase`)
+        self._needs_rebase = False
+        self._had_journal = True
         self._after_commit: list[Callable[[], None]] = []
         self._closed = False
+        # what the tables in memory are: the store, the last commit applied, where it ends
+        self._store_id: str | None = None
+        self._seq = 0
+        self._snapshot_sig: tuple[int, int, int] | None = None
+        self._journal_inode: int | None = None
+        self._journal_end = 0
+        self._torn = 0
+        #: (seq, offset) of the last records of the current journal, for a compaction
+        self._recent: collections.deque[tuple[int, int]] = collections.deque(
+            maxlen=OVERLAP_RECORDS)
+        self._erase_pending = False
+        self._last_compaction = -ERASE_DELAY
+        #: a failed commit whose record may still be in the journal (see transaction())
+        self._unsure: OSError | None = None
 
     @classmethod
     def open(cls, path: Path | str, *, lock_timeout: float = 10.0,
@@ -84,26 +137,25 @@ class Store:
         StoreCorruptError, StoreVersionError, StoreLockedError or StorePurposeError.
 
         ``path`` is resolved here, once (symbolic links followed, made absolute), and
-        :attr:`path` is the result. Why: a commit replaces the file by renaming a new
+        :attr:`path` is the result. Why: the snapshot is replaced by renaming a new
         version onto its name, and a rename onto a symbolic link replaces the link, not its
         target; the target would silently stop getting the data while the lock sat beside
-        the link. Resolved, the lock, the backup and the atomic replace all act on the real
-        file, and the link stays a link. A link changed to point elsewhere while the store
-        is open is not followed: this store keeps working on the file it opened. A link
-        that points nowhere yet means a new store at its target.
+        the link. Resolved, the lock, the journal, the backup and the atomic replace all act
+        on the real file, and the link stays a link. A link changed to point elsewhere while
+        the store is open is not followed: this store keeps working on the file it opened.
+        A link that points nowhere yet means a new store at its target.
         """
         path = Path(os.path.realpath(path))
         _fs.ensure_private_dir(path.parent)
         _fs.create_private_file(path.with_name(path.name + ".lock"))
         store = cls(path, lock_timeout=lock_timeout)
         with store._exclusive():
-            _fs.remove_stale_temps(path)
+            _fs.remove_stale_temps(path, store.journal_path)
             if not os.path.lexists(path):
-                store._storage.tables = {META_TABLE: {_META_DOC: {"purpose": purpose}}}
-                store._commit()
+                store._create(purpose)
         try:
             with store.transaction():
-                pass  # loads, checks the schema and commits a migration if one ran
+                pass  # loads, checks the schema, commits a migration, cuts a torn tail
             if store.purpose != purpose:
                 raise StorePurposeError(path, store.purpose, purpose)
         except BaseException:
@@ -114,53 +166,109 @@ class Store:
     @property
     def purpose(self) -> str:
         """What the file was made for: :data:`KIOSK` or :data:`DEMO`."""
-        self.db()   # reloaded if another process committed
-        meta = self._storage.tables.get(META_TABLE, {}).get(_META_DOC, {})
+        self.db()   # caught up if another process committed
+        meta = self._memory.tables.get(META_TABLE, {}).get(_META_DOC, {})
         found = meta.get("purpose", KIOSK) if isinstance(meta, dict) else KIOSK
         return found if isinstance(found, str) else KIOSK
 
     @property
     def generation(self) -> int:
-        """Increments on every reload and commit, so callers know when to rebuild indexes."""
+        """Increments whenever the tables in memory change (a commit, a catch-up)."""
         return self._generation
 
+    @property
+    def seq(self) -> int:
+        """The number of the last commit the tables in memory hold."""
+        return self._seq
+
     def db(self) -> TinyDB:
-        """The TinyDB for reading; reloaded first if another process changed the file."""
+        """The TinyDB for reading; caught up first if another process committed."""
         self._check_open()
-        if not self._storage.in_transaction:
-            self._refresh()
+        if not self._memory.in_transaction:
+            with self._state:
+                self._refresh()
         return self._db
+
+    def reload(self) -> None:
+        """Forget what is in memory and read the snapshot and the journal again.
+
+        Why: a process takes a new snapshot of its own store for a compaction (same id, no
+        commit it lacks) and does not re-read it; a file edited by hand meanwhile (a test,
+        an administrator) is seen after this, or by any process that opens the store."""
+        self._check_open()
+        with self._state:
+            if self._memory.in_transaction:
+                raise StoreError("Store.reload() cannot run inside a transaction")
+            self._load()
+
+    def index(self, table: str, field: str) -> FieldIndex:
+        """The index of ``table`` by ``field``: built on first use, then patched by every
+        change (this process's, another's read from the journal, an undone transaction).
+        Use it right after :meth:`db` or inside a transaction, and not across either."""
+        return self._memory.index(table, field)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[TinyDB]:
         """Exclusive read-modify-write section; commits on normal exit if anything changed.
 
-        On an exception the in-memory changes are discarded (reloaded from disk) and the
-        exception propagates. Not re-entrant: nesting raises StoreError. A commit that fails
-        (disk full, read-only, permissions) raises ``OSError`` naming the file; the file
-        then holds the previous version whole (only a failed sync of the directory, after
-        the rename, leaves the new one), and the store in memory holds what the file holds.
+        On an exception the changes are undone in memory and the exception propagates.
+        Not re-entrant: nesting raises StoreError. A commit that fails (disk full,
+        read-only, permissions) raises ``OSError`` naming the store, and the store in
+        memory and on disk holds what it held before the transaction — unless the disk
+        fails so that the record can be neither synced nor cut off again: then the commit
+        may be on disk after all, and this process refuses to go on with the store
+        (StoreError) until it is opened again, which reads whatever the journal holds.
         """
-        storage = self._storage
+        memory = self._memory
+        committed = False
         with self._exclusive():
-            self._refresh()
-            storage.in_transaction = True
-            storage.dirty = self._needs_commit
-            ok = committed = False
+            with self._state:
+                self._refresh()
+                self._cut_torn_tail()
+                memory.in_transaction = True
+            ok = False
             try:
                 yield self._db
-                if storage.dirty:
-                    self._commit()
-                    committed = True
+                with self._state:
+                    if self._needs_rebase:
+                        self._rebase()
+                        committed = True
+                    elif memory.has_changes():
+                        self._append_commit()
+                        committed = True
                 ok = True
             finally:
-                storage.in_transaction = False
-                storage.dirty = False
-                actions, self._after_commit = self._after_commit, []
-                if not ok:
-                    self._discard()
+                with self._state:
+                    memory.in_transaction = False
+                    if ok:
+                        memory.keep()
+                    else:
+                        memory.undo()
+                        self._changed()
+                    actions, self._after_commit = self._after_commit, []
             for action in actions if committed else ():   # still under the lock
                 action()
+        if committed and (self._journal_outgrown() or self._erase_due()):
+            self._compact_quietly()
+
+    def erase_soon(self) -> None:
+        """Inside a transaction that removes something that must not stay on disk (a mail's
+        seed once sent): the journal still holds its earlier versions, so compact soon — at
+        once the first time, then at most every :data:`ERASE_DELAY` seconds, and when the
+        store closes. A compaction for this also points the backup at the new snapshot."""
+        if not self._memory.in_transaction:
+            raise StoreError("Store.erase_soon() only works inside a transaction()")
+        self._erase_pending = True
+
+    def _erase_due(self) -> bool:
+        return self._erase_pending and (
+            time.monotonic() - self._last_compaction >= ERASE_DELAY)
+
+    def check_in_transaction(self, what: str) -> None:
+        """StoreError unless this thread is inside :meth:`transaction` (for writes that
+        join the caller's transaction instead of opening their own)."""
+        if not self._memory.in_transaction or self._tx_thread != threading.get_ident():
+            raise StoreError(f"{what} only works inside this thread's transaction()")
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Inside this thread's :meth:`transaction`: run ``action`` once the transaction's
@@ -171,9 +279,17 @@ class Store:
         it, even after a crash) and before another process can commit (never behind another
         writer's). An exception from ``action`` propagates; the commit stays.
         """
-        if not self._storage.in_transaction or self._tx_thread != threading.get_ident():
-            raise StoreError("Store.after_commit() only works inside this thread's transaction()")
+        self.check_in_transaction("Store.after_commit()")
         self._after_commit.append(action)
+
+    def files(self) -> list[Path]:
+        """The files that hold the store's documents and exist now: snapshot, journal,
+        backup (what someone with the data folder can read)."""
+        return [p for p in (self.path, self.journal_path, self.backup_path) if p.exists()]
+
+    def at_rest(self) -> bytes:
+        """Every byte of :meth:`files`, for checks that a secret is not on disk."""
+        return b"".join(p.read_bytes() for p in self.files())
 
     def side_path(self, suffix: str) -> Path:
         """The file ``<store><suffix>`` beside the (real) store file, e.g. its lock."""
@@ -191,34 +307,79 @@ class Store:
     def append(self, table: str, docs: Iterable[dict[str, Any]]) -> list[int]:
         """Add ``docs`` to ``table`` as they are, inside :meth:`transaction`; their ids.
 
-        Why not ``Table.insert_multiple``: TinyDB stores a copy of each document and copies
-        the whole table twice to convert its ids, which for a 100,000-row batch import
-        doubled the largest part of its memory. The documents are taken over, not copied:
-        the caller must not change them afterwards.
+        Why not ``Table.insert_multiple``: TinyDB stores a copy of each document, which for
+        a 100,000-row batch import doubled the largest part of its memory. The documents
+        are taken over, not copied: the caller must not change them afterwards.
         """
-        storage = self._storage
-        if not storage.in_transaction or self._tx_thread != threading.get_ident():
-            raise StoreError("Store.append() only works inside this thread's transaction()")
-        raw = storage.tables.get(table, {})
-        # TinyDB's next-id rule: its cached counter, else one past the highest id.
-        next_id = self._db.table(table)._next_id or max(map(int, raw), default=0) + 1
+        memory = self._memory
+        self.check_in_transaction("Store.append()")
         ids = []
         for doc in docs:
-            raw[str(next_id)] = doc
-            ids.append(next_id)
-            next_id += 1
+            doc_id = memory.next_id(table)
+            memory.put(table, str(doc_id), doc)
+            ids.append(doc_id)
         if ids:
-            storage.tables[table] = raw  # a new table appears only with its documents
-            storage.dirty = True
-            self._reset_tables(next_ids=True)
+            self._db.table(table).clear_cache()
         return ids
+
+    def compact(self) -> bool:
+        """Rewrite the snapshot with everything the journal holds, and start a short journal.
+
+        The snapshot is written without the lock (other processes go on committing and
+        reading); the lock is held only to copy the commits made meanwhile into the new
+        journal and rename the two files into place, about as long as a commit. Readers in
+        other processes are never blocked; this process's own other threads wait while the
+        snapshot is written. Returns False when another process compacted meanwhile (its
+        result stands). Raises ``OSError`` naming the file (the store keeps its previous
+        files whole) or StoreError.
+        """
+        self._check_open()
+        if self._tx_thread == threading.get_ident():
+            raise StoreError("Store.compact() cannot run inside a transaction")
+        with self._state:
+            self._refresh()
+            if self._needs_rebase:
+                with self.transaction():   # an old file: its migration is a compaction
+                    return True
+            seq, inode, erasing = self._seq, self._journal_inode, self._erase_pending
+            # the new journal starts at the oldest recent record, or after the last one: when
+            # erasing, always after the last one (the records before hold what must go)
+            first = (seq + 1, self._journal_end)
+            for recent in () if erasing else self._recent:
+                if self._journal_end - recent[1] <= OVERLAP_BYTES:
+                    first = recent
+                    break
+            tmp: Path | None
+            tmp, signature = _fs.write_temp(self.path, encode(self._snapshot_tables()))
+        try:
+            with self._exclusive(), self._state:
+                self._refresh()
+                if self._journal_inode != inode:
+                    return False
+                new = self._recent_journal(first)
+                _fs.install(tmp, self.path, self.backup_path)   # the snapshot first
+                tmp = None
+                self._install_journal(new)
+                if erasing:   # the backup held what was erased: it is the new snapshot now
+                    _fs.link_backup(self.path, self.backup_path)
+                    self._erase_pending = False
+                self._last_compaction = time.monotonic()
+                self._snapshot_sig = signature[:3]
+                log.info("compacted %s at commit %d (now %d)", self.path, seq, self._seq)
+                return True
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
     def close(self) -> None:
         """Forget the in-memory data; the store cannot be used afterwards."""
         if not self._closed:
+            if self._erase_pending:
+                self._compact_quietly()
             self._closed = True
             self._db.close()
-            self._storage.tables = {}
+            self._memory.load({})
 
     def __enter__(self) -> Store:
         return self
@@ -256,22 +417,180 @@ class Store:
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError(f"store {self.path} is closed")
+        if self._unsure is not None:
+            raise StoreError(
+                f"a commit to {self.path} failed ({self._unsure.strerror or self._unsure}) "
+                "and may have been saved all the same; open the store again")
 
     # -- loading -------------------------------------------------------------------------
 
-    def _corrupt(self, reason: str) -> StoreCorruptError:
+    def _corrupt(self, reason: str, path: Path | None = None) -> StoreCorruptError:
         backup = self.backup_path if os.path.lexists(self.backup_path) else None
-        return StoreCorruptError(self.path, backup, reason)
+        return StoreCorruptError(path or self.path, backup, reason)
 
-    def _refresh(self, *, force: bool = False) -> bool:
+    def _changed(self) -> None:
+        self._generation += 1
+        for table in self._db._tables.values():
+            table.clear_cache()
+
+    def _refresh(self) -> None:
+        """Catch up with the files (caller holds ``_state``): nothing when neither changed,
+        the journal's new records when it grew, everything when the snapshot is not a
+        compaction of what is in memory."""
+        if self._store_id is None:
+            self._load()
+            return
         try:
-            return self._storage.refresh(force=force)
-        except OSError as exc:
+            st = os.stat(self.path)
+            if (st.st_ino, st.st_size, st.st_mtime_ns) != self._snapshot_sig:
+                head = self._snapshot_head()
+                if head is None or head[0] != self._store_id:
+                    self._load()   # not a compaction of this store: read it all
+                    return
+                self._snapshot_sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+            inode, size = journal.stat(self.journal_path)
+            if inode == self._journal_inode and size == self._journal_end:
+                return
+            read = journal.read_from(self.journal_path, self._journal_end, self._journal_inode)
+        except FileNotFoundError as exc:
+            if exc.filename == str(self.journal_path):
+                raise self._journal_missing() from exc
             raise self._corrupt(f"cannot read it: {exc.strerror or exc}") from exc
+        except OSError as exc:
+            raise self._corrupt(f"cannot read it: {exc.strerror or exc}",
+                                _named(exc, self.path)) from exc
+        if read.inode != self._journal_inode:
+            if not self._follow_new_journal(read):
+                self._load()
+            return
+        self._apply(self._scan(read.data, self._journal_end), read.inode)
 
-    def _decode(self, raw: bytes) -> Tables:
-        """Parse and validate one file version; migrate it in memory if it is older."""
-        self._needs_commit = False
+    def _snapshot_head(self) -> tuple[str, int] | None:
+        """(store id, seq) from the snapshot's first bytes; None if they are not that."""
+        try:
+            with open(self.path, "rb") as f:
+                match = _HEAD.match(f.read(_fs.HEADER_BYTES * 2))
+        except OSError:
+            return None
+        return (match[1].decode(), int(match[2])) if match else None
+
+    def _follow_new_journal(self, read: journal.Read) -> bool:
+        """A compaction replaced the journal: go on from it if it reaches back to what is in
+        memory (False: it does not, everything must be read again)."""
+        found = self._scan(read.data, 0)
+        if not found.records:
+            return False
+        store_id, base = self._journal_header(found)
+        if store_id != self._store_id or base > self._seq:
+            return False
+        self._recent.clear()
+        self._apply(found, read.inode, skip_header=True)
+        return True
+
+    def _load(self) -> None:
+        """Read the snapshot and the whole journal. A compaction in another process may
+        replace both between the two reads; then they do not fit, and it is tried again."""
+        for _attempt in range(5):
+            try:
+                sig, raw = _fs.read_if_changed(self.path, None)
+            except OSError as exc:
+                raise self._corrupt(f"cannot read it: {exc.strerror or exc}") from exc
+            assert raw is not None
+            tables, schema = self._decode(raw)
+            meta = tables[META_TABLE][_META_DOC]
+            if schema < 2:   # no journal yet: the next transaction writes both files
+                self._migrate(tables, schema)
+                self._take(tables, None, 0, sig[:3])
+                self._needs_rebase, self._had_journal = True, False
+                return
+            store_id, seq = meta.pop("store", None), meta.pop("seq", None)
+            meta.pop("commit", None)
+            if not isinstance(store_id, str) or not isinstance(seq, int):
+                raise self._corrupt(f"no store id or sequence number in table {META_TABLE!r}")
+            try:
+                read = journal.read_from(self.journal_path, 0, None)
+            except FileNotFoundError as exc:
+                raise self._journal_missing() from exc
+            except OSError as exc:
+                raise self._corrupt(f"cannot read it: {exc.strerror or exc}",
+                                    self.journal_path) from exc
+            found = self._scan(read.data, 0)
+            if not found.records:
+                continue     # replaced under our feet, or a header torn off a new journal
+            journal_id, base = self._journal_header(found)
+            if journal_id != store_id or base > seq:
+                continue
+            self._take(tables, store_id, seq, sig[:3])
+            self._apply(found, read.inode, skip_header=True)
+            if schema < self.SCHEMA_VERSION:   # the journal's documents are as old
+                self._migrate(self._memory.tables, schema)
+                self._memory.load(self._memory.tables)   # indexes start over
+                self._needs_rebase = True
+                self._changed()
+            return
+        raise self._corrupt(f"its journal {self.journal_path} belongs to another version of "
+                            "the store (its id or first commit does not fit the snapshot)")
+
+    def _take(self, tables: Tables, store_id: str | None, seq: int,
+              sig: tuple[int, int, int]) -> None:
+        self._memory.load(tables)
+        self._store_id, self._seq, self._snapshot_sig = store_id, seq, sig
+        self._journal_inode, self._journal_end, self._torn = None, 0, 0
+        self._recent.clear()
+        self._needs_rebase, self._had_journal = False, True
+        self._changed()
+
+    def _scan(self, data: bytes, offset: int) -> journal.Scan:
+        try:
+            return journal.scan(data, self.journal_path, offset)
+        except journal.JournalDamaged as exc:
+            raise self._corrupt(f"its journal is damaged: {exc.reason} at byte {exc.offset}",
+                                self.journal_path) from exc
+
+    def _journal_header(self, found: journal.Scan) -> tuple[str, int]:
+        start, record = found.records[0]
+        if start != 0:
+            raise self._corrupt("its journal does not start with a header", self.journal_path)
+        try:
+            return journal.check_header(record, self.journal_path)
+        except journal.JournalDamaged as exc:
+            raise self._corrupt(f"its journal is damaged: {exc.reason}",
+                                self.journal_path) from exc
+
+    def _apply(self, found: journal.Scan, inode: int, *, skip_header: bool = False) -> None:
+        """Apply the commits ``found`` holds after :attr:`_seq` (caller holds ``_state``)."""
+        memory = self._memory
+        records = found.records[1:] if skip_header else found.records
+        applied = False
+        for start, record in records:
+            try:
+                seq, ops = journal.check_commit(record, start, self.journal_path)
+            except journal.JournalDamaged as exc:
+                raise self._corrupt(f"its journal is damaged: {exc.reason} at byte {start}",
+                                    self.journal_path) from exc
+            if seq <= self._seq:
+                self._recent.append((seq, start))
+                continue
+            if seq != self._seq + 1:
+                raise self._corrupt(f"its journal skips from commit {self._seq} to {seq} "
+                                    f"at byte {start}", self.journal_path)
+            for table, doc_id, doc in ops:
+                memory.put(table, doc_id, doc)
+            self._seq = seq
+            self._recent.append((seq, start))
+            applied = True
+        self._journal_inode, self._journal_end, self._torn = inode, found.end, found.torn
+        if applied:
+            self._changed()
+
+    def _journal_missing(self) -> StoreCorruptError:
+        return self._corrupt(f"its journal {self.journal_path} is missing: the commits made "
+                             "since the last compaction would be lost", self.journal_path)
+
+    def _decode(self, raw: bytes) -> tuple[Tables, int]:
+        """Parse and validate one snapshot: its tables and its schema (StoreVersionError
+        if newer than this program's). An older one is migrated by the caller, with the
+        journal's records applied first: they hold documents of the same age."""
         if not raw:
             raise self._corrupt("the file is empty")
         try:
@@ -292,9 +611,10 @@ class Store:
                 f"up to {self.SCHEMA_VERSION}; it was written by a newer kiosk version. "
                 "Upgrade the program; the file was left untouched."
             )
-        if schema < self.SCHEMA_VERSION:
-            self._migrate(tables, schema)
-        return tables
+        if schema < self.SCHEMA_VERSION and not all(
+                v in self.MIGRATIONS for v in range(schema, self.SCHEMA_VERSION)):
+            self._migrate(tables, schema)   # raises, naming the missing step, before any read
+        return tables, schema
 
     def _migrate(self, tables: Tables, schema: int) -> None:
         for version in range(schema, self.SCHEMA_VERSION):
@@ -312,45 +632,120 @@ class Store:
                 ) from exc
         meta = tables.setdefault(META_TABLE, {}).setdefault(_META_DOC, {})
         meta["schema"] = self.SCHEMA_VERSION
-        self._needs_commit = True
-
-    def _after_reload(self) -> None:
-        self._reset_tables(next_ids=True)
-        self._generation += 1
-
-    def _reset_tables(self, *, next_ids: bool) -> None:
-        # TinyDB caches query results and the next document ID per Table object; both are
-        # wrong once the data came from another process. There is no public API for the
-        # next-ID cache (tinydb 4.x, pinned <5 in pyproject).
-        for table in self._db._tables.values():
-            table.clear_cache()
-            if next_ids:
-                table._next_id = None
 
     # -- writing -------------------------------------------------------------------------
 
-    def _commit(self) -> None:
-        """Write the in-memory tables (caller holds the lock)."""
-        tables = self._storage.tables
-        old_meta = tables.get(META_TABLE, {}).get(_META_DOC, {})
-        # _meta goes first and the random commit token near the top: see _fs.HEADER_BYTES.
-        # a change marker, not a secret: os.urandom spares start-up the secrets/hashlib import
-        meta: dict[str, Any] = {"commit": os.urandom(8).hex(), "schema": self.SCHEMA_VERSION}
-        meta.update((k, v) for k, v in old_meta.items() if k not in meta)
+    def _create(self, purpose: str) -> None:
+        """A new store: its journal, then its snapshot (caller holds the lock)."""
+        self._store_id, self._seq, self._had_journal = uuid.uuid4().hex, 0, False
+        self._memory.load({META_TABLE: {_META_DOC: {"schema": self.SCHEMA_VERSION,
+                                                     "purpose": purpose}}})
+        self._rebase()
+
+    def _rebase(self) -> None:
+        """Write the whole state as a new snapshot with a new, empty journal: a new store,
+        or a migrated one (caller holds the lock). A store that had no journal gets its
+        journal first, so its snapshot never names a journal that is not there; one that
+        had gets its snapshot first (as in :meth:`compact`), so the journal it has goes on
+        fitting the snapshot until both are replaced."""
+        if self._store_id is None:
+            self._store_id, self._seq = uuid.uuid4().hex, 0
+        new_journal = journal.header(self._store_id, self._seq)
+        if not self._had_journal:
+            self._install_journal(new_journal)
+        signature = _fs.atomic_write(self.path, encode(self._snapshot_tables()),
+                                     self.backup_path)
+        self._snapshot_sig = signature[:3]
+        if self._had_journal:
+            self._install_journal(new_journal)
+        self._needs_rebase, self._had_journal = False, True
+        self._changed()
+
+    def _snapshot_tables(self) -> Tables:
+        """The tables as the snapshot holds them: ``_meta`` first, led by the version
+        fields that :data:`_HEAD` reads (caller holds ``_state``)."""
+        tables = self._memory.tables
+        old = tables.get(META_TABLE, {}).get(_META_DOC, {})
+        # a change marker, not a secret: os.urandom spares start-up the secrets import
+        meta: dict[str, Any] = {"store": self._store_id, "seq": self._seq,
+                                "schema": self.SCHEMA_VERSION, "commit": os.urandom(8).hex()}
+        meta.update((k, v) for k, v in old.items() if k not in _VERSION_FIELDS)
         out: Tables = {META_TABLE: {_META_DOC: meta}}
         out.update((name, table) for name, table in tables.items() if name != META_TABLE)
-        signature = _fs.atomic_write(self.path, encode(out), self.backup_path)
-        self._storage.committed(out, signature)
-        self._needs_commit = False
-        self._generation += 1
-        self._reset_tables(next_ids=False)
+        return out
 
-    def _discard(self) -> None:
-        """Drop uncommitted in-memory changes by reloading the file."""
-        self._storage.signature = None
-        with contextlib.suppress(StoreError):
-            self._refresh(force=True)
-        # If the reload failed, signature stays None: the next access retries and raises.
+    def _recent_journal(self, first: tuple[int, int]) -> bytes:
+        """A new journal for a snapshot: its header, then the records from ``first``
+        (seq, offset) on, read from the current journal (caller holds the lock)."""
+        seq, offset = first
+        read = journal.read_from(self.journal_path, offset, self._journal_inode)
+        if read.inode != self._journal_inode:
+            raise StoreError(f"{self.journal_path} was replaced while the lock was held")
+        assert self._store_id is not None
+        return journal.header(self._store_id, seq - 1) + read.data[: self._journal_end - offset]
+
+    def _install_journal(self, data: bytes) -> None:
+        """Put ``data`` (a header and records) in place as the journal (under the lock)."""
+        tmp, _signature = _fs.write_temp(self.journal_path, [data])
+        _fs.install(tmp, self.journal_path, None)
+        inode, _size = journal.stat(self.journal_path)
+        self._recent.clear()
+        for start, record in journal.scan(data, self.journal_path).records[1:]:
+            self._recent.append((record["seq"], start))
+        self._journal_inode, self._journal_end, self._torn = inode, len(data), 0
+
+    def _append_commit(self) -> None:
+        """Append this transaction's changes as one record (caller holds the lock)."""
+        assert self._journal_inode is not None
+        seq = self._seq + 1
+        record = journal.commit(seq, self._memory.changed())
+        start = self._journal_end
+        try:
+            self._journal_end = journal.append(self.journal_path, record, start,
+                                               self._journal_inode)
+        except OSError as exc:
+            if getattr(exc, "record_may_remain", False):
+                self._unsure = exc
+            _fs.raise_about(self.path, exc)   # the store could not be saved
+        self._seq = seq
+        self._recent.append((seq, start))
+        self._generation += 1
+
+    def _cut_torn_tail(self) -> None:
+        """Under the lock, a torn tail is a writer's that died: say so, and cut it off."""
+        if self._torn:
+            log.warning("%s: ignored %d bytes at its end, a commit cut off before it was "
+                        "reported done (a kiosk process killed, or the power lost)",
+                        self.journal_path, self._torn)
+            try:
+                os.truncate(self.journal_path, self._journal_end)
+            except OSError as exc:
+                _fs.raise_about(self.journal_path, exc)
+            self._torn = 0
+
+    def _journal_outgrown(self) -> bool:
+        size = self._snapshot_sig[1] if self._snapshot_sig else 0
+        return self._journal_end > max(COMPACT_MIN_BYTES, size * COMPACT_SHARE)
+
+    def _compact_quietly(self) -> None:
+        """An automatic compaction: the commit that called for it is on disk already, so a
+        failure (a full disk) is logged, not raised; the journal simply goes on."""
+        try:
+            self.compact()
+        except (OSError, StoreError) as exc:
+            log.warning("compacting %s failed, the journal goes on: %s", self.path, exc)
+
+
+def _named(exc: OSError, default: Path) -> Path:
+    return Path(exc.filename) if exc.filename else default
+
+
+def _add_store_identity(tables: Tables) -> None:
+    """Schema 1 -> 2: the store has a journal now; its id and sequence number are written
+    with the snapshot (Store._rebase), so nothing in the documents changes."""
+
+
+Store.MIGRATIONS[1] = _add_store_identity
 
 
 def raw_table(db: TinyDB, name: str) -> dict[str, dict[str, Any]]:

@@ -1,7 +1,8 @@
 """A table whose documents are unique by one field, with an O(1) index on it.
 
 Registry people, one-time codes and failure counters all need "get by key" and an atomic
-read-modify-write under the store's cross-process lock; this is that, once.
+read-modify-write under the store's cross-process lock; this is that, once. The index is
+the store's (:mod:`store.index`), patched by every change, whoever made it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 from tinydb import TinyDB
 
-from store.core import Store, indexed_doc, raw_table
+from store.core import Store, indexed_doc
+from store.index import FieldIndex
 
 Doc = dict[str, Any]
 
@@ -21,13 +23,10 @@ class KeyedTable:
         self._store = store
         self._table_name = table
         self._key = key
-        self._generation = -1
-        self._index: dict[str, int] = {}
 
     def get(self, key: str) -> Doc | None:
         db = self._store.db()
-        self._sync(db)
-        doc_id = self._index.get(key)
+        doc_id = self._index().get(key)
         return None if doc_id is None else dict(indexed_doc(db.table(self._table_name), doc_id))
 
     def all(self) -> list[Doc]:
@@ -47,12 +46,12 @@ class KeyedTable:
     def put_many(self, docs: list[Doc]) -> None:
         """Insert or replace many documents in one transaction (one rewrite of the file)."""
         with self._store.transaction() as db:
-            self._sync(db)
+            index = self._index()
             table = db.table(self._table_name)
             for doc in docs:
-                doc_id = self._index.get(doc[self._key])
+                doc_id = index.get(doc[self._key])
                 if doc_id is None:
-                    self._index[doc[self._key]] = table.insert(dict(doc))
+                    table.insert(dict(doc))
                 else:
                     replacement = dict(doc)
 
@@ -61,7 +60,6 @@ class KeyedTable:
                         old.update(new)
 
                     table.update(replace, doc_ids=[doc_id])
-        self._generation = -1
 
     def modify(self, key: str, change: Callable[[Doc | None], Doc | None]) -> bool:
         """Atomically replace the document by ``change(old)`` (None deletes, or skips when
@@ -75,40 +73,46 @@ class KeyedTable:
         """:meth:`modify` for several keys in one transaction: ``change`` gets every old
         document (None when missing) by key and returns the new ones (None deletes; a key
         left out stays as it was). Returns the keys whose documents were created."""
-        created: set[str] = set()
         with self._store.transaction() as db:
-            self._sync(db)
-            table = db.table(self._table_name)
-            ids = {key: self._index.get(key) for key in keys}
-            olds = {key: (None if doc_id is None else dict(indexed_doc(table, doc_id)))
-                    for key, doc_id in ids.items()}
-            news = change({key: None if old is None else dict(old)
-                           for key, old in olds.items()})
-            for key, doc_id in ids.items():
-                if key not in news:
-                    continue
-                new = news[key]
-                if new is None:
-                    if doc_id is not None:
-                        table.remove(doc_ids=[doc_id])
-                elif doc_id is None:
-                    table.insert({**new, self._key: key})
-                    created.add(key)
-                elif new != olds[key]:
-                    replacement = {**new, self._key: key}
+            return self._modify_many(db, keys, change)
 
-                    def replace(doc: MutableMapping[str, Any], new: Doc = replacement) -> None:
-                        doc.clear()     # not a merge: a removed field must go
-                        doc.update(new)
+    def modify_within(self, key: str, change: Callable[[Doc | None], Doc | None]) -> bool:
+        """:meth:`modify` inside a transaction this thread already holds (its commit is
+        that transaction's)."""
+        db = self._store.db()
+        self._store.check_in_transaction("KeyedTable.modify_within()")
+        return key in self._modify_many(db, [key], lambda docs: {key: change(docs[key])})
 
-                    table.update(replace, doc_ids=[doc_id])
-        self._generation = -1
+    def _modify_many(self, db: TinyDB, keys: list[str],
+                     change: Callable[[dict[str, Doc | None]], dict[str, Doc | None]]
+                     ) -> set[str]:
+        created: set[str] = set()
+        table = db.table(self._table_name)
+        index = self._index()
+        ids = {key: index.get(key) for key in keys}
+        olds = {key: (None if doc_id is None else dict(indexed_doc(table, doc_id)))
+                for key, doc_id in ids.items()}
+        news = change({key: None if old is None else dict(old)
+                       for key, old in olds.items()})
+        for key, doc_id in ids.items():
+            if key not in news:
+                continue
+            new = news[key]
+            if new is None:
+                if doc_id is not None:
+                    table.remove(doc_ids=[doc_id])
+            elif doc_id is None:
+                table.insert({**new, self._key: key})
+                created.add(key)
+            elif new != olds[key]:
+                replacement = {**new, self._key: key}
+
+                def replace(doc: MutableMapping[str, Any], new: Doc = replacement) -> None:
+                    doc.clear()     # not a merge: a removed field must go
+                    doc.update(new)
+
+                table.update(replace, doc_ids=[doc_id])
         return created
 
-    def _sync(self, db: TinyDB) -> None:
-        if self._generation == self._store.generation:
-            return
-        raw = raw_table(db, self._table_name)
-        self._index = {doc[self._key]: int(doc_id) for doc_id, doc in raw.items()
-                       if self._key in doc}
-        self._generation = self._store.generation
+    def _index(self) -> FieldIndex:
+        return self._store.index(self._table_name, self._key)

@@ -93,7 +93,7 @@ class Outbox:
     def mark_sent(self, mail_id: int, at: str, *, forget: tuple[str, ...] = ()) -> None:
         """Record a successful delivery at ``at``, dropping the ``forget`` parameters of a
         deferred mail (what only had to live until it was sent). KeyError if there is no
-        such mail."""
+        such mail. What is dropped leaves the disk soon (Store.erase_soon)."""
         self._update(mail_id, lambda doc: {
             **_without_params(doc, forget),
             "status": SENT,
@@ -103,7 +103,7 @@ class Outbox:
             "next_attempt_at": None,
             "claimed_until": None,
             "final": True,
-        })
+        }, erases=bool(forget))
 
     def mark_attempt_failed(self, mail_id: int, at: str, error: str, final: bool,
                             *, next_attempt_at: str | None = None) -> None:
@@ -130,6 +130,8 @@ class Outbox:
                 if isinstance(params, dict) and any(n in params for n in names) and where(doc):
                     table.update(_without_params(doc, names), doc_ids=[doc.doc_id])
                     changed += 1
+            if changed:
+                self._store.erase_soon()
         return changed
 
     # -- helpers -------------------------------------------------------------------------
@@ -137,12 +139,14 @@ class Outbox:
     def _table(self, db: TinyDB) -> Table:
         return db.table(self.TABLE)
 
-    def _update(self, mail_id: int, changes: Any) -> None:
+    def _update(self, mail_id: int, changes: Any, *, erases: bool = False) -> None:
         with self._store.transaction() as db:
             table = self._table(db)
             doc = table.get(doc_id=int(mail_id))
             if doc is not None:
                 table.update(changes(doc), doc_ids=[int(mail_id)])
+                if erases:
+                    self._store.erase_soon()
         if doc is None:  # raised outside: an exception would force a full reload
             raise KeyError(mail_id)
 

@@ -1,74 +1,134 @@
-"""TinyDB storage that keeps the tables in memory and touches the file only when needed.
+"""The store's tables in memory, and every change to them, once.
 
-TinyDB calls ``read()`` for every query and ``write()`` for every change, with the *whole*
-database. Parsing or serialising the file each time would be far too slow at 100,000 accounts,
-and writing outside the cross-process lock would lose other processes' updates. So ``read()``
-serves the in-memory dict, ``refresh()`` re-parses the file only when its signature changed,
-and ``write()`` merely marks the state dirty; :class:`store.Store` commits once per transaction.
+TinyDB hands its storage the whole database for every read and write. Here the tables
+stay in memory, and each change — made by this process (through :mod:`store.table`), read
+from the journal (another process's commit), or undone (a transaction that failed) — goes
+through :meth:`MemoryTables.put`, which
+
+* remembers the document as it was before the transaction's first change to it, so a
+  failed transaction is undone document by document instead of by re-reading the file;
+* remembers which documents the transaction changed, so its commit journals only those;
+* patches the field indexes (:mod:`store.index`), so a lookup never rebuilds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from tinydb.storages import Storage
 
-from store import _fs
 from store.errors import StoreError
+from store.index import FieldIndex
 
 Tables = dict[str, dict[str, Any]]
+Doc = dict[str, Any]
+_MISSING: Any = object()
 
 
-class CachedJSONStorage(Storage):
-    """In-memory tables backed by one JSON file; see the module docstring."""
+class MemoryTables(Storage):
+    """The tables of one store, see the module docstring."""
 
-    def __init__(
-        self,
-        path: Path,
-        decode: Callable[[bytes], Tables],
-        on_reload: Callable[[], None],
-    ) -> None:
-        self.path = path
-        self._decode = decode
-        self._on_reload = on_reload
+    def __init__(self) -> None:
         self.tables: Tables = {}
-        #: Signature of the version ``tables`` came from; ``None`` forces the next refresh.
-        self.signature: _fs.Signature | None = None
         self.in_transaction = False
-        self.dirty = False
+        #: (table, doc_id) -> document before the transaction touched it (None: absent)
+        self._undo: dict[tuple[str, str], Doc | None] = {}
+        self._indexes: dict[tuple[str, str], FieldIndex] = {}
+        self._max_ids: dict[str, int] = {}
 
+    # -- TinyDB's storage interface ----------------------------------------------------
     def read(self) -> Tables:
         return self.tables
 
     def write(self, data: Tables) -> None:
-        if not self.in_transaction:
-            # TinyDB has already mutated the in-memory dict before calling us: force a reload so
-            # that half-applied change can never be committed later.
-            self.signature = None
-            raise StoreError(
-                "database changed outside Store.transaction(); wrap writes in a transaction"
-            )
-        self.tables = data
-        self.dirty = True
+        raise StoreError("the store's tables change only through store.table.JournaledTable")
 
-    def refresh(self, *, force: bool = False) -> bool:
-        """Reload from disk if the file changed (or ``force``). Returns whether it reloaded.
-
-        Raises ``OSError`` if the file cannot be read and whatever ``decode`` raises; in both
-        cases the in-memory state is left as it was.
-        """
-        signature, raw = _fs.read_if_changed(self.path, None if force else self.signature)
-        if raw is None:
-            return False
-        self.tables = self._decode(raw)
-        self.signature = signature
-        self._on_reload()
-        return True
-
-    def committed(self, tables: Tables, signature: _fs.Signature) -> None:
-        """Record that ``tables`` is now what the file holds."""
+    # -- loading -------------------------------------------------------------------------
+    def load(self, tables: Tables) -> None:
+        """Take ``tables`` as the whole state (a snapshot read); indexes start over."""
         self.tables = tables
-        self.signature = signature
-        self.dirty = False
+        self._undo.clear()
+        self._max_ids.clear()
+        for index in self._indexes.values():
+            index.forget()
+
+    # -- changes -------------------------------------------------------------------------
+    def check_writable(self) -> None:
+        if not self.in_transaction:
+            raise StoreError(
+                "database changed outside Store.transaction(); wrap writes in a transaction")
+
+    def put(self, table: str, doc_id: str, doc: Doc | None, *, was: Any = _MISSING,
+            drop_empty: bool = True) -> None:
+        """Make document ``doc_id`` of ``table`` be ``doc`` (None: removed).
+
+        ``was`` is the document as it was when the caller changed it in place (a copy taken
+        before); without it, the one stored now is it. A table left empty goes (a table
+        exists only with documents, as in the snapshot) unless ``drop_empty`` is false: the
+        caller holds the table's dict and drops it itself."""
+        raw = self.tables.get(table)
+        old = (raw.get(doc_id) if raw is not None else None) if was is _MISSING else was
+        if self.in_transaction and (table, doc_id) not in self._undo:
+            self._undo[table, doc_id] = old
+        if doc is None:
+            if raw is not None:
+                raw.pop(doc_id, None)
+                if not raw and drop_empty:
+                    del self.tables[table]
+        else:
+            if raw is None:
+                raw = self.tables[table] = {}
+            raw[doc_id] = doc
+            known = self._max_ids.get(table)
+            if known is not None and int(doc_id) > known:
+                self._max_ids[table] = int(doc_id)
+        self._patch(table, doc_id, old, doc)
+
+    def changed(self) -> Iterator[tuple[str, str, Doc | None]]:
+        """(table, doc_id, document now) of every document this transaction changed."""
+        for (table, doc_id), old in self._undo.items():
+            now = self.tables.get(table, {}).get(doc_id)
+            if now != old:
+                yield table, doc_id, now
+
+    def has_changes(self) -> bool:
+        return any(True for _ in self.changed())
+
+    def keep(self) -> None:
+        """The transaction committed: its changes are the state now."""
+        self._undo.clear()
+
+    def undo(self) -> None:
+        """The transaction failed: every document back as it was, newest change last."""
+        undo, self._undo = self._undo, {}
+        in_tx, self.in_transaction = self.in_transaction, False
+        try:
+            for (table, doc_id), old in reversed(undo.items()):
+                self.put(table, doc_id, old)
+        finally:
+            self.in_transaction = in_tx
+
+    # -- ids and indexes -----------------------------------------------------------------
+    def next_id(self, table: str) -> int:
+        """A document id for a new document of ``table``: past every id it ever held here,
+        as TinyDB's own rule (one past the highest) at first."""
+        known = self._max_ids.get(table)
+        if known is None:
+            known = max(map(int, self.tables.get(table, ())), default=0)
+        self._max_ids[table] = known + 1
+        return known + 1
+
+    def index(self, table: str, field: str) -> FieldIndex:
+        """The index of ``table`` by ``field``, kept up to date from here on."""
+        index = self._indexes.get((table, field))
+        if index is None:
+            index = self._indexes[table, field] = FieldIndex(field)
+        if not index.built:
+            index.build(self.tables.get(table, {}))
+        return index
+
+    def _patch(self, table: str, doc_id: str, old: Doc | None, new: Doc | None) -> None:
+        for (name, _field), index in self._indexes.items():
+            if name == table and index.built:
+                index.change(int(doc_id), old, new)

@@ -12,6 +12,7 @@ from kiosk.commands import (
     batch,
     card,
     carriers,
+    db,
     outbox,
     payments,
     qr,
@@ -35,6 +36,7 @@ COMMANDS: tuple[Command, ...] = (
     batch.COMMAND,
     simulated_app.COMMAND,
     qr.COMMAND,
+    db.COMMAND,
 )
 
 #: what ``nhi-kiosk`` runs without a command, given only options (``nhi-kiosk --demo``)

@@ -63,6 +63,7 @@ def scrub_once(store: Store, keyring: Callable[[], Keyring], machine_key: Callab
             db.table("qr_logins").remove(lambda d: not _DIGEST.fullmatch(str(d.get("code"))))
             _mails(db, ring, key)
         db.table("migrations").insert({"name": NAME, "at": now})
+        store.erase_soon()   # the journal still holds what was scrubbed
     return True
 
 

@@ -47,7 +47,7 @@ def _at_rest(store: Store, capsys: pytest.CaptureFixture[str]) -> bytes:
     assert main(["outbox", "--json", "--db", str(store.path)]) == 0
     listing = capsys.readouterr().out.encode()
     json.loads(listing)
-    return store.path.read_bytes() + store.backup_path.read_bytes() + listing
+    return store.at_rest() + listing
 
 
 def test_batch_passwords_and_codes_never_rest_in_plain_text(start_server, tmp_path,  # noqa: F811

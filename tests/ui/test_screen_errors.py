@@ -41,14 +41,14 @@ DISK_FULL_EN = "could not be saved (the disk is full)"
 
 
 def disk_full(monkeypatch) -> None:
-    """From now on every store commit fails as on a full disk (the file keeps its last
-    complete version: store/_fs.py)."""
-    from store import _fs
+    """From now on every store commit fails as on a full disk (the journal gets no half
+    record: store/journal.py)."""
+    from store import journal
 
-    def full(path, chunks, backup):
+    def full(path, *args):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(_fs, "atomic_write", full)
+    monkeypatch.setattr(journal, "append", full)
 
 
 # -- staff ---------------------------------------------------------------------------

@@ -16,16 +16,17 @@ from screens.counter.home import LeaveScreen, StaffHomeScreen
 from tests.ui.conftest import screen_text, wait_until
 from tests.ui.flows import on
 from tests.ui.test_staff_mode import SIZE, signed_in, staff_item, staffed_app
+from tests.unit.audit_fixtures import edit_snapshot, snapshot_of
 
 Table = dict[str, dict[str, Any]]
 
 
 def tamper(app, change: Callable[[Table], None]) -> None:
     """Edit the audit table in the store file itself: no lock, no key."""
-    path = app.services.store.path
-    data = orjson.loads(path.read_bytes())
+    store = app.services.store
+    data = snapshot_of(store)
     change(data["audit"])
-    path.write_bytes(orjson.dumps(data))
+    edit_snapshot(store, data)
 
 
 def by_seq(table: Table) -> dict[int, str]:
@@ -127,7 +128,7 @@ async def test_an_unsaved_exit_entry_is_a_message_and_the_kiosk_stays(monkeypatc
     """Leaving the kiosk is audited; when that entry cannot be written (disk full) the
     clerk is told so in their language and the kiosk neither crashes nor leaves
     unaudited."""
-    from store import _fs
+    from store import journal
 
     app = staffed_app(lang="zh-TW")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -135,10 +136,10 @@ async def test_an_unsaved_exit_entry_is_a_message_and_the_kiosk_stays(monkeypatc
         await pilot.press("0")
         await wait_until(pilot, on(app, LeaveScreen))
 
-        def full(path, chunks, backup):
+        def full(path, *args):
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-        monkeypatch.setattr(_fs, "atomic_write", full)
+        monkeypatch.setattr(journal, "append", full)
         await pilot.press("enter")
         await wait_until(pilot, lambda: any("無法儲存（磁碟空間已滿）" in str(n.message)
                                             for n in app._notifications),

@@ -1,9 +1,10 @@
 """Helpers for the tests of a store on a misbehaving disk (test_store_disk, test_store_files):
-the accounts they add, a store with one account committed, os calls broken for one block,
-and the error a commit raised."""
+the accounts they add, a store with accounts committed to its journal, os calls broken for
+one block, the error a commit or a compaction raised, and what a fresh open reads."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -25,6 +26,21 @@ def ids(store: Store) -> list[str]:
     return sorted(doc["id_no"] for doc in store.db().table("accounts").all())
 
 
+def reopened(db: Path) -> list[str]:
+    """The accounts a process opening the store ``db`` now reads (the files, not a memory)."""
+    with Store.open(db) as fresh:
+        return ids(fresh)
+
+
+def journal_of(db: Path) -> Path:
+    return db.with_name(db.name + ".journal")
+
+
+def on_disk(db: Path) -> tuple[bytes, bytes]:
+    """The store's snapshot and journal, byte for byte."""
+    return db.read_bytes(), journal_of(db).read_bytes()
+
+
 def temps(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if ".tmp-" in p.name]
 
@@ -34,15 +50,17 @@ def is_dir_fd(fd: int) -> bool:
 
 
 @contextmanager
-def committed(tmp_path: Path, accounts: int = 1) -> Iterator[tuple[Path, Store, bytes]]:
+def committed(tmp_path: Path, accounts: int = 1
+              ) -> Iterator[tuple[Path, Store, tuple[bytes, bytes]]]:
     """The open store failure tests start from, with accounts 1 to ``accounts`` committed one
-    by one: the store file, the store, and the file's bytes then (what a failed commit must
-    leave)."""
+    by one (in its journal: the snapshot is the empty one the store was created with): the
+    store file, the store, and the snapshot's and journal's bytes then (what a failed commit
+    or compaction must leave)."""
     db = tmp_path / "kiosk.json"
     with Store.open(db) as store:
         for n in range(1, accounts + 1):
             Accounts(store).add(account(n))
-        yield db, store, db.read_bytes()
+        yield db, store, on_disk(db)
 
 
 @contextmanager
@@ -65,9 +83,24 @@ def failing(*args: object, naming: bool = False) -> Callable[..., NoReturn]:
     return fake
 
 
+def written_then_full_disk(nbytes: int) -> Callable[[int, bytes], int]:
+    """An ``os.write`` whose first call writes only the first ``nbytes`` of what it is given
+    (a short write, as when the disk fills up mid-record) and whose later calls fail with
+    ENOSPC."""
+    real_write, calls = os.write, [0]
+
+    def write(fd: int, data: bytes) -> int:
+        calls[0] += 1
+        if calls[0] == 1:
+            return real_write(fd, bytes(data[:nbytes]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    return write
+
+
 def fsync_failing(fake: Callable[[int], object], *, folders: bool) -> Callable[[int], object]:
-    """An ``os.fsync`` that goes through ``fake`` only for folders, or only for files (a commit
-    syncs both), and syncs the rest for real."""
+    """An ``os.fsync`` that goes through ``fake`` only for folders, or only for files (a
+    compaction syncs both), and syncs the rest for real."""
     real_fsync = os.fsync
 
     def fsync(fd: int) -> object:
@@ -80,6 +113,13 @@ def add_error(store: Store, n: int = 2, expected: type[OSError] = OSError) -> OS
     """Add account ``n``, whose commit must fail: the error it raised."""
     with pytest.raises(expected) as info:
         Accounts(store).add(account(n))
+    return info.value
+
+
+def compact_error(store: Store, expected: type[OSError] = OSError) -> OSError:
+    """Compact the store, which must fail: the error it raised."""
+    with pytest.raises(expected) as info:
+        store.compact()
     return info.value
 
 

@@ -17,7 +17,7 @@ import pytest
 from kiosk.domain.counter.audit import GENESIS, HEAD_SUFFIX, SEALED, Audit, ChainBreak, Problem
 from kiosk.domain.errors import KioskError
 from store.core import Store
-from tests.unit.audit_fixtures import filled
+from tests.unit.audit_fixtures import edit_snapshot, filled, snapshot_of
 
 Table = dict[str, dict[str, Any]]
 
@@ -25,10 +25,10 @@ Table = dict[str, dict[str, Any]]
 def tamper(store: Store, change: Callable[[Table], Table | None]) -> None:
     """Edit the audit table in the file itself, as someone with a text editor would: no
     store API, no lock, no key. ``change`` edits the table in place or returns a new one."""
-    data = orjson.loads(store.path.read_bytes())
+    data = snapshot_of(store)
     table = data.get("audit", {})
     data["audit"] = change(table) or table
-    store.path.write_bytes(orjson.dumps(data))
+    edit_snapshot(store, data)
 
 
 def by_seq(table: Table) -> dict[int, str]:
@@ -194,7 +194,7 @@ def test_an_entry_copied_in_a_second_time_is_seen_as_a_reordering(store, clock):
 def test_an_entry_put_back_from_an_older_copy_of_the_log_is_an_edit(store, clock):
     """Its MAC is genuine, but it follows an entry that was written after it was."""
     audit = filled(store, clock, 3)
-    older = orjson.loads(store.path.read_bytes())["audit"]
+    older = snapshot_of(store)["audit"]
     tamper(store, lambda table: {k: v for k, v in table.items() if v["seq"] == 1})
     clock.advance(minutes=1)
     audit.record("chen01", "sign_in")
@@ -253,10 +253,10 @@ def test_a_chain_made_under_another_key_is_an_edit(tmp_path, clock):
     other = tmp_path / "other"
     with Store.open(other / "kiosk.json") as elsewhere:
         filled(elsewhere, clock, 3)
+        copied = snapshot_of(elsewhere)["audit"]
     with Store.open(tmp_path / "kiosk.json") as store:
         (tmp_path / "kiosk.json.audit-head").write_bytes(
             (other / "kiosk.json.audit-head").read_bytes())
-        copied = orjson.loads((other / "kiosk.json").read_bytes())["audit"]
         tamper(store, lambda table: copied)
         assert Audit(store, clock).verify() == ChainBreak(1, Problem.EDITED)
 
@@ -280,20 +280,20 @@ def test_a_seal_that_cannot_be_saved_leaves_the_log_unsealed_to_be_sealed_again(
     import errno
 
     from kiosk.domain.keyring import machine_key
-    from store import _fs
+    from store import journal
 
     legacy_log(store)
     machine_key(store)                    # made when the kiosk started, not by the seal
     audit = Audit(store, clock)
-    real = _fs.atomic_write
+    real = journal.append
 
     def full(path: Path, *args: Any, **kwargs: Any) -> Any:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(_fs, "atomic_write", full)
+    monkeypatch.setattr(journal, "append", full)
     with pytest.raises(OSError):
         audit.seal()
-    monkeypatch.setattr(_fs, "atomic_write", real)
+    monkeypatch.setattr(journal, "append", real)
     assert audit.verify() == ChainBreak(1, Problem.UNSEALED)    # no false alarm
     assert audit.seal() == 3
     assert audit.verify() is None

@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
 import pytest
 
 from kiosk.domain.clock import TAIPEI
 from kiosk.domain.counter.audit import Audit, Filter, entry_time
 from store.core import Store
+from tests.unit.audit_fixtures import edit_snapshot, snapshot_of
 from tests.unit.domain_fixtures import NOW
 
 
@@ -40,11 +40,11 @@ def seqs(audit: Audit, where: Filter) -> list[int]:
 
 def edit_times(store: Store, times: dict[int, Any]) -> None:
     """Change entries' ``at`` in the file itself, as someone with a text editor would."""
-    data = orjson.loads(store.path.read_bytes())
+    data = snapshot_of(store)
     for doc in data["audit"].values():
         if doc["seq"] in times:
             doc["at"] = times[doc["seq"]]
-    store.path.write_bytes(orjson.dumps(data))
+    edit_snapshot(store, data)
 
 
 def test_an_entry_keeps_the_time_it_was_written_in_taipei_time(audit):

@@ -18,7 +18,7 @@ import pytest
 from kiosk.domain.counter.audit import GENESIS, HEAD_SUFFIX, Audit, ChainBreak, Problem
 from kiosk.domain.keyring import Keyring, machine_key
 from store.core import Store
-from tests.unit.audit_fixtures import filled
+from tests.unit.audit_fixtures import edit_snapshot, filled, snapshot_of
 
 
 def audit_key(store: Store) -> bytes:
@@ -64,7 +64,7 @@ def test_the_head_file_names_the_newest_entry_with_the_documented_seal(store, cl
 def test_a_log_written_by_an_earlier_kiosk_in_the_documented_form_is_whole(store, clock):
     """Entries and head made here by hand, as the format says, not by the kiosk's code."""
     key = audit_key(store)
-    data = orjson.loads(store.path.read_bytes())
+    data = snapshot_of(store)
     prev, table = GENESIS, {}
     for seq in (1, 2):
         entry = {"seq": seq, "at": f"2026-11-2{seq}T09:00:00+08:00", "staff_id": "chen01",
@@ -72,7 +72,7 @@ def test_a_log_written_by_an_earlier_kiosk_in_the_documented_form_is_whole(store
         entry["mac"] = prev = mac_of(key, entry)
         table[str(seq)] = entry
     data["audit"] = table
-    store.path.write_bytes(orjson.dumps(data))
+    edit_snapshot(store, data)
     head_path(store).write_bytes(orjson.dumps({"seq": 2, "mac": prev,
                                                "seal": seal_of(key, 2, prev)}))
     audit = Audit(store, clock)
@@ -131,9 +131,9 @@ def test_a_head_file_replaced_by_a_folder_is_reported(store, clock):
 
 def test_a_head_file_on_an_empty_log_is_reported_at_no_entry(store, clock):
     audit = filled(store, clock, 3)
-    data = orjson.loads(store.path.read_bytes())
+    data = snapshot_of(store)
     data["audit"] = {}
-    store.path.write_bytes(orjson.dumps(data))
+    edit_snapshot(store, data)
     assert audit.verify() == ChainBreak(1, Problem.TRUNCATED)
     head_path(store).write_bytes(b"garbage")
     assert audit.verify() == ChainBreak(0, Problem.HEAD)

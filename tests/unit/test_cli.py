@@ -38,6 +38,7 @@ def test_corrupt_store_message_points_at_the_backup(tmp_path, capsys):
     db = tmp_path / "kiosk.json"
     with Store.open(db) as store:
         Accounts(store).add({"id_no": "A123456789", "card_no": "000011112222"})
+        store.compact()      # the snapshot before it becomes the backup
     db.write_bytes(b"\x00garbage")
     assert main(["--db", str(db), "--lang", "zh-TW", "--demo"]) == EXIT_STORE
     err = capsys.readouterr().err
@@ -148,12 +149,13 @@ def test_a_really_full_disk_during_an_import(small_disk, tmp_path, capsys):
     db, old, new = small_disk / "kiosk.json", valid_ids(0, 3), valid_ids(3, 2000)
     assert main(["registry", "import", str(registry_csv(tmp_path / "a.csv", old)),
                  "--db", str(db), "--lang", "en"]) == 0
-    before = db.read_bytes()
+    journal = db.with_name("kiosk.json.journal")
+    before = db.read_bytes(), journal.read_bytes()
     capsys.readouterr()
     code = main(["registry", "import", str(registry_csv(tmp_path / "b.csv", new)),
                  "--db", str(db), "--lang", "en"])        # far more than 64 KiB
     assert_refused_cleanly(code, capsys.readouterr().err, db, "the disk is full")
-    assert db.read_bytes() == before
+    assert (db.read_bytes(), journal.read_bytes()) == before   # no half record either
     assert sorted(p.name for p in small_disk.iterdir()) == [
-        "kiosk.json", "kiosk.json.bak", "kiosk.json.lock"]     # no temp file left
+        "kiosk.json", "kiosk.json.journal", "kiosk.json.lock"]     # no temp file left
     assert known(db, old + new[:5]) == old

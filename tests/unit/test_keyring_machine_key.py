@@ -30,7 +30,7 @@ def test_the_first_use_makes_a_private_key_beside_the_store_and_remembers_its_ch
     path = store.path.with_name("machine.key")
     assert path.read_bytes() == key and len(key) == 32
     assert os.stat(path).st_mode & 0o777 == 0o600
-    assert key not in store.path.read_bytes()
+    assert key not in store.at_rest()
     assert remembered(store) == [{"name": "machine", "check": check_value(key)}]
 
 

@@ -58,7 +58,7 @@ class Legacy:
         return Services(self.store, FixedClock(NOW), _NoMail())
 
     def raw(self) -> bytes:
-        return self.store.path.read_bytes()
+        return self.store.at_rest()
 
 
 class _NoMail:

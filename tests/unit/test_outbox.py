@@ -3,7 +3,6 @@ and never removed."""
 
 from __future__ import annotations
 
-import orjson
 import pytest
 
 from store.core import Store
@@ -60,8 +59,9 @@ def test_list_order_and_limit(store):
 
 def test_writes_are_committed_to_the_file(store, db_path):
     Outbox(store).add(_mail(1))
-    on_disk = orjson.loads(db_path.read_bytes())
-    assert [d["to"] for d in on_disk["outbox"].values()] == ["user1@example.com"]
+    with Store.open(db_path) as fresh:      # what another process reads from the files
+        on_disk = fresh.db().table("outbox").all()
+    assert [d["to"] for d in on_disk] == ["user1@example.com"]
 
 
 def test_mark_sent(store):

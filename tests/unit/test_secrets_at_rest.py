@@ -32,7 +32,7 @@ ROWS = ("身分證號,電子郵件,手機\n"
 
 def test_codes_are_stored_only_as_keyed_digests(world):
     code = world.services.codes.issue("reset", "A123456789", timedelta(hours=1))
-    raw = world.store.path.read_bytes()
+    raw = world.store.at_rest()
     assert code.code.encode() not in raw and code.seed.encode() not in raw
     (doc,) = world.services.codes._table.all()
     assert doc["code"] == world.services.keyring().digest("codes", code.code)
@@ -109,7 +109,7 @@ def test_an_older_stores_plain_secrets_are_scrubbed_once_and_what_was_mailed_sti
              "subject": "s", "params": {"unit": "u", "password": unsent_pw},
              "created_at": NOW.isoformat()}])
     services = Services(store, FixedClock(NOW), RecordingMail())
-    raw = store.path.read_bytes()
+    raw = store.at_rest()
     for plain in (sent_code, unsent_code, sent_pw, unsent_pw, "QRCODE23"):
         assert plain.encode() not in raw, plain
     assert services.codes.live_purpose(sent_code) == "reset"     # the holder has this one

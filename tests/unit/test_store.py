@@ -36,6 +36,12 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+def saved(path: Path) -> dict:
+    """The tables as the files hold them: what a process opening the store now reads."""
+    with Store.open(path) as fresh:
+        return {name: dict(table) for name, table in fresh.db().storage.read().items()}
+
+
 # -- files and modes ----------------------------------------------------------------------
 
 
@@ -44,20 +50,25 @@ def test_files_are_private_even_with_permissive_umask(db_path: Path) -> None:
     try:
         store = Store.open(db_path)
         Accounts(store).add(account(1))
+        store.compact()
     finally:
         os.umask(old)
     assert mode(db_path.parent) == 0o700
-    assert mode(db_path) == 0o600
-    assert mode(db_path.with_name("kiosk.json.bak")) == 0o600
-    assert mode(db_path.with_name("kiosk.json.lock")) == 0o600
-    assert sorted(os.listdir(db_path.parent)) == ["kiosk.json", "kiosk.json.bak", "kiosk.json.lock"]
+    for name in ("kiosk.json", "kiosk.json.bak", "kiosk.json.lock", "kiosk.json.journal"):
+        assert mode(db_path.with_name(name)) == 0o600, name
+    assert sorted(os.listdir(db_path.parent)) == ["kiosk.json", "kiosk.json.bak",
+                                                  "kiosk.json.journal", "kiosk.json.lock"]
 
 
-def test_backup_is_the_previous_version(store: Store, db_path: Path) -> None:
+def test_backup_is_the_snapshot_before_the_last_compaction(store: Store, db_path: Path) -> None:
     accounts = Accounts(store)
     accounts.add(account(1))
+    assert not db_path.with_name("kiosk.json.bak").exists()   # a commit writes no snapshot
+    store.compact()
     before = db_path.read_bytes()
+    assert b"A000000001" in before
     accounts.add(account(2))
+    store.compact()
     assert db_path.with_name("kiosk.json.bak").read_bytes() == before
     assert Store.open(db_path).db().table("accounts").count(Query().id_no == account(2)["id_no"])
 
@@ -111,7 +122,8 @@ def test_corruption_seen_by_open_store_names_backup(
 ) -> None:
     accounts = Accounts(store)
     accounts.add(account(1))
-    accounts.add(account(2))  # now kiosk.json.bak exists
+    store.compact()  # now kiosk.json.bak exists
+    accounts.add(account(2))
     tmp = db_path.with_name("replacement")
     tmp.write_bytes(content)
     os.replace(tmp, db_path)  # as another process would
@@ -174,24 +186,26 @@ def test_migration_runs_once_and_is_committed(
         for doc in tables["accounts"].values():
             doc["flag"] = True
 
-    monkeypatch.setattr(Store, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(Store, "MIGRATIONS", {1: add_flag})
+    now = Store.SCHEMA_VERSION
+    monkeypatch.setattr(Store, "SCHEMA_VERSION", now + 1)
+    monkeypatch.setattr(Store, "MIGRATIONS", {**Store.MIGRATIONS, now: add_flag})
     first = Store.open(db_path)
     assert Accounts(first).get_by_id(account(1)["id_no"])["flag"] is True
     Store.open(db_path)
     first.db()
     assert calls == [1]
-    raw = orjson.loads(db_path.read_bytes())
-    assert raw["_meta"]["1"]["schema"] == 2
+    raw = orjson.loads(db_path.read_bytes())      # a migration writes the snapshot anew
+    assert raw["_meta"]["1"]["schema"] == now + 1
     assert raw["accounts"]["1"]["flag"] is True
 
 
 def test_missing_migration_is_refused(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     Store.open(db_path)
     content = db_path.read_bytes()
-    monkeypatch.setattr(Store, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(Store, "MIGRATIONS", {1: lambda tables: None})
-    with pytest.raises(StoreVersionError, match="no migration from version 2"):
+    now = Store.SCHEMA_VERSION
+    monkeypatch.setattr(Store, "SCHEMA_VERSION", now + 2)
+    monkeypatch.setattr(Store, "MIGRATIONS", {**Store.MIGRATIONS, now: lambda tables: None})
+    with pytest.raises(StoreVersionError, match=f"no migration from version {now + 1}"):
         Store.open(db_path)
     assert db_path.read_bytes() == content
 
@@ -233,7 +247,7 @@ def test_write_outside_transaction_raises_and_is_not_kept(store: Store, db_path:
     assert store.db().table("accounts").all() == []
     with store.transaction() as db:
         db.table("other").insert({"x": 1})
-    assert not orjson.loads(db_path.read_bytes()).get("accounts")
+    assert not saved(db_path).get("accounts")
     assert Accounts(store).count() == 0
 
 
@@ -320,7 +334,7 @@ def test_append_takes_documents_over_and_keeps_ids_unique(store: Store, db_path:
         assert store.append("t", []) == []
         assert db.table("t").insert({"n": 4}) == 4       # TinyDB continues after them
     assert db.storage.read()["t"]["2"] is doc
-    on_disk = orjson.loads(db_path.read_bytes())["t"]
+    on_disk = saved(db_path)["t"]
     assert [d["n"] for d in on_disk.values()] == [1, 2, 3, 4]
     assert store.db().table("t").get(doc_id=3)["n"] == 3   # no stale query cache
     with pytest.raises(StoreError, match="transaction"):
@@ -369,13 +383,17 @@ def test_accounts_crud(store: Store) -> None:
     assert accounts.get_by_card("other") is None
 
 
-def test_index_is_not_rebuilt_after_own_commit(store: Store) -> None:
+def test_the_index_is_patched_not_rebuilt_after_own_and_others_commits(
+        store: Store, db_path: Path) -> None:
     accounts = Accounts(store)
     accounts.add(account(1))
-    accounts._by_id["sentinel"] = 1  # would vanish on a rebuild
+    index = store.index("accounts", "id_no")
+    index._ids["sentinel"] = 1  # would vanish on a rebuild
     accounts.add(account(2))
     accounts.update(account(2)["id_no"], {"state": "x"})
-    assert "sentinel" in accounts._by_id
+    Accounts(Store.open(db_path)).add(account(3))           # another process's commit
+    assert accounts.get_by_id(account(3)["id_no"])["card_no"] == account(3)["card_no"]
+    assert store.index("accounts", "id_no") is index and "sentinel" in index
     assert accounts.get_by_id(account(2)["id_no"])["state"] == "x"
 
 
@@ -387,7 +405,7 @@ def test_after_commit_runs_after_the_commit_still_under_the_lock(store: Store,
     seen: list[object] = []
 
     def check() -> None:
-        seen.append(b'"ran"' in db_path.read_bytes())      # the commit is on disk
+        seen.append(b'"ran"' in store.journal_path.read_bytes())   # the commit is on disk
         with pytest.raises(StoreLockedError):
             Store.open(db_path, lock_timeout=0.05)          # and no one else can commit
         seen.append("locked")

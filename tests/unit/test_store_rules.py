@@ -115,12 +115,13 @@ def test_a_newer_schema_tells_what_to_do(db_path: Path) -> None:
 
 def test_a_missing_migration_names_both_versions(db_path: Path, monkeypatch) -> None:
     Store.open(db_path).close()
-    monkeypatch.setattr(Store, "SCHEMA_VERSION", 3)
-    monkeypatch.setattr(Store, "MIGRATIONS", {1: lambda tables: None})
+    now = Store.SCHEMA_VERSION
+    monkeypatch.setattr(Store, "SCHEMA_VERSION", now + 2)
+    monkeypatch.setattr(Store, "MIGRATIONS", {**Store.MIGRATIONS, now: lambda tables: None})
     with pytest.raises(StoreVersionError) as info:
         Store.open(db_path)
-    assert str(info.value) == (f"{db_path} has schema version 1; no migration from version 2 "
-                               "to 3 exists. The file was left untouched.")
+    assert str(info.value) == (f"{db_path} has schema version {now}; no migration from version "
+                               f"{now + 1} to {now + 2} exists. The file was left untouched.")
 
 
 def test_a_failing_migration_is_reported_and_leaves_the_file(db_path: Path,
@@ -131,24 +132,29 @@ def test_a_failing_migration_is_reported_and_leaves_the_file(db_path: Path,
     def broken(tables: dict) -> None:
         raise KeyError("accounts")
 
-    monkeypatch.setattr(Store, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(Store, "MIGRATIONS", {1: broken})
+    now = Store.SCHEMA_VERSION
+    journal = db_path.with_name(db_path.name + ".journal").read_bytes()
+    monkeypatch.setattr(Store, "SCHEMA_VERSION", now + 1)
+    monkeypatch.setattr(Store, "MIGRATIONS", {**Store.MIGRATIONS, now: broken})
     with pytest.raises(StoreError) as info:
         Store.open(db_path)
-    assert str(info.value) == f"migrating {db_path} from schema 1 failed: KeyError('accounts')"
+    assert str(info.value) == (f"migrating {db_path} from schema {now} failed: "
+                               "KeyError('accounts')")
     assert db_path.read_bytes() == content
+    assert db_path.with_name(db_path.name + ".journal").read_bytes() == journal
 
 
 def test_a_migrated_file_records_the_new_schema_and_keeps_its_purpose(db_path: Path,
                                                                       monkeypatch) -> None:
     Store.open(db_path, purpose=DEMO).close()
-    monkeypatch.setattr(Store, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(Store, "MIGRATIONS", {1: lambda tables: None})
+    now = Store.SCHEMA_VERSION
+    monkeypatch.setattr(Store, "SCHEMA_VERSION", now + 1)
+    monkeypatch.setattr(Store, "MIGRATIONS", {**Store.MIGRATIONS, now: lambda tables: None})
     Store.open(db_path, purpose=DEMO).close()
     meta = orjson.loads(db_path.read_bytes())["_meta"]
     assert list(meta) == ["1"]
-    assert sorted(meta["1"]) == ["commit", "purpose", "schema"]
-    assert meta["1"]["schema"] == 2 and meta["1"]["purpose"] == DEMO
+    assert list(meta["1"]) == ["store", "seq", "schema", "commit", "purpose"]
+    assert meta["1"]["schema"] == now + 1 and meta["1"]["purpose"] == DEMO
 
 
 # -- what a store was made for ------------------------------------------------------------------

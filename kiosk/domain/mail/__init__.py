@@ -24,8 +24,9 @@ Secrets: a confirmation code or a batch default password is never stored. The re
 the ``seed`` it is derived from under the machine key (:mod:`kiosk.domain.keyring`), its body
 is rendered only when shown or sent (:func:`with_text` with the keyring; without it the
 secret reads as asterisks, which is all ``nhi-kiosk outbox`` ever prints), and delivery
-erases the seed, after which the secret cannot be recomputed (once the store's backup,
-the version before the last commit, has been replaced too). A batch welcome mail also
+erases the seed, after which the secret cannot be recomputed (once the store has compacted
+its journal, which still holds the record as it was: Store.erase_soon asks for that within
+a minute). A batch welcome mail also
 loses its seed when the holder first sets a password of their own (``holder``: the keyed
 digest of the ID). Secrets never appear in a log line; log lines name the mail id, kind and
 masked address only. The SMTP password comes from ``$NHI_KIOSK_SMTP_PASSWORD`` (see

@@ -1,0 +1,86 @@
+"""``nhi-kiosk db check|compact``: look into the store's files, or compact its journal.
+
+``check`` reads the snapshot and every journal record without writing anything and says
+what they hold, or which file is damaged and where (exit 8). ``compact`` rewrites the
+snapshot with every commit in it and starts a short journal, which the kiosk otherwise does
+by itself when the journal outgrows a quarter of the snapshot; kiosks may keep running."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from kiosk.commands.base import (
+    EXIT_STORE,
+    Command,
+    io_failed,
+    on_store,
+    store_options,
+    store_settings,
+)
+from kiosk.domain.config import Config
+from kiosk.domain.i18n import Catalog
+
+if TYPE_CHECKING:
+    from kiosk.wiring import Domain
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("check", "compact"),
+                        help="check: read every file and report; compact: fold the journal "
+                             "into the snapshot")
+    store_options(parser)
+
+
+def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    if args.action == "check":
+        return _check(config, catalog)
+    return _compact(config, catalog, args)
+
+
+def _check(config: Config, catalog: Catalog) -> int:
+    from kiosk.wiring import store_path
+    from store.check import check
+    from store.errors import StoreCorruptError, StoreError
+
+    t = catalog.t
+    path = store_path(config)
+    try:
+        report = check(path)
+    except StoreCorruptError as exc:
+        print(t("cli.store_corrupt", path=exc.path, reason=exc.reason), file=sys.stderr)
+        return EXIT_STORE
+    except StoreError as exc:
+        print(t("cli.store_other", path=path, detail=exc), file=sys.stderr)
+        return EXIT_STORE
+    except OSError as exc:
+        return io_failed(catalog, exc)
+    if report.store_id is None:
+        print(t("cli.db.old_format", path=report.path))
+    else:
+        print(t("cli.db.files", path=report.path, journal=report.journal,
+                records=report.records, size=f"{report.journal_bytes:,}",
+                seq=report.seq))
+    if report.torn:
+        print(t("cli.db.torn", journal=report.journal, bytes=report.torn))
+    for table, count in report.documents.items():
+        print(t("cli.db.table", table=table, count=f"{count:,}"))
+    print(t("cli.db.ok"))
+    return 0
+
+
+@on_store
+def _compact(domain: Domain, catalog: Catalog, args: argparse.Namespace) -> int:
+    store = domain.store
+    try:
+        store.compact()
+    except OSError as exc:
+        return io_failed(catalog, exc)
+    size = store.path.stat().st_size
+    print(catalog.t("cli.db.compacted", path=store.path, seq=store.seq, size=f"{size:,}"))
+    return 0
+
+
+COMMAND = Command("db", "check the store's files, or compact its journal into the snapshot",
+                  arguments, run, store_settings)
