@@ -24,6 +24,7 @@ QUICK_ARGS = {
     "bench_startup.py": ["--runs", "7"],
     "bench_card_latency.py": ["--cycles", "10"],
     "bench_idle_cpu.py": ["--seconds", "10"],
+    "bench_store_scale.py": ["--accounts", "10000", "100000", "--per-proc", "50"],
 }
 
 

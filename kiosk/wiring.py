@@ -18,7 +18,7 @@ from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.config import Config
 from kiosk.domain.i18n import Catalog
 from store import Store, StoreCorruptError, StoreError, StorePurposeError
-from store.core import DEMO, KIOSK
+from store.api import DEMO, KIOSK, OutboxRepo, StoreBackend
 from store.paths import default_db_path, default_demo_db_path
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from kiosk.domain.replacement.pickup import PickupBooking
     from reader.monitor import PcscMonitor
     from reader.simulated import SimulatedMonitor
-    from store.outbox import Outbox
 
 
 def pyscard_installed() -> bool:
@@ -91,20 +90,19 @@ def open_store(config: Config, catalog: Catalog) -> Store | None:
     return None
 
 
-def build_services(config: Config, store: Store, *, demo: bool,
+def build_services(config: Config, store: StoreBackend, *, demo: bool,
                    clock: Clock | None = None) -> Services:
     """The account services over the store (mail is queued; :func:`mail_delivery` sends it).
     The demo registry is seeded in demo mode only: a real kiosk imports its registry."""
     from kiosk.domain.accounts import Services
     from kiosk.domain.demo_people import seed_demo, seed_demo_staff
     from kiosk.domain.mail import Mailer
-    from store.outbox import Outbox
 
     clock = clock or SystemClock()
     if demo:
         seed_demo(store, clock.now())
         seed_demo_staff(store, clock)
-    return Services(store, clock, Mailer(Outbox(store), clock))  # delivery: mail_delivery
+    return Services(store, clock, Mailer(store.outbox(), clock))  # delivery: mail_delivery
 
 
 def smtp_sender(config: Config) -> SmtpSender | None:
@@ -122,7 +120,7 @@ class Domain:
     ``demo`` seeds the demo people and staff when the account services are first built
     (the demo kiosk only; commands work on a demo store without seeding it)."""
 
-    def __init__(self, config: Config, store: Store, *, demo: bool = False,
+    def __init__(self, config: Config, store: StoreBackend, *, demo: bool = False,
                  clock: Clock | None = None) -> None:
         self.config = config
         self.store = store
@@ -267,10 +265,8 @@ class Domain:
         return Audit(self.store, self.clock)
 
     @cached_property
-    def outbox(self) -> Outbox:
-        from store.outbox import Outbox
-
-        return Outbox(self.store)
+    def outbox(self) -> OutboxRepo:
+        return self.store.outbox()
 
     def mailer(self, sender: Sender | None = None) -> Mailer:
         """The mail over the outbox; with a ``sender`` (:func:`smtp_sender`) it delivers."""

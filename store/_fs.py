@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import secrets
 from collections.abc import Iterable
@@ -154,9 +155,15 @@ def atomic_write(path: Path, chunks: Iterable[bytes], backup: Path) -> Signature
     return signature
 
 
-def write_temp(path: Path, chunks: Iterable[bytes]) -> tuple[Path, Signature]:
+def write_temp(path: Path, chunks: Iterable[bytes], *, hold: list[int] | None = None
+               ) -> tuple[Path, Signature]:
     """The concatenated ``chunks`` in a new private temp file beside ``path``, fsync-ed: the
     temp file and the signature it will have as ``path``.
+
+    With ``hold`` (a list), the temp file stays open and flock-ed, its descriptor appended
+    to ``hold`` for the caller to close after :func:`install`: a compaction writes its
+    snapshot without the store's lock, and :func:`remove_stale_temps` leaves a held temp
+    file alone (its writer is alive).
 
     Chunks, not one bytes object: the encoded database would otherwise sit in memory beside
     its tables (75 MB at 100,000 accounts with their mails). If producing a chunk raises,
@@ -169,11 +176,18 @@ def write_temp(path: Path, chunks: Iterable[bytes]) -> tuple[Path, Signature]:
         raise_about(path, exc)
     try:
         try:
+            if hold is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             head = _write_chunks(fd, chunks)
             os.fsync(fd)
             st = os.fstat(fd)
-        finally:
+        except BaseException:
             os.close(fd)
+            raise
+        if hold is None:
+            os.close(fd)
+        else:
+            hold.append(fd)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -283,4 +297,17 @@ def remove_stale_temps(path: Path, *others: Path) -> None:
     for name in os.listdir(path.parent):
         if name.startswith(prefixes):
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(path.parent / name)
+                _remove_unless_held(path.parent / name)
+
+
+def _remove_unless_held(temp: Path) -> None:
+    """Delete ``temp`` unless its writer holds it (a compaction under way: write_temp)."""
+    fd = os.open(temp, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        os.unlink(temp)
+    finally:
+        os.close(fd)

@@ -39,6 +39,7 @@ from tinydb.table import Document, Table
 
 from store import _fs, journal
 from store._lock import FileLock, LockTimeout
+from store.api import KIOSK, AccountsRepo, Keyed, OutboxRepo, Rows
 from store.errors import (
     StoreCorruptError,
     StoreError,
@@ -54,7 +55,6 @@ log = logging.getLogger("store")
 
 META_TABLE = "_meta"
 _META_DOC = "1"
-KIOSK, DEMO = "kiosk", "demo"   # what a store file was made for (Store.purpose)
 #: Documents per piece of the encoded file (see :func:`encode`).
 CHUNK_DOCS = 1000
 #: The journal is compacted into the snapshot when it outgrows this share of it …
@@ -73,6 +73,10 @@ ERASE_DELAY = 60.0
 #: Fields of the ``_meta`` document that describe one version of the snapshot file.
 _VERSION_FIELDS = ("store", "seq", "schema", "commit")
 _HEAD = re.compile(rb'\{"_meta":\{"1":\{"store":"([0-9a-f]{32})","seq":(\d+),')
+
+
+_COMPANIONS: dict[Path, Store] = {}
+_COMPANIONS_LOCK = threading.Lock()
 
 
 class Store:
@@ -291,6 +295,45 @@ class Store:
         """Every byte of :meth:`files`, for checks that a secret is not on disk."""
         return b"".join(p.read_bytes() for p in self.files())
 
+    # -- the repositories (store/api.py) ----------------------------------------------------
+
+    def companion(self, name: str) -> Store:
+        """The store ``<stem>.<name><suffix>`` beside this one, for the same purpose: one
+        per file and process (opened on first use, kept open), for data that changes often
+        and is small (the lockouts' failure counters)."""
+        path = self.path.with_name(f"{self.path.stem}.{name}{self.path.suffix}")
+        with _COMPANIONS_LOCK:
+            found = _COMPANIONS.get(path)
+            if found is None or found._closed:
+                found = _COMPANIONS[path] = Store.open(path, purpose=self.purpose)
+            return found
+
+    def keyed(self, table: str, key: str) -> Keyed:
+        from store.keyed import KeyedTable
+
+        return KeyedTable(self, table, key)
+
+    def rows(self, table: str) -> Rows:
+        from store.rows import RowTable
+
+        return RowTable(self, table)
+
+    def accounts(self) -> AccountsRepo:
+        from store.repos import Accounts
+
+        return Accounts(self)
+
+    def outbox(self) -> OutboxRepo:
+        from store.outbox import Outbox
+
+        return Outbox(self)
+
+    def add_new_accounts(self, pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]], *,
+                         then: Callable[[list[str]], None] | None = None) -> list[str]:
+        from store.bulk import add_new_accounts
+
+        return add_new_accounts(self, pairs, then=then)
+
     def side_path(self, suffix: str) -> Path:
         """The file ``<store><suffix>`` beside the (real) store file, e.g. its lock."""
         return self.path.with_name(self.path.name + suffix)
@@ -350,7 +393,9 @@ class Store:
                     first = recent
                     break
             tmp: Path | None
-            tmp, signature = _fs.write_temp(self.path, encode(self._snapshot_tables()))
+            held: list[int] = []
+            tmp, signature = _fs.write_temp(self.path, encode(self._snapshot_tables()),
+                                            hold=held)
         try:
             with self._exclusive(), self._state:
                 self._refresh()
@@ -371,6 +416,8 @@ class Store:
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
+            for fd in held:
+                os.close(fd)
 
     def close(self) -> None:
         """Forget the in-memory data; the store cannot be used afterwards."""

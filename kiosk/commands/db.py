@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from kiosk.commands.base import (
     EXIT_STORE,
     Command,
     io_failed,
-    on_store,
     store_options,
     store_settings,
 )
 from kiosk.domain.config import Config
 from kiosk.domain.i18n import Catalog
-
-if TYPE_CHECKING:
-    from kiosk.wiring import Domain
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,14 +65,19 @@ def _check(config: Config, catalog: Catalog) -> int:
     return 0
 
 
-@on_store
-def _compact(domain: Domain, catalog: Catalog, args: argparse.Namespace) -> int:
-    store = domain.store
+def _compact(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    from kiosk.wiring import open_store
+
+    store = open_store(config, catalog)
+    if store is None:
+        return EXIT_STORE
     try:
         store.compact()
+        size = store.path.stat().st_size
     except OSError as exc:
         return io_failed(catalog, exc)
-    size = store.path.stat().st_size
+    finally:
+        store.close()
     print(catalog.t("cli.db.compacted", path=store.path, seq=store.seq, size=f"{size:,}"))
     return 0
 

@@ -23,9 +23,7 @@ from kiosk.domain.records import Account, Mail
 from kiosk.domain.registry import NationalProof, Proof, Registry, ResidentProof
 from kiosk.domain.validate import is_resident, is_valid_email, is_valid_phone, normalize_phone
 from reader.card import CardData
-from store.core import DEMO, Store
-from store.outbox import Outbox
-from store.repos import Accounts
+from store.api import DEMO, StoreBackend
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +48,12 @@ class MailQueue(Protocol):
 class Services:
     """The parts an account service needs; built once by the composition root."""
 
-    store: Store
+    store: StoreBackend
     clock: Clock
     mail: MailQueue
 
     def __post_init__(self) -> None:
-        self.accounts = Accounts(self.store)
+        self.accounts = self.store.accounts()
         self.registry = Registry(self.store)
         self.codes = Codes(self.store, self.clock, self.keyring)
         self.identity_lock = Lockout(self.store, self.clock, scope="identity",
@@ -68,7 +66,7 @@ class Services:
                                   locked_key="err.phone.locked")
         self.qr_lock = Lockout(self.store, self.clock, scope="qr", period=IDENTITY_LOCK,
                                locked_key="err.qr.locked")
-        self._outbox = Outbox(self.store)
+        self._outbox = self.store.outbox()
         self._machine_key: bytes | None = None
         scrub_once(self.store, self.keyring, self.machine_key, self.clock.now().isoformat())
 

@@ -21,8 +21,7 @@ from kiosk.domain.clock import Clock
 from kiosk.domain.errors import KioskError
 from kiosk.domain.keyring import Keyring, new_seed
 from kiosk.domain.lockout import Lockout
-from store.core import Store
-from store.keyed import KeyedTable
+from store.api import StoreBackend
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 LENGTH = 10
@@ -47,7 +46,7 @@ THIS_TERMINAL = f"{socket.gethostname()}:{os.getpid()}"
 class GuessLimit:
     """The wrong-code counters; ``attempt(kind)`` around each lookup of a typed code."""
 
-    def __init__(self, store: Store, clock: Clock, terminal: str = THIS_TERMINAL) -> None:
+    def __init__(self, store: StoreBackend, clock: Clock, terminal: str = THIS_TERMINAL) -> None:
         self._terminal = terminal
         self._mine = Lockout(store, clock, scope="code-terminal", period=GUESS_WINDOW,
                              locked_key="err.code.locked", limit=TERMINAL_LIMIT)
@@ -102,10 +101,10 @@ def code_digest(keyring: Keyring, table: str, text: str, *, case_sensitive: bool
 class Codes:
     """Mail codes by default; ``case_sensitive`` codes (device codes) keep their case."""
 
-    def __init__(self, store: Store, clock: Clock, keyring: Callable[[], Keyring], *,
+    def __init__(self, store: StoreBackend, clock: Clock, keyring: Callable[[], Keyring], *,
                  table: str = "codes", alphabet: str = ALPHABET, length: int = LENGTH,
                  case_sensitive: bool = False, terminal: str = THIS_TERMINAL) -> None:
-        self._table = KeyedTable(store, table, "code")
+        self._table = store.keyed(table, "code")
         self.guesses = GuessLimit(store, clock, terminal)
         self._name = table
         self._clock = clock

@@ -16,9 +16,8 @@ from kiosk.domain.passwords import hash_password
 from kiosk.domain.registry import Registry
 from kiosk.domain.replacement.banks import BankAccounts
 from reader.demo import DEMO_BY_KEY
-from store.core import DEMO, Store
+from store.api import DEMO, StoreBackend
 from store.errors import DuplicateError, StorePurposeError
-from store.repos import Accounts
 
 DEMO_PASSWORD = "Demo@2026"
 DEMO_STAFF = ("demo", "示範櫃員", "Counter@2026")   # shown on the demo's staff sign-in
@@ -68,17 +67,17 @@ DEMO_ACCOUNTS = {
 }
 
 
-def demo_only(store: Store) -> None:
+def demo_only(store: StoreBackend) -> None:
     """Demo people and staff have published passwords: they go into a store the demo made
     (``Store.open(..., purpose=DEMO)``) and into no other."""
     if store.purpose != DEMO:
         raise StorePurposeError(store.path, store.purpose, DEMO)
 
 
-def seed_demo(store: Store, now: datetime) -> int:
+def seed_demo(store: StoreBackend, now: datetime) -> int:
     """Add the demo people (and the two demo accounts) that are missing; idempotent."""
     demo_only(store)
-    registry, accounts = Registry(store), Accounts(store)
+    registry, accounts = Registry(store), store.accounts()
     known = registry.everyone()
     missing = []
     for key, facts in DEMO_FACTS.items():
@@ -119,7 +118,7 @@ def seed_demo(store: Store, now: datetime) -> int:
     return len(missing)
 
 
-def seed_demo_staff(store: Store, clock: Any) -> None:
+def seed_demo_staff(store: StoreBackend, clock: Any) -> None:
     """The demo's staff account, so an audience can try staff mode (and leave the demo)."""
     from kiosk.domain.counter.staff import Staff
     from kiosk.domain.errors import KioskError

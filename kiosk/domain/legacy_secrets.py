@@ -20,10 +20,8 @@ runs once per store, and every process agrees.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from typing import Any
-
-from tinydb import TinyDB
 
 from kiosk.domain.codes import ALPHABET, LENGTH, code_digest
 from kiosk.domain.keyring import Keyring, new_seed
@@ -34,43 +32,49 @@ from kiosk.domain.passwords import (
     hash_machine_password,
     verify_password,
 )
-from store.core import Store
-from store.keyed import KeyedTable
-from store.outbox import FAILED, QUEUED, Outbox
+from store.api import FAILED, QUEUED, Rows, StoreBackend
 
 NAME = "secrets-at-rest"
+OUTBOX = "outbox"    # the outbox's table (store/outbox.py), read here as plain rows
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _MAIL_TEXT = ("body", "code", "link")
 
 
-def scrub_once(store: Store, keyring: Callable[[], Keyring], machine_key: Callable[[], bytes],
-               now: str) -> bool:
+def scrub_once(store: StoreBackend, keyring: Callable[[], Keyring],
+               machine_key: Callable[[], bytes], now: str) -> bool:
     """Scrub ``store`` if no kiosk has yet; True when this call did it."""
-    done = KeyedTable(store, "migrations", "name")
+    done = store.keyed("migrations", "name")
     if done.get(NAME) is not None:
         return False
     # the key is loaded (and its check value recorded) before the transaction: both may
     # write to the store, and transactions do not nest
-    legacy = _has_legacy(store.db())
+    legacy = _has_legacy(store)
     ring, key = (keyring(), machine_key()) if legacy else (None, b"")
-    with store.transaction() as db:
-        if db.table("migrations").search(lambda d: d.get("name") == NAME):
+    with store.transaction():
+        if done.get(NAME) is not None:
             return False      # another process was quicker
-        if _has_legacy(db):
+        if _has_legacy(store):
             if ring is None:
                 return False  # none a moment ago (older kiosks write none): next time
-            _codes(db, ring)
-            db.table("qr_logins").remove(lambda d: not _DIGEST.fullmatch(str(d.get("code"))))
-            _mails(db, ring, key)
-        db.table("migrations").insert({"name": NAME, "at": now})
+            _codes(store, ring)
+            logins = store.rows("qr_logins")
+            for row, doc in logins.all():
+                if _plain(doc):
+                    logins.remove(row)
+            _mails(store, ring, key)
+        done.modify_within(NAME, lambda _old: {"name": NAME, "at": now})
         store.erase_soon()   # the journal still holds what was scrubbed
     return True
 
 
-def _has_legacy(db: TinyDB) -> bool:
-    plain = lambda d: not _DIGEST.fullmatch(str(d.get("code")))  # noqa: E731
-    return (any(db.table(t).search(plain) for t in ("codes", "device_codes", "qr_logins"))
-            or any(_legacy_mail(m) for m in db.table(Outbox.TABLE).all()))
+def _plain(doc: dict[str, Any]) -> bool:
+    return not _DIGEST.fullmatch(str(doc.get("code")))
+
+
+def _has_legacy(store: StoreBackend) -> bool:
+    return (any(_plain(doc) for t in ("codes", "device_codes", "qr_logins")
+                for _row, doc in store.rows(t).all())
+            or any(_legacy_mail(m) for _row, m in store.rows(OUTBOX).all()))
 
 
 def _legacy_mail(mail: dict[str, Any]) -> bool:
@@ -79,13 +83,13 @@ def _legacy_mail(mail: dict[str, Any]) -> bool:
             or (mail.get("kind") == MailKind.BATCH_WELCOME and "password" in params))
 
 
-def _codes(db: TinyDB, ring: Keyring) -> None:
+def _codes(store: StoreBackend, ring: Keyring) -> None:
     for name, case_sensitive in (("codes", False), ("device_codes", True)):
-        table = db.table(name)
-        for doc in table.all():
-            if not _DIGEST.fullmatch(str(doc.get("code"))):
+        table = store.rows(name)
+        for row, doc in table.all():
+            if _plain(doc):
                 digest = code_digest(ring, name, str(doc["code"]), case_sensitive=case_sensitive)
-                table.update({"code": digest}, doc_ids=[doc.doc_id])
+                table.replace(row, {**doc, "code": digest})
 
 
 def _pending(mail: dict[str, Any]) -> bool:
@@ -93,10 +97,9 @@ def _pending(mail: dict[str, Any]) -> bool:
                                             and not mail.get("final"))
 
 
-def _mails(db: TinyDB, ring: Keyring, key: bytes) -> None:
-    outbox, codes = db.table(Outbox.TABLE), db.table("codes")
-    accounts = db.table("accounts")
-    for mail in outbox.all():
+def _mails(store: StoreBackend, ring: Keyring, key: bytes) -> None:
+    outbox, codes, accounts = store.rows(OUTBOX), store.rows("codes"), store.rows("accounts")
+    for row, mail in outbox.all():
         if not _legacy_mail(mail):
             continue
         fresh = {k: v for k, v in mail.items() if k not in _MAIL_TEXT}
@@ -110,36 +113,32 @@ def _mails(db: TinyDB, ring: Keyring, key: bytes) -> None:
         else:
             params = {"expires_at": mail.get("expires_at")} if mail.get("expires_at") else {}
         fresh["params"] = params
-
-        def replace(doc: MutableMapping[str, Any], new: dict[str, Any] = fresh) -> None:
-            doc.clear()
-            doc.update(new)
-
-        outbox.update(replace, doc_ids=[mail.doc_id])
+        outbox.replace(row, fresh)
 
 
-def _new_default(accounts: Any, to: str, old: str, ring: Keyring, key: bytes
+def _new_default(accounts: Rows, to: str, old: str, ring: Keyring, key: bytes
                  ) -> dict[str, str]:
     """A derived default password for the holder whose hash the old one still opens."""
-    for account in accounts.search(lambda a: a.get("email") == to
-                                   and a.get("must_change_password")):
+    for row, account in accounts.all():
+        if account.get("email") != to or not account.get("must_change_password"):
+            continue
         if verify_password(old, account.get("password_hash", ""), key):
             seed = new_seed()
             password = ring.derive(seed, MACHINE_ALPHABET, MACHINE_LENGTH)
-            accounts.update({"password_hash": hash_machine_password(password, key)},
-                            doc_ids=[account.doc_id])
+            accounts.replace(row, {**account,
+                                   "password_hash": hash_machine_password(password, key)})
             return {"seed": seed, "holder": ring.digest("holder", account["id_no"])}
     return {}    # the holder chose a password meanwhile: nothing left to send
 
 
-def _new_code(codes: Any, mail: dict[str, Any], ring: Keyring) -> dict[str, Any]:
+def _new_code(codes: Rows, mail: dict[str, Any], ring: Keyring) -> dict[str, Any]:
     """The unsent mail's code, replaced by a derived one (the code record follows)."""
     old = code_digest(ring, "codes", str(mail.get("code", "")))
-    found = codes.search(lambda d: d.get("code") == old)
+    found = [(row, doc) for row, doc in codes.all() if doc.get("code") == old]
     if not found:
         return {}    # used, voided or never stored: the mail has nothing to carry
     seed = new_seed()
     code = ring.derive(seed, ALPHABET, LENGTH)
-    codes.update({"code": code_digest(ring, "codes", code)}, doc_ids=[found[0].doc_id])
-    return {"seed": seed, "expires_at": found[0]["expires_at"]}
-
+    row, doc = found[0]
+    codes.replace(row, {**doc, "code": code_digest(ring, "codes", code)})
+    return {"seed": seed, "expires_at": doc["expires_at"]}

@@ -20,37 +20,28 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from kiosk.domain.clock import Clock
 from kiosk.domain.errors import Locked
-from store.core import Store
-from store.keyed import KeyedTable
+from store.api import StoreBackend
 
 LIMIT = 5
-_COUNTERS: dict[Path, Store] = {}
-_COUNTERS_LOCK = threading.Lock()
 
 
-def counters_of(store: Store) -> Store:
-    """The failure counters' store for ``store``: one per file and process, made for
-    the same purpose (a demo's counters are the demo's)."""
-    path = store.path.with_name(f"{store.path.stem}.attempts{store.path.suffix}")
-    with _COUNTERS_LOCK:
-        counters = _COUNTERS.get(path)
-        if counters is None:
-            counters = _COUNTERS[path] = Store.open(path, purpose=store.purpose)
-        return counters
+def counters_of(store: StoreBackend) -> StoreBackend:
+    """The failure counters' store for ``store``: a small one of its own beside it, made for
+    the same purpose (a demo's counters are the demo's), so a guess never touches the
+    accounts' store."""
+    return store.companion("attempts")
 
 
 class Lockout:
-    def __init__(self, store: Store, clock: Clock, *, scope: str, period: timedelta,
+    def __init__(self, store: StoreBackend, clock: Clock, *, scope: str, period: timedelta,
                  locked_key: str, limit: int = LIMIT) -> None:
-        self._table = KeyedTable(counters_of(store), "attempts", "key")
+        self._table = counters_of(store).keyed("attempts", "key")
         self._clock = clock
         self._scope = scope
         self._period = period

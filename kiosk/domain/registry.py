@@ -15,8 +15,7 @@ from typing import Any
 
 from kiosk.domain.errors import BrokenRecord
 from kiosk.domain.validate import normalize_household
-from store.core import Store
-from store.keyed import KeyedTable
+from store.api import StoreBackend
 
 
 def normalize_place(name: str) -> str:
@@ -66,8 +65,8 @@ def _same(a: str, b: str) -> bool:
 
 
 class Registry:
-    def __init__(self, store: Store) -> None:
-        self._people = KeyedTable(store, "people", "id_no")
+    def __init__(self, store: StoreBackend) -> None:
+        self._people = store.keyed("people", "id_no")
 
     def person(self, id_no: str) -> dict[str, Any] | None:
         return self._people.get(id_no.upper())

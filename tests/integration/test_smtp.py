@@ -355,7 +355,7 @@ def test_the_receipt_mail_carries_the_receipt_as_a_pdf(start_server, tmp_path, c
     from kiosk.domain.config import Config
     from kiosk.domain.replacement.payments import Method
     from kiosk.wiring import Domain
-    from store.core import DEMO
+    from store.api import DEMO
     from tests.unit.test_applications import WANG, form
 
     recorder, port = start_server()

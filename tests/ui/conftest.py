@@ -22,7 +22,7 @@ from kiosk.domain.mail import Mailer
 from reader.events import EventKind, ReaderEvent
 from reader.simulated import SimulatedMonitor
 from store import Store
-from store.core import DEMO
+from store.api import DEMO
 from store.outbox import Outbox
 
 

@@ -19,7 +19,7 @@ from screens.registration.my_account import ChangePasswordScreen, UpdateInfoScre
 from screens.registration.register import AccountScreen, AlreadyScreen, IdentityScreen, TermsScreen
 from screens.registration.sign_in import LoginScreen
 from screens.services import ServicesScreen
-from store.core import DEMO
+from store.api import DEMO
 from tests.ui.conftest import NOW, make_app, screen_text, wait_until
 from tests.ui.flows import (
     PASSWORD,

@@ -26,7 +26,7 @@ from kiosk.domain.validate import is_valid_email
 from reader.card import CardData
 from reader.demo import DEMO_BY_KEY
 from store import Store
-from store.core import DEMO
+from store.api import DEMO
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TAIPEI)
 TAIPEI_HOME = AddressFacts("臺北市", "中正區", "水源里", 12)

@@ -39,7 +39,7 @@ from kiosk.domain.replacement.pickup import PickupBooking, slots
 from kiosk.wiring import Domain
 from reader.demo import DEMO_BY_KEY
 from store import Store
-from store.core import DEMO
+from store.api import DEMO
 from store.outbox import Outbox
 
 WRITTEN_AT = datetime(2026, 12, 1, 10, 0, tzinfo=TAIPEI)

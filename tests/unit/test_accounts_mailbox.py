@@ -9,7 +9,8 @@ from kiosk.domain.accounts import Services
 from kiosk.domain.clock import FixedClock
 from kiosk.domain.mail import MailKind, compose, compose_deferred
 from kiosk.domain.passwords import MACHINE_ALPHABET, MACHINE_LENGTH
-from store.core import DEMO, KIOSK, Store
+from store.api import DEMO, KIOSK
+from store.core import Store
 from store.outbox import Outbox
 from tests.unit.domain_fixtures import NOW, RecordingMail
 

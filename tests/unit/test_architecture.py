@@ -20,7 +20,7 @@ def test_import_contracts_hold():
     result = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 4 kept, 0 broken" in result.stdout
+    assert "Contracts: 5 kept, 0 broken" in result.stdout
 
 
 def test_every_kiosk_module_sits_in_a_layer():
@@ -54,19 +54,32 @@ def test_every_screen_module_is_a_menu_a_workflow_or_shared():
     assert not unplaced, f"add {sorted(unplaced)} to the screens contract in pyproject.toml"
 
 
-def test_the_domain_workflows_are_independent(tmp_path):
-    """The contract bites: a replacement module importing a binding one breaks it."""
+def _lint_copy_with(tmp_path, module: str, line: str) -> str:
+    """lint-imports over a copy of the tree where ``module`` (a path) got ``line``."""
     copy = tmp_path / "tree"
     for part in ("kiosk", "screens", "reader", "store"):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
-    pickup = copy / "kiosk/domain/replacement/pickup.py"
-    pickup.write_text(pickup.read_text() + "\nimport kiosk.domain.binding.devices  # noqa\n")
+    target = copy / module
+    target.write_text(target.read_text() + f"\n{line}  # noqa\n")
     result = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=copy,
                             capture_output=True, text=True, timeout=120,
                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(copy)})
     assert result.returncode != 0
-    assert "Domain: each workflow imports only the shared basics BROKEN" in result.stdout
+    return result.stdout
+
+
+def test_the_domain_workflows_are_independent(tmp_path):
+    """The contract bites: a replacement module importing a binding one breaks it."""
+    out = _lint_copy_with(tmp_path, "kiosk/domain/replacement/pickup.py",
+                          "import kiosk.domain.binding.devices")
+    assert "Domain: each workflow imports only the shared basics BROKEN" in out
+
+
+def test_the_domain_cannot_reach_past_the_store_interface(tmp_path):
+    """The seam holds: a domain module using the TinyDB store's keyed table breaks it."""
+    out = _lint_copy_with(tmp_path, "kiosk/domain/registry.py", "import store.keyed")
+    assert "The domain reaches the store only through store.api BROKEN" in out
 
 
 def test_ruff_clean():

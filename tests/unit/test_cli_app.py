@@ -9,7 +9,7 @@ from kiosk.domain.mail import Mailer
 from kiosk.domain.registration.sign_in import SignIn
 from reader.demo import DEMO_BY_KEY
 from store import Store
-from store.core import DEMO
+from store.api import DEMO
 from store.outbox import Outbox
 
 

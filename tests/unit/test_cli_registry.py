@@ -5,7 +5,7 @@ import json
 from kiosk.cli import EXIT_USAGE, main
 from kiosk.domain.registry import Registry
 from store import Store
-from store.core import DEMO
+from store.api import DEMO
 
 CSV = ("id_no,name,birth_date,household_no,county,district,village,neighborhood\n"
        "A123456789,王大明,1980-05-12,AB123456,臺北市,中正區,水源里,12\n"

@@ -16,7 +16,7 @@ from kiosk.wiring import build_services, choose_monitor, open_store
 from reader.monitor import PcscMonitor
 from reader.simulated import SimulatedMonitor
 from store import Store, StorePurposeError
-from store.core import DEMO
+from store.api import DEMO
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,8 @@ from kiosk.domain.codes import code_digest
 from kiosk.domain.keyring import Keyring, machine_key
 from kiosk.domain.legacy_secrets import scrub_once
 from kiosk.domain.mail import MailKind, compose_deferred
-from store.core import DEMO, Store
+from store.api import DEMO
+from store.core import Store
 from store.keys import load_or_create_key
 from store.outbox import Outbox
 from tests.unit.domain_fixtures import NOW

@@ -47,7 +47,7 @@ WORKER = textwrap.dedent(
     from kiosk.domain.registry import AddressFacts, NationalProof
     from reader.demo import DEMO_BY_KEY
     from store import Store
-    from store.core import DEMO
+    from store.api import DEMO
 
     flow, path, now, guesses = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 

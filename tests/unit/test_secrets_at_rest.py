@@ -20,7 +20,8 @@ from kiosk.domain.passwords import (
     hash_machine_password,
     verify_password,
 )
-from store.core import DEMO, Store
+from store.api import DEMO
+from store.core import Store
 from store.keys import load_or_create_key
 from store.outbox import Outbox
 from tests.unit.domain_fixtures import NOW, RecordingMail, card

@@ -35,7 +35,7 @@ from kiosk.domain.replacement.applications import Applications
 from kiosk.domain.replacement.payments import Payments
 from kiosk.domain.replacement.pickup import PickupBooking
 from store import Store
-from store.core import DEMO
+from store.api import DEMO
 from store.outbox import Outbox
 from tests.unit.domain_fixtures import ARC_PROOF, card
 from tests.unit.store_v1 import CODE_TERMINAL, NEW_PASSWORD, STAFF_ID, STAFF_PASSWORD, WRITTEN_AT

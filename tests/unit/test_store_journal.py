@@ -185,8 +185,8 @@ def test_commits_made_during_a_compaction_are_kept(three: Path, monkeypatch) -> 
     compactor, other = Store.open(three), Store.open(three)
     real = _fs.write_temp
 
-    def write_then_commit_elsewhere(path: Path, chunks: object) -> object:
-        written = real(path, chunks)
+    def write_then_commit_elsewhere(path: Path, chunks: object, **kw: object) -> object:
+        written = real(path, chunks, **kw)
         if path == three:                     # the snapshot is written without the lock …
             Accounts(other).add(account(7))   # … so another process commits meanwhile
         return written

@@ -13,7 +13,8 @@ import pytest
 
 from store import _lock
 from store._lock import FileLock
-from store.core import DEMO, KIOSK, Store
+from store.api import DEMO, KIOSK
+from store.core import Store
 from store.errors import (
     StoreCorruptError,
     StoreError,

@@ -17,8 +17,7 @@ from typing import Any
 from kiosk.domain.errors import KioskError
 from kiosk.domain.rows import BadRow, ImportReport, import_rows, text_of
 from kiosk.domain.validate import is_valid_id, is_valid_mobile, normalize_phone
-from store.core import Store
-from store.keyed import KeyedTable
+from store.api import StoreBackend
 
 # The five carriers that take part, by code; names accepted on import.
 FIVE = {
@@ -71,8 +70,8 @@ def normalize_mobile(text: str) -> str:
 
 
 class CarrierDirectory:
-    def __init__(self, store: Store) -> None:
-        self._lines = KeyedTable(store, "phone_lines", "phone")
+    def __init__(self, store: StoreBackend) -> None:
+        self._lines = store.keyed("phone_lines", "phone")
 
     def line(self, phone: str) -> dict[str, Any] | None:
         return self._lines.get(normalize_mobile(phone))

@@ -21,7 +21,6 @@ from kiosk.domain.config import DEVICE_CODE_MINUTES
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.records import Device
 from kiosk.domain.session import Session
-from store.keyed import KeyedTable
 
 MAX_NAME = 40
 CODES_TABLE = "device_codes"
@@ -46,8 +45,8 @@ class Devices:
         # the case-sensitive codes issued before (see the module's docstring)
         self._earlier_codes = Codes(services.store, services.clock, services.keyring,
                                     table=CODES_TABLE, case_sensitive=True)
-        self._code_docs = KeyedTable(services.store, CODES_TABLE, "code")
-        self._devices = KeyedTable(services.store, "devices", "device_id")
+        self._code_docs = services.store.keyed(CODES_TABLE, "code")
+        self._devices = services.store.keyed("devices", "device_id")
 
     def new_code(self, session: Session) -> Code:
         """A fresh device verification code for the logged-in holder (the old one dies)."""

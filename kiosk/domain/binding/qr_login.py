@@ -23,7 +23,6 @@ from kiosk.domain.forms import parse_date
 from kiosk.domain.records import Device
 from kiosk.domain.session import Session
 from kiosk.domain.validate import is_valid_id
-from store.keyed import KeyedTable
 
 # what the app's camera reads: a login request is told apart from a device code by its prefix
 PAYLOAD_PREFIX = "NHIQRLOGIN:"
@@ -57,7 +56,7 @@ class QrLogin:
         self.s = services
         self.devices = devices
         self.ttl = ttl
-        self._requests = KeyedTable(services.store, "qr_logins", "code")
+        self._requests = services.store.keyed("qr_logins", "code")
         self._guesses = GuessLimit(services.store, services.clock)
 
     def _key(self, text: str) -> str:

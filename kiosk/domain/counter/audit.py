@@ -31,11 +31,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
@@ -43,10 +42,7 @@ from kiosk.domain.clock import Clock
 from kiosk.domain.errors import KioskError
 from kiosk.domain.keyring import Keyring, machine_key
 from kiosk.domain.mask import mask_id
-from store.core import Store
-
-if TYPE_CHECKING:
-    from tinydb.table import Table
+from store.api import Rows, StoreBackend
 
 TABLE = "audit"
 GENESIS = "0" * 64
@@ -145,7 +141,7 @@ def entry_time(entry: dict[str, Any]) -> datetime | None:
 class Audit:
     """The log over one store. The key is read from ``machine.key`` on first use."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: StoreBackend, clock: Clock) -> None:
         self._store = store
         self._clock = clock
         self._key: bytes | None = None
@@ -157,15 +153,15 @@ class Audit:
         still in the old form (see the module docstring) the entry takes that form too."""
         self._audit_key()   # loaded (and checked against the store) before the lock
         person = mask_id(person_id) if person_id else None
-        with self._store.transaction() as db:
-            table = db.table(TABLE)
-            rows = [dict(e) for e in table.all()]
+        with self._store.transaction():
+            table = self._store.rows(TABLE)
+            rows = [entry for _row, entry in table.all()]
             head = self._read_head()
             if self._unsealed(rows, head):
                 return self._append_unsealed(table, rows, staff_id, action, person, detail)
             return self._append(table, rows, head, staff_id, action, person, detail)
 
-    def _append_unsealed(self, table: Table, rows: list[dict[str, Any]], staff_id: str,
+    def _append_unsealed(self, table: Rows, rows: list[dict[str, Any]], staff_id: str,
                          action: str, person: str | None,
                          detail: dict[str, Any]) -> dict[str, Any]:
         last = max(rows, key=_seq_of)
@@ -177,7 +173,7 @@ class Audit:
         table.insert(entry)
         return entry
 
-    def _append(self, table: Table, rows: list[dict[str, Any]], head: _Head | None,
+    def _append(self, table: Rows, rows: list[dict[str, Any]], head: _Head | None,
                 staff_id: str, action: str, person: str | None,
                 detail: dict[str, Any]) -> dict[str, Any]:
         """Inside a transaction: the entry after ``rows``, and the head moved onto it once
@@ -206,9 +202,9 @@ class Audit:
         (err.audit.unsealable, with the first ``seq`` that does not fit) when the old
         chain is broken, so an edit made before the upgrade is never sealed in."""
         self._audit_key()
-        with self._store.transaction() as db:
-            table = db.table(TABLE)
-            rows = [dict(e) for e in table.all()]
+        with self._store.transaction():
+            table = self._store.rows(TABLE)
+            rows = [entry for _row, entry in table.all()]
             if not self._unsealed(rows, self._read_head()):
                 return 0
             broken = _legacy_break(rows)
@@ -217,7 +213,7 @@ class Audit:
             self._reseal(table, rows)
             return len(rows)
 
-    def _reseal(self, table: Table, rows: list[dict[str, Any]]) -> None:
+    def _reseal(self, table: Rows, rows: list[dict[str, Any]]) -> None:
         by_seq: dict[int, dict[str, Any]] = {}
         prev = GENESIS
         for old in sorted(rows, key=_seq_of):
@@ -226,11 +222,9 @@ class Audit:
             entry["mac"] = prev = self._mac(entry)
             by_seq[entry["seq"]] = entry
 
-        def reseal(doc: MutableMapping[str, Any]) -> None:
-            doc.pop("hash", None)
-            doc.update(by_seq[doc["seq"]])
-
-        table.update(reseal)
+        for row, old in table.all():
+            table.replace(row, {**{k: v for k, v in old.items() if k != "hash"},
+                                **by_seq[old["seq"]]})
         self._write_head(0, GENESIS)   # as for a new log: see _append
         rows = [by_seq[e["seq"]] for e in rows]
         self._append(table, rows, _Head(0, GENESIS), KIOSK, SEALED, None,
@@ -247,7 +241,8 @@ class Audit:
     # -- reading -------------------------------------------------------------------
     def entries(self, where: Filter | None = None) -> list[dict[str, Any]]:
         """Newest first."""
-        rows = sorted(self._store.db().table(TABLE).all(), key=_seq_of, reverse=True)
+        rows = sorted((entry for _row, entry in self._store.rows(TABLE).all()), key=_seq_of,
+                      reverse=True)
         return [dict(e) for e in rows if where is None or where.keeps(e)]
 
     def verify(self) -> ChainBreak | None:
@@ -256,7 +251,7 @@ class Audit:
         A log in the old form is EDITED where its old chain breaks, else UNSEALED: whole
         is more than it can prove (see the module docstring)."""
         head = self._read_head()   # before the rows: a head never runs ahead of its log
-        rows = [dict(e) for e in self._store.db().table(TABLE).all()]
+        rows = [entry for _row, entry in self._store.rows(TABLE).all()]
         if self._unsealed(rows, head):
             broken = _legacy_break(rows)
             if broken is not None:

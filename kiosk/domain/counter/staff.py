@@ -22,8 +22,7 @@ from kiosk.domain.inactivity import idle_left
 from kiosk.domain.lockout import Lockout
 from kiosk.domain.passwords import hash_password, needs_rehash, verify_password
 from kiosk.domain.records import StaffMember
-from store.core import Store
-from store.keyed import KeyedTable
+from store.api import StoreBackend
 
 STAFF_ID = re.compile(r"[A-Za-z0-9_-]{3,20}")
 MIN_PASSWORD, MAX_PASSWORD = 10, 64
@@ -50,9 +49,9 @@ def check_staff_password(password: str) -> None:
 
 
 class Staff:
-    def __init__(self, store: Store, clock: Clock,
+    def __init__(self, store: StoreBackend, clock: Clock,
                  idle: timedelta = timedelta(minutes=STAFF_IDLE_MINUTES)) -> None:
-        self._staff = KeyedTable(store, "staff", "staff_id")
+        self._staff = store.keyed("staff", "staff_id")
         self._clock = clock
         self.idle = idle
         self.audit = Audit(store, clock)

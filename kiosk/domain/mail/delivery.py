@@ -31,7 +31,7 @@ from kiosk.domain.mail.kinds import SECRETS, SEED_PARAMS, MailKind
 from kiosk.domain.records import Mail
 
 if TYPE_CHECKING:
-    from store.outbox import Outbox
+    from store.api import OutboxRepo
 
 log = logging.getLogger("kiosk.domain.mail")  # one logger for all mail, as before the split
 
@@ -106,7 +106,7 @@ def _outgoing(mail: Mapping[str, Any], keyring: Keyring) -> Mail:
 class Mailer:
     """Queues mails in the outbox and delivers them through ``sender`` when there is one."""
 
-    def __init__(self, outbox: Outbox, clock: Clock, sender: Sender | None = None,
+    def __init__(self, outbox: OutboxRepo, clock: Clock, sender: Sender | None = None,
                  attachments: Attachments | None = None) -> None:
         """``attachments`` draws what a mail's ``attach`` names (the composition root,
         kiosk/wiring.py, knows the papers; the mail package does not)."""

@@ -24,7 +24,6 @@ from kiosk.domain.forms import parse_date
 from kiosk.domain.records import Application, MailingAddress, Payment
 from kiosk.domain.session import Session
 from kiosk.domain.validate import is_valid_email, is_valid_id, is_valid_phone
-from store.keyed import KeyedTable
 
 FEE = 200                          # 健保卡工本費, NT$
 UNPAID_LIFETIME = timedelta(days=14)
@@ -121,7 +120,7 @@ class Applications:
     def __init__(self, services: Services, photos: Any = None) -> None:
         self.s = services
         self.photos = photos          # a replacement.photos.PhotoStore, or None: no photos
-        self._apps = KeyedTable(services.store, "card_applications", "atm_no")
+        self._apps = services.store.keyed("card_applications", "atm_no")
 
     # -- making one ----------------------------------------------------------------------
     def apply(self, session: Session, form: Form) -> Application:

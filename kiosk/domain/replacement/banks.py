@@ -14,8 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from store.core import Store
-from store.keyed import KeyedTable
+from store.api import StoreBackend
 
 BANK_OF_TAIWAN = "004"
 # 財金資訊 bank codes of the e-Bill list (names in the catalog: bank.<code>)
@@ -68,8 +67,8 @@ def new_verification_code(length: int = 4) -> str:
 class BankAccounts:
     """Whose current account is whose, for the e-Bill check."""
 
-    def __init__(self, store: Store) -> None:
-        self._accounts = KeyedTable(store, "bank_accounts", "key")
+    def __init__(self, store: StoreBackend) -> None:
+        self._accounts = store.keyed("bank_accounts", "key")
 
     @staticmethod
     def _key(bank: str, account: str) -> str:
