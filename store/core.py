@@ -356,11 +356,9 @@ class Store:
         """
         memory = self._memory
         self.check_in_transaction("Store.append()")
-        ids = []
-        for doc in docs:
-            doc_id = memory.next_id(table)
-            memory.put(table, str(doc_id), doc)
-            ids.append(doc_id)
+        docs = list(docs)
+        ids = list(memory.next_ids(table, len(docs))) if docs else []
+        memory.insert_new(table, list(map(str, ids)), docs)
         if ids:
             self._db.table(table).clear_cache()
         return ids

@@ -27,6 +27,7 @@ What comes after the last whole record decides what it is:
 
 from __future__ import annotations
 
+import itertools
 import os
 import zlib
 from collections.abc import Iterable
@@ -55,18 +56,40 @@ class JournalDamaged(Exception):
 
 def frame(payload: bytes) -> bytes:
     """``payload`` as one record."""
-    if len(payload) > MAX_RECORD:
+    return b"".join(framed([payload]))
+
+
+def framed(parts: list[bytes]) -> list[bytes]:
+    """The payload ``parts`` (concatenated, one payload) with their frame in front: a large
+    commit is written in pieces, never joined into one more copy of itself."""
+    length, crc = 0, 0
+    for part in parts:
+        length += len(part)
+        crc = zlib.crc32(part, crc)
+    if length > MAX_RECORD:
         raise ValueError("a journal record is limited to 4 GiB")
-    head = b"%08x %08x" % (len(payload), zlib.crc32(payload))
-    return head + b" %04x\n" % (zlib.crc32(head) & 0xFFFF) + payload
+    head = b"%08x %08x" % (length, crc)
+    return [head + b" %04x\n" % (zlib.crc32(head) & 0xFFFF), *parts]
 
 
 def header(store_id: str, base: int) -> bytes:
     return frame(orjson.dumps({"journal": FORMAT, "store": store_id, "base": base}))
 
 
-def commit(seq: int, ops: Iterable[tuple[str, str, Any]]) -> bytes:
-    return frame(orjson.dumps({"seq": seq, "ops": list(ops)}))
+#: Operations encoded per piece of a commit record (see :func:`commit`).
+OPS_PER_PIECE = 1000
+
+
+def commit(seq: int, ops: Iterable[tuple[str, str, Any]]) -> list[bytes]:
+    """The record of commit ``seq``, in pieces: ``{"seq": seq, "ops": [...]}`` byte for byte
+    as orjson writes it, never the whole list of operations nor its encoding at once (a
+    100,000-row batch import's commit is some 60 MB)."""
+    parts = [b'{"seq":%d,"ops":[' % seq]
+    ops = iter(ops)
+    while piece := list(itertools.islice(ops, OPS_PER_PIECE)):
+        parts.append((b"," if len(parts) > 1 else b"") + orjson.dumps(piece)[1:-1])
+    parts.append(b"]}")
+    return framed(parts)
 
 
 @dataclass
@@ -197,7 +220,7 @@ def stat(path: Path) -> tuple[int, int]:
     return st.st_ino, st.st_size
 
 
-def append(path: Path, record: bytes, at: int, inode: int) -> int:
+def append(path: Path, record: list[bytes], at: int, inode: int) -> int:
     """Write ``record`` at offset ``at`` of the journal ``inode`` and fsync; the new end.
 
     Call only under the store's lock, caught up to ``at``: whatever lies beyond ``at`` is a
@@ -213,19 +236,23 @@ def append(path: Path, record: bytes, at: int, inode: int) -> int:
             raise OSError(f"journal {path} was replaced while this process held the lock")
         if st.st_size != at:
             os.ftruncate(fd, at)
-        view = memoryview(record)
+        size = sum(map(len, record))
+        written = 0
         try:
             os.lseek(fd, at, os.SEEK_SET)
-            while view:
-                view = view[os.write(fd, view):]
+            for part in record:
+                view = memoryview(part)
+                while view:
+                    done = os.write(fd, view)
+                    view, written = view[done:], written + done
             os.fsync(fd)
         except BaseException as exc:
             try:
                 os.ftruncate(fd, at)
             except OSError:
-                if isinstance(exc, OSError) and not view:   # written whole, sync failed
+                if isinstance(exc, OSError) and written == size:   # whole, sync failed
                     exc.record_may_remain = True  # type: ignore[attr-defined]
             raise
     finally:
         os.close(fd)
-    return at + len(record)
+    return at + size

@@ -34,6 +34,8 @@ class MemoryTables(Storage):
         self.in_transaction = False
         #: (table, doc_id) -> document before the transaction touched it (None: absent)
         self._undo: dict[tuple[str, str], Doc | None] = {}
+        #: table -> doc_ids the transaction added in bulk (insert_new; absent before)
+        self._added: dict[str, dict[str, None]] = {}
         self._indexes: dict[tuple[str, str], FieldIndex] = {}
         self._max_ids: dict[str, int] = {}
 
@@ -49,6 +51,7 @@ class MemoryTables(Storage):
         """Take ``tables`` as the whole state (a snapshot read); indexes start over."""
         self.tables = tables
         self._undo.clear()
+        self._added.clear()
         self._max_ids.clear()
         for index in self._indexes.values():
             index.forget()
@@ -85,27 +88,65 @@ class MemoryTables(Storage):
                 self._max_ids[table] = int(doc_id)
         self._patch(table, doc_id, old, doc)
 
+    def insert_new(self, table: str, doc_ids: list[str], docs: list[Doc]) -> None:
+        """Add ``docs`` under ``doc_ids`` that :meth:`next_ids` gave (so absent until now),
+        taken over as they are: :meth:`put` for each, at a fraction of its cost per
+        document (a 100,000-row batch import adds 200,000)."""
+        self.check_writable()
+        if not docs:
+            return
+        raw = self.tables.setdefault(table, {})
+        raw.update(zip(doc_ids, docs, strict=True))
+        self._added.setdefault(table, {}).update(dict.fromkeys(doc_ids))
+        for (name, _field), index in self._indexes.items():
+            if name == table and index.built:
+                for doc_id, doc in zip(doc_ids, docs, strict=True):
+                    index.change(int(doc_id), None, doc)
+
     def changed(self) -> Iterator[tuple[str, str, Doc | None]]:
-        """(table, doc_id, document now) of every document this transaction changed."""
+        """(table, doc_id, document now) of every document this transaction changed, by
+        table and id: a new document has a higher id than any before it, so a process that
+        applies them in this order holds each table's documents in the order this one does
+        (TinyDB's ``all()`` is in insertion order). Yielded, not listed: a batch import
+        changes 200,000 documents."""
+        by_table: dict[str, list[tuple[str, str, Doc | None]]] = {}
         for (table, doc_id), old in self._undo.items():
             now = self.tables.get(table, {}).get(doc_id)
             if now != old:
-                yield table, doc_id, now
+                by_table.setdefault(table, []).append((table, doc_id, now))
+        for table in self._added:
+            by_table.setdefault(table, [])
+        for table, ops in by_table.items():
+            ids = self._added.get(table, {})
+            raw = self.tables.get(table, {})
+            added = ((table, doc_id, raw.get(doc_id)) for doc_id in ids   # ids ascending
+                     if (table, doc_id) not in self._undo)
+            if ops:
+                yield from sorted([*ops, *added], key=lambda op: int(op[1]))
+            else:
+                yield from added
 
     def has_changes(self) -> bool:
-        return any(True for _ in self.changed())
+        return any(ids for ids in self._added.values()) or any(
+            self.tables.get(table, {}).get(doc_id) != old
+            for (table, doc_id), old in self._undo.items())
 
     def keep(self) -> None:
         """The transaction committed: its changes are the state now."""
         self._undo.clear()
+        self._added.clear()
 
     def undo(self) -> None:
         """The transaction failed: every document back as it was, newest change last."""
         undo, self._undo = self._undo, {}
+        added, self._added = self._added, {}
         in_tx, self.in_transaction = self.in_transaction, False
         try:
             for (table, doc_id), old in reversed(undo.items()):
                 self.put(table, doc_id, old)
+            for table, ids in added.items():
+                for doc_id in ids:
+                    self.put(table, doc_id, None)
         finally:
             self.in_transaction = in_tx
 
@@ -118,6 +159,12 @@ class MemoryTables(Storage):
             known = max(map(int, self.tables.get(table, ())), default=0)
         self._max_ids[table] = known + 1
         return known + 1
+
+    def next_ids(self, table: str, count: int) -> range:
+        """``count`` document ids for new documents of ``table`` (see :meth:`next_id`)."""
+        first = self.next_id(table)
+        self._max_ids[table] = first + count - 1
+        return range(first, first + count)
 
     def index(self, table: str, field: str) -> FieldIndex:
         """The index of ``table`` by ``field``, kept up to date from here on."""

@@ -97,8 +97,12 @@ def is_valid_email(value: str) -> bool:
     return len(value) <= 254 and bool(_EMAIL.fullmatch(value))
 
 
+_PHONE_NOISE = str.maketrans("", "", " ()")
+
+
 def normalize_phone(value: str) -> str:
-    return "".join(c for c in value.strip() if c not in " ()")
+    """Without spaces and parentheses (str.translate: a batch file checks 100,000)."""
+    return value.strip().translate(_PHONE_NOISE)
 
 
 def is_valid_mobile(value: str) -> bool:

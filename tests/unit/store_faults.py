@@ -84,16 +84,17 @@ def failing(*args: object, naming: bool = False) -> Callable[..., NoReturn]:
 
 
 def written_then_full_disk(nbytes: int) -> Callable[[int, bytes], int]:
-    """An ``os.write`` whose first call writes only the first ``nbytes`` of what it is given
-    (a short write, as when the disk fills up mid-record) and whose later calls fail with
-    ENOSPC."""
-    real_write, calls = os.write, [0]
+    """An ``os.write`` that writes ``nbytes`` in all (the last call a short write, as when
+    the disk fills up mid-record) and then fails with ENOSPC, however the writer splits
+    what it writes."""
+    real_write, left = os.write, [nbytes]
 
     def write(fd: int, data: bytes) -> int:
-        calls[0] += 1
-        if calls[0] == 1:
-            return real_write(fd, bytes(data[:nbytes]))
-        raise OSError(errno.ENOSPC, "No space left on device")
+        if left[0] <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        done = real_write(fd, bytes(data[:left[0]]))
+        left[0] -= done
+        return done
 
     return write
 
