@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import gc
 import itertools
 import logging
 import os
@@ -67,6 +68,9 @@ COMPACT_MIN_BYTES = 1 << 20
 #: out of the new journal, which would otherwise be "outgrown" again at once.
 OVERLAP_RECORDS = 256
 OVERLAP_BYTES = 64 << 10
+#: A snapshot at least this large has its documents exempted from Python's garbage
+#: collector once loaded (see Store._take); a small one is not worth the collection.
+FREEZE_BYTES = 16 << 20
 #: A commit that erased something (:meth:`Store.erase_soon`) is compacted away at once, and
 #: then at most once per this many seconds (the later ones at the first commit after that).
 ERASE_DELAY = 60.0
@@ -579,6 +583,13 @@ class Store:
     def _take(self, tables: Tables, store_id: str | None, seq: int,
               sig: tuple[int, int, int]) -> None:
         self._memory.load(tables)
+        if sig[1] >= FREEZE_BYTES:
+            # Python's collector would otherwise walk every document on each full pass:
+            # 40 ms at 500,000 accounts, a pause in whatever lookup it lands on. The
+            # documents hold no cycles (JSON), so nothing is lost by exempting them;
+            # what was garbage before is collected first.
+            gc.collect()
+            gc.freeze()
         self._store_id, self._seq, self._snapshot_sig = store_id, seq, sig
         self._journal_inode, self._journal_end, self._torn = None, 0, 0
         self._recent.clear()
