@@ -45,7 +45,8 @@ class LanguageAware:
 
     def refresh_language(self) -> None:
         for widget in self.query(  # type: ignore[attr-defined]
-                "Tr, Computed, KeyBar, TitleBar, Notice, AddressPicker, QrCode, KioskInput"):
+                "Tr, Computed, KeyBar, TitleBar, Notice, AddressPicker, QrCode, KioskInput, "
+                "Choice"):
             widget.refresh_text()
 
 
@@ -108,6 +109,9 @@ class ShowsErrors(_Screen):
         notice = self.error_place(error)
         if notice is not None:
             notice.say(error.key, **error.params)
+            # a long form scrolls: the line that says what is wrong is brought into view
+            # (seen at 100×30, where 儲存 otherwise seemed to do nothing)
+            self.call_after_refresh(notice.scroll_visible, animate=False)
         else:
             self.notify(host_of(self).catalog.t(error.key, **error.params), severity="error",
                         timeout=8)

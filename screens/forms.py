@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input
 
 from kiosk.domain.errors import InvalidInput, KioskError
@@ -131,8 +132,15 @@ class FormScreen(KioskScreen):
     def show_error(self, error: KioskError) -> None:
         """Where :class:`ShowsErrors` shows it, and the focus to the field it is about."""
         super().show_error(error)
-        if isinstance(error, InvalidInput) and self.query(f"#f-{error.field}"):
-            self.query_one(f"#f-{error.field}").focus()   # an Input or a Choice row
+        if not isinstance(error, InvalidInput):
+            return
+        # the field it is about: an Input (#f-), a choice row (#c-), or a widget named as the
+        # field (the address picker, which focuses its first box still to fill)
+        name = error.field
+        for field in self.query(f"#f-{name}, #c-{name}, #{name}"):
+            if field.focusable or isinstance(field, AddressPicker):
+                field.focus()
+                break
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
@@ -148,6 +156,15 @@ class FormScreen(KioskScreen):
             fields[index + 1].focus()
         else:
             self.submit()
+
+    @on(events.DescendantFocus)
+    def _whole_code_row(self, event: events.DescendantFocus) -> None:
+        """A code box brings its whole row into view, the picture of the code beside it
+        too: scrolled only to the box, e-Bill's image code showed its top row alone (seen
+        at 100×30), and the code could not be read."""
+        row = event.widget.parent
+        if isinstance(row, Widget) and row.has_class("code-row"):
+            self.call_after_refresh(row.scroll_visible, animate=False)
 
     @on(KioskInput.PasteJoined)
     def _pasted(self, event: KioskInput.PasteJoined) -> None:

@@ -4,7 +4,9 @@ device-code screen and the counter's both open it, so it sits with the shared sc
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
+from textual.widgets import Input
 
 from screens.card_policy import CardPolicy
 from screens.errors import FAILED
@@ -21,6 +23,7 @@ class AppPanelScreen(FormScreen):
     def __init__(self, code: str) -> None:
         super().__init__()
         self.code = code
+        self.done = False   # bound: the next Enter goes back, not 「認證碼已使用過」
 
     def fields(self) -> ComposeResult:
         yield from field_row("code", "dev.app_code", value=self.code, max_length=16)
@@ -31,8 +34,16 @@ class AppPanelScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#f-device").focus()
 
+    @on(Input.Changed)
+    def _edited(self) -> None:
+        self.done = False   # another code typed in: Enter sends it
+
     def submit(self) -> None:
+        if self.done:
+            self.dismiss()
+            return
         device = self.attempt(self.host.devices.redeem, self.value("code"),
                               self.value("device"))
         if device is not FAILED:
             self.query_one("#done", Notice).say("dev.bound", name=device["name"])
+            self.done = True

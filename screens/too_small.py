@@ -20,14 +20,19 @@ class TooSmallScreen(KioskModal):
         self.current = size
 
     def compose(self) -> ComposeResult:
+        # in both languages, as the idle screen under it speaks both: a person who reads
+        # only the other one is told too (seen at 60×20)
         with Center(id="too-small"):
             yield Tr("small.title", classes="screen-title")
-            yield Computed(self._body, id="too-small-body")
+            yield Computed(lambda: self._body("small.body"), id="too-small-body")
+            yield Tr("small.title_secondary", id="too-small-title-secondary")
+            yield Computed(lambda: self._body("small.body_secondary"),
+                           id="too-small-body-secondary")
 
-    def _body(self) -> str:
+    def _body(self, key: str) -> str:
         w, h = self.minimum
         cw, ch = self.current or self.app.size
-        return self.t("small.body", w=w, h=h, cw=cw, ch=ch)
+        return self.t(key, w=w, h=h, cw=cw, ch=ch)
 
     def show_size(self, size: Size) -> None:
         self.current = size

@@ -279,6 +279,7 @@ class DoneModal(KioskModal):
 
     def fields(self) -> ComposeResult:
         yield Tr(self.key, params=self.params, classes="message")
+        yield Tr("form.enter_ok", classes="hint")   # a dialog has no key bar to say it
 
     def action_close(self) -> None:
         self.dismiss()

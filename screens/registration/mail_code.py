@@ -3,6 +3,7 @@ or a new e-mail address, or opens the password reset form."""
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input
 
@@ -23,6 +24,7 @@ class CodeScreen(FormScreen):
     def __init__(self, code: str = "") -> None:
         super().__init__()
         self.initial = code
+        self.done = False   # confirmed: the next Enter goes back, not 「認證碼已使用過」
 
     def fields(self) -> ComposeResult:
         yield from field_row("code", "code.label", value=self.initial, max_length=80)
@@ -31,7 +33,14 @@ class CodeScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#f-code", Input).focus()
 
+    @on(Input.Changed, "#f-code")
+    def _edited(self) -> None:
+        self.done = False   # another code typed in: Enter sends it
+
     def submit(self) -> None:
+        if self.done:
+            self.dismiss()
+            return
         text = self.value("code").strip()
         link = parse_link(text)
         code = link[1] if link else text
@@ -46,5 +55,7 @@ class CodeScreen(FormScreen):
             email = self.attempt(self.host.my_account.confirm_email, code)
             if email is not FAILED:
                 done.say("code.email_confirmed", email=mask_email(email))
+                self.done = True
         elif self.attempt(self.host.registration.confirm, code) is not FAILED:
             done.say("code.confirmed")
+            self.done = True

@@ -130,7 +130,7 @@ class ApplicationsScreen(KioskScreen):
     def action_new(self) -> None:
         from screens.replacement.apply_form import ApplyFormScreen
 
-        self.app.push_screen(ApplyFormScreen(), lambda _: self.reload())
+        self.app.push_screen(ApplyFormScreen(), self._back)
 
     @on(DataTable.RowSelected)
     def action_act(self) -> None:
@@ -147,7 +147,13 @@ class ApplicationsScreen(KioskScreen):
         screens = {"atm": payment.AtmScreen, "ebill": payment.EbillScreen,
                    "slip": payment.SlipScreen, "pickup": payment.PickupScreen,
                    "receipt": payment.ReceiptScreen}
-        self.app.push_screen(screens[action](app["atm_no"]), lambda _: self.reload())
+        self.app.push_screen(screens[action](app["atm_no"]), self._back)
+
+    def _back(self, _: object = None) -> None:
+        """Back from the form or a payment: the list afresh, and the focus in it, so the
+        Enter its heading offers works (it stayed in 注意事項 if a person had read them)."""
+        self.reload()
+        self.query_one("#apps", DataTable).focus()
 
     def action_query(self) -> None:
         self.only_recent = not self.only_recent
@@ -216,6 +222,7 @@ class OfficesModal(KioskModal):
     def fields(self) -> ComposeResult:
         for office in OFFICES:
             yield Computed(lambda o=office: self._office(o), classes="menu-item")
+        yield Tr("msg.dismiss", classes="hint")   # a dialog has no key bar to say it
 
     def _office(self, office: Office) -> str:
         lang = self.host.catalog.lang

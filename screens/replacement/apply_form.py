@@ -12,7 +12,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 
-from kiosk.domain.dates import roc_date
 from kiosk.domain.records import Account
 from kiosk.domain.replacement.applications import FEE, UNPAID_LIFETIME, Dependant, Form, MailAddress
 from kiosk.domain.replacement.photos import Photo
@@ -21,7 +20,7 @@ from screens.errors import FAILED
 from screens.forms import FormScreen, KioskInput, Notice, field_row
 from screens.widgets.address_picker import AddressPicker
 from screens.widgets.choice import Choice
-from screens.widgets.text import Computed, Tr
+from screens.widgets.text import Computed, Tr, day_phrase
 
 
 def choice_row(name: str, label_key: str, options: list[tuple[str, str]]) -> ComposeResult:
@@ -168,7 +167,7 @@ class ApplyFormScreen(FormScreen):
         def noticed(_: object) -> None:
             self.app.push_screen(SavedModal("apply.reminder_title", "apply.reminder",
                                             atm=app["atm_no"], fee=FEE,
-                                            due=roc_date(due.date(), self.host.catalog)),
+                                            due=day_phrase(due.date())),
                                  reminded)
 
         from kiosk.domain.replacement.payments import ATM_FEE
@@ -196,6 +195,7 @@ class SavedModal(KioskModal):
 
     def fields(self) -> ComposeResult:
         yield Tr(self.text_key, params=self.params, classes="message")
+        yield Tr("form.enter_ok", classes="hint")   # the NHIA's 確定 button: no key bar here
 
     def action_ok(self) -> None:
         self.dismiss()

@@ -168,6 +168,9 @@ class AddressPicker(Widget):
         Binding("down", "move(1)", show=False),
         Binding("pageup", "page(-1)", show=False),
         Binding("pagedown", "page(1)", show=False),
+        # Esc on an open list closes the list: it went on to the screen, whose Esc left the
+        # form with all that was typed in it (seen in the read-through at 100×30)
+        Binding("escape", "close_list", "key.dismiss_menu"),   # on the bar: 「ESC 關閉選單」
     ]
 
     class Changed(Message):
@@ -267,8 +270,24 @@ class AddressPicker(Widget):
 
     # -- keys --------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("move", "page"):
-            return self._active is not None   # otherwise Up/Down go on to the screen
+        if action in ("move", "page", "close_list"):
+            return self._active is not None   # otherwise Up/Down/Esc go on to the screen
+        return True
+
+    def action_close_list(self) -> None:
+        self._close_dropdown()   # typing, or Enter, opens it again
+        self._sync_message()
+
+    def _reopen(self, box: Input) -> bool:
+        """The list of the focused box, closed with Esc, open again; False if it was open."""
+        if self._active is not None or not isinstance(box, ChoiceInput) or not box.has_focus:
+            return False
+        self._active = box.kind
+        self._fill_dropdown(box.kind)
+        self._dropdown.add_class("-open")
+        self._keys_changed()
+        self.call_after_refresh(self._place_dropdown)
+        self._sync_message()
         return True
 
     def action_move(self, step: int) -> None:
@@ -282,6 +301,8 @@ class AddressPicker(Widget):
     @on(Input.Submitted, "ChoiceInput")
     def _enter(self, event: Input.Submitted) -> None:
         event.stop()
+        if self._reopen(event.input):
+            return
         index = self._dropdown.highlighted
         if self._active is None or index is None or index >= len(self._shown):
             self.app.bell()
@@ -300,6 +321,8 @@ class AddressPicker(Widget):
         kind = event.input.kind  # type: ignore[attr-defined]
         if kind == self._active:
             self._fill_dropdown(kind)
+        else:
+            self._reopen(event.input)
 
     @on(Input.Changed, "NeighborhoodInput")
     def _neighborhood_typed(self, event: Input.Changed) -> None:
@@ -328,6 +351,7 @@ class AddressPicker(Widget):
             self._active = widget.kind
             self._fill_dropdown(widget.kind)
             self._dropdown.add_class("-open")
+            self._keys_changed()
             self.call_after_refresh(self._place_dropdown)
         else:
             self._close_dropdown()
@@ -453,6 +477,12 @@ class AddressPicker(Widget):
     def _close_dropdown(self) -> None:
         self._active = None
         self._dropdown.remove_class("-open")
+        self._keys_changed()
+
+    def _keys_changed(self) -> None:
+        """Esc 關閉選單 is on the key bar while a list is open, and only then."""
+        if self.is_attached:
+            self.screen.refresh_bindings()
 
     # -- helpers -----------------------------------------------------------------------
     @property

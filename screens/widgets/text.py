@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, cast
 
 from textual.widgets import Static
 
+from kiosk.domain.dates import roc_year
+from kiosk.domain.i18n import Phrase
 from screens.host import KioskHost
 
 
 def host_of(node: Any) -> KioskHost:
     return cast(KioskHost, node.app)
+
+
+def day_phrase(day: date) -> Phrase:
+    """A day as a message's parameter that follows F2 with the message (roc_date's words,
+    kept as their key): a date formatted once stayed in the language it was made in."""
+    return Phrase("date.day", {"roc": roc_year(day), "y": day.year, "m": f"{day.month:02d}",
+                               "d": f"{day.day:02d}"})
 
 
 class Tr(Static):

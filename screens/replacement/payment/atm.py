@@ -39,7 +39,10 @@ class AtmScreen(KioskScreen):
     card_policy = CardPolicy.SWAPS
     title_key = "atm.title"
     error_line = True
+    # after the transfer the bar said 「取消」 and 「新驗證碼」 beside 「Esc：返回」: a person
+    # feared Esc would undo the payment (seen at 100×30); each key is named for its stage
     BINDINGS = [Binding("escape", "close", "key.cancel"),
+                Binding("escape", "close_done", "key.back"),
                 Binding("f5", "new_code", "atm.key_new_code"),
                 Binding("enter", "enter", "key.confirm", show=False)]
 
@@ -122,6 +125,7 @@ class AtmScreen(KioskScreen):
             widget.refresh_text()
         if authorizing and (self.focused is None or authorize not in self.focused.ancestors):
             self.query_one("#f-pin", Input).focus()   # else it stays where it was put
+        self.refresh_bindings()   # the keys of this stage (check_action)
 
     def _say(self, key: str | None, **params: Any) -> None:
         self.query_one("#form-error", Notice).say(key, **params)
@@ -243,6 +247,19 @@ class AtmScreen(KioskScreen):
             raise
         else:
             pin.value = code.value = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        stage = self.transfer.stage if self.transfer else None
+        if action == "close":
+            return stage is not AtmStage.DONE
+        if action == "close_done":
+            return stage is AtmStage.DONE
+        if action == "new_code":
+            return stage is AtmStage.AUTHORIZE
+        return super().check_action(action, parameters)
+
+    def action_close_done(self) -> None:
+        self.action_close()
 
     def action_close(self) -> None:
         if self.transfer is not None:

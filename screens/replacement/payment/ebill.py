@@ -18,7 +18,7 @@ from screens.base import KioskModal
 from screens.errors import FAILED
 from screens.forms import FormScreen, field_row
 from screens.replacement.payment.code_row import code_row
-from screens.widgets.choice import Choice
+from screens.widgets.choice import Choice, KioskSelect
 from screens.widgets.digits import block_digits
 from screens.widgets.text import Computed, Notice, Tr
 
@@ -50,8 +50,10 @@ class EbillScreen(FormScreen):
         yield Notice(id="e-agree", classes="field-error")
         with Horizontal(classes="form-row"):
             yield Tr("ebill.bank", classes="form-label")
-            yield Select(self._banks(), id="f-bank", compact=True,
-                         prompt=self.t("ebill.choose"))
+            # a KioskSelect: the open list's Esc is named in the catalog (Textual's own
+            # said "Dismiss menu" in either language, seen at 100×30)
+            yield KioskSelect(self._banks(), id="f-bank", compact=True,
+                              prompt=self.t("ebill.choose"))
         yield Notice(id="e-bank", classes="field-error")
         yield from field_row("account", "ebill.account", max_length=16, restrict=r"[\d-]*")
         yield from code_row("ebill.code", 5, lambda: block_digits(self.code))
@@ -66,12 +68,18 @@ class EbillScreen(FormScreen):
         super().refresh_language()
         select = self.query_one("#f-bank", Select)
         value = select.value
+        select.prompt = self.t("ebill.choose")   # 請選擇 follows F2 too
         select.set_options(self._banks())
         if value in BANK_CODES:
             select.value = value
 
     def on_mount(self) -> None:
         self.query_one("#c-agree", Choice).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pay":
+            return self.paid is None   # paid: F5 確認 is gone from the bar, as it does nothing
+        return super().check_action(action, parameters)
 
     def action_pay(self) -> None:
         self.submit()
@@ -115,6 +123,7 @@ class EbillScreen(FormScreen):
             self._new_code()
             return
         self.paid = paid
+        self.refresh_bindings()
         payment = payment_of(paid)
         done = self.query_one("#done", Notice)
         done.say("ebill.done", total=FEE + payment["fee"], account=payment["account"])

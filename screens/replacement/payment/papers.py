@@ -21,7 +21,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 
-from kiosk.domain.dates import roc_date
 from kiosk.domain.errors import KioskError
 from kiosk.domain.files import shown_path, write_private
 from kiosk.domain.printing import print_pdf
@@ -31,7 +30,7 @@ from kiosk.domain.replacement.payments import SLIP_FEE
 from screens.base import KioskScreen
 from screens.card_policy import CardPolicy
 from screens.errors import FAILED
-from screens.widgets.text import Notice
+from screens.widgets.text import Notice, day_phrase
 from store.errors import StoreError
 
 
@@ -143,7 +142,7 @@ class SlipScreen(PaperScreen):
         return Paper(self.host.papers_dir / f"slip-{self.atm_no}.pdf",
                      lambda: slip_pdf(app, due), "slip.saved",
                      {"atm": self.atm_no, "amount": FEE,
-                      "due": roc_date(due.date(), self.host.catalog), "fee": SLIP_FEE})
+                      "due": day_phrase(due.date()), "fee": SLIP_FEE})
 
 
 class ReceiptScreen(PaperScreen):
@@ -158,4 +157,4 @@ class ReceiptScreen(PaperScreen):
         until = datetime.fromisoformat(app["payment"]["insured_until"]).date()
         return Paper(self.host.papers_dir / f"receipt-{self.atm_no}.pdf",
                      lambda: receipt_pdf(app), "receipt.saved",
-                     {"until": roc_date(until, self.host.catalog)})
+                     {"until": day_phrase(until)})

@@ -62,6 +62,17 @@ class PickupScreen(FormScreen):
                          disabled=self.fixed)
         yield Notice(id="e-read", classes="field-error")
 
+    def refresh_language(self) -> None:
+        """F2: the prompts (請選擇) and the offices' names too, the choice kept."""
+        super().refresh_language()
+        for select in self.query(KioskSelect):
+            select.prompt = self.t("ebill.choose")
+        offices = self.query_one("#f-office", KioskSelect)
+        value = offices.value
+        offices.set_options(self._offices())
+        if value in {o.code for o in OFFICES}:
+            offices.value = value
+
     def _offices(self) -> list[tuple[str, str]]:
         return [(f"{self.t(f'office.{o.code}')} {o.phone}", o.code) for o in OFFICES]
 
