@@ -67,7 +67,7 @@ COMPACT_MIN_BYTES = 1 << 20
 #: journal instead of re-reading it all. The byte bound keeps a large commit (a batch import)
 #: out of the new journal, which would otherwise be "outgrown" again at once.
 OVERLAP_RECORDS = 256
-OVERLAP_BYTES = 64 << 10
+OVERLAP_BYTES = 4 << 10
 #: A snapshot at least this large has its documents exempted from Python's garbage
 #: collector once loaded (see Store._take); a small one is not worth the collection.
 FREEZE_BYTES = 16 << 20
@@ -124,6 +124,7 @@ class Store:
         self._snapshot_sig: tuple[int, int, int] | None = None
         self._journal_inode: int | None = None
         self._journal_end = 0
+        self._journal_seq = 0     # the number of the last commit read from the journal
         self._torn = 0
         #: (seq, offset) of the last records of the current journal, for a compaction
         self._recent: collections.deque[tuple[int, int]] = collections.deque(
@@ -512,7 +513,8 @@ class Store:
             if not self._follow_new_journal(read):
                 self._load()
             return
-        self._apply(self._scan(read.data, self._journal_end), read.inode)
+        self._apply(self._scan(read.data, self._journal_end), read.inode,
+                    self._journal_seq + 1)
 
     def _snapshot_head(self) -> tuple[str, int] | None:
         """(store id, seq) from the snapshot's first bytes; None if they are not that."""
@@ -527,13 +529,13 @@ class Store:
         """A compaction replaced the journal: go on from it if it reaches back to what is in
         memory (False: it does not, everything must be read again)."""
         found = self._scan(read.data, 0)
-        if not found.records:
+        if not found.frames:
             return False
         store_id, base = self._journal_header(found)
         if store_id != self._store_id or base > self._seq:
             return False
         self._recent.clear()
-        self._apply(found, read.inode, skip_header=True)
+        self._apply(found, read.inode, base + 1, skip_header=True)
         return True
 
     def _load(self) -> None:
@@ -564,13 +566,13 @@ class Store:
                 raise self._corrupt(f"cannot read it: {exc.strerror or exc}",
                                     self.journal_path) from exc
             found = self._scan(read.data, 0)
-            if not found.records:
+            if not found.frames:
                 continue     # replaced under our feet, or a header torn off a new journal
             journal_id, base = self._journal_header(found)
             if journal_id != store_id or base > seq:
                 continue
             self._take(tables, store_id, seq, sig[:3])
-            self._apply(found, read.inode, skip_header=True)
+            self._apply(found, read.inode, base + 1, skip_header=True)
             if schema < self.SCHEMA_VERSION:   # the journal's documents are as old
                 self._migrate(self._memory.tables, schema)
                 self._memory.load(self._memory.tables)   # indexes start over
@@ -604,30 +606,36 @@ class Store:
                                 self.journal_path) from exc
 
     def _journal_header(self, found: journal.Scan) -> tuple[str, int]:
-        start, record = found.records[0]
+        start, payload = found.frames[0]
         if start != 0:
             raise self._corrupt("its journal does not start with a header", self.journal_path)
         try:
-            return journal.check_header(record, self.journal_path)
+            return journal.check_header(journal.decode(payload, self.journal_path, 0),
+                                        self.journal_path)
         except journal.JournalDamaged as exc:
             raise self._corrupt(f"its journal is damaged: {exc.reason}",
                                 self.journal_path) from exc
 
-    def _apply(self, found: journal.Scan, inode: int, *, skip_header: bool = False) -> None:
-        """Apply the commits ``found`` holds after :attr:`_seq` (caller holds ``_state``)."""
+    def _apply(self, found: journal.Scan, inode: int, first: int, *,
+               skip_header: bool = False) -> None:
+        """Apply the commits ``found`` holds after :attr:`_seq`; ``first`` is the number its
+        first commit must have (they follow each other). One the tables hold already is
+        skipped unparsed. Caller holds ``_state``."""
         memory = self._memory
-        records = found.records[1:] if skip_header else found.records
+        frames = found.frames[1:] if skip_header else found.frames
         applied = False
-        for start, record in records:
+        for number, (start, payload) in enumerate(frames, start=first):
+            if number <= self._seq:
+                self._recent.append((number, start))
+                continue
             try:
-                seq, ops = journal.check_commit(record, start, self.journal_path)
+                seq, ops = journal.check_commit(
+                    journal.decode(payload, self.journal_path, start), start,
+                    self.journal_path)
             except journal.JournalDamaged as exc:
                 raise self._corrupt(f"its journal is damaged: {exc.reason} at byte {start}",
                                     self.journal_path) from exc
-            if seq <= self._seq:
-                self._recent.append((seq, start))
-                continue
-            if seq != self._seq + 1:
+            if seq != self._seq + 1 or seq != number:
                 raise self._corrupt(f"its journal skips from commit {self._seq} to {seq} "
                                     f"at byte {start}", self.journal_path)
             for table, doc_id, doc in ops:
@@ -636,6 +644,7 @@ class Store:
             self._recent.append((seq, start))
             applied = True
         self._journal_inode, self._journal_end, self._torn = inode, found.end, found.torn
+        self._journal_seq = first - 1 + len(frames)
         if applied:
             self._changed()
 
@@ -745,10 +754,13 @@ class Store:
         tmp, _signature = _fs.write_temp(self.journal_path, [data])
         _fs.install(tmp, self.journal_path, None)
         inode, _size = journal.stat(self.journal_path)
+        found = journal.scan(data, self.journal_path)
+        _store_id, base = self._journal_header(found)
         self._recent.clear()
-        for start, record in journal.scan(data, self.journal_path).records[1:]:
-            self._recent.append((record["seq"], start))
+        self._recent.extend((base + number, start)
+                            for number, (start, _payload) in enumerate(found.frames[1:], 1))
         self._journal_inode, self._journal_end, self._torn = inode, len(data), 0
+        self._journal_seq = base + len(found.frames) - 1
 
     def _append_commit(self) -> None:
         """Append this transaction's changes as one record (caller holds the lock)."""
@@ -763,7 +775,7 @@ class Store:
             if getattr(exc, "record_may_remain", False):
                 self._unsure = exc
             _fs.raise_about(self.path, exc)   # the store could not be saved
-        self._seq = seq
+        self._seq = self._journal_seq = seq
         self._recent.append((seq, start))
         self._generation += 1
 

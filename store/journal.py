@@ -94,11 +94,32 @@ def commit(seq: int, ops: Iterable[tuple[str, str, Any]]) -> list[bytes]:
 
 @dataclass
 class Scan:
-    """What :func:`scan` found: the records that are whole, and where they end."""
+    """What :func:`scan` found: the records that are whole (checksums verified, payloads
+    not yet parsed), and where they end."""
 
-    records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (start, payload)
+    path: Path
+    frames: list[tuple[int, memoryview]] = field(default_factory=list)   # (start, payload)
     end: int = 0          # offset just after the last whole record
     torn: int = 0         # bytes of torn tail after ``end`` (0: none)
+
+    @property
+    def records(self) -> list[tuple[int, dict[str, Any]]]:
+        """Every record parsed: (start, payload object)."""
+        return [(start, decode(payload, self.path, start)) for start, payload in self.frames]
+
+
+def decode(payload: memoryview | bytes, path: Path, start: int) -> dict[str, Any]:
+    """One record's payload as the object it holds; JournalDamaged if it is not one.
+
+    Parsed only when needed: a process catching up after a compaction skips the records
+    the new snapshot holds by their position, without parsing them."""
+    try:
+        record = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise JournalDamaged(path, start, f"a record is not JSON ({exc})") from exc
+    if not isinstance(record, dict):
+        raise JournalDamaged(path, start, "a record is not a JSON object")
+    return record
 
 
 def scan(data: bytes | memoryview, path: Path, offset: int = 0) -> Scan:
@@ -106,7 +127,7 @@ def scan(data: bytes | memoryview, path: Path, offset: int = 0) -> Scan:
 
     Raises :class:`JournalDamaged` for bytes that are neither records nor a torn tail."""
     view = memoryview(data)
-    out = Scan(end=offset)
+    out = Scan(path, end=offset)
     at = 0
     size = len(view)
     while at < size:
@@ -125,13 +146,7 @@ def scan(data: bytes | memoryview, path: Path, offset: int = 0) -> Scan:
         payload = rest[FRAME_BYTES:FRAME_BYTES + length]
         if zlib.crc32(payload) != crc:
             raise JournalDamaged(path, offset + at, "a record's checksum does not match")
-        try:
-            record = orjson.loads(payload)
-        except orjson.JSONDecodeError as exc:
-            raise JournalDamaged(path, offset + at, f"a record is not JSON ({exc})") from exc
-        if not isinstance(record, dict):
-            raise JournalDamaged(path, offset + at, "a record is not a JSON object")
-        out.records.append((offset + at, record))
+        out.frames.append((offset + at, payload))
         at += FRAME_BYTES + length
         out.end = offset + at
     return out
