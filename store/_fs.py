@@ -189,12 +189,18 @@ def write_temp(path: Path, chunks: Iterable[bytes], *, hold: list[int] | None = 
         else:
             hold.append(fd)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise_about(path, exc)
-        raise
+        _drop_temp_and_raise(tmp, path, exc)
     return tmp, (st.st_ino, st.st_size, st.st_mtime_ns, head)
+
+
+def _drop_temp_and_raise(tmp: Path, path: Path, exc: BaseException) -> NoReturn:
+    """A write of ``path`` through ``tmp`` failed: the temp file goes, and an ``OSError``
+    is raised as one about ``path`` (whatever step or name it came from)."""
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    if isinstance(exc, OSError):
+        raise_about(path, exc)
+    raise exc
 
 
 def install(tmp: Path, path: Path, backup: Path | None) -> None:
@@ -210,11 +216,7 @@ def install(tmp: Path, path: Path, backup: Path | None) -> None:
             _rotate_backup(path, backup)
         os.replace(tmp, path)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise_about(path, exc)
-        raise
+        _drop_temp_and_raise(tmp, path, exc)
     try:
         fsync_dir(path.parent)
     except OSError as exc:
@@ -240,11 +242,7 @@ def replace_private(path: Path, data: bytes, temp_of: Path) -> None:
         os.replace(tmp, path)
         fsync_dir(path.parent)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise_about(path, exc)
-        raise
+        _drop_temp_and_raise(tmp, path, exc)
 
 
 def link_backup(path: Path, backup: Path) -> None:

@@ -304,6 +304,13 @@ async def test_esc_on_the_open_address_list_closes_the_list_and_keeps_the_form(l
 
 # -- e-Bill: the image code seen whole, the bank list's Esc in the kiosk's language ------
 
+async def ebill_opened(pilot) -> None:
+    """An application made, and its e-Bill payment form open."""
+    atm_no = await applied(pilot)
+    await act(pilot, atm_no, "ebill")
+    await wait_until(pilot, on(pilot.app, EbillScreen), what="e-Bill")
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_the_ebill_image_code_is_seen_whole_when_its_box_has_the_focus(lang):
     from textual.geometry import Region
@@ -313,9 +320,7 @@ async def test_the_ebill_image_code_is_seen_whole_when_its_box_has_the_focus(lan
 
     app = make_app(lang=lang)
     async with app.run_test(size=LARGE) as pilot:
-        atm_no = await applied(pilot)
-        await act(pilot, atm_no, "ebill")
-        await wait_until(pilot, on(app, EbillScreen), what="e-Bill")
+        await ebill_opened(pilot)
         await choose(pilot, "agree", "yes")
         await pick(pilot, "#f-bank", "004")
         await fill(pilot, "account", "012345678901")
@@ -334,9 +339,7 @@ async def test_the_ebill_bank_lists_esc_is_named_in_the_kiosks_language(lang):
 
     app = make_app(lang=lang)
     async with app.run_test(size=LARGE) as pilot:
-        atm_no = await applied(pilot)
-        await act(pilot, atm_no, "ebill")
-        await wait_until(pilot, on(app, EbillScreen), what="e-Bill")
+        await ebill_opened(pilot)
         await tab_to(pilot, "#f-bank")
         await pilot.press("enter")                             # the list opens
         await wait_until(pilot, lambda: f"ESC {t(lang, 'key.dismiss_menu')}" in bar(app),
