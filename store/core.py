@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import gc
 import itertools
 import logging
 import os
-import re
 import threading
 import time
 import uuid
@@ -41,12 +39,11 @@ from tinydb.table import Document, Table
 from store import _fs, journal
 from store._lock import FileLock, LockTimeout
 from store.api import KIOSK, AccountsRepo, Keyed, OutboxRepo, Rows
+from store.catchup import _META_DOC, META_TABLE, CatchUp
 from store.errors import (
-    StoreCorruptError,
     StoreError,
     StoreLockedError,
     StorePurposeError,
-    StoreVersionError,
 )
 from store.index import FieldIndex
 from store.storage import MemoryTables, Tables
@@ -54,8 +51,6 @@ from store.table import JournaledTinyDB
 
 log = logging.getLogger("store")
 
-META_TABLE = "_meta"
-_META_DOC = "1"
 #: Documents per piece of the encoded file (see :func:`encode`).
 CHUNK_DOCS = 1000
 #: The journal is compacted into the snapshot when it outgrows this share of it …
@@ -68,22 +63,18 @@ COMPACT_MIN_BYTES = 1 << 20
 #: out of the new journal, which would otherwise be "outgrown" again at once.
 OVERLAP_RECORDS = 256
 OVERLAP_BYTES = 4 << 10
-#: A snapshot at least this large has its documents exempted from Python's garbage
-#: collector once loaded (see Store._take); a small one is not worth the collection.
-FREEZE_BYTES = 16 << 20
 #: A commit that erased something (:meth:`Store.erase_soon`) is compacted away at once, and
 #: then at most once per this many seconds (the later ones at the first commit after that).
 ERASE_DELAY = 60.0
 #: Fields of the ``_meta`` document that describe one version of the snapshot file.
 _VERSION_FIELDS = ("store", "seq", "schema", "commit")
-_HEAD = re.compile(rb'\{"_meta":\{"1":\{"store":"([0-9a-f]{32})","seq":(\d+),')
 
 
 _COMPANIONS: dict[Path, Store] = {}
 _COMPANIONS_LOCK = threading.Lock()
 
 
-class Store:
+class Store(CatchUp):
     """A database (snapshot, journal, lock, backup); create instances with :meth:`open`.
 
     Read through :meth:`db` (it catches up if another process committed), write only inside
@@ -472,232 +463,6 @@ class Store:
                 f"a commit to {self.path} failed ({self._unsure.strerror or self._unsure}) "
                 "and may have been saved all the same; open the store again")
 
-    # -- loading -------------------------------------------------------------------------
-
-    def _corrupt(self, reason: str, path: Path | None = None) -> StoreCorruptError:
-        backup = self.backup_path if os.path.lexists(self.backup_path) else None
-        return StoreCorruptError(path or self.path, backup, reason)
-
-    def _changed(self) -> None:
-        self._generation += 1
-        for table in self._db._tables.values():
-            table.clear_cache()
-
-    def _refresh(self) -> None:
-        """Catch up with the files (caller holds ``_state``): nothing when neither changed,
-        the journal's new records when it grew, everything when the snapshot is not a
-        compaction of what is in memory."""
-        if self._store_id is None:
-            self._load()
-            return
-        try:
-            st = os.stat(self.path)
-            if (st.st_ino, st.st_size, st.st_mtime_ns) != self._snapshot_sig:
-                head = self._snapshot_head()
-                if head is None or head[0] != self._store_id:
-                    self._load()   # not a compaction of this store: read it all
-                    return
-                self._snapshot_sig = (st.st_ino, st.st_size, st.st_mtime_ns)
-            inode, size = journal.stat(self.journal_path)
-            if inode == self._journal_inode and size == self._journal_end:
-                return
-            read = journal.read_from(self.journal_path, self._journal_end, self._journal_inode)
-        except FileNotFoundError as exc:
-            if exc.filename == str(self.journal_path):
-                raise self._journal_missing() from exc
-            raise self._corrupt(f"cannot read it: {exc.strerror or exc}") from exc
-        except OSError as exc:
-            raise self._corrupt(f"cannot read it: {exc.strerror or exc}",
-                                _named(exc, self.path)) from exc
-        if read.inode != self._journal_inode:
-            if not self._follow_new_journal(read):
-                self._load()
-            return
-        self._apply(self._scan(read.data, self._journal_end), read.inode,
-                    self._journal_seq + 1)
-
-    def _snapshot_head(self) -> tuple[str, int] | None:
-        """(store id, seq) from the snapshot's first bytes; None if they are not that."""
-        try:
-            with open(self.path, "rb") as f:
-                match = _HEAD.match(f.read(_fs.HEADER_BYTES * 2))
-        except OSError:
-            return None
-        return (match[1].decode(), int(match[2])) if match else None
-
-    def _follow_new_journal(self, read: journal.Read) -> bool:
-        """A compaction replaced the journal: go on from it if it reaches back to what is in
-        memory (False: it does not, everything must be read again)."""
-        found = self._scan(read.data, 0)
-        if not found.frames:
-            return False
-        store_id, base = self._journal_header(found)
-        if store_id != self._store_id or base > self._seq:
-            return False
-        self._recent.clear()
-        self._apply(found, read.inode, base + 1, skip_header=True)
-        return True
-
-    def _load(self) -> None:
-        """Read the snapshot and the whole journal. A compaction in another process may
-        replace both between the two reads; then they do not fit, and it is tried again."""
-        for _attempt in range(5):
-            try:
-                sig, raw = _fs.read_if_changed(self.path, None)
-            except OSError as exc:
-                raise self._corrupt(f"cannot read it: {exc.strerror or exc}") from exc
-            assert raw is not None
-            tables, schema = self._decode(raw)
-            meta = tables[META_TABLE][_META_DOC]
-            if schema < 2:   # no journal yet: the next transaction writes both files
-                self._migrate(tables, schema)
-                self._take(tables, None, 0, sig[:3])
-                self._needs_rebase, self._had_journal = True, False
-                return
-            store_id, seq = meta.pop("store", None), meta.pop("seq", None)
-            meta.pop("commit", None)
-            if not isinstance(store_id, str) or not isinstance(seq, int):
-                raise self._corrupt(f"no store id or sequence number in table {META_TABLE!r}")
-            try:
-                read = journal.read_from(self.journal_path, 0, None)
-            except FileNotFoundError as exc:
-                raise self._journal_missing() from exc
-            except OSError as exc:
-                raise self._corrupt(f"cannot read it: {exc.strerror or exc}",
-                                    self.journal_path) from exc
-            found = self._scan(read.data, 0)
-            if not found.frames:
-                continue     # replaced under our feet, or a header torn off a new journal
-            journal_id, base = self._journal_header(found)
-            if journal_id != store_id or base > seq:
-                continue
-            self._take(tables, store_id, seq, sig[:3])
-            self._apply(found, read.inode, base + 1, skip_header=True)
-            if schema < self.SCHEMA_VERSION:   # the journal's documents are as old
-                self._migrate(self._memory.tables, schema)
-                self._memory.load(self._memory.tables)   # indexes start over
-                self._needs_rebase = True
-                self._changed()
-            return
-        raise self._corrupt(f"its journal {self.journal_path} belongs to another version of "
-                            "the store (its id or first commit does not fit the snapshot)")
-
-    def _take(self, tables: Tables, store_id: str | None, seq: int,
-              sig: tuple[int, int, int]) -> None:
-        self._memory.load(tables)
-        if sig[1] >= FREEZE_BYTES:
-            # Python's collector would otherwise walk every document on each full pass:
-            # 40 ms at 500,000 accounts, a pause in whatever lookup it lands on. The
-            # documents hold no cycles (JSON), so nothing is lost by exempting them;
-            # what was garbage before is collected first.
-            gc.collect()
-            gc.freeze()
-        self._store_id, self._seq, self._snapshot_sig = store_id, seq, sig
-        self._journal_inode, self._journal_end, self._torn = None, 0, 0
-        self._recent.clear()
-        self._needs_rebase, self._had_journal = False, True
-        self._changed()
-
-    def _scan(self, data: bytes, offset: int) -> journal.Scan:
-        try:
-            return journal.scan(data, self.journal_path, offset)
-        except journal.JournalDamaged as exc:
-            raise self._corrupt(f"its journal is damaged: {exc.reason} at byte {exc.offset}",
-                                self.journal_path) from exc
-
-    def _journal_header(self, found: journal.Scan) -> tuple[str, int]:
-        start, payload = found.frames[0]
-        if start != 0:
-            raise self._corrupt("its journal does not start with a header", self.journal_path)
-        try:
-            return journal.check_header(journal.decode(payload, self.journal_path, 0),
-                                        self.journal_path)
-        except journal.JournalDamaged as exc:
-            raise self._corrupt(f"its journal is damaged: {exc.reason}",
-                                self.journal_path) from exc
-
-    def _apply(self, found: journal.Scan, inode: int, first: int, *,
-               skip_header: bool = False) -> None:
-        """Apply the commits ``found`` holds after :attr:`_seq`; ``first`` is the number its
-        first commit must have (they follow each other). One the tables hold already is
-        skipped unparsed. Caller holds ``_state``."""
-        memory = self._memory
-        frames = found.frames[1:] if skip_header else found.frames
-        applied = False
-        for number, (start, payload) in enumerate(frames, start=first):
-            if number <= self._seq:
-                self._recent.append((number, start))
-                continue
-            try:
-                seq, ops = journal.check_commit(
-                    journal.decode(payload, self.journal_path, start), start,
-                    self.journal_path)
-            except journal.JournalDamaged as exc:
-                raise self._corrupt(f"its journal is damaged: {exc.reason} at byte {start}",
-                                    self.journal_path) from exc
-            if seq != self._seq + 1 or seq != number:
-                raise self._corrupt(f"its journal skips from commit {self._seq} to {seq} "
-                                    f"at byte {start}", self.journal_path)
-            for table, doc_id, doc in ops:
-                memory.put(table, doc_id, doc)
-            self._seq = seq
-            self._recent.append((seq, start))
-            applied = True
-        self._journal_inode, self._journal_end, self._torn = inode, found.end, found.torn
-        self._journal_seq = first - 1 + len(frames)
-        if applied:
-            self._changed()
-
-    def _journal_missing(self) -> StoreCorruptError:
-        return self._corrupt(f"its journal {self.journal_path} is missing: the commits made "
-                             "since the last compaction would be lost", self.journal_path)
-
-    def _decode(self, raw: bytes) -> tuple[Tables, int]:
-        """Parse and validate one snapshot: its tables and its schema (StoreVersionError
-        if newer than this program's). An older one is migrated by the caller, with the
-        journal's records applied first: they hold documents of the same age."""
-        if not raw:
-            raise self._corrupt("the file is empty")
-        try:
-            tables = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise self._corrupt(f"invalid JSON: {exc}") from exc
-        if not isinstance(tables, dict):
-            raise self._corrupt(f"top level is a JSON {type(tables).__name__}, not an object")
-        for name, table in tables.items():
-            if not isinstance(table, dict) or not all(isinstance(d, dict) for d in table.values()):
-                raise self._corrupt(f"table {name!r} is not an object of documents")
-        schema = _schema_of(tables)
-        if schema is None:
-            raise self._corrupt(f"no schema version in table {META_TABLE!r}")
-        if schema > self.SCHEMA_VERSION:
-            raise StoreVersionError(
-                f"{self.path} has schema version {schema} but this program only understands "
-                f"up to {self.SCHEMA_VERSION}; it was written by a newer kiosk version. "
-                "Upgrade the program; the file was left untouched."
-            )
-        if schema < self.SCHEMA_VERSION and not all(
-                v in self.MIGRATIONS for v in range(schema, self.SCHEMA_VERSION)):
-            self._migrate(tables, schema)   # raises, naming the missing step, before any read
-        return tables, schema
-
-    def _migrate(self, tables: Tables, schema: int) -> None:
-        for version in range(schema, self.SCHEMA_VERSION):
-            step = self.MIGRATIONS.get(version)
-            if step is None:
-                raise StoreVersionError(
-                    f"{self.path} has schema version {schema}; no migration from version "
-                    f"{version} to {version + 1} exists. The file was left untouched."
-                )
-            try:
-                step(tables)
-            except Exception as exc:
-                raise StoreError(
-                    f"migrating {self.path} from schema {version} failed: {exc!r}"
-                ) from exc
-        meta = tables.setdefault(META_TABLE, {}).setdefault(_META_DOC, {})
-        meta["schema"] = self.SCHEMA_VERSION
-
     # -- writing -------------------------------------------------------------------------
 
     def _create(self, purpose: str) -> None:
@@ -728,7 +493,7 @@ class Store:
 
     def _snapshot_tables(self) -> Tables:
         """The tables as the snapshot holds them: ``_meta`` first, led by the version
-        fields that :data:`_HEAD` reads (caller holds ``_state``)."""
+        fields that store.catchup reads first (caller holds ``_state``)."""
         tables = self._memory.tables
         old = tables.get(META_TABLE, {}).get(_META_DOC, {})
         # a change marker, not a secret: os.urandom spares start-up the secrets import
@@ -804,10 +569,6 @@ class Store:
             log.warning("compacting %s failed, the journal goes on: %s", self.path, exc)
 
 
-def _named(exc: OSError, default: Path) -> Path:
-    return Path(exc.filename) if exc.filename else default
-
-
 def _add_store_identity(tables: Tables) -> None:
     """Schema 1 -> 2: the store has a journal now; its id and sequence number are written
     with the snapshot (Store._rebase), so nothing in the documents changes."""
@@ -847,11 +608,3 @@ def encode(tables: Tables) -> Iterator[bytes]:
             first = False
         yield b"}"
     yield b"}"
-
-
-def _schema_of(tables: Tables) -> int | None:
-    doc = tables.get(META_TABLE, {}).get(_META_DOC)
-    schema = doc.get("schema") if isinstance(doc, dict) else None
-    if isinstance(schema, int) and not isinstance(schema, bool):
-        return schema
-    return None

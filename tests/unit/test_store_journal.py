@@ -234,9 +234,9 @@ def test_a_large_store_once_loaded_is_left_out_of_the_garbage_collectors_walks(
     lookup it landed (bench_store_scale's lookup during a compaction)."""
     import gc
 
-    from store import core
+    from store import catchup
 
-    monkeypatch.setattr(core, "FREEZE_BYTES", 1)
+    monkeypatch.setattr(catchup, "FREEZE_BYTES", 1)
     gc.unfreeze()
     try:
         with Store.open(three) as store:
@@ -244,7 +244,7 @@ def test_a_large_store_once_loaded_is_left_out_of_the_garbage_collectors_walks(
             assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
-    monkeypatch.setattr(core, "FREEZE_BYTES", 1 << 40)
+    monkeypatch.setattr(catchup, "FREEZE_BYTES", 1 << 40)
     with Store.open(three) as store:
         assert len(ids(store)) == 3
         assert gc.get_freeze_count() == 0
