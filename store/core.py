@@ -375,9 +375,11 @@ class Store(CatchUp):
             raise StoreError("Store.compact() cannot run inside a transaction")
         with self._state:
             self._refresh()
-            if self._needs_rebase:
-                with self.transaction():   # an old file: its migration is a compaction
-                    return True
+            rebase = self._needs_rebase
+        if rebase:   # an old file: its migration is a compaction (the lock before _state)
+            with self.transaction():
+                return True
+        with self._state:
             seq, inode, erasing = self._seq, self._journal_inode, self._erase_pending
             # the new journal starts at the oldest recent record, or after the last one: when
             # erasing, always after the last one (the records before hold what must go)
