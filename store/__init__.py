@@ -1,7 +1,8 @@
-"""Persistence layer: TinyDB in one JSON file shared safely by several kiosk processes.
+"""Persistence layer: a TinyDB snapshot and its journal, shared safely by several kiosk
+processes (store/core.py, store/journal.py).
 
-Never imports Textual (enforced by import-linter). The rest of the code should use the
-repositories in :mod:`store.repos`; :class:`Store` is for wiring and tests.
+Never imports Textual (enforced by import-linter). The domain asks for what it needs
+through the interface in :mod:`store.api`; :class:`Store` is for wiring and tests.
 """
 
 from store.core import Store
