@@ -23,16 +23,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
-#: How many leading bytes take part in the change signature. The writer puts a random commit
-#: token there, which catches the rare case where inode number, size and (coarse, jiffy-based)
-#: mtime of a new version all equal those of the version we loaded.
-HEADER_BYTES = 64
-
 #: Size of one write(2) in :func:`atomic_write`: few syscalls, little memory.
 WRITE_BYTES = 1 << 20
 
-#: (st_ino, st_size, st_mtime_ns, leading bytes) of one version of the file.
-Signature = tuple[int, int, int, bytes]
+#: (st_ino, st_size, st_mtime_ns) of one version of a file: a new version is a new inode
+#: (every writer renames a temp file into place), so this tells versions apart.
+Signature = tuple[int, int, int]
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
@@ -72,20 +68,15 @@ def create_private_file(path: Path) -> None:
         os.close(fd)
 
 
-def read_if_changed(path: Path, known: Signature | None) -> tuple[Signature, bytes | None]:
-    """Return the file's signature and, only if it differs from ``known``, its content.
-
-    Signature and content come from the same open descriptor, so they always describe the
-    same version even if another process replaces the file meanwhile. Raises ``OSError``.
-    """
+def read_whole(path: Path) -> tuple[Signature, bytes]:
+    """The file's signature and its content, from the same open descriptor, so both describe
+    the same version even if another process replaces the file meanwhile. Raises
+    ``OSError``."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         st = os.fstat(fd)
-        signature = (st.st_ino, st.st_size, st.st_mtime_ns, os.pread(fd, HEADER_BYTES, 0))
-        if signature == known:
-            return signature, None
         with open(fd, "rb", closefd=False) as f:
-            return signature, f.read()
+            return (st.st_ino, st.st_size, st.st_mtime_ns), f.read()
     finally:
         os.close(fd)
 
@@ -105,22 +96,17 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _write_chunks(fd: int, chunks: Iterable[bytes]) -> bytes:
-    """Write ``chunks`` in writes of about WRITE_BYTES; return the file's leading bytes."""
-    head = b""
+def _write_chunks(fd: int, chunks: Iterable[bytes]) -> None:
+    """Write ``chunks`` in writes of about WRITE_BYTES."""
     pending: list[bytes] = []
     size = 0
     for chunk in chunks:
         pending.append(chunk)
         size += len(chunk)
         if size >= WRITE_BYTES:
-            data = b"".join(pending)
-            head = head or data[:HEADER_BYTES]
-            _write_all(fd, data)
+            _write_all(fd, b"".join(pending))
             pending, size = [], 0
-    data = b"".join(pending)
-    _write_all(fd, data)
-    return head or data[:HEADER_BYTES]
+    _write_all(fd, b"".join(pending))
 
 
 def raise_about(path: Path, exc: OSError) -> NoReturn:
@@ -178,7 +164,7 @@ def write_temp(path: Path, chunks: Iterable[bytes], *, hold: list[int] | None = 
         try:
             if hold is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            head = _write_chunks(fd, chunks)
+            _write_chunks(fd, chunks)
             os.fsync(fd)
             st = os.fstat(fd)
         except BaseException:
@@ -190,7 +176,7 @@ def write_temp(path: Path, chunks: Iterable[bytes], *, hold: list[int] | None = 
             hold.append(fd)
     except BaseException as exc:
         _drop_temp_and_raise(tmp, path, exc)
-    return tmp, (st.st_ino, st.st_size, st.st_mtime_ns, head)
+    return tmp, (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _drop_temp_and_raise(tmp: Path, path: Path, exc: BaseException) -> NoReturn:

@@ -31,6 +31,7 @@ _META_DOC = "1"
 FREEZE_BYTES = 16 << 20
 #: The snapshot's first bytes: its store id and the last commit it holds (Store writes
 #: ``_meta`` first, led by these fields).
+_HEAD_BYTES = 128    # enough for _HEAD (the id is 32 characters, the number at most 20)
 _HEAD = re.compile(rb'\{"_meta":\{"1":\{"store":"([0-9a-f]{32})","seq":(\d+),')
 
 
@@ -103,7 +104,7 @@ class CatchUp:
         """(store id, seq) from the snapshot's first bytes; None if they are not that."""
         try:
             with open(self.path, "rb") as f:
-                match = _HEAD.match(f.read(_fs.HEADER_BYTES * 2))
+                match = _HEAD.match(f.read(_HEAD_BYTES))
         except OSError:
             return None
         return (match[1].decode(), int(match[2])) if match else None
@@ -126,15 +127,14 @@ class CatchUp:
         replace both between the two reads; then they do not fit, and it is tried again."""
         for _attempt in range(5):
             try:
-                sig, raw = _fs.read_if_changed(self.path, None)
+                sig, raw = _fs.read_whole(self.path)
             except OSError as exc:
                 raise self._corrupt(f"cannot read it: {exc.strerror or exc}") from exc
-            assert raw is not None
             tables, schema = self._decode(raw)
             meta = tables[META_TABLE][_META_DOC]
             if schema < 2:   # no journal yet: the next transaction writes both files
                 self._migrate(tables, schema)
-                self._take(tables, None, 0, sig[:3])
+                self._take(tables, None, 0, sig)
                 self._needs_rebase, self._had_journal = True, False
                 return
             store_id, seq = meta.pop("store", None), meta.pop("seq", None)
@@ -154,7 +154,7 @@ class CatchUp:
             journal_id, base = self._journal_header(found)
             if journal_id != store_id or base > seq:
                 continue
-            self._take(tables, store_id, seq, sig[:3])
+            self._take(tables, store_id, seq, sig)
             self._apply(found, read.inode, base + 1, skip_header=True)
             if schema < self.SCHEMA_VERSION:   # the journal's documents are as old
                 self._migrate(self._memory.tables, schema)

@@ -405,7 +405,7 @@ class Store(CatchUp):
                     _fs.link_backup(self.path, self.backup_path)
                     self._erase_pending = False
                 self._last_compaction = time.monotonic()
-                self._snapshot_sig = signature[:3]
+                self._snapshot_sig = signature
                 log.info("compacted %s at commit %d (now %d)", self.path, seq, self._seq)
                 return True
         finally:
@@ -487,7 +487,7 @@ class Store(CatchUp):
             self._install_journal(new_journal)
         signature = _fs.atomic_write(self.path, encode(self._snapshot_tables()),
                                      self.backup_path)
-        self._snapshot_sig = signature[:3]
+        self._snapshot_sig = signature
         if self._had_journal:
             self._install_journal(new_journal)
         self._needs_rebase, self._had_journal = False, True

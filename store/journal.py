@@ -133,8 +133,7 @@ def scan(data: bytes | memoryview, path: Path, offset: int = 0) -> Scan:
     while at < size:
         rest = view[at:]
         if len(rest) < FRAME_BYTES:
-            return _tail(out, rest, path, offset + at, bytes(rest).rstrip(b"\0") == b""
-                         or _frame_prefix(bytes(rest)))
+            return _tail(out, rest, path, offset + at, _frame_prefix(bytes(rest)))
         head = bytes(rest[:FRAME_BYTES])
         parsed = _parse_frame(head)
         if parsed is None:
@@ -153,6 +152,7 @@ def scan(data: bytes | memoryview, path: Path, offset: int = 0) -> Scan:
 
 
 def _tail(out: Scan, rest: memoryview, path: Path, at: int, torn: bool) -> Scan:
+    """The bytes after the last whole record: a torn tail if ``torn`` or zeros only."""
     if torn or bytes(rest).rstrip(b"\0") == b"":
         out.torn = len(rest)
         return out
@@ -171,13 +171,14 @@ def _parse_frame(head: bytes) -> tuple[int, int] | None:
 _HEX = frozenset(b"0123456789abcdef")
 
 
+#: A frame's shape, ``h`` standing for a hex digit.
+_FRAME_SHAPE = b"hhhhhhhh hhhhhhhh hhhh\n"
+
+
 def _frame_prefix(rest: bytes) -> bool:
     """Whether ``rest`` (shorter than a frame) could be the start of one."""
-    for i, byte in enumerate(rest):
-        if byte != (0x20 if i in (8, 17) else 0x0A if i == 22 else byte) or (
-                i not in (8, 17, 22) and byte not in _HEX):
-            return False
-    return True
+    return all(byte in _HEX if shape == ord("h") else byte == shape
+               for byte, shape in zip(rest, _FRAME_SHAPE, strict=False))
 
 
 def check_header(record: dict[str, Any], path: Path) -> tuple[str, int]:

@@ -196,9 +196,9 @@ def test_after_its_own_commit_a_large_store_reads_nothing_back(tmp_path: Path) -
         generation = store.generation
         store.db()
         assert store.generation == generation
-        with broken(_fs, read_if_changed=must_not_read):        # no snapshot read
+        with broken(_fs, read_whole=must_not_read):        # no snapshot read
             accounts.add(account(9001))
-        with (broken(_fs, read_if_changed=must_not_read),
+        with (broken(_fs, read_whole=must_not_read),
               broken(journal, read_from=must_not_read),          # no journal read
               broken(journal, scan=must_not_read)):              # nothing parsed
             store.db()

@@ -52,7 +52,7 @@ class NoFullRead:
         def refuse(*args: object) -> object:
             raise AssertionError("the store was read whole")
 
-        monkeypatch.setattr(_fs, "read_if_changed", refuse)
+        monkeypatch.setattr(_fs, "read_whole", refuse)
 
 
 # -- what a commit writes -----------------------------------------------------------------------
