@@ -96,18 +96,16 @@ FIELD_MAX = 254   # the longest value any form takes (an e-mail address, RFC 532
 
 def field_row(name: str, label_key: str, *, password: bool = False, value: str = "",
               max_length: int = FIELD_MAX, restrict: str | None = None,
-              placeholder_key: str | None = None, paste_joiner: str = "",
-              placeholder: str = "") -> ComposeResult:
+              placeholder_key: str | None = None, paste_joiner: str = "") -> ComposeResult:
     """A labelled input ``#f-<name>`` and its notice ``#e-<name>``. ``placeholder_key``
     names a format in the catalog (``form.ph_*``); ``paste_joiner`` joins a pasted text of
-    several lines (" " for free text such as a name or a street). (``placeholder``, an
-    untranslated text, is left for the callers not yet moved to ``placeholder_key``.)"""
+    several lines (" " for free text such as a name or a street)."""
     with Horizontal(classes="form-row"):
         yield Tr(label_key, classes="form-label")
         kind = SecretInput if password else KioskInput
         yield kind(value=value, password=password, max_length=max_length, restrict=restrict,
                    placeholder_key=placeholder_key, paste_joiner=paste_joiner,
-                   placeholder=placeholder, id=f"f-{name}", compact=True)
+                   id=f"f-{name}", compact=True)
     yield Notice(id=f"e-{name}", classes="field-error")
 
 

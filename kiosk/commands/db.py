@@ -71,11 +71,16 @@ def _compact(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     store = open_store(config, catalog)
     if store is None:
         return EXIT_STORE
+    from store.errors import StoreError
+
     try:
-        store.compact()
+        store.compact()    # kiosks go on committing: the lock may stay busy (StoreLockedError)
         size = store.path.stat().st_size
     except OSError as exc:
         return io_failed(catalog, exc)
+    except StoreError as exc:
+        print(catalog.t("cli.store_other", path=store.path, detail=exc), file=sys.stderr)
+        return EXIT_STORE
     finally:
         store.close()
     print(catalog.t("cli.db.compacted", path=store.path, seq=store.seq, size=f"{size:,}"))

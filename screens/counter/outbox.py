@@ -57,6 +57,10 @@ class StaffOutboxScreen(StaffScreen):
         if mails is FAILED:   # the store unreadable for a moment: said in a toast
             return
         self.mails = mails
+        self._draw(mails)
+
+    def _draw(self, mails: list[Mail]) -> None:
+        """The table of ``mails``, its columns fitted to the screen's width now."""
         table = self.query_one("#outbox", DataTable)
         row = table.cursor_row
         table.clear(columns=True)
@@ -91,7 +95,7 @@ class StaffOutboxScreen(StaffScreen):
 
     def on_resize(self) -> None:
         if self.is_mounted and self.mails:
-            self.reload()
+            self._draw(self.mails)   # the columns refitted; the mails are those read
 
     def _cells(self, mail: Mail) -> list[str]:
         status = mail.get("status", "queued")

@@ -248,3 +248,16 @@ def test_a_large_store_once_loaded_is_left_out_of_the_garbage_collectors_walks(
     with Store.open(three) as store:
         assert len(ids(store)) == 3
         assert gc.get_freeze_count() == 0
+
+
+def test_db_compact_while_the_lock_stays_busy_says_so_without_a_traceback(
+        three: Path, capsys, monkeypatch) -> None:
+    from store.errors import StoreLockedError
+
+    def busy(self: Store) -> bool:
+        raise StoreLockedError(f"could not lock {self.lock_path} within 10 s")
+
+    monkeypatch.setattr(Store, "compact", busy)
+    assert main(["db", "compact", "--db", str(three), "--lang", "en"]) == EXIT_STORE
+    err = capsys.readouterr().err
+    assert "cannot be used" in err and "could not lock" in err and "Traceback" not in err
