@@ -185,3 +185,25 @@ async def test_a_new_cards_first_sign_in_says_the_card_number_was_updated(lang):
         await wait_until(pilot, lambda: app.session is None, what="signed out")
         await _chang(pilot, "new_card")                      # the second time: nothing new
         assert updated not in screen_text(app)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_stored_booking_that_is_not_one_is_said_and_the_form_still_opens(lang):
+    """An office no longer listed or a time that is not one (an old or edited store) used
+    to stop the form from being drawn at all."""
+    from kiosk.domain.i18n import Catalog
+    from screens.widgets.choice import KioskSelect
+
+    app = make_app(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _chang(pilot)
+        atm_no, _at = _booked(app)
+        app.services.store.keyed("card_applications", "atm_no").modify(
+            atm_no, lambda doc: {**doc, "slot": {"office": "closed-office", "at": "soon"}})
+        app.push_screen(PickupScreen(atm_no))
+        await wait_until(pilot, on(app, PickupScreen), what="pickup form")
+        broken = Catalog(lang).t("err.record.broken", field="slot")
+        await wait_until(pilot, lambda: broken in screen_text(app)
+                         or any(broken in str(n.message) for n in app._notifications),
+                         what="the broken booking said")
+        assert app.screen.query_one("#f-office").value is KioskSelect.NULL   # nothing picked

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from kiosk.domain.clock import TAIPEI
-from kiosk.domain.errors import KioskError
+from kiosk.domain.errors import BrokenRecord, KioskError
 from kiosk.domain.records import Application
 from kiosk.domain.replacement.applications import Applications, Pickup
 from kiosk.domain.session import Session
@@ -59,10 +59,8 @@ def slots(now: datetime, days: int = BOOKING_DAYS) -> list[datetime]:
 
 def _fixed(app: Mapping[str, Any], now: datetime) -> bool:
     """Within the hour before its slot the card is being made: the slot cannot move."""
-    slot = app.get("slot")
-    if not slot:
-        return False
-    return datetime.fromisoformat(slot["at"]) - now <= CUTOFF
+    booked = booking(app)
+    return booked is not None and booked[1] - now <= CUTOFF
 
 
 class PickupBooking:
@@ -107,9 +105,17 @@ class PickupBooking:
         return self.apps.get(session, atm_no)
 
 
-def booking(app: Application) -> tuple[str, datetime] | None:
-    """The office and time booked, if any."""
+def booking(app: Mapping[str, Any]) -> tuple[str, datetime] | None:
+    """The office and time booked, if any. BrokenRecord ("slot") for a booking that is not
+    one (an office no longer listed, a time that is not a time: an old or edited store),
+    so the form says so instead of failing to draw."""
     slot = app.get("slot")
     if not slot:
         return None
-    return slot["office"], datetime.fromisoformat(slot["at"])
+    try:
+        office, at = slot["office"], datetime.fromisoformat(slot["at"])
+    except (KeyError, TypeError, ValueError):
+        raise BrokenRecord("slot") from None
+    if office not in OFFICE_BY_CODE:
+        raise BrokenRecord("slot")
+    return office, at

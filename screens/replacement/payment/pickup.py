@@ -16,6 +16,7 @@ from kiosk.domain.errors import KioskError
 from kiosk.domain.id_documents import HOUSEHOLD_MAX_AGE
 from kiosk.domain.records import Application
 from kiosk.domain.replacement.pickup import OFFICES, booking, slots
+from kiosk.domain.session import Session
 from screens.errors import FAILED
 from screens.forms import FormScreen
 from screens.replacement.apply_form import SavedModal
@@ -37,10 +38,8 @@ class PickupScreen(FormScreen):
 
     def fields(self) -> ComposeResult:
         session = self.host.session
-        app = (self.read(self.host.pickup.current, session, self.atm_no, default=None)
-               if session else None)
-        if app is not None:
-            self.booked, self.fixed = booking(app), self.host.pickup.fixed(app)
+        if session is not None:
+            self.booked, self.fixed = self.read(self._stored, session, default=(None, False))
         if self.fixed:      # within the hour: shown as booked, and why it cannot move
             yield Tr("err.pickup.fixed", classes="form-error")
         office, at = self.booked or (KioskSelect.NULL, None)
@@ -72,6 +71,11 @@ class PickupScreen(FormScreen):
         offices.set_options(self._offices())
         if value in {o.code for o in OFFICES}:
             offices.value = value
+
+    def _stored(self, session: Session) -> tuple[tuple[str, datetime] | None, bool]:
+        """The booking the form opens on, and whether it is fixed (within the hour)."""
+        app = self.host.pickup.current(session, self.atm_no)
+        return booking(app), self.host.pickup.fixed(app)
 
     def _offices(self) -> list[tuple[str, str]]:
         return [(f"{self.t(f'office.{o.code}')} {o.phone}", o.code) for o in OFFICES]
