@@ -272,6 +272,10 @@ def _rotate_backup(path: Path, backup: Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(link)
         raise
+    # rename(2) onto another name of the same file does nothing and leaves both names: the
+    # backup was this version already (link_backup after an erasure)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(link)
 
 
 def remove_stale_temps(path: Path, *others: Path) -> None:

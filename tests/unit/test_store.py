@@ -73,6 +73,20 @@ def test_backup_is_the_snapshot_before_the_last_compaction(store: Store, db_path
     assert Store.open(db_path).db().table("accounts").count(Query().id_no == account(2)["id_no"])
 
 
+def test_a_compaction_after_an_erasing_one_leaves_no_second_name_of_the_old_snapshot(
+        store: Store, db_path: Path) -> None:
+    """After an erasure the backup is the snapshot itself; the next compaction's backup
+    link used to stay behind as a temp file, keeping a whole old snapshot on disk."""
+    with store.transaction() as db:
+        db.table("outbox").insert({"seed": "gone soon"})
+        store.erase_soon()
+    assert os.path.samefile(db_path, db_path.with_name("kiosk.json.bak"))
+    Accounts(store).add(account(1))
+    store.compact()
+    assert sorted(os.listdir(db_path.parent)) == ["kiosk.json", "kiosk.json.bak",
+                                                  "kiosk.json.journal", "kiosk.json.lock"]
+
+
 def test_stale_temp_files_are_removed_on_open(store: Store, db_path: Path) -> None:
     stale = db_path.with_name(".kiosk.json.tmp-999-dead")
     stale.write_bytes(b"half written")
