@@ -18,6 +18,16 @@ def test_invalid_ids(value):
     assert not is_valid_id(value)
 
 
+@pytest.mark.parametrize("value", ["A12345678\uff19", "A\uff1123456789"[:10], "A12345678\u0669"])
+def test_an_id_with_digits_of_another_script_is_not_a_second_number_for_its_person(value):
+    """A full-width or Arabic-Indic digit reads as a digit to Python, but "A12345678９"
+    would otherwise register A123456789 a second time, under another key."""
+    assert is_valid_id(value.translate({0xFF19: "9", 0xFF11: "1", 0x0669: "9"}))
+    assert not is_valid_id(value)
+    assert id_kind(value) is IdKind.UNKNOWN
+    assert not is_valid_card_no("00001234567\uff18")
+
+
 def test_id_kinds():
     assert id_kind("A123456789") is IdKind.NATIONAL
     assert id_kind("A800000014") is IdKind.RESIDENT_UI
