@@ -76,12 +76,24 @@ class CatchUp:
             return
         try:
             st = os.stat(self.path)
-            if (st.st_ino, st.st_size, st.st_mtime_ns) != self._snapshot_sig:
-                head = self._snapshot_head()
-                if head is None or head[0] != self._store_id:
-                    self._load()   # not a compaction of this store: read it all
-                    return
-                self._snapshot_sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except OSError as exc:
+            raise self._corrupt(f"cannot read it: {exc.strerror or exc}") from exc
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != self._snapshot_sig:
+            head = self._snapshot_head()
+            if head is None or head[0] != self._store_id:
+                self._load()   # not a compaction of this store: read it all
+                return
+            self._snapshot_sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+            self._read_journal()
+            if self._seq < head[1]:
+                # the snapshot holds commits no journal does (Store._rewrite_commit)
+                self._load()
+            return
+        self._read_journal()
+
+    def _read_journal(self) -> None:
+        """Apply the journal's records not applied yet (caller holds ``_state``)."""
+        try:
             inode, size = journal.stat(self.journal_path)
             if inode == self._journal_inode and size == self._journal_end:
                 return

@@ -126,6 +126,14 @@ class MemoryTables(Storage):
             else:
                 yield from added
 
+    def changes(self) -> int:
+        """About how many documents this transaction changed (touched, at most)."""
+        return len(self._undo) + sum(map(len, self._added.values()))
+
+    def size(self) -> int:
+        """How many documents the tables hold."""
+        return sum(map(len, self.tables.values()))
+
     def has_changes(self) -> bool:
         return any(ids for ids in self._added.values()) or any(
             self.tables.get(table, {}).get(doc_id) != old

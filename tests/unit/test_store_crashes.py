@@ -90,10 +90,14 @@ READER = textwrap.dedent(
 IMPORTER = textwrap.dedent(
     """
     import sys
-    from store import Store
+    from store import Store, core
     from store.bulk import add_new_accounts
     store = Store.open(sys.argv[1])
     size = int(sys.argv[2])
+    if sys.argv[3] == "rewrite":   # every unit commits by writing the snapshot anew
+        core.REWRITE_SHARE, core.REWRITE_MIN_DOCS = 0, 1
+    else:                          # every unit appends a journal record
+        core.REWRITE_MIN_DOCS = 10**9
     units = {a["unit"] for a in store.db().table("accounts").all() if "unit" in a}
     unit = max(units, default=-1) + 1
     while True:
@@ -276,13 +280,17 @@ def test_kill_9_during_compaction_loses_no_commit(tmp_path: Path) -> None:
     print(f"{in_compaction} of {KILLS} kills in a compaction, {left_temps} left a temp file")
 
 
-def test_kill_9_during_batch_import_never_half_applies(tmp_path: Path) -> None:
+@pytest.mark.parametrize("commit", ["journal", "rewrite"])
+def test_kill_9_during_batch_import_never_half_applies(tmp_path: Path, commit: str) -> None:
+    """Killed while units are committed as journal records, or as new snapshots (a commit
+    that changes much of the store, Store._rewrite_commit)."""
     path = tmp_path / "kiosk.json"
     pad(path, padding())
     rng = random.Random(1617)
     acknowledged = -1
     for _ in range(KILLS):
-        printed = kill_in_next_cycle(Child(IMPORTER, path, UNIT), rng, rng.randint(2, 3))
+        printed = kill_in_next_cycle(Child(IMPORTER, path, UNIT, commit), rng,
+                                     rng.randint(2, 3))
         acknowledged = max([acknowledged, *map(int, printed)])
 
         store = Store.open(path)
@@ -301,6 +309,8 @@ def test_kill_9_during_batch_import_never_half_applies(tmp_path: Path) -> None:
         assert len(ids) == len(accounts) == PADDING + UNIT * len(units)
         assert all(m["account"] in ids and m["status"] == "queued" for m in mails.values())
         assert_clean(path, store, len(accounts), len(mails))
+        if commit == "rewrite":
+            assert check(path).records == 0   # the units are in the snapshot, not the journal
         store.close()
 
 
@@ -317,6 +327,46 @@ def test_kill_9_at_each_step_of_a_compaction(tmp_path: Path, at: str) -> None:
     store = Store.open(path)
     assert [a["seq"] for a in Accounts(store).all() if "seq" in a] == [0]
     assert_clean(path, store, PADDING + 1, 0)
+    store.close()
+
+
+KILLED_AFTER_REWRITE = textwrap.dedent(
+    """
+    import os, signal, sys
+    from store import Store, _fs, core
+    from store.bulk import add_new_accounts
+    core.REWRITE_SHARE, core.REWRITE_MIN_DOCS = 0, 1
+    real_install = _fs.install
+    def install(tmp, target, backup):
+        if target.name.endswith(".journal"):   # the new snapshot is in place
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_install(tmp, target, backup)
+    store = Store.open(sys.argv[1])
+    _fs.install = install
+    add_new_accounts(store, [({"id_no": "R000000", "card_no": None},
+                              {"to": "r@example.tw", "account": "R000000"})])
+    print("reported", flush=True)
+    """
+)
+
+
+def test_kill_9_between_a_rewritten_snapshot_and_its_journal(tmp_path: Path) -> None:
+    """A commit written as a new snapshot, killed before the new journal: the commit is in
+    (the snapshot was in place), a process that was reading before sees it, and the next
+    commit — from that process, whose journal ends before the snapshot — is kept too."""
+    path = tmp_path / "kiosk.json"
+    pad(path, padding())
+    reading = Store.open(path)
+    assert Accounts(reading).get_by_id("R000000") is None
+    child = Child(KILLED_AFTER_REWRITE, path)
+    assert child.proc.wait(timeout=LINE_TIMEOUT) == -signal.SIGKILL   # it killed itself
+    assert child.kill() == []                                         # never reported
+    assert Accounts(reading).get_by_id("R000000") is not None
+    Accounts(reading).add({"id_no": "S000000", "card_no": "S000000"})
+    reading.close()
+    store = Store.open(path)
+    assert {"R000000", "S000000"} <= {a["id_no"] for a in Accounts(store).all()}
+    assert_clean(path, store, PADDING + 2, 1)
     store.close()
 
 

@@ -19,7 +19,7 @@ from typing import NoReturn
 import pytest
 
 from store import _fs, journal
-from store.core import Store
+from store.core import REWRITE_MIN_DOCS, Store
 from store.errors import StoreError, io_reason
 from store.repos import Accounts
 from tests.unit.store_faults import (
@@ -581,3 +581,61 @@ def test_a_stale_temp_file_that_vanishes_while_clearing_does_not_stop_the_store(
     with broken(os, listdir=listdir), Store.open(db) as store:
         Accounts(store).add(account(1))
     assert reopened(db) == ["A000000001"]
+
+
+# -- a commit written as a new snapshot (a quarter of the store changed, Store._rewrite_commit)
+
+
+def add_many(store: Store, first: int, count: int = REWRITE_MIN_DOCS) -> None:
+    """Add accounts ``first`` … in one transaction large enough to rewrite the snapshot."""
+    with store.transaction():
+        store.append(Accounts.TABLE, [account(n) for n in range(first, first + count)])
+
+
+def add_many_error(store: Store, first: int) -> OSError:
+    with pytest.raises(OSError) as info:
+        add_many(store, first)
+    return info.value
+
+
+def test_a_large_commit_on_a_full_disk_leaves_the_files_and_the_store_as_they_were(
+        tmp_path: Path) -> None:
+    with committed(tmp_path, accounts=2) as (db, store, before):
+        with broken(os, write=written_then_full_disk(100_000)):
+            err = add_many_error(store, 3)
+        assert err.errno == errno.ENOSPC and err.filename == str(db)
+        assert on_disk(db) == before and temps(tmp_path) == []
+        assert ids(store) == ["A000000001", "A000000002"]
+        add_many(store, 3)                        # the disk has room again
+        assert len(reopened(db)) == 2 + REWRITE_MIN_DOCS
+
+
+def test_a_large_commit_whose_folder_sync_fails_stops_the_store_until_reopened(
+        tmp_path: Path) -> None:
+    """The new snapshot was renamed into place but the rename may not last: as with a
+    journal record that could not be synced, the kiosk cannot know it was saved."""
+    with committed(tmp_path, accounts=2) as (db, store, _):
+        with folder_sync_fails():
+            err = add_many_error(store, 3)
+        assert err.errno == errno.EIO and err.filename == str(db)
+        with pytest.raises(StoreError, match="may have been saved all the same"):
+            store.db()
+    assert len(reopened(db)) == 2 + REWRITE_MIN_DOCS     # renamed: a fresh open reads it
+
+
+def test_a_large_commit_whose_new_journal_cannot_be_made_stands_and_the_store_goes_on(
+        tmp_path: Path, caplog) -> None:
+    real_mkstemp = tempfile.mkstemp
+    with committed(tmp_path, accounts=2) as (db, store, _):
+        def mkstemp(*args, prefix=None, **kw):
+            if prefix == _fs.temp_prefix(journal_of(db)):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_mkstemp(*args, prefix=prefix, **kw)
+
+        with broken(tempfile, mkstemp=mkstemp):
+            add_many(store, 3)                    # done: the snapshot holds it
+        assert "the journal was not started anew after commit" in caplog.text
+        assert len(reopened(db)) == 2 + REWRITE_MIN_DOCS
+        Accounts(store).add(account(9999))        # starts the journal anew, then appends
+        assert journal.scan(journal_of(db).read_bytes(), journal_of(db)).frames[1:]
+    assert reopened(db)[-1] == "A000009999" and len(reopened(db)) == 3 + REWRITE_MIN_DOCS

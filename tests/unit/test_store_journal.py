@@ -13,7 +13,7 @@ from kiosk.cli import main
 from kiosk.commands.base import EXIT_STORE
 from store import _fs, journal
 from store.check import check
-from store.core import OVERLAP_RECORDS, Store
+from store.core import OVERLAP_RECORDS, REWRITE_MIN_DOCS, Store
 from store.errors import StoreCorruptError
 from store.repos import Accounts
 
@@ -211,6 +211,27 @@ def test_a_journal_that_outgrows_a_quarter_of_the_snapshot_is_compacted(
             accounts.add(account(n, note="x" * 100))
         assert check(db).snapshot_seq > 0                 # compacted by itself
         assert log_of(db).stat().st_size <= max(4096, db.stat().st_size) * 1.5
+
+
+def test_a_commit_that_changes_a_quarter_of_the_store_is_written_as_its_snapshot(
+        three: Path) -> None:
+    """A batch import into a young store: one rewrite of the snapshot, not a journal record
+    that would have it compacted at once; other processes read it, and the commits after
+    it go to the journal again."""
+    other = Store.open(three)
+    assert len(ids(other)) == 3
+    big = [account(n) for n in range(10, 10 + REWRITE_MIN_DOCS)]
+    with Store.open(three) as store:
+        with store.transaction():
+            store.append(Accounts.TABLE, big)
+        report = check(three)
+        assert report.records == 0 and report.snapshot_seq == 4   # in the snapshot itself
+        assert log_of(three).stat().st_size < 200
+        assert len(ids(other)) == 3 + REWRITE_MIN_DOCS
+        snapshot = three.stat().st_ino
+        Accounts(other).add(account(5))
+        assert three.stat().st_ino == snapshot and check(three).records == 1
+        assert Accounts(store).get_by_id(account(5)["id_no"]) is not None
 
 
 def test_an_old_store_file_is_migrated_to_a_snapshot_and_a_journal(tmp_path: Path) -> None:
