@@ -158,7 +158,7 @@ def csv_records(text: str, error: type[ImportFileError] = ImportFileError,
             raise error("import.parse.csv", row=first + count, detail=exc) from None
         number = first + count
         count += 1
-        if any(len(cell) > MAX_FIELD_CHARS for cell in cells):
+        if cells and max(map(len, cells)) > MAX_FIELD_CHARS:
             raise error("import.limit.field", row=number, limit=f"{MAX_FIELD_CHARS:,}")
         yield number, cells
 

@@ -73,10 +73,10 @@ def _ids(count: int) -> tuple[str, ...]:
 
 
 def _watch(world: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
-    """What an import asks for: compose_deferred calls, account lookups, and the seeds of
-    the passwords it makes (one per account it prepares)."""
-    seen: dict[str, list[Any]] = {"composed": [], "looked_up": [], "seeded": []}
-    compose, seed = batch_module.compose_deferred, batch_module.new_seed
+    """What an import asks for: compose_deferred calls, account lookups, and the
+    passwords it makes and hashes (one per account it prepares)."""
+    seen: dict[str, list[Any]] = {"composed": [], "looked_up": [], "hashed": []}
+    compose, hash_ = batch_module.compose_deferred, batch_module.hash_machine_password
     get_by_id = world.services.accounts.get_by_id
 
     def composing(*args: Any, **params: Any) -> Any:
@@ -87,13 +87,13 @@ def _watch(world: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
         seen["looked_up"].append(id_no)
         return get_by_id(id_no)
 
-    def seeding() -> str:
-        seen["seeded"].append(seed())
-        return str(seen["seeded"][-1])
+    def hashing(password: str, key: Any) -> str:
+        seen["hashed"].append(password)
+        return hash_(password, key)
 
     monkeypatch.setattr(batch_module, "compose_deferred", composing)
     monkeypatch.setattr(world.services.accounts, "get_by_id", looking_up)
-    monkeypatch.setattr(batch_module, "new_seed", seeding)
+    monkeypatch.setattr(batch_module, "hash_machine_password", hashing)
     return seen
 
 
@@ -102,7 +102,7 @@ def test_a_first_import_composes_one_mail_and_looks_up_only_its_first_rows(world
     ids = _ids(PROBE_ROWS + 50)
     seen = _watch(world, monkeypatch)
     assert _import(world, tmp_path, ids).imported == len(ids)
-    assert len(seen["composed"]) == 1 and len(seen["seeded"]) == len(ids)
+    assert len(seen["composed"]) == 1 and len(set(seen["hashed"])) == len(ids)
     assert seen["looked_up"] == list(ids[:PROBE_ROWS])
 
 
@@ -125,7 +125,7 @@ def test_a_re_import_looks_everyone_up_and_makes_no_password_or_mail(world, tmp_
     again = _import(world, tmp_path, ids + NEW)     # the unit's list again, 4 people added
     assert (again.imported, again.already_registered) == (len(NEW), len(ids))
     assert seen["looked_up"] == list(ids + NEW)
-    assert len(seen["seeded"]) == len(NEW)          # passwords for the new people only
+    assert len(seen["hashed"]) == len(NEW)          # passwords for the new people only
     welcome = [m for m in Outbox(world.store).mails() if m["kind"] == MailKind.BATCH_WELCOME]
     assert len(welcome) == len(ids) + len(NEW)
 
