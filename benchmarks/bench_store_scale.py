@@ -16,7 +16,8 @@ At each size of ``--accounts`` (default 10,000, 100,000 and 500,000; 1,000,000 t
 5. at 100,000 accounts (``--at``): 8 processes x 250 ``Accounts.add`` against one process
    adding the 2,000 (accounts made here, no password hashing), all present afterwards;
 6. at the largest size: the longest ``get_by_id`` of a process looking accounts up in a
-   loop while another runs ``Store.compact()`` ("not available" if the store has none).
+   loop while another runs ``Store.compact()``, the median over COMPACTIONS compactions
+   (the longest of them reported too; "not available" if the store has none).
 
 Targets (issue 16, each against a baseline of the same run): from 10,000 to 500,000
 accounts, (2) and (3) each grow <= 2x; at 500,000, (2) <= 10x (1); (5) <= 3x; (4) at
@@ -65,6 +66,10 @@ COMMIT_FSYNC_TARGET = 10.0   # (2) / (1) at 500,000
 CONCURRENT_TARGET = 3.0      # (5) eight processes / one process
 COLD_TARGET = 1.0            # (4) ours / old code at 100,000
 COMPACT_TARGET = 2.0         # (6) longest lookup / median commit
+#: (6) is repeated: the longest of some 20,000 lookups during one compaction is whichever
+#: one the scheduler happened to preempt (0.17 to 1.1 ms, run to run, on 2 cores); the
+#: median of the longest over several compactions is the blocking a reader can expect.
+COMPACTIONS = 5
 
 
 # -- accounts (as bench_store.py makes them) ---------------------------------------------
@@ -449,14 +454,20 @@ def compact_while_reading(reader: Worker, path: Path, size: int, code: Path,
             log("  (6) Store.compact() is not available")
             return {"available": False}
         ns = random.Random(6).sample(range(size), min(size, 1000))
-        reader.send("loop", ns=ns)
-        reader.recv()                    # looping
-        took = compactor.ask("compact")["s"]
-        reader.send("stop")
-        lookups = reader.recv()
-    log(f"  (6) compaction {took:.2f} s; longest lookup meanwhile {ms(lookups['max'])} "
-        f"of {lookups['count']:,}")
-    return {"available": True, "compact_s": took, **lookups}
+        rounds = []
+        for _ in range(COMPACTIONS):
+            reader.send("loop", ns=ns)
+            reader.recv()                    # looping
+            took = compactor.ask("compact")["s"]
+            reader.send("stop")
+            rounds.append({"compact_s": took, **reader.recv()})
+            log(f"  (6) compaction {took:.2f} s; longest lookup meanwhile "
+                f"{ms(rounds[-1]['max'])} of {rounds[-1]['count']:,}")
+    return {"available": True,
+            "max": statistics.median(r["max"] for r in rounds),
+            "worst": max(r["max"] for r in rounds),
+            "count": sum(r["count"] for r in rounds),
+            "compact_s": statistics.median(r["compact_s"] for r in rounds)}
 
 
 def concurrent_adds(path: Path, fresh: int, args: argparse.Namespace,
@@ -581,12 +592,16 @@ def target_rows(results: Sequence[SizeResult], at: int) -> list[Any]:
     if comp is not None:
         if comp["available"]:
             ratio = comp["max"] / commit[largest]
-            rows.append(Row(f"(6) longest lookup during compact() at {largest:,}",
+            rows.append(Row(f"(6) longest lookup during compact() at {largest:,}, "
+                            f"median of {COMPACTIONS}",
                             f"{ms(comp['max'])} (of {comp['count']:,})",
                             f"{ms(commit[largest])} (median commit)", ratio,
                             f"<= {COMPACT_TARGET:.0f}x", ratio <= COMPACT_TARGET))
-            rows.append(Row("(6) compact() itself", f"{comp['compact_s']:.2f} s", "", None,
+            rows.append(Row(f"(6) the longest of all {COMPACTIONS} compactions",
+                            ms(comp["worst"]), "", comp["worst"] / commit[largest],
                             "(report)", None))
+            rows.append(Row("(6) compact() itself (median)", f"{comp['compact_s']:.2f} s", "",
+                            None, "(report)", None))
         else:
             rows.append(Row(f"(6) longest lookup during compact() at {largest:,}",
                             "not available (Store has no compact())", "", None,
