@@ -17,6 +17,7 @@ from typing import Any
 from platformdirs import user_config_dir
 
 from kiosk.domain.i18n import DEFAULT_LANG, LANGS
+from kiosk.domain.store_address import is_postgres, postgres_address
 
 READERS = ("auto", "pcsc", "sim")
 ENV_PREFIX = "NHI_KIOSK_"
@@ -79,6 +80,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{name} from {source} is empty")
         return value
+    if name == "db" and is_postgres(str(value)):
+        _refuse_postgres(str(value), source)
     try:
         if name in ("db", "photo_dir", "batch_dir"):
             return Path(str(value)).expanduser()
@@ -143,6 +146,19 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{name} from {source}: {value!r} is not usable ({exc})") from exc
     raise ConfigError(f"unknown setting {name!r} in {source}")
+
+
+def _refuse_postgres(value: str, source: str) -> None:
+    """A PostgreSQL address is never taken for a file path (kiosk.domain.store_address);
+    this version keeps its store in a file only. The value is repeated only when it holds
+    no password."""
+    try:
+        address = postgres_address(value)
+    except ValueError as exc:
+        raise ConfigError(f"db from {source} names a PostgreSQL database, but {exc}") from None
+    raise ConfigError(f"db from {source}: {address} names a PostgreSQL database; this version "
+                      "keeps its store in a file (give a file path, or leave db unset for "
+                      "the default)")
 
 
 def _from_file(path: Path) -> dict[str, Any]:

@@ -178,3 +178,49 @@ def test_capital_letters_are_fine_in_the_smtp_host_user_and_sender():
                         mail_from="XX Kiosk <XX@EXAMPLE.COM>")
     assert (config.smtp_host, config.smtp_user, config.mail_from) == (
         "MX1.EXAMPLE.COM", "XAVIER", "XX Kiosk <XX@EXAMPLE.COM>")
+
+
+# -- the store's address: a PostgreSQL database is never taken for a file path ----------------
+
+@pytest.mark.parametrize("value", [
+    "postgresql://kiosk@db.example.tw/kiosk",
+    "postgres:///kiosk",
+    "POSTGRESQL://counter-1/kiosk?sslmode=require",
+    "host=/run/postgresql dbname=kiosk",
+    "dbname = kiosk  user=counter application_name='nhi kiosk'",
+    "service=kiosk",
+])
+def test_a_postgresql_address_is_refused_by_name_and_never_made_a_folder(value, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    message = flag_refusal("db", value)
+    assert message.startswith("db from --db: ")
+    assert "names a PostgreSQL database" in message and value.strip() in message
+    assert list(tmp_path.iterdir()) == []          # no postgresql: folder, nothing made
+
+
+@pytest.mark.parametrize("value", [
+    "postgresql://kiosk:s3cret@db.example.tw/kiosk",
+    "postgresql://db.example.tw/kiosk?password=s3cret",
+    "host=db.example.tw password=s3cret dbname=kiosk",
+    "host=db.example.tw sslpassword='s3cret' dbname=kiosk",
+])
+def test_a_password_in_the_store_address_is_refused_without_repeating_it(value):
+    for source, refusal in (("--db", flag_refusal("db", value)),
+                            ("$NHI_KIOSK_DB", env_refusal("db", value))):
+        assert refusal.startswith(f"db from {source} names a PostgreSQL database, but it "
+                                  "holds a ")
+        assert "PGPASSWORD, ~/.pgpass or a service file" in refusal
+        assert "s3cret" not in refusal
+
+
+@pytest.mark.parametrize("value", ["/srv/kiosk/a=b.json", "data/dbname=kiosk.json",
+                                   "kiosk.json", "host=", "user=a b.json", "~/postgres.json"])
+def test_a_path_that_merely_looks_like_an_address_is_a_path(value):
+    assert load_config({"db": value}, env={}).db == Path(value).expanduser()
+
+
+def flag_refusal(name: str, value: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config({name: value}, env={})
+    return str(info.value)
