@@ -4,26 +4,34 @@ Records are plain dicts (see :mod:`kiosk.domain.mail` for their fields). This re
 only stores and updates them; it never deletes one, so a delivery failure can never lose
 the copy. Each record read back carries its ``id`` (the TinyDB doc_id, increasing with age).
 
-Status values: ``queued`` (not tried yet, or claimed by a sender right now), ``sent``, and
-``failed`` with ``final`` false (will be retried) or true (given up). Times are ISO 8601
-strings with an offset; they are compared as datetimes, never as text.
+A record's rules (statuses, pending, due) are :mod:`store.mail_records`, shared with the
+PostgreSQL store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from store.core import Store
+from store.mail_records import (
+    FAILED,
+    QUEUED,
+    SENT,
+    STATUSES,
+    adopt_record,
+    failed,
+    is_pending,
+    later_than,
+    new_record,
+    sent,
+    without_params,
+)
 
-__all__ = ["FAILED", "QUEUED", "SENT", "STATUSES", "Outbox"]
-
-QUEUED, SENT, FAILED = "queued", "sent", "failed"
-STATUSES = (QUEUED, SENT, FAILED)
+__all__ = ["FAILED", "QUEUED", "SENT", "STATUSES", "Outbox", "adopt_record", "new_record"]
 
 
 class Outbox:
@@ -54,7 +62,7 @@ class Outbox:
 
         Whether a retry is already due (``next_attempt_at``) is for the caller to decide.
         """
-        return [m for m in self.mails(newest_first=False) if _is_pending(m)]
+        return [m for m in self.mails(newest_first=False) if is_pending(m)]
 
     def count(self) -> int:
         return len(self._table(self._store.db()))
@@ -78,11 +86,10 @@ class Outbox:
         with self._store.transaction() as db:
             table = self._table(db)
             doc = table.get(doc_id=int(mail_id))
-            if doc is None or not _is_pending(doc):
+            if doc is None or not is_pending(doc):
                 return None
-            for later in (doc.get("claimed_until"), doc.get("next_attempt_at")):
-                if later and _time(later) > _time(at):
-                    return None
+            if later_than(doc, at):
+                return None
             table.update({"claimed_until": until}, doc_ids=[int(mail_id)])
             return {"id": doc.doc_id, **doc, "claimed_until": until}
 
@@ -94,30 +101,13 @@ class Outbox:
         """Record a successful delivery at ``at``, dropping the ``forget`` parameters of a
         deferred mail (what only had to live until it was sent). KeyError if there is no
         such mail. What is dropped leaves the disk soon (Store.erase_soon)."""
-        self._update(mail_id, lambda doc: {
-            **_without_params(doc, forget),
-            "status": SENT,
-            "attempts": int(doc.get("attempts", 0)) + 1,
-            "sent_at": at,
-            "last_attempt_at": at,
-            "next_attempt_at": None,
-            "claimed_until": None,
-            "final": True,
-        }, erases=bool(forget))
+        self._update(mail_id, lambda doc: sent(doc, at, forget), erases=bool(forget))
 
     def mark_attempt_failed(self, mail_id: int, at: str, error: str, final: bool,
                             *, next_attempt_at: str | None = None) -> None:
         """Record a failed attempt: ``final`` gives up, otherwise retry at ``next_attempt_at``
         (None: at once). The record itself always stays."""
-        self._update(mail_id, lambda doc: {
-            "status": FAILED,
-            "attempts": int(doc.get("attempts", 0)) + 1,
-            "last_error": str(error),
-            "last_attempt_at": at,
-            "next_attempt_at": None if final else next_attempt_at,
-            "claimed_until": None,
-            "final": bool(final),
-        })
+        self._update(mail_id, lambda doc: failed(doc, at, error, final, next_attempt_at))
 
     def forget(self, where: Callable[[dict[str, Any]], bool], names: tuple[str, ...]) -> int:
         """Drop the ``names`` parameters of every mail ``where`` accepts, in one
@@ -128,7 +118,7 @@ class Outbox:
             for doc in table.all():
                 params = doc.get("params")
                 if isinstance(params, dict) and any(n in params for n in names) and where(doc):
-                    table.update(_without_params(doc, names), doc_ids=[doc.doc_id])
+                    table.update(without_params(doc, names), doc_ids=[doc.doc_id])
                     changed += 1
             if changed:
                 self._store.erase_soon()
@@ -151,36 +141,5 @@ class Outbox:
             raise KeyError(mail_id)
 
 
-def _without_params(doc: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    params = doc.get("params")
-    if not names or not isinstance(params, dict):
-        return {}
-    return {"params": {k: v for k, v in params.items() if k not in names}}
-
-
-def new_record(mail: Mapping[str, Any]) -> dict[str, Any]:
-    """A mail as the outbox stores it: ``status`` queued, ``attempts`` 0 unless given."""
-    return adopt_record(dict(mail))
-
-
-def adopt_record(mail: dict[str, Any]) -> dict[str, Any]:
-    """:func:`new_record` made of ``mail`` itself, not a copy (for bulk inserts)."""
-    mail.pop("id", None)
-    for key, default in (("status", QUEUED), ("attempts", 0), ("last_error", None)):
-        mail.setdefault(key, default)
-    if mail["status"] not in STATUSES:
-        raise ValueError(f"unknown mail status {mail['status']!r}")
-    return mail
-
-
 def _with_id(doc: Document) -> dict[str, Any]:
     return {"id": doc.doc_id, **doc}
-
-
-def _is_pending(mail: dict[str, Any]) -> bool:
-    status = mail.get("status")
-    return status == QUEUED or (status == FAILED and not mail.get("final", False))
-
-
-def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
