@@ -1,5 +1,11 @@
-"""The backends the store contract runs against: each opens a store at a path, as a kiosk
-process would. The PostgreSQL backend joins this list when it exists (issue 17)."""
+"""The backends the store contract runs against: each opens a store where a kiosk process
+would (a file for TinyDB, a database of the suite's private PostgreSQL server), and a second
+call opens another handle on the same store, as another process would.
+
+A test runs once per backend (the ``kind`` parameter). The PostgreSQL ones share the one
+server of the run: they are put in the xdist group "postgres" (tests/integration/
+conftest_postgres.py).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,32 @@ from pathlib import Path
 import pytest
 
 from store.api import StoreBackend
+from tests.integration.conftest_postgres import pg_dsn, postgres  # noqa: F401
 
 
-def _tinydb(path: Path) -> StoreBackend:
+def _tinydb(where: str, files: Path) -> StoreBackend:
     from store.core import Store
 
-    return Store.open(path)
+    return Store.open(Path(where))
 
 
-#: name -> how to open that backend's store at a path (a second call: another handle on it)
-BACKENDS: dict[str, Callable[[Path], StoreBackend]] = {"tinydb": _tinydb}
+def _postgresql(where: str, files: Path) -> StoreBackend:
+    from store.pg import PgStore
+
+    return PgStore.open(where, files=files)
+
+
+#: name -> how to open that backend's store ``where`` (a path, a DSN), ``files`` the folder
+#: of what the kiosk keeps beside it
+BACKENDS: dict[str, Callable[[str, Path], StoreBackend]] = {
+    "tinydb": _tinydb, "postgresql": _postgresql}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        if spec is not None and spec.params.get("kind") == "postgresql":
+            item.add_marker(pytest.mark.xdist_group("postgres"))
 
 
 @pytest.fixture(params=sorted(BACKENDS))
@@ -27,13 +49,20 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def opener(kind: str, tmp_path: Path) -> Callable[[], StoreBackend]:
+def where(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Where this test's store is: a file in its temp dir, or a database of its own."""
+    if kind == "postgresql":
+        return str(request.getfixturevalue("pg_dsn"))
+    return str(tmp_path / "store" / "kiosk.json")
+
+
+@pytest.fixture
+def opener(kind: str, where: str, tmp_path: Path) -> Iterator[Callable[[], StoreBackend]]:
     """Opens another handle on the same store (another kiosk process would)."""
-    path = tmp_path / "store" / "kiosk.json"
     handles: list[StoreBackend] = []
 
     def open_() -> StoreBackend:
-        handles.append(BACKENDS[kind](path))
+        handles.append(BACKENDS[kind](where, tmp_path / "files"))
         return handles[-1]
 
     yield open_

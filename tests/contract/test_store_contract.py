@@ -36,17 +36,17 @@ def test_a_transaction_is_all_or_nothing(backend: StoreBackend) -> None:
     with pytest.raises(RuntimeError), backend.transaction():
         codes.modify_within("keep", lambda doc: {**(doc or {}), "n": 2})
         codes.modify_within("new", lambda doc: {"n": 3})
-        backend.rows("log").insert({"line": "x"})
+        backend.rows("audit").insert({"line": "x"})
         raise RuntimeError("boom")
     assert codes.get("keep") == {"code": "keep", "n": 1}
-    assert codes.get("new") is None and backend.rows("log").all() == []
+    assert codes.get("new") is None and backend.rows("audit").all() == []
 
 
 def test_transactions_do_not_nest_and_writes_need_one(backend: StoreBackend) -> None:
     with backend.transaction(), pytest.raises(StoreError), backend.transaction():
         pass
     with pytest.raises(StoreError):
-        backend.rows("log").insert({"line": "outside"})
+        backend.rows("audit").insert({"line": "outside"})
     with pytest.raises(StoreError):
         backend.keyed("codes", "code").modify_within("x", lambda doc: {"n": 1})
 
@@ -56,7 +56,7 @@ def test_after_commit_runs_only_after_a_commit(backend: StoreBackend) -> None:
     with backend.transaction():
         backend.after_commit(lambda: ran.append("nothing changed"))
     with backend.transaction():
-        backend.rows("log").insert({"line": "x"})
+        backend.rows("audit").insert({"line": "x"})
         backend.after_commit(lambda: ran.append("committed"))
         assert ran == []
     assert ran == ["committed"]
@@ -68,10 +68,10 @@ def test_what_one_handle_commits_another_reads(opener: Callable[[], StoreBackend
     theirs.accounts().add(account(1))
     theirs.keyed("codes", "code").put({"code": "c1", "n": 1})
     with theirs.transaction():
-        theirs.rows("log").insert({"line": "x"})
+        theirs.rows("audit").insert({"line": "x"})
     assert mine.accounts().get_by_card(account(1)["card_no"])["id_no"] == account(1)["id_no"]
     assert mine.keyed("codes", "code").get("c1") == {"code": "c1", "n": 1}
-    assert [doc for _row, doc in mine.rows("log").all()] == [{"line": "x"}]
+    assert [doc for _row, doc in mine.rows("audit").all()] == [{"line": "x"}]
 
 
 # -- keyed tables -------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def test_a_read_is_a_copy(backend: StoreBackend) -> None:
 
 
 def test_modify_many_changes_several_keys_in_one_transaction(backend: StoreBackend) -> None:
-    units = backend.keyed("units", "unit")
+    units = backend.keyed("batch_units", "unit")
     units.put({"unit": "u1", "n": 1})
 
     def change(docs: dict) -> dict:
@@ -138,13 +138,13 @@ def test_bulk_insert_skips_known_ids_with_their_mails_in_one_commit(
 
     def then(added: list[str]) -> None:
         seen.append(added)
-        backend.keyed("units", "unit").modify_within("u", lambda doc: {"n": len(added)})
+        backend.keyed("batch_units", "unit").modify_within("u", lambda doc: {"n": len(added)})
 
     added = backend.add_new_accounts(pairs, then=then)
     assert added == [account(2)["id_no"], account(3)["id_no"]] == seen[0]
     assert [m["to"] for m in backend.outbox().mails(newest_first=False)] == [
         "p2@example.com", "p3@example.com"]
-    assert backend.keyed("units", "unit").get("u") == {"unit": "u", "n": 2}
+    assert backend.keyed("batch_units", "unit").get("u") == {"unit": "u", "n": 2}
     with pytest.raises(RuntimeError):
         backend.add_new_accounts([(account(9), mail(9))], then=lambda added: (_ for _ in ()).throw(
             RuntimeError("after the accounts")))
@@ -168,7 +168,7 @@ def test_the_outbox_claims_once_and_keeps_every_mail(backend: StoreBackend) -> N
 # -- rows ---------------------------------------------------------------------------------------
 
 def test_rows_keep_their_order_and_ids(backend: StoreBackend) -> None:
-    log = backend.rows("log")
+    log = backend.rows("audit")
     with backend.transaction():
         ids = [log.insert({"n": n}) for n in range(5)]
     assert ids == sorted(ids) and len(set(ids)) == 5
@@ -185,9 +185,10 @@ def test_rows_keep_their_order_and_ids(backend: StoreBackend) -> None:
 
 RACER = textwrap.dedent("""
     import sys
+    from pathlib import Path
     sys.path.insert(0, sys.argv[3])
     from tests.contract.conftest import BACKENDS
-    store = BACKENDS[sys.argv[1]](__import__("pathlib").Path(sys.argv[2]))
+    store = BACKENDS[sys.argv[1]](sys.argv[2], Path(sys.argv[4]))
     counters = store.keyed("attempts", "key")
     for _ in range(10):
         counters.modify("guess", lambda doc: {"tries": (doc or {}).get("tries", 0) + 1})
@@ -196,13 +197,13 @@ RACER = textwrap.dedent("""
 """)
 
 
-def test_a_counter_raced_by_eight_processes_loses_no_count(kind: str,
+def test_a_counter_raced_by_eight_processes_loses_no_count(kind: str, where: str,
                                                             opener: Callable[[], StoreBackend],
                                                             tmp_path: Path) -> None:
     store = opener()
-    path = tmp_path / "store" / "kiosk.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    racers = [subprocess.Popen([sys.executable, "-c", RACER, kind, str(path), str(ROOT)],
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, kind, where, str(ROOT),
+                                str(tmp_path / "files")],
                                stdout=subprocess.PIPE, text=True, env=env) for _ in range(8)]
     for racer in racers:
         out, _ = racer.communicate(timeout=90)

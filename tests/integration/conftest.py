@@ -37,6 +37,10 @@ import pytest
 
 from store._lock import FileLock, LockTimeout
 from tests.integration.conftest_cups import cups  # noqa: F401  (the print tests' server)
+from tests.integration.conftest_postgres import (  # noqa: F401  (the store's server)
+    pg_dsn,
+    postgres,
+)
 from tests.integration.helpers import (
     INSTALL_HINT,
     REPO_ROOT,

@@ -1,0 +1,270 @@
+"""The kiosk's store on PostgreSQL (psycopg 3 and its pool): the same interface as the TinyDB
+store (store/api.py), for several counters or sites sharing one set of records.
+
+Transactions: every :meth:`PgStore.transaction` first takes a session-level advisory lock of
+the store, so transactions are exclusive across processes and machines exactly as the
+TinyDB store's file lock makes them, and the rules built on that (five tries, one-time
+codes, the audit chain, a batch import's idempotence) hold unchanged. The lock is released
+only after the actions of :meth:`after_commit` ran, so those follow the commit they belong
+to before another writer's. On top of it, the database's own constraints keep an ID number,
+a card number, an ATM NO and a code unique whatever a writer does. A transaction waits at
+most ``lock_timeout`` seconds for the lock (StoreLockedError).
+
+Reads outside a transaction run on a pooled connection in autocommit, so they see every
+commit reported done; inside one, the thread's own transaction and what it wrote so far.
+
+``files`` is a folder on this machine: it holds what the kiosk keeps beside a store (the
+machine key, the audit log's head file); :attr:`PgStore.path` names a file in it, as the
+TinyDB store's path names its snapshot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from store import _fs
+from store.api import KIOSK
+from store.errors import StoreError, StoreLockedError, StorePurposeError, StoreVersionError
+from store.pg import schema
+from store.pg.tables import PgAccounts, PgKeyed, PgOutbox, PgRows, add_new_accounts
+
+#: what PgStore.path names in its ``files`` folder (the TinyDB store's file name)
+PATH_NAME = "kiosk.pg"
+#: erase_soon vacuums at most once per this many seconds (as the TinyDB store compacts)
+ERASE_DELAY = 60.0
+
+
+class StoreUnreachable(StoreError):
+    """The database cannot be reached (down, restarting, refusing the connection)."""
+
+
+class PgStore:
+    """A PostgreSQL store; create instances with :meth:`open`."""
+
+    def __init__(self, conninfo: str, files: Path, *, lock_timeout: float) -> None:
+        self.conninfo = conninfo
+        self.path = files / PATH_NAME
+        self._lock_timeout = lock_timeout
+        self._lock_key = zlib.crc32(f"{schema.SCHEMA}:transaction".encode())
+        self._local = threading.local()
+        # check: a connection the server dropped (a restart) is replaced when it is taken
+        # out of the pool, so the store recovers by itself once the server is back
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=False,
+                                    kwargs={"autocommit": True}, configure=self._configure,
+                                    check=ConnectionPool.check_connection, name="nhi-kiosk")
+        self._closed = False
+        self._last_vacuum = -ERASE_DELAY
+
+    @classmethod
+    def open(cls, conninfo: str, *, files: Path, lock_timeout: float = 10.0,
+             purpose: str = KIOSK) -> PgStore:
+        """Open the store in the database ``conninfo``; an empty database gets the schema
+        and ``purpose``. Raises StoreVersionError (an older schema: run ``nhi-kiosk db
+        migrate``; a newer one: upgrade the program), StorePurposeError, StoreUnreachable."""
+        _fs.ensure_private_dir(files)
+        store = cls(conninfo, files, lock_timeout=lock_timeout)
+        try:
+            store._pool.open(wait=True, timeout=lock_timeout)
+        except PoolTimeout as exc:
+            store._pool.close()
+            raise StoreUnreachable(f"the database {conninfo} cannot be reached: {exc}") from exc
+        try:
+            with store.transaction():
+                version = store._version()
+                if version is None:
+                    store._migrate(0, purpose)
+                elif version < schema.VERSION:
+                    raise StoreVersionError(
+                        f"the database {conninfo} has schema version {version}; this program "
+                        f"needs {schema.VERSION}: run 'nhi-kiosk db migrate' first")
+                elif version > schema.VERSION:
+                    raise StoreVersionError(
+                        f"the database {conninfo} has schema version {version} but this "
+                        f"program only understands up to {schema.VERSION}; upgrade the "
+                        "program (the database was left untouched)")
+            if store.purpose != purpose:
+                raise StorePurposeError(store.path, store.purpose, purpose)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    # -- transactions ----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[PgStore]:
+        """Exclusive read-modify-write section, all or nothing (module docstring)."""
+        if self._closed:
+            raise StoreError("the store is closed")
+        if getattr(self._local, "conn", None) is not None:
+            raise StoreError("nested PgStore.transaction() in the same thread is not supported")
+        with self._connection() as conn:
+            try:
+                conn.execute("SELECT pg_advisory_lock(%s)", (self._lock_key,))
+            except pg_errors.LockNotAvailable as exc:
+                raise StoreLockedError(
+                    f"could not lock the store within {self._lock_timeout:g} s; another "
+                    "kiosk process is holding it") from exc
+            self._local.conn, self._local.wrote, self._local.actions = conn, False, []
+            try:
+                with conn.transaction():
+                    yield self
+                actions = self._local.actions if self._local.wrote else []
+                for action in actions:
+                    action()
+            finally:
+                self._local.conn = None
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
+
+    def check_in_transaction(self, what: str) -> None:
+        if getattr(self._local, "conn", None) is None:
+            raise StoreError(f"{what} only works inside a transaction()")
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` after this transaction commits (if it changed anything), before
+        another writer's transaction begins."""
+        self.check_in_transaction("PgStore.after_commit()")
+        self._local.actions.append(action)
+
+    def erase_soon(self) -> None:
+        """Inside a transaction that removes what must not stay (a mail's seed once sent).
+        PostgreSQL keeps a row's earlier versions until VACUUM reclaims them, so the tables
+        are vacuumed after the commit: at once the first time, then at most every
+        ERASE_DELAY seconds (autovacuum does the rest; docs/postgresql.md says what
+        remains)."""
+        self.check_in_transaction("PgStore.erase_soon()")
+        if time.monotonic() - self._last_vacuum >= ERASE_DELAY:
+            self._last_vacuum = time.monotonic()
+            self._local.actions.append(self._vacuum)
+
+    def _vacuum(self) -> None:
+        with self._connection() as conn:
+            for collection in schema.COLLECTIONS.values():
+                conn.execute(f"VACUUM {collection.table}")
+
+    # -- what the domain asks for (store/api.py) --------------------------------------------
+
+    @property
+    def purpose(self) -> str:
+        row = self.fetchone(f"SELECT value FROM {schema.SCHEMA}.meta WHERE name = 'purpose'")
+        return str(row[0]) if row else KIOSK
+
+    def keyed(self, table: str, key: str) -> PgKeyed:
+        return PgKeyed(self, self._collection(table, key), key)
+
+    def rows(self, table: str) -> PgRows:
+        return PgRows(self, self._collection(table, None))
+
+    def accounts(self) -> PgAccounts:
+        return PgAccounts(self, schema.COLLECTIONS["accounts"])
+
+    def outbox(self) -> PgOutbox:
+        return PgOutbox(self, schema.COLLECTIONS["outbox"])
+
+    def add_new_accounts(self, pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]], *,
+                         then: Callable[[list[str]], None] | None = None) -> list[str]:
+        return add_new_accounts(self, pairs, then=then)
+
+    def companion(self, name: str) -> PgStore:
+        """The same database: its tables are apart already (the TinyDB store keeps
+        often-changed small data in a file of its own)."""
+        return self
+
+    def side_path(self, suffix: str) -> Path:
+        return self.path.with_name(self.path.name + suffix)
+
+    def write_side_file(self, suffix: str, data: bytes) -> None:
+        self.check_in_transaction("PgStore.write_side_file()")
+        _fs.replace_private(self.side_path(suffix), data, temp_of=self.path)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._pool.close()
+
+    def __enter__(self) -> PgStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- SQL, for store.pg.tables ------------------------------------------------------------
+
+    def execute(self, sql: str, params: Iterable[Any] = (), *, write: bool = False
+                ) -> list[tuple[Any, ...]]:
+        """Run one statement: inside this thread's transaction if it has one (a write must),
+        else on a pooled connection in autocommit. Its rows (none for a statement without).
+        """
+        conn = getattr(self._local, "conn", None)
+        if write:
+            if conn is None:
+                raise StoreError("a write only works inside a transaction()")
+            self._local.wrote = True
+        if conn is not None:
+            return _rows(conn.execute(sql, tuple(params)))
+        with self._connection() as pooled:
+            return _rows(pooled.execute(sql, tuple(params)))
+
+    def executemany(self, sql: str, params: list[tuple[Any, ...]]) -> None:
+        self.check_in_transaction("a write")
+        self._local.wrote = True
+        with self._local.conn.cursor() as cur:
+            cur.executemany(sql, params)
+
+    def fetchone(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self.execute(sql, params)
+        return rows[0] if rows else None
+
+    # -- inside ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self._pool.connection(timeout=self._lock_timeout) as conn:
+                yield conn
+        except (PoolTimeout, psycopg.OperationalError) as exc:
+            if isinstance(exc, pg_errors.LockNotAvailable):
+                raise
+            raise StoreUnreachable(f"the database cannot be reached: {exc}") from exc
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute(f"SET lock_timeout = {int(self._lock_timeout * 1000)}")
+
+    def _collection(self, table: str, key: str | None) -> schema.Collection:
+        collection = schema.COLLECTIONS.get(table)
+        if collection is None:
+            raise StoreError(f"the PostgreSQL store has no table {table!r}")
+        if key is not None and collection.key != key:
+            raise StoreError(f"table {table!r} is keyed by {collection.key!r}, not {key!r}")
+        return collection
+
+    def _version(self) -> int | None:
+        found = self.fetchone("SELECT to_regclass(%s)", (f"{schema.SCHEMA}.meta",))
+        if not found or found[0] is None:
+            return None
+        row = self.fetchone(f"SELECT value FROM {schema.SCHEMA}.meta WHERE name = 'schema'")
+        return int(row[0]) if row else None
+
+    def _migrate(self, version: int, purpose: str) -> None:
+        for step in range(version + 1, schema.VERSION + 1):
+            for statement in schema.MIGRATIONS[step]:
+                self.execute(statement, write=True)
+        self.execute(f"INSERT INTO {schema.SCHEMA}.meta VALUES ('schema', %s), "
+                     "('purpose', %s) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+                     (Jsonb(schema.VERSION), Jsonb(purpose)), write=True)
+
+
+def _rows(cursor: psycopg.Cursor[Any]) -> list[tuple[Any, ...]]:
+    return cursor.fetchall() if cursor.description is not None else []

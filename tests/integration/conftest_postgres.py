@@ -1,0 +1,66 @@
+"""The ``postgres`` session fixture and the ``pg_dsn`` database of one test.
+
+Import them into a conftest (``from tests.integration.conftest_postgres import pg_dsn,
+postgres  # noqa: F401``) to make them available; see :mod:`tests.integration.postgres` for
+how the server is set up.
+
+``postgres`` (session)
+    Starts one :class:`~tests.integration.postgres.PgServer` for the test session (for each
+    xdist worker that runs a test using it) and stops it at the end, removing its cluster.
+    Every session has its own cluster, socket and temp dir, so sessions running at the same
+    time need no lock, and the system's PostgreSQL (if any) is neither used nor touched.
+    When the server or psycopg is not installed the tests FAIL in CI (``CI=true``, or the
+    test command's ``NHI_KIOSK_REQUIRE_PCSC``) and are skipped elsewhere.
+
+``pg_dsn``
+    The DSN of a fresh, empty database of that server, made for the test from template0
+    and dropped after it (with the sessions the test left open), so tests do not see each
+    other's tables.
+
+Tests using them share one cluster: mark them ``pytest.mark.xdist_group("postgres")`` so
+``--dist loadgroup`` runs them all on one worker, which then starts the one server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.helpers import in_ci
+from tests.integration.postgres import INSTALL_HINT, PgServer, missing_parts
+
+
+def _unavailable(reason: str) -> None:
+    if in_ci():
+        pytest.fail(f"{reason}; {INSTALL_HINT}", pytrace=False)
+    pytest.skip(f"{reason}; {INSTALL_HINT}")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PgServer]:
+    """A running private PostgreSQL server (module docstring)."""
+    missing = missing_parts()
+    if missing:
+        _unavailable(f"PostgreSQL is not installed (missing: {', '.join(missing)})")
+    server = PgServer()
+    try:
+        server.start()
+    except (TimeoutError, RuntimeError, OSError) as exc:
+        pytest.fail(f"the private PostgreSQL server is not usable: {exc}; {INSTALL_HINT}",
+                    pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_dsn(postgres: PgServer) -> Iterator[str]:
+    """The DSN of an empty database of its own for this test (module docstring)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    dsn = postgres.new_database()
+    yield dsn
+    if postgres.proc is not None:  # a test that stopped the server has no database to drop
+        postgres.drop_database(str(conninfo_to_dict(dsn)["dbname"]))

@@ -1,0 +1,154 @@
+"""The PostgreSQL store beyond the contract every backend passes (tests/contract/): its schema
+and versions, the database's own constraints across handles, the lock's timeout, and a
+server that restarts or is not there. Against the suite's private server; nothing mocked."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from store.api import DEMO, KIOSK
+from store.errors import DuplicateError, StoreLockedError, StorePurposeError, StoreVersionError
+from tests.integration.helpers import in_ci
+from tests.integration.postgres import PgServer
+
+psycopg = __import__("psycopg") if in_ci() else pytest.importorskip("psycopg")
+
+from store.pg import PgStore, StoreUnreachable  # noqa: E402  (needs psycopg)
+from store.pg.schema import SCHEMA, VERSION  # noqa: E402
+
+pytestmark = pytest.mark.xdist_group("postgres")
+
+
+@pytest.fixture(autouse=True)
+def _no_card_left_inserted() -> None:
+    """Overrides the PC/SC fixture of tests/integration/conftest.py: no pcscd needed here."""
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    return tmp_path / "files"
+
+
+@pytest.fixture
+def store(pg_dsn: str, files: Path) -> Iterator[PgStore]:
+    with PgStore.open(pg_dsn, files=files) as opened:
+        yield opened
+
+
+def account(n: int, **extra: object) -> dict:
+    return {"id_no": f"A{n:09d}", "card_no": f"{n:012d}", "state": "active", **extra}
+
+
+def set_schema_version(dsn: str, version: int) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"UPDATE {SCHEMA}.meta SET value = to_jsonb(%s::int) "
+                     "WHERE name = 'schema'", (version,))
+
+
+def test_an_empty_database_gets_the_schema_and_keeps_its_purpose(pg_dsn, files, store):
+    with psycopg.connect(pg_dsn) as conn:
+        tables = {name for (name,) in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (SCHEMA,))}
+        unique = {column for (column,) in conn.execute(
+            "SELECT kcu.column_name FROM information_schema.table_constraints tc JOIN "
+            "information_schema.key_column_usage kcu USING (constraint_name, table_schema) "
+            "WHERE tc.table_schema = %s AND tc.table_name = 'accounts' "
+            "AND tc.constraint_type = 'UNIQUE'", (SCHEMA,))}
+    assert {"accounts", "outbox", "audit", "card_applications", "devices", "meta"} <= tables
+    assert unique == {"key", "card_no"}          # the ID number and the card number
+    assert store.purpose == KIOSK
+    with pytest.raises(StorePurposeError):
+        PgStore.open(pg_dsn, files=files, purpose=DEMO)
+
+
+@pytest.mark.parametrize("version, says", [(VERSION - 1, "run 'nhi-kiosk db migrate'"),
+                                           (VERSION + 1, "upgrade the program")])
+def test_a_schema_of_another_version_is_refused_saying_what_to_do(pg_dsn, files, store,
+                                                                    version, says):
+    store.accounts().add(account(1))
+    set_schema_version(pg_dsn, version)
+    with pytest.raises(StoreVersionError, match=says):
+        PgStore.open(pg_dsn, files=files)
+    set_schema_version(pg_dsn, VERSION)
+    with PgStore.open(pg_dsn, files=files) as again:      # nothing was touched
+        assert again.accounts().get_by_id(account(1)["id_no"]) is not None
+
+
+def test_a_card_number_held_by_another_account_is_refused_and_nothing_is_kept(
+        pg_dsn, files, store):
+    store.accounts().add(account(1))
+    with PgStore.open(pg_dsn, files=files) as other:
+        with pytest.raises(DuplicateError):
+            other.accounts().add(account(2, card_no=account(1)["card_no"]))
+        with pytest.raises(DuplicateError):
+            with other.transaction():
+                other.rows("audit").insert({"line": "with the account"})
+                other.accounts().add(account(3, card_no=account(1)["card_no"]))
+        assert other.accounts().get_by_id(account(2)["id_no"]) is None
+        assert other.rows("audit").all() == []
+
+
+def test_a_writer_waits_for_another_handles_transaction_no_longer_than_its_timeout(
+        pg_dsn, files, store):
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.transaction():
+            store.rows("audit").insert({"line": "held"})
+            inside.set()
+            leave.wait(30)
+
+    holder = threading.Thread(target=hold)
+    with PgStore.open(pg_dsn, files=files, lock_timeout=0.3) as waiting:
+        holder.start()
+        assert inside.wait(30)
+        try:
+            with pytest.raises(StoreLockedError, match="another kiosk process"):
+                waiting.accounts().add(account(1))
+            leave.set()
+            holder.join(30)
+            waiting.accounts().add(account(1))            # free again
+            assert [doc for _row, doc in waiting.rows("audit").all()] == [{"line": "held"}]
+        finally:
+            leave.set()
+            holder.join(30)
+
+
+def test_after_the_server_restarts_the_store_goes_on_without_being_opened_again(
+        postgres: PgServer, store):
+    store.accounts().add(account(1))
+    postgres.restart("immediate")                         # a crash; WAL replayed
+    store.accounts().add(account(2))                      # the pool reconnects by itself
+    assert [a["id_no"] for a in store.accounts().all()] == [account(1)["id_no"],
+                                                          account(2)["id_no"]]
+
+
+def test_a_database_that_cannot_be_reached_is_a_store_error_naming_it(tmp_path, files):
+    nowhere = f"host={tmp_path} port=1 dbname=kiosk user=kiosk connect_timeout=1"
+    with pytest.raises(StoreUnreachable, match="cannot be reached"):
+        PgStore.open(nowhere, files=files, lock_timeout=1)
+
+
+def test_a_mail_sent_with_its_seed_forgotten_has_its_old_versions_vacuumed(pg_dsn, store):
+    outbox = store.outbox()
+    mail_id = outbox.add({"to": "p@example.com", "kind": "batch_welcome",
+                          "params": {"seed": "s" * 32, "unit": "u"}})
+    outbox.mark_sent(mail_id, "2026-12-02T09:00:00+08:00", forget=("seed",))
+    assert outbox.get(mail_id)["params"] == {"unit": "u"}
+    deadline = time.monotonic() + 20   # the server's statistics are flushed asynchronously
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        while True:
+            (vacuumed,) = conn.execute(
+                "SELECT last_vacuum FROM pg_stat_user_tables WHERE schemaname = %s "
+                "AND relname = 'outbox'", (SCHEMA,)).fetchone()
+            if vacuumed is not None:
+                break
+            assert time.monotonic() < deadline, "the outbox was not vacuumed"
+            conn.execute("SELECT pg_stat_clear_snapshot()")
+            threading.Event().wait(0.05)
