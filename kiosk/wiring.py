@@ -5,6 +5,7 @@ service is assembled here only, from the settings in the config, on one clock.""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 from collections.abc import Callable, Iterator
@@ -17,9 +18,11 @@ from typing import TYPE_CHECKING
 from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.config import Config
 from kiosk.domain.i18n import Catalog
+from kiosk.domain.store_address import PostgresAddress
 from store import Store, StoreCorruptError, StoreError, StorePurposeError
 from store.api import DEMO, KIOSK, OutboxRepo, StoreBackend
-from store.paths import default_db_path, default_demo_db_path
+from store.errors import StoreUnreachable
+from store.paths import PG_PATH_NAME, default_db_path, default_demo_db_path
 
 if TYPE_CHECKING:
     from kiosk.domain.accounts import Services
@@ -64,18 +67,53 @@ def choose_monitor(config: Config) -> tuple[PcscMonitor | SimulatedMonitor, bool
 
 
 def store_path(config: Config) -> Path:
-    """``--db``, else the demo's own file in the demo, else the kiosk's."""
+    """The store's file: ``--db``, else the demo's own file in the demo, else the kiosk's.
+    For a PostgreSQL store, the file its store names in :func:`pg_files` (what the kiosk
+    keeps beside the store goes beside it)."""
+    if isinstance(config.db, PostgresAddress):
+        return pg_files(config.db) / PG_PATH_NAME
     if config.db:
         return config.db
     return default_demo_db_path() if config.demo else default_db_path()
 
 
-def open_store(config: Config, catalog: Catalog) -> Store | None:
+def pg_files(address: PostgresAddress) -> Path:
+    """This counter's folder for a PostgreSQL store: ``pg-<digest of the address>`` in the
+    platform data dir, so two databases never share a machine key or an audit head file.
+    The machine key in it must be the same on every counter of the database (copied there:
+    docs/postgresql.md); a counter without it is refused (err.key.missing)."""
+    digest = hashlib.sha256(address.conninfo.encode()).hexdigest()[:12]
+    return default_db_path().parent / f"pg-{digest}"
+
+
+def open_at(config: Config) -> StoreBackend:
+    """The store the config names, opened for its purpose (demo or kiosk); raises what the
+    store raises (StoreError, OSError)."""
+    purpose = DEMO if config.demo else KIOSK
+    if isinstance(config.db, PostgresAddress):
+        from store.pg import PgStore
+
+        return PgStore.open(config.db.conninfo, files=pg_files(config.db), purpose=purpose)
+    return Store.open(store_path(config), purpose=purpose)
+
+
+def reopen(store: StoreBackend) -> StoreBackend:
+    """Another handle on the same store (its file, or its database), for its purpose."""
+    if isinstance(store, Store):
+        return Store.open(store.path, purpose=store.purpose)
+    from store.pg import PgStore
+
+    if not isinstance(store, PgStore):
+        raise TypeError(f"cannot open another handle on {store!r}")
+    return PgStore.open(store.conninfo, files=store.path.parent, purpose=store.purpose)
+
+
+def open_store(config: Config, catalog: Catalog) -> StoreBackend | None:
     """The store, or None after telling the user (in their language) why it cannot open.
     The demo opens (or makes) only a demo store, a real kiosk only a real one."""
-    path = store_path(config)
+    where = config.db if isinstance(config.db, PostgresAddress) else store_path(config)
     try:
-        return Store.open(path, purpose=DEMO if config.demo else KIOSK)
+        return open_at(config)
     except StoreCorruptError as exc:
         print(catalog.t("cli.store_corrupt", path=exc.path, reason=exc.reason), file=sys.stderr)
         if exc.backup:
@@ -84,9 +122,14 @@ def open_store(config: Config, catalog: Catalog) -> Store | None:
             print(catalog.t("cli.store_no_backup"), file=sys.stderr)
     except StorePurposeError as exc:
         key = "cli.store_is_demo" if exc.found == DEMO else "cli.store_not_demo"
-        print(catalog.t(key, path=exc.path, demo=default_demo_db_path()), file=sys.stderr)
+        shown = exc.path if isinstance(where, Path) else where
+        print(catalog.t(key, path=shown, demo=default_demo_db_path()), file=sys.stderr)
+    except StoreUnreachable as exc:
+        print(catalog.t("cli.store_unreachable", where=where, detail=exc), file=sys.stderr)
+    except ImportError as exc:   # a PostgreSQL store without the postgres extra
+        print(catalog.t("cli.store_no_driver", where=where, detail=exc), file=sys.stderr)
     except (StoreError, OSError) as exc:
-        print(catalog.t("cli.store_other", path=path, detail=exc), file=sys.stderr)
+        print(catalog.t("cli.store_other", path=where, detail=exc), file=sys.stderr)
     return None
 
 
@@ -253,10 +296,14 @@ class Domain:
 
     @contextmanager
     def on_own_store(self) -> Iterator[Domain]:
-        """The domain over a Store of its own on the same file, with the same settings and
-        clock, for a worker thread (a Store is shared between processes, not threads)."""
-        with Store.open(self.store.path, purpose=self.store.purpose) as store:
+        """The domain over a store of its own on the same file or database, with the same
+        settings and clock, for a worker thread (a TinyDB Store is shared between
+        processes, not threads)."""
+        store = reopen(self.store)
+        try:
             yield Domain(self.config, store, clock=self.clock)
+        finally:
+            store.close()
 
     @cached_property
     def audit(self) -> Audit:
@@ -295,11 +342,11 @@ def mail_delivery(config: Config) -> Callable[[], object] | None:
     sender = smtp_sender(config)
     if sender is None:
         return None
-    path = store_path(config)
-    purpose = DEMO if config.demo else KIOSK
-
     def deliver() -> object:
-        with Store.open(path, purpose=purpose) as store:
+        store = open_at(config)
+        try:
             return Domain(config, store).mailer(sender).deliver_pending()
+        finally:
+            store.close()
 
     return deliver

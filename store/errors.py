@@ -59,6 +59,11 @@ class StoreLockedError(StoreError):
     """The cross-process lock could not be acquired within the timeout."""
 
 
+class StoreUnreachable(StoreError):
+    """The database cannot be reached (down, restarting, refusing the connection): a store
+    on a server, not a file; it may come back by itself."""
+
+
 class DuplicateError(StoreError):
     """A record with the same unique key already exists."""
 

@@ -1,9 +1,13 @@
-"""``nhi-kiosk db check|compact``: look into the store's files, or compact its journal.
+"""``nhi-kiosk db check|compact|migrate``: look into the store's files, compact its
+journal, or bring a PostgreSQL store's schema to this program's version.
 
 ``check`` reads the snapshot and every journal record without writing anything and says
 what they hold, or which file is damaged and where (exit 8). ``compact`` rewrites the
 snapshot with every commit in it and starts a short journal, which the kiosk otherwise does
-by itself when the journal outgrows a quarter of the snapshot; kiosks may keep running."""
+by itself when the journal outgrows a quarter of the snapshot; kiosks may keep running.
+Both are about a store's files: on a PostgreSQL store they say so (exit 2). ``migrate``
+applies a PostgreSQL store's schema migrations (a kiosk refuses to open an older schema);
+a store file is migrated by the first kiosk that opens it, and ``migrate`` says so."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import sys
 
 from kiosk.commands.base import (
     EXIT_STORE,
+    EXIT_USAGE,
     Command,
     io_failed,
     store_options,
@@ -19,19 +24,60 @@ from kiosk.commands.base import (
 )
 from kiosk.domain.config import Config
 from kiosk.domain.i18n import Catalog
+from kiosk.domain.store_address import PostgresAddress
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("check", "compact"),
+    parser.add_argument("action", choices=("check", "compact", "migrate"),
                         help="check: read every file and report; compact: fold the journal "
-                             "into the snapshot")
+                             "into the snapshot; migrate: bring a PostgreSQL store's schema "
+                             "up to date")
     store_options(parser)
 
 
 def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    on_server = isinstance(config.db, PostgresAddress)
+    if args.action == "migrate":
+        return _migrate(config, catalog) if on_server else _file_migrates(config, catalog)
+    if on_server:
+        print(catalog.t("cli.db.files_only", action=args.action), file=sys.stderr)
+        return EXIT_USAGE
     if args.action == "check":
         return _check(config, catalog)
     return _compact(config, catalog, args)
+
+
+def _file_migrates(config: Config, catalog: Catalog) -> int:
+    from kiosk.wiring import store_path
+
+    print(catalog.t("cli.db.file_migrates", path=store_path(config)))
+    return 0
+
+
+def _migrate(config: Config, catalog: Catalog) -> int:
+    from kiosk.wiring import pg_files
+    from store.api import DEMO, KIOSK
+    from store.errors import StoreError, StoreUnreachable
+
+    assert isinstance(config.db, PostgresAddress)
+    try:
+        from store.pg import PgStore
+
+        before, now = PgStore.migrate(config.db.conninfo, files=pg_files(config.db),
+                                      purpose=DEMO if config.demo else KIOSK)
+    except ImportError as exc:
+        print(catalog.t("cli.store_no_driver", where=config.db, detail=exc), file=sys.stderr)
+        return EXIT_STORE
+    except StoreUnreachable as exc:
+        print(catalog.t("cli.store_unreachable", where=config.db, detail=exc),
+              file=sys.stderr)
+        return EXIT_STORE
+    except StoreError as exc:
+        print(catalog.t("cli.store_other", path=config.db, detail=exc), file=sys.stderr)
+        return EXIT_STORE
+    key = "cli.db.up_to_date" if before == now else "cli.db.migrated"
+    print(catalog.t(key, where=config.db, before=before, now=now))
+    return 0
 
 
 def _check(config: Config, catalog: Catalog) -> int:
@@ -71,7 +117,10 @@ def _compact(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     store = open_store(config, catalog)
     if store is None:
         return EXIT_STORE
+    from store import Store
     from store.errors import StoreError
+
+    assert isinstance(store, Store)   # a file: run() sent a PostgreSQL store elsewhere
 
     try:
         store.compact()    # kiosks go on committing: the lock may stay busy (StoreLockedError)

@@ -17,7 +17,7 @@ from typing import Any
 from platformdirs import user_config_dir
 
 from kiosk.domain.i18n import DEFAULT_LANG, LANGS
-from kiosk.domain.store_address import is_postgres, postgres_address
+from kiosk.domain.store_address import PostgresAddress, is_postgres, postgres_address
 
 READERS = ("auto", "pcsc", "sim")
 ENV_PREFIX = "NHI_KIOSK_"
@@ -37,7 +37,9 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    db: Path | None = None          # None: the platform data dir (store.paths)
+    # a file (the TinyDB store) or a PostgreSQL database (kiosk.domain.store_address);
+    # None: the platform data dir (store.paths)
+    db: Path | PostgresAddress | None = None
     reader: str = "auto"
     lang: str = DEFAULT_LANG
     demo: bool = False
@@ -81,7 +83,11 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             raise ConfigError(f"{name} from {source} is empty")
         return value
     if name == "db" and is_postgres(str(value)):
-        _refuse_postgres(str(value), source)
+        try:
+            return postgres_address(str(value))
+        except ValueError as exc:   # never repeats the value: it may hold a password
+            raise ConfigError(f"db from {source} names a PostgreSQL database, but {exc}"
+                              ) from None
     try:
         if name in ("db", "photo_dir", "batch_dir"):
             return Path(str(value)).expanduser()
@@ -146,19 +152,6 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{name} from {source}: {value!r} is not usable ({exc})") from exc
     raise ConfigError(f"unknown setting {name!r} in {source}")
-
-
-def _refuse_postgres(value: str, source: str) -> None:
-    """A PostgreSQL address is never taken for a file path (kiosk.domain.store_address);
-    this version keeps its store in a file only. The value is repeated only when it holds
-    no password."""
-    try:
-        address = postgres_address(value)
-    except ValueError as exc:
-        raise ConfigError(f"db from {source} names a PostgreSQL database, but {exc}") from None
-    raise ConfigError(f"db from {source}: {address} names a PostgreSQL database; this version "
-                      "keeps its store in a file (give a file path, or leave db unset for "
-                      "the default)")
 
 
 def _from_file(path: Path) -> dict[str, Any]:

@@ -60,17 +60,19 @@ def _table_ddl(c: Collection) -> str:
         columns.append("key text NOT NULL UNIQUE")
     columns += [f"{field} text UNIQUE" for field in c.unique]
     columns.append("doc jsonb NOT NULL CHECK (jsonb_typeof(doc) = 'object')")
-    return f"CREATE TABLE {c.table} ({', '.join(columns)})"
+    return f"CREATE TABLE IF NOT EXISTS {c.table} ({', '.join(columns)})"
 
 
 def _version_1() -> list[str]:
     return [
         f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
-        f"CREATE TABLE {SCHEMA}.meta (name text PRIMARY KEY, value jsonb NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {SCHEMA}.meta (name text PRIMARY KEY, value jsonb NOT NULL)",
         *(_table_ddl(c) for c in COLLECTIONS.values()),
-        f"CREATE INDEX ON {SCHEMA}.outbox ((doc->>'status'))",
+        f"CREATE INDEX IF NOT EXISTS outbox_status ON {SCHEMA}.outbox ((doc->>'status'))",
     ]
 
 
-#: version -> the statements that make it from the one before (1: from nothing)
+#: version -> the statements that make it from the one before (1: from nothing). Each step
+#: may be run again over its own result (IF NOT EXISTS): a migration killed half-way is run
+#: again whole, in one transaction with the version it records.
 MIGRATIONS: dict[int, list[str]] = {1: _version_1()}

@@ -35,18 +35,19 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from store import _fs
 from store.api import KIOSK
-from store.errors import StoreError, StoreLockedError, StorePurposeError, StoreVersionError
+from store.errors import (
+    StoreError,
+    StoreLockedError,
+    StorePurposeError,
+    StoreUnreachable,
+    StoreVersionError,
+)
+from store.paths import PG_PATH_NAME
 from store.pg import schema
 from store.pg.tables import PgAccounts, PgKeyed, PgOutbox, PgRows, add_new_accounts
 
-#: what PgStore.path names in its ``files`` folder (the TinyDB store's file name)
-PATH_NAME = "kiosk.pg"
 #: erase_soon vacuums at most once per this many seconds (as the TinyDB store compacts)
 ERASE_DELAY = 60.0
-
-
-class StoreUnreachable(StoreError):
-    """The database cannot be reached (down, restarting, refusing the connection)."""
 
 
 class PgStore:
@@ -54,7 +55,7 @@ class PgStore:
 
     def __init__(self, conninfo: str, files: Path, *, lock_timeout: float) -> None:
         self.conninfo = conninfo
-        self.path = files / PATH_NAME
+        self.path = files / PG_PATH_NAME
         self._lock_timeout = lock_timeout
         self._lock_key = zlib.crc32(f"{schema.SCHEMA}:transaction".encode())
         self._local = threading.local()
@@ -74,31 +75,40 @@ class PgStore:
         migrate``; a newer one: upgrade the program), StorePurposeError, StoreUnreachable."""
         _fs.ensure_private_dir(files)
         store = cls(conninfo, files, lock_timeout=lock_timeout)
-        try:
-            store._pool.open(wait=True, timeout=lock_timeout)
-        except PoolTimeout as exc:
-            store._pool.close()
-            raise StoreUnreachable(f"the database {conninfo} cannot be reached: {exc}") from exc
+        store._open_pool()
         try:
             with store.transaction():
                 version = store._version()
                 if version is None:
                     store._migrate(0, purpose)
-                elif version < schema.VERSION:
-                    raise StoreVersionError(
-                        f"the database {conninfo} has schema version {version}; this program "
-                        f"needs {schema.VERSION}: run 'nhi-kiosk db migrate' first")
-                elif version > schema.VERSION:
-                    raise StoreVersionError(
-                        f"the database {conninfo} has schema version {version} but this "
-                        f"program only understands up to {schema.VERSION}; upgrade the "
-                        "program (the database was left untouched)")
+                elif version != schema.VERSION:
+                    raise store._version_error(version)
             if store.purpose != purpose:
                 raise StorePurposeError(store.path, store.purpose, purpose)
         except BaseException:
             store.close()
             raise
         return store
+
+    @classmethod
+    def migrate(cls, conninfo: str, *, files: Path, purpose: str = KIOSK,
+                lock_timeout: float = 10.0) -> tuple[int, int]:
+        """Bring the database's schema to this program's version (``nhi-kiosk db migrate``),
+        in one transaction under the store's lock; (version before, version now), 0 for an
+        empty database (which gets ``purpose``). StoreVersionError for a newer schema."""
+        _fs.ensure_private_dir(files)
+        store = cls(conninfo, files, lock_timeout=lock_timeout)
+        try:
+            store._open_pool()
+            with store.transaction():
+                version = store._version() or 0
+                if version > schema.VERSION:
+                    raise store._version_error(version)
+                if version < schema.VERSION:
+                    store._migrate(version, purpose if version == 0 else None)
+            return version, schema.VERSION
+        finally:
+            store.close()
 
     # -- transactions ----------------------------------------------------------------------
 
@@ -250,6 +260,33 @@ class PgStore:
             raise StoreError(f"table {table!r} is keyed by {collection.key!r}, not {key!r}")
         return collection
 
+    def _open_pool(self) -> None:
+        """Connect once first: a server that is not there is said at once, in libpq's words,
+        where the pool would go on trying until its timeout."""
+        try:
+            psycopg.connect(self.conninfo, connect_timeout=max(1, round(self._lock_timeout))
+                            ).close()
+        except psycopg.Error as exc:
+            self._pool.close()
+            raise StoreUnreachable(
+                f"the database {self.conninfo} cannot be reached: {exc}") from exc
+        try:
+            self._pool.open(wait=True, timeout=self._lock_timeout)
+        except PoolTimeout as exc:
+            self._pool.close()
+            raise StoreUnreachable(
+                f"the database {self.conninfo} cannot be reached: {exc}") from exc
+
+    def _version_error(self, version: int) -> StoreVersionError:
+        if version < schema.VERSION:
+            return StoreVersionError(
+                f"the database {self.conninfo} has schema version {version}; this program "
+                f"needs {schema.VERSION}: run 'nhi-kiosk db migrate' first")
+        return StoreVersionError(
+            f"the database {self.conninfo} has schema version {version} but this program "
+            f"only understands up to {schema.VERSION}; upgrade the program (the database "
+            "was left untouched)")
+
     def _version(self) -> int | None:
         found = self.fetchone("SELECT to_regclass(%s)", (f"{schema.SCHEMA}.meta",))
         if not found or found[0] is None:
@@ -257,13 +294,17 @@ class PgStore:
         row = self.fetchone(f"SELECT value FROM {schema.SCHEMA}.meta WHERE name = 'schema'")
         return int(row[0]) if row else None
 
-    def _migrate(self, version: int, purpose: str) -> None:
+    def _migrate(self, version: int, purpose: str | None) -> None:
+        """Apply the steps after ``version`` (caller holds the transaction); a new store
+        records ``purpose`` too."""
         for step in range(version + 1, schema.VERSION + 1):
             for statement in schema.MIGRATIONS[step]:
                 self.execute(statement, write=True)
-        self.execute(f"INSERT INTO {schema.SCHEMA}.meta VALUES ('schema', %s), "
-                     "('purpose', %s) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
-                     (Jsonb(schema.VERSION), Jsonb(purpose)), write=True)
+        insert = f"INSERT INTO {schema.SCHEMA}.meta VALUES (%s, %s) ON CONFLICT (name) "
+        self.execute(insert + "DO UPDATE SET value = EXCLUDED.value",
+                     ("schema", Jsonb(schema.VERSION)), write=True)
+        if purpose is not None:   # a store keeps the purpose it was made for
+            self.execute(insert + "DO NOTHING", ("purpose", Jsonb(purpose)), write=True)
 
 
 def _rows(cursor: psycopg.Cursor[Any]) -> list[tuple[Any, ...]]:

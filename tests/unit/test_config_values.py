@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.domain.config import Config, ConfigError, load_config
+from kiosk.domain.store_address import PostgresAddress
 
 
 def env_config(**values: str) -> Config:
@@ -190,12 +191,11 @@ def test_capital_letters_are_fine_in_the_smtp_host_user_and_sender():
     "dbname = kiosk  user=counter application_name='nhi kiosk'",
     "service=kiosk",
 ])
-def test_a_postgresql_address_is_refused_by_name_and_never_made_a_folder(value, tmp_path,
-                                                                          monkeypatch):
+def test_a_postgresql_address_names_a_database_and_never_a_folder(value, tmp_path,
+                                                                    monkeypatch):
     monkeypatch.chdir(tmp_path)
-    message = flag_refusal("db", value)
-    assert message.startswith("db from --db: ")
-    assert "names a PostgreSQL database" in message and value.strip() in message
+    for config in (load_config({"db": value}, env={}), env_config(db=value)):
+        assert config.db == PostgresAddress(value.strip())
     assert list(tmp_path.iterdir()) == []          # no postgresql: folder, nothing made
 
 
