@@ -36,6 +36,7 @@ BACKENDS: dict[str, Callable[[str, Path], StoreBackend]] = {
     "tinydb": _tinydb, "postgresql": _postgresql}
 
 
+@pytest.hookimpl(tryfirst=True)   # before xdist reads the groups off the items
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         spec = getattr(item, "callspec", None)
