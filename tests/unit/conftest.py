@@ -13,11 +13,33 @@ from kiosk.domain.replacement.applications import Applications
 from kiosk.domain.replacement.payments import Payments
 from kiosk.domain.replacement.photos import PhotoStore
 from store import Store
+from tests.integration.conftest_postgres import pg_dsn, postgres  # noqa: F401
 from tests.unit.domain_fixtures import (  # noqa: F401  (world: the shared domain fixture)
     NOW,
     STAFF_PASSWORD,
+    store_kind,
     world,
 )
+
+#: the backends a module marked ``both_stores`` runs its ``world`` tests on
+BOTH = ("tinydb", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A workflow module marked ``both_stores`` runs each test that uses ``world`` on the
+    TinyDB store and on PostgreSQL (docs/postgresql.md lists the modules)."""
+    if "world" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "both_stores"):
+        metafunc.parametrize("store_kind", BOTH, indirect=True)
+
+
+@pytest.hookimpl(tryfirst=True)   # before xdist reads the groups off the items
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The PostgreSQL runs share the one server of the run: its xdist group."""
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        if spec is not None and spec.params.get("store_kind") == "postgresql":
+            item.add_marker(pytest.mark.xdist_group("postgres"))
 
 
 @pytest.fixture

@@ -84,8 +84,25 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path) -> World:
-    store = Store.open(tmp_path / "kiosk.json", purpose=DEMO)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """The backend under ``world``: "tinydb", or in a module marked ``both_stores`` each of
+    "tinydb" and "postgresql" (tests/unit/conftest.py parametrizes it)."""
+    return str(getattr(request, "param", "tinydb"))
+
+
+@pytest.fixture
+def world(tmp_path, store_kind: str, request: pytest.FixtureRequest) -> World:
+    """The domain over a demo store: a file, or a database of the suite's private
+    PostgreSQL server (its own per test)."""
+    store: Any
+    if store_kind == "postgresql":
+        from store.pg import PgStore
+
+        store = PgStore.open(request.getfixturevalue("pg_dsn"), files=tmp_path / "files",
+                             purpose=DEMO)
+        request.addfinalizer(store.close)
+    else:
+        store = Store.open(tmp_path / "kiosk.json", purpose=DEMO)
     clock = FixedClock(NOW)
     mail = RecordingMail()
     services = Services(store, clock, mail)

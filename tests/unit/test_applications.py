@@ -23,6 +23,9 @@ from kiosk.domain.replacement.pickup import PickupBooking, slots
 from kiosk.domain.session import Session
 from tests.unit.domain_fixtures import NOW, luhn_ok, refused
 
+# the workflow on both backends (tests/unit/conftest.py)
+pytestmark = pytest.mark.both_stores
+
 WANG = Session("A123456789", "000011112222", "王大明", NOW)
 CHANG = Session("J128765432", "000077778888", "張志明", NOW)
 

@@ -18,8 +18,10 @@ from kiosk.domain.i18n import Catalog
 from kiosk.domain.mail import LOGIN_LINK, SEPARATOR, MailKind
 from kiosk.domain.passwords import MACHINE_ALPHABET, MACHINE_LENGTH, verify_password
 from reader.card import CardData
-from store.outbox import Outbox
 from tests.unit.domain_fixtures import card
+
+# the workflow on both backends (tests/unit/conftest.py)
+pytestmark = pytest.mark.both_stores
 
 UNIT = "110121009"
 NAME = f"{UNIT}20160207.CSV"
@@ -72,7 +74,7 @@ def test_each_good_row_registers_with_a_default_password_and_a_mail(world, batch
 
 def test_welcome_mails_are_stored_as_parameters_and_read_rendered(world, batch, tmp_path):
     run(batch, write(tmp_path), tmp_path)
-    stored = [m for m in Outbox(world.store).mails() if m["kind"] == MailKind.BATCH_WELCOME]
+    stored = [m for m in world.store.outbox().mails() if m["kind"] == MailKind.BATCH_WELCOME]
     assert len(stored) == 2
     for record in stored:
         assert "body" not in record and record["params"]["unit"] == UNIT

@@ -16,6 +16,9 @@ from kiosk.domain.registration.register import AlreadyRegistered
 from tests.unit.domain_fixtures import GOOD, NATIONAL_PROOF, card, refused
 from tests.unit.domain_fixtures import STAFF_PASSWORD as PASSWORD
 
+# the workflow on both backends (tests/unit/conftest.py)
+pytestmark = pytest.mark.both_stores
+
 
 def last_entry(world) -> dict:
     return Audit(world.store, world.clock).entries()[0]

@@ -12,6 +12,9 @@ from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.errors import InvalidInput
 from tests.unit.domain_fixtures import card, refused
 
+# the workflow on both backends (tests/unit/conftest.py)
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture
 def devices(world):

@@ -18,6 +18,9 @@ from store.errors import StoreError
 from tests.unit.domain_fixtures import NOW, refused
 from tests.unit.test_applications import CHANG, WANG, form
 
+# the workflow on both backends (tests/unit/conftest.py)
+pytestmark = pytest.mark.both_stores
+
 EBILL = {"agreed": True, "bank": "004", "account": "012345678901", "typed_code": "4294",
          "code": "4294"}                      # 張志明's own 臺灣銀行 account in the demo
 

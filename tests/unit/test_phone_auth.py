@@ -13,6 +13,9 @@ from kiosk.domain.errors import InvalidInput, Locked
 from kiosk.domain.mail import MailKind
 from tests.unit.domain_fixtures import GOOD, card, refused
 
+# the workflow on both backends (tests/unit/conftest.py)
+pytestmark = pytest.mark.both_stores
+
 NEW = "Phone@2026"
 
 

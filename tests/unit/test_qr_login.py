@@ -12,8 +12,10 @@ from kiosk.domain.binding.devices import Devices
 from kiosk.domain.binding.qr_login import LoginState, QrLogin
 from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.errors import InvalidInput, Locked
-from store.keyed import KeyedTable
 from tests.unit.domain_fixtures import GOOD, NATIONAL_PROOF, card, refused
+
+# the workflow on both backends (tests/unit/conftest.py)
+pytestmark = pytest.mark.both_stores
 
 HOLDER = card("registered")          # 張志明, born 1958-02-28, active account
 BIRTH = "047/02/28"                  # the ROC form of his birth date
@@ -302,7 +304,7 @@ def test_a_right_code_does_not_count_as_a_wrong_one(world, qr):
 
 def test_the_approving_device_is_recorded_with_the_request(world, qr, devices):
     request = qr.request(HOLDER.id_no, BIRTH)
-    table = KeyedTable(world.store, "qr_logins", "code")
+    table = world.store.keyed("qr_logins", "code")
     assert [(r["state"], r["device_id"]) for r in table.all()] == [("pending", None)]
     device = qr.approve(request.code, "Chang's phone")
     stored = table.all()

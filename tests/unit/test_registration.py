@@ -21,6 +21,9 @@ from tests.unit.domain_fixtures import (
     refused,
 )
 
+# the workflow on both backends (tests/unit/conftest.py)
+pytestmark = pytest.mark.both_stores
+
 
 def register_national(world, **kw):
     args = {"email": "wang@example.com", "phone": "0912000111"} | kw
@@ -125,6 +128,7 @@ def test_resident_proof_checks_all_three_permit_facts(world):
      ("abc'def1", "abc'def1", "err.password.forbidden"),
      ("Nhi@2026x", "Nhi@2026y", "err.password.repeat")],
 )
+
 def test_password_rules(world, password, repeat, key):
     with pytest.raises(InvalidInput) as info:
         world.registration.register(card("national"), NATIONAL_PROOF, password, repeat,

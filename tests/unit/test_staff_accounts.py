@@ -16,6 +16,9 @@ from kiosk.domain.errors import InvalidInput, Locked
 from tests.unit.domain_fixtures import NOW, refused
 from tests.unit.domain_fixtures import STAFF_PASSWORD as PASSWORD
 
+# the workflow on both backends (tests/unit/conftest.py)
+pytestmark = pytest.mark.both_stores
+
 
 def log(world) -> list[tuple[str, str, dict]]:
     """The audit log oldest first: who, what, and the details."""
