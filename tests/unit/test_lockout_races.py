@@ -1,5 +1,6 @@
 """Lockouts hold across processes: 8 kiosk processes guessing one person's secret at the
-same instant never get more than 5 guesses checked, and the door is closed afterwards.
+same instant never get more than 5 guesses checked, and the door is closed afterwards, on
+one store file and on one PostgreSQL database alike.
 
 Each child counts the checks it really made (by wrapping the slow comparison), waits for
 the parent's "go" on stdin so all start together, and reports on stdout; the parent waits
@@ -26,7 +27,13 @@ from kiosk.domain.counter.staff import Staff
 from kiosk.domain.errors import KioskError, Locked
 from kiosk.domain.lockout import LIMIT
 from kiosk.domain.passwords import hash_password
+from store import Store
+from store.api import StoreBackend
 from tests.unit.domain_fixtures import NOW, card, lock_out
+
+# the rules on both backends, 8 processes racing on one file or one database
+# (tests/unit/conftest.py)
+pytestmark = pytest.mark.both_stores
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 8
@@ -49,7 +56,8 @@ WORKER = textwrap.dedent(
     from store import Store
     from store.api import DEMO
 
-    flow, path, now, guesses = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    flow, where, now, guesses = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    kind, files = sys.argv[5], sys.argv[6]
 
     def counted(function):
         def wrapper(*args, **kwargs):
@@ -61,7 +69,12 @@ WORKER = textwrap.dedent(
         def queue(self, kind, to, **params):
             return 0
 
-    store = Store.open(path, purpose=DEMO, lock_timeout=60)
+    if kind == "postgresql":
+        from pathlib import Path
+        from store.pg import PgStore
+        store = PgStore.open(where, files=Path(files), purpose=DEMO, lock_timeout=60)
+    else:
+        store = Store.open(where, purpose=DEMO, lock_timeout=60)
     services = Services(store, FixedClock(datetime.fromisoformat(now)), Mail())
     if flow == "staff":
         staff_mod.verify_password = counted(staff_mod.verify_password)
@@ -96,11 +109,18 @@ WORKER = textwrap.dedent(
 )
 
 
-def _race(flow: str, path: Path) -> list[str]:
+def _race(flow: str, store: StoreBackend) -> list[str]:
+    """``PROCESSES`` kiosk processes on ``store`` (its file, or its database), each making
+    ``GUESSES`` wrong guesses at once; every line they printed."""
+    if isinstance(store, Store):
+        where, kind = str(store.path), "tinydb"
+    else:
+        where, kind = str(store.conninfo), "postgresql"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     children = [
-        subprocess.Popen([sys.executable, "-c", WORKER, flow, str(path), NOW.isoformat(),
-                          str(GUESSES)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        subprocess.Popen([sys.executable, "-c", WORKER, flow, where, NOW.isoformat(),
+                          str(GUESSES), kind, str(store.path.parent)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          text=True, env=env, cwd=ROOT)
         for _ in range(PROCESSES)]
     try:
@@ -136,7 +156,7 @@ def test_eight_processes_get_at_most_five_guesses_checked(flow, world, race_cost
         fresh = hash_password("Demo@2026")
         world.services.accounts.modify("J128765432", lambda _a: {"password_hash": fresh})
     started = time.monotonic()
-    lines = _race(flow, world.store.path)
+    lines = _race(flow, world.store)
     assert lines.count("done") == PROCESSES
     assert "accepted" not in lines
     assert lines.count("checked") == LIMIT, lines
@@ -149,7 +169,7 @@ def test_eight_processes_get_at_most_five_guesses_checked(flow, world, race_cost
 def test_the_door_stays_closed_after_the_race(world, race_cost):
     staff = Staff(world.store, world.clock)
     staff.add("chen01", "陳小華", "Staff@2026x")
-    _race("staff", world.store.path)
+    _race("staff", world.store)
     with pytest.raises(Locked):
         staff.sign_in("chen01", "Staff@2026x")
 
