@@ -20,6 +20,9 @@ from screens.errors import FAILED
 from screens.widgets.menu import NumberedMenu, menu_keys
 from screens.widgets.text import Computed, Notice, Tr
 
+#: seconds between reads of a card's registrations that could not be read
+RETRY_S = 3.0
+
 
 class CardScreen(KioskScreen):
     BINDINGS = [Binding("escape", "app.go_idle", "key.back"),
@@ -34,11 +37,32 @@ class CardScreen(KioskScreen):
 
     def _state(self) -> str:
         """Read once per visit to this screen, not at every repaint; "unread" offers no
-        action, since what the card may do is not known."""
+        action, since what the card may do is not known, and is read again every
+        RETRY_S seconds until it is (a database back after a restart): the menu then
+        appears by itself."""
         if self._known is None:
             state = self.read(self.host.registration.state_of, self.card, default=FAILED)
             self._known = "unread" if state is FAILED else state.value if state else "none"
+            if state is FAILED:
+                self._retry_later()
         return self._known
+
+    def _retry_later(self) -> None:
+        if self.is_mounted:
+            self.set_timer(RETRY_S, self._read_again)
+        else:
+            self.call_after_refresh(self._retry_later)
+
+    def _read_again(self) -> None:
+        if self._known != "unread" or not self.is_current:
+            return
+        state = self.read(self.host.registration.state_of, self.card, default=FAILED)
+        if state is FAILED:
+            self._retry_later()
+            return
+        self._known = state.value if state else "none"
+        self.clear_errors()
+        self.refresh_language()
 
     def actions(self) -> list[tuple[str, Callable[[], Screen[Any]]]]:
         """What this card can do next, by its registration state."""

@@ -9,7 +9,8 @@ screens/base.py decides where):
   read-only mount, permissions — as ``err.save_failed`` with the reason; the store file
   keeps its last complete version;
 * a :class:`StoreError` (locked by another process, unreadable, a version this program
-  cannot read) as ``err.busy``: nothing was changed;
+  cannot read) as ``err.busy``: nothing was changed; a database that cannot be reached
+  (:class:`StoreUnreachable`) as ``err.unreachable``, which says the kiosk keeps trying;
 * anything else is a bug, shown as ``err.generic``.
 
 Never a traceback and never the error's own text: only the error's type is logged, since
@@ -23,7 +24,7 @@ import logging
 from typing import Final, Literal
 
 from kiosk.domain.errors import KioskError, save_failed
-from store.errors import StoreError
+from store.errors import StoreError, StoreUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -54,4 +55,6 @@ def user_error(error: Exception, where: str) -> KioskError:
     log_failure(error, where)
     if isinstance(error, OSError):
         return save_failed(error)
+    if isinstance(error, StoreUnreachable):
+        return KioskError("err.unreachable")
     return KioskError("err.busy" if isinstance(error, StoreError) else "err.generic")

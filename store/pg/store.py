@@ -48,6 +48,8 @@ from store.pg.tables import PgAccounts, PgKeyed, PgOutbox, PgRows, add_new_accou
 
 #: erase_soon vacuums at most once per this many seconds (as the TinyDB store compacts)
 ERASE_DELAY = 60.0
+#: seconds to get a connection (libpq's connect_timeout, and the wait for a pooled one)
+CONNECT_TIMEOUT = 2
 
 
 class PgStore:
@@ -62,7 +64,9 @@ class PgStore:
         # check: a connection the server dropped (a restart) is replaced when it is taken
         # out of the pool, so the store recovers by itself once the server is back
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=False,
-                                    kwargs={"autocommit": True}, configure=self._configure,
+                                    kwargs={"autocommit": True,
+                                            "connect_timeout": CONNECT_TIMEOUT},
+                                    configure=self._configure,
                                     check=ConnectionPool.check_connection, name="nhi-kiosk")
         self._closed = False
         self._last_vacuum = -ERASE_DELAY
@@ -241,8 +245,11 @@ class PgStore:
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection, within CONNECT_TIMEOUT: a kiosk whose database is gone says
+        so at once instead of freezing for the lock's timeout."""
         try:
-            with self._pool.connection(timeout=self._lock_timeout) as conn:
+            with self._pool.connection(timeout=min(self._lock_timeout, CONNECT_TIMEOUT)
+                                       ) as conn:
                 yield conn
         except (PoolTimeout, psycopg.OperationalError) as exc:
             if isinstance(exc, pg_errors.LockNotAvailable):
@@ -264,8 +271,7 @@ class PgStore:
         """Connect once first: a server that is not there is said at once, in libpq's words,
         where the pool would go on trying until its timeout."""
         try:
-            psycopg.connect(self.conninfo, connect_timeout=max(1, round(self._lock_timeout))
-                            ).close()
+            psycopg.connect(self.conninfo, connect_timeout=CONNECT_TIMEOUT).close()
         except psycopg.Error as exc:
             self._pool.close()
             raise StoreUnreachable(
