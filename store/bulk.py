@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from store.core import Store, raw_table
-from store.outbox import Outbox, adopt_record
+from store.mail_records import new_pairs
+from store.outbox import Outbox
 from store.repos import Accounts
 
 
@@ -27,18 +28,10 @@ def add_new_accounts(store: Store, pairs: Iterable[tuple[dict[str, Any], dict[st
     the accounts, their mails and what ``then`` writes are one commit: a kill between two
     commits can no longer leave the accounts in and the progress unrecorded. The dicts are
     taken over: do not change them afterwards."""
-    added: list[str] = []
     with store.transaction() as db:
         stored = raw_table(db, Accounts.TABLE)  # raw: no Document copies
         known = {doc["id_no"] for doc in stored.values() if "id_no" in doc}
-        new_accounts, new_mails = [], []
-        for account, mail in pairs:
-            if account["id_no"] in known:
-                continue
-            known.add(account["id_no"])
-            new_accounts.append(account)
-            new_mails.append(adopt_record(mail))
-            added.append(account["id_no"])
+        new_accounts, new_mails, added = new_pairs(pairs, known)
         store.append(Accounts.TABLE, new_accounts)
         store.append(Outbox.TABLE, new_mails)
         if then is not None:

@@ -9,7 +9,7 @@ strings with an offset; they are compared as datetimes, never as text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -68,3 +68,20 @@ def failed(doc: Mapping[str, Any], at: str, error: str, final: bool,
             "last_error": str(error), "last_attempt_at": at,
             "next_attempt_at": None if final else next_attempt_at, "claimed_until": None,
             "final": bool(final)}
+
+
+def new_pairs(pairs: Iterable[tuple[dict[str, Any], dict[str, Any]]], known: set[str]
+              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """A batch import's (account, mail) pairs whose ID number is in neither ``known`` nor
+    an earlier pair: their accounts, their mails as records (:func:`adopt_record`) and their
+    ID numbers. A person already registered is skipped together with the mail that would
+    announce the account, and ``known`` grows by the ones taken."""
+    accounts, mails, added = [], [], []
+    for account, mail in pairs:
+        if account["id_no"] in known:
+            continue
+        known.add(account["id_no"])
+        accounts.append(account)
+        mails.append(adopt_record(mail))
+        added.append(account["id_no"])
+    return accounts, mails, added

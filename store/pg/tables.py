@@ -18,10 +18,10 @@ from psycopg.types.json import Jsonb
 
 from store.errors import DuplicateError
 from store.mail_records import (
-    adopt_record,
     failed,
     is_pending,
     later_than,
+    new_pairs,
     new_record,
     sent,
     without_params,
@@ -80,6 +80,14 @@ class _Table:
     def _delete(self, row_id: int) -> None:
         self._store.execute(f"DELETE FROM {self._t} WHERE id = %s", (row_id,), write=True)
 
+    def count(self) -> int:
+        row = self._store.fetchone(f"SELECT count(*) FROM {self._t}")
+        return int(row[0]) if row else 0
+
+    def _one(self, where: str, value: Any) -> Doc | None:
+        found = self._docs(where, (value,))
+        return found[0][1] if found else None
+
     def _docs(self, where: str = "", params: Iterable[Any] = (), *, lock: bool = False
               ) -> list[tuple[int, Doc]]:
         sql = f"SELECT id, doc FROM {self._t} {where} ORDER BY id"
@@ -94,8 +102,7 @@ class PgRows(_Table):
         return self._docs()
 
     def get(self, row_id: int) -> Doc | None:
-        found = self._docs("WHERE id = %s", (int(row_id),))
-        return found[0][1] if found else None
+        return self._one("WHERE id = %s", int(row_id))
 
     def insert(self, doc: Doc) -> int:
         self._store.check_in_transaction("Rows.insert()")
@@ -111,7 +118,14 @@ class PgRows(_Table):
         self._delete(int(row_id))
 
 
-class PgKeyed(_Table):
+class _Documents(_Table):
+    """A table read as its documents, in the order written."""
+
+    def all(self) -> list[Doc]:
+        return [doc for _id, doc in self._docs()]
+
+
+class PgKeyed(_Documents):
     """Documents unique by one field, its value the ``key`` column."""
 
     def __init__(self, store: PgStore, collection: Collection, key: str) -> None:
@@ -119,15 +133,7 @@ class PgKeyed(_Table):
         self._key = key
 
     def get(self, key: str) -> Doc | None:
-        found = self._docs("WHERE key = %s", (key,))
-        return found[0][1] if found else None
-
-    def all(self) -> list[Doc]:
-        return [doc for _id, doc in self._docs()]
-
-    def count(self) -> int:
-        row = self._store.fetchone(f"SELECT count(*) FROM {self._t}")
-        return int(row[0]) if row else 0
+        return self._one("WHERE key = %s", key)
 
     def get_many(self) -> dict[str, Doc]:
         return {doc[self._key]: doc for doc in self.all() if self._key in doc}
@@ -176,23 +182,14 @@ class PgKeyed(_Table):
         return created
 
 
-class PgAccounts(_Table):
+class PgAccounts(_Documents):
     """Accounts, unique by ``id_no`` (the key column) and by ``card_no`` where set."""
 
     def get_by_id(self, id_no: str) -> Doc | None:
-        found = self._docs("WHERE key = %s", (id_no,))
-        return found[0][1] if found else None
+        return self._one("WHERE key = %s", id_no)
 
     def get_by_card(self, card_no: str) -> Doc | None:
-        found = self._docs("WHERE card_no = %s", (card_no,))
-        return found[0][1] if found else None
-
-    def all(self) -> list[Doc]:
-        return [doc for _id, doc in self._docs()]
-
-    def count(self) -> int:
-        row = self._store.fetchone(f"SELECT count(*) FROM {self._t}")
-        return int(row[0]) if row else 0
+        return self._one("WHERE card_no = %s", card_no)
 
     def add(self, account: Doc) -> int:
         """Insert ``account``; DuplicateError if its ID number (or card number) is taken."""
@@ -265,10 +262,6 @@ class PgOutbox(_Table):
         found = self._docs("WHERE doc->>'status' IN ('queued', 'failed')")
         return [_with_id(i, d) for i, d in found if is_pending(d)]
 
-    def count(self) -> int:
-        row = self._store.fetchone(f"SELECT count(*) FROM {self._t}")
-        return int(row[0]) if row else 0
-
     def add(self, mail: Mapping[str, Any]) -> int:
         record = new_record(mail)
         with self._writing():
@@ -323,20 +316,12 @@ def add_new_accounts(store: PgStore, pairs: Iterable[tuple[Doc, Doc]], *,
 
     accounts = PgAccounts(store, COLLECTIONS["accounts"])
     outbox = PgOutbox(store, COLLECTIONS["outbox"])
-    added: list[str] = []
     with store.transaction():
         pairs = list(pairs)
         wanted = [account["id_no"] for account, _mail in pairs]
         known = {key for (key,) in store.execute(
             f"SELECT key FROM {accounts._t} WHERE key = ANY(%s)", (wanted,))}
-        new_accounts, new_mails = [], []
-        for account, mail in pairs:
-            if account["id_no"] in known:
-                continue
-            known.add(account["id_no"])
-            new_accounts.append(account)
-            new_mails.append(adopt_record(mail))
-            added.append(account["id_no"])
+        new_accounts, new_mails, added = new_pairs(pairs, known)
         if new_accounts:
             store.executemany(f"INSERT INTO {accounts._t} (key, card_no, doc) "
                               "VALUES (%s, %s, %s)",

@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 from store.api import StoreBackend
-from tests.integration.conftest_postgres import pg_dsn, postgres  # noqa: F401
+from tests.integration.conftest_postgres import (  # noqa: F401
+    group_on_the_server,
+    pg_dsn,
+    postgres,
+    with_param,
+)
 
 
 def _tinydb(where: str, files: Path) -> StoreBackend:
@@ -38,10 +43,7 @@ BACKENDS: dict[str, Callable[[str, Path], StoreBackend]] = {
 
 @pytest.hookimpl(tryfirst=True)   # before xdist reads the groups off the items
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        spec = getattr(item, "callspec", None)
-        if spec is not None and spec.params.get("kind") == "postgresql":
-            item.add_marker(pytest.mark.xdist_group("postgres"))
+    group_on_the_server(items, with_param("kind", "postgresql"))
 
 
 @pytest.fixture(params=sorted(BACKENDS))

@@ -24,13 +24,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.cups import INSTALL_HINT, CupsServer, missing_parts
-from tests.integration.helpers import in_ci
-
-
-def _unavailable(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"{reason}; {INSTALL_HINT}", pytrace=False)
-    pytest.skip(f"{reason}; {INSTALL_HINT}")
+from tests.integration.helpers import in_ci, unavailable
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +32,7 @@ def cups() -> Iterator[CupsServer]:
     """A running private cupsd with the cups-pdf queue ``kiosk-pdf`` (module docstring)."""
     missing = missing_parts()
     if missing:
-        _unavailable(f"CUPS is not installed (missing: {', '.join(missing)})")
+        unavailable(f"CUPS is not installed (missing: {', '.join(missing)})", INSTALL_HINT)
     if os.geteuid() != 0 and not in_ci():
         pytest.skip("starting a private cupsd needs root (its backends run as root)")
     server = CupsServer()

@@ -23,18 +23,12 @@ Tests using them share one cluster: mark them ``pytest.mark.xdist_group("postgre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.integration.helpers import in_ci
+from tests.integration.helpers import unavailable
 from tests.integration.postgres import INSTALL_HINT, PgServer, missing_parts
-
-
-def _unavailable(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"{reason}; {INSTALL_HINT}", pytrace=False)
-    pytest.skip(f"{reason}; {INSTALL_HINT}")
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +36,8 @@ def postgres() -> Iterator[PgServer]:
     """A running private PostgreSQL server (module docstring)."""
     missing = missing_parts()
     if missing:
-        _unavailable(f"PostgreSQL is not installed (missing: {', '.join(missing)})")
+        unavailable(f"PostgreSQL is not installed (missing: {', '.join(missing)})",
+                    INSTALL_HINT)
     server = PgServer()
     try:
         server.start()
@@ -64,3 +59,22 @@ def pg_dsn(postgres: PgServer) -> Iterator[str]:
     yield dsn
     if postgres.proc is not None:  # a test that stopped the server has no database to drop
         postgres.drop_database(str(conninfo_to_dict(dsn)["dbname"]))
+
+
+def group_on_the_server(items: list[pytest.Item], uses_it: Callable[[pytest.Item], bool]
+                        ) -> None:
+    """Put the tests ``uses_it`` picks in the xdist group "postgres", so the run's one
+    server serves them all. Call it from a ``pytest_collection_modifyitems`` marked
+    ``tryfirst``: xdist reads the groups off the items after it."""
+    for item in items:
+        if uses_it(item):
+            item.add_marker(pytest.mark.xdist_group("postgres"))
+
+
+def with_param(name: str, value: str) -> Callable[[pytest.Item], bool]:
+    """Picks the tests whose parameter ``name`` is ``value``."""
+    def picks(item: pytest.Item) -> bool:
+        spec = getattr(item, "callspec", None)
+        return spec is not None and spec.params.get(name) == value
+
+    return picks

@@ -237,12 +237,7 @@ class PgServer:
             if missing:
                 raise RuntimeError(f"missing: {', '.join(missing)}")
             self._make_cluster()
-        self._spawn()
-        try:
-            self._wait_ready(timeout)
-        except BaseException:
-            self.stop()
-            raise
+        self._spawn_ready(timeout)
         self.start_seconds = time.monotonic() - began
 
     def restart(self, mode: str = "fast", timeout: float = READY_TIMEOUT) -> None:
@@ -252,12 +247,12 @@ class PgServer:
         written); ``"immediate"``: a crash, the next start recovers from the WAL.
         """
         self._shutdown(mode)
-        self._spawn()
-        try:
-            self._wait_ready(timeout)
-        except BaseException:
-            self.stop()
-            raise
+        self._spawn_ready(timeout)
+
+    def halt(self) -> None:
+        """Stop the server (fast shutdown) but keep its cluster: :meth:`start` brings the
+        same one back, as a database server that went away and came back."""
+        self._shutdown("fast")
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and remove its temp dir."""
@@ -305,6 +300,15 @@ class PgServer:
                                   timeout=COMMAND_TIMEOUT, check=False, **self._user_kwargs())
         if done.returncode != 0:
             raise RuntimeError(f"{what} failed ({done.returncode}); {self.log_tail()}")
+
+    def _spawn_ready(self, timeout: float) -> None:
+        """Start the postmaster and wait for a connection; stopped again if none comes."""
+        self._spawn()
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
 
     def _spawn(self) -> None:
         assert self.bindir is not None and self.proc is None

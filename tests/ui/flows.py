@@ -299,3 +299,23 @@ async def login(pilot, password: str = PASSWORD) -> None:
 
 async def logged_in(pilot) -> None:
     await wait_until(pilot, on(pilot.app, ServicesScreen), what="services")
+
+
+async def staff_sign_in(pilot, staff_id: str, password: str) -> None:
+    """F10, then the staff ID and the password typed and sent on the sign-in screen."""
+    from screens.counter.sign_in import StaffSignInScreen
+
+    await pilot.press("f10")
+    await wait_until(pilot, on(pilot.app, StaffSignInScreen), what="staff sign-in")
+    await type_into(pilot, staff_id)
+    await pilot.press("enter")
+    await type_into(pilot, password)
+    await pilot.press("enter")
+
+
+async def staff_signed_in(pilot, staff_id: str, password: str) -> None:
+    """:func:`staff_sign_in`, and the staff menu up."""
+    from screens.counter.home import StaffHomeScreen
+
+    await staff_sign_in(pilot, staff_id, password)
+    await wait_until(pilot, on(pilot.app, StaffHomeScreen), what="staff menu")

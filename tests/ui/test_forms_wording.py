@@ -20,7 +20,6 @@ from kiosk.domain.demo_people import DEMO_ACCOUNTS, DEMO_FACTS, DEMO_LINES
 from kiosk.domain.i18n import Catalog, load_catalog
 from reader.demo import DEMO_BY_KEY, DEMO_CARDS
 from screens.card import CardScreen
-from screens.counter.sign_in import StaffSignInScreen
 from screens.forms import FormScreen, ProofForm
 from screens.idle import IdleScreen
 from screens.registration.mail_code import CodeScreen
@@ -38,6 +37,7 @@ from tests.ui.flows import (
     national_identity,
     on,
     shows,
+    staff_sign_in,
     through_terms_and_read,
     type_into,
 )
@@ -170,12 +170,7 @@ async def test_a_wrong_staff_password_is_said_to_be_the_staff_password(lang):
     Staff(services.store, services.clock).add("chen01", "陳櫃員", "Counter@2026x")
     app = make_app(lang=lang, services=services)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f10")
-        await wait_until(pilot, on(app, StaffSignInScreen), what="staff sign-in")
-        await type_into(pilot, "chen01")
-        await pilot.press("enter")
-        await type_into(pilot, "Wrong@2026x")
-        await pilot.press("enter")
+        await staff_sign_in(pilot, "chen01", "Wrong@2026x")
         said = app.catalog.t("err.staff.wrong_password", tries_left=4)
         await shows(pilot, said)
         assert ("櫃員密碼" if lang == "zh-TW" else "staff password") in said

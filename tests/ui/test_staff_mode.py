@@ -23,7 +23,7 @@ from screens.counter.outbox import StaffOutboxScreen
 from screens.counter.sign_in import StaffSignInScreen
 from screens.idle import IdleScreen
 from tests.ui.conftest import make_app, make_services, screen_text, wait_until
-from tests.ui.flows import fill, on, tab_to, type_into
+from tests.ui.flows import fill, on, staff_signed_in, tab_to, type_into
 
 SIZE = (80, 24)
 STAFF_PASSWORD = "Counter#2026"
@@ -40,14 +40,7 @@ def actions(app) -> list[str]:
 
 
 async def signed_in(pilot, password: str = STAFF_PASSWORD) -> None:
-    app = pilot.app
-    await pilot.press("f10")
-    await wait_until(pilot, on(app, StaffSignInScreen), what="staff sign-in")
-    await type_into(pilot, "chen01")
-    await pilot.press("enter")
-    await type_into(pilot, password)
-    await pilot.press("enter")
-    await wait_until(pilot, on(app, StaffHomeScreen), what="staff menu")
+    await staff_signed_in(pilot, "chen01", password)
 
 
 MENU = {CounterRegisterScreen: "1", PersonScreen: "2", BatchScreen: "3", AuditScreen: "4",

@@ -13,7 +13,12 @@ from kiosk.domain.replacement.applications import Applications
 from kiosk.domain.replacement.payments import Payments
 from kiosk.domain.replacement.photos import PhotoStore
 from store import Store
-from tests.integration.conftest_postgres import pg_dsn, postgres  # noqa: F401
+from tests.integration.conftest_postgres import (  # noqa: F401
+    group_on_the_server,
+    pg_dsn,
+    postgres,
+    with_param,
+)
 from tests.unit.domain_fixtures import (  # noqa: F401  (world: the shared domain fixture)
     NOW,
     STAFF_PASSWORD,
@@ -36,10 +41,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.hookimpl(tryfirst=True)   # before xdist reads the groups off the items
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The PostgreSQL runs share the one server of the run: its xdist group."""
-    for item in items:
-        spec = getattr(item, "callspec", None)
-        if spec is not None and spec.params.get("store_kind") == "postgresql":
-            item.add_marker(pytest.mark.xdist_group("postgres"))
+    group_on_the_server(items, with_param("store_kind", "postgresql"))
 
 
 @pytest.fixture

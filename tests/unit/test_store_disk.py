@@ -430,17 +430,22 @@ def test_a_new_store_whose_snapshot_cannot_be_written_is_made_by_the_next_open(
     assert reopened(db) == ["A000000001"]
 
 
-def test_a_compaction_whose_new_journal_cannot_be_written_leaves_a_store_that_goes_on(
-        tmp_path: Path) -> None:
+def no_journal_temp(db: Path) -> AbstractContextManager[None]:
+    """For the block, no temp file for a new journal of ``db`` can be made (ENOSPC)."""
     real_mkstemp = tempfile.mkstemp
 
-    with committed(tmp_path, accounts=2) as (db, store, _):
-        def mkstemp(*args, prefix=None, **kw):
-            if prefix == _fs.temp_prefix(journal_of(db)):
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return real_mkstemp(*args, prefix=prefix, **kw)
+    def mkstemp(*args, prefix=None, **kw):
+        if prefix == _fs.temp_prefix(journal_of(db)):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_mkstemp(*args, prefix=prefix, **kw)
 
-        with broken(tempfile, mkstemp=mkstemp):
+    return broken(tempfile, mkstemp=mkstemp)
+
+
+def test_a_compaction_whose_new_journal_cannot_be_written_leaves_a_store_that_goes_on(
+        tmp_path: Path) -> None:
+    with committed(tmp_path, accounts=2) as (db, store, _):
+        with no_journal_temp(db):
             err = compact_error(store)
         assert err.errno == errno.ENOSPC and temps(tmp_path) == []
         assert err.filename in (str(db), str(journal_of(db)))
@@ -625,14 +630,8 @@ def test_a_large_commit_whose_folder_sync_fails_stops_the_store_until_reopened(
 
 def test_a_large_commit_whose_new_journal_cannot_be_made_stands_and_the_store_goes_on(
         tmp_path: Path, caplog) -> None:
-    real_mkstemp = tempfile.mkstemp
     with committed(tmp_path, accounts=2) as (db, store, _):
-        def mkstemp(*args, prefix=None, **kw):
-            if prefix == _fs.temp_prefix(journal_of(db)):
-                raise OSError(errno.ENOSPC, "No space left on device")
-            return real_mkstemp(*args, prefix=prefix, **kw)
-
-        with broken(tempfile, mkstemp=mkstemp):
+        with no_journal_temp(db):
             add_many(store, 3)                    # done: the snapshot holds it
         assert "the journal was not started anew after commit" in caplog.text
         assert len(reopened(db)) == 2 + REWRITE_MIN_DOCS

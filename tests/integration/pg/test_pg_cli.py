@@ -6,7 +6,6 @@ a traceback. Against the suite's private server."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
@@ -17,22 +16,6 @@ from tests.integration.helpers import in_ci
 psycopg = __import__("psycopg") if in_ci() else pytest.importorskip("psycopg")
 
 from store.pg.schema import SCHEMA, VERSION  # noqa: E402
-
-pytestmark = pytest.mark.xdist_group("postgres")
-
-
-@pytest.fixture(autouse=True)
-def _no_card_left_inserted() -> None:
-    """Overrides the PC/SC fixture of tests/integration/conftest.py: no pcscd needed here."""
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The platform data dir, where a counter keeps its files for a PostgreSQL store."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    for name in [n for n in __import__("os").environ if n.startswith("NHI_KIOSK_")]:
-        monkeypatch.delenv(name)
-    return tmp_path / "data"
 
 
 def test_a_staff_account_added_on_one_counter_is_listed_on_the_database(pg_dsn, capsys,

@@ -24,16 +24,10 @@ psycopg = __import__("psycopg") if in_ci() else pytest.importorskip("psycopg")
 from store.errors import StoreError  # noqa: E402
 from store.pg.schema import SCHEMA  # noqa: E402
 
-pytestmark = pytest.mark.xdist_group("postgres")
-
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 8
 UNIT_FILE = "11012100920160207.CSV"
 
-
-@pytest.fixture(autouse=True)
-def _no_card_left_inserted() -> None:
-    """Overrides the PC/SC fixture of tests/integration/conftest.py: no pcscd needed here."""
 
 
 @pytest.fixture

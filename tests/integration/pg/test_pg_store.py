@@ -21,13 +21,6 @@ psycopg = __import__("psycopg") if in_ci() else pytest.importorskip("psycopg")
 from store.pg import PgStore, StoreUnreachable  # noqa: E402  (needs psycopg)
 from store.pg.schema import SCHEMA, VERSION  # noqa: E402
 
-pytestmark = pytest.mark.xdist_group("postgres")
-
-
-@pytest.fixture(autouse=True)
-def _no_card_left_inserted() -> None:
-    """Overrides the PC/SC fixture of tests/integration/conftest.py: no pcscd needed here."""
-
 
 @pytest.fixture
 def files(tmp_path: Path) -> Path:

@@ -19,12 +19,7 @@ from tests.integration.postgres import PgServer
 # never skipped in CI: there a missing psycopg fails the collection
 psycopg = __import__("psycopg") if in_ci() else pytest.importorskip("psycopg")
 
-pytestmark = pytest.mark.xdist_group("postgres")
 
-
-@pytest.fixture(autouse=True)
-def _no_card_left_inserted() -> None:
-    """Overrides the PC/SC fixture of tests/integration/conftest.py: no pcscd needed here."""
 
 
 def _uids(pid: int) -> list[int] | None:

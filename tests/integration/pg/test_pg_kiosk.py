@@ -4,7 +4,6 @@ what the counter's screen works with. Against the suite's private server."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
@@ -15,29 +14,14 @@ from kiosk.domain.counter.audit import Audit
 from kiosk.domain.mail import Mailer
 from kiosk.domain.store_address import PostgresAddress
 from kiosk.wiring import pg_files
-from screens.counter.home import StaffHomeScreen
-from screens.counter.sign_in import StaffSignInScreen
 from store.api import DEMO
 from tests.integration.helpers import in_ci
 from tests.ui.conftest import NOW, make_app, screen_text, wait_until
-from tests.ui.flows import on, type_into
+from tests.ui.flows import staff_signed_in
 
 psycopg = __import__("psycopg") if in_ci() else pytest.importorskip("psycopg")
 
 from store.pg import PgStore  # noqa: E402  (needs psycopg)
-
-pytestmark = pytest.mark.xdist_group("postgres")
-
-
-@pytest.fixture(autouse=True)
-def _no_card_left_inserted() -> None:
-    """Overrides the PC/SC fixture of tests/integration/conftest.py: no pcscd needed here."""
-
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return tmp_path / "data"
 
 
 async def test_a_staff_account_added_from_the_shell_signs_in_at_the_kiosk(pg_dsn, monkeypatch):
@@ -49,16 +33,38 @@ async def test_a_staff_account_added_from_the_shell_signs_in_at_the_kiosk(pg_dsn
     app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)))
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("f10")
-            await wait_until(pilot, on(app, StaffSignInScreen), what="staff sign-in")
-            await type_into(pilot, "chen01")
-            await pilot.press("enter")
-            await type_into(pilot, "Counter#2026")
-            await pilot.press("enter")
-            await wait_until(pilot, on(app, StaffHomeScreen), what="staff menu")
+            await staff_signed_in(pilot, "chen01", "Counter#2026")
             assert "陳" in screen_text(app)                # signed in by name
         entries = Audit(store, clock).entries()            # newest first, in the database
         assert [(e["staff_id"], e["action"]) for e in entries] == [
             ("chen01", "sign_in"), ("shell", "staff_add")]
     finally:
+        store.close()
+
+
+@pytest.mark.parametrize("lang, unreachable, login", [
+    ("en", "cannot reach its records", "Log in"), ("zh-TW", "連不上資料庫", "登入")])
+async def test_a_card_read_while_the_database_is_down_gets_its_menu_once_it_is_back(
+        pg_dsn, postgres, lang, unreachable, login):
+    from kiosk.domain.demo_people import seed_demo
+    from tests.ui.flows import card_screen
+
+    store = PgStore.open(pg_dsn, files=pg_files(PostgresAddress(pg_dsn)), purpose=DEMO)
+    seed_demo(store, NOW)
+    clock = FixedClock(NOW)
+    app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)), lang=lang)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            postgres.halt()
+            await card_screen(pilot, "registered")
+            await wait_until(pilot, lambda: unreachable in screen_text(app),
+                             what="the database named as out of reach")
+            assert login not in screen_text(app)           # no action while unknown
+            postgres.start()
+            await wait_until(pilot, lambda: login in screen_text(app), timeout=30,
+                             what="the menu, by itself, once the database is back")
+            assert unreachable not in screen_text(app)
+    finally:
+        if postgres.proc is None:   # the other tests need their server
+            postgres.start()
         store.close()
