@@ -370,6 +370,20 @@ class Store(CatchUp):
             self._db.table(table).clear_cache()
         return ids
 
+    def load_rows(self, table: str, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        """Inside :meth:`transaction`: add documents under the ids given, into ``table``
+        holding none of those ids (``nhi-kiosk db copy`` from another store). The documents
+        are taken over, not copied."""
+        memory = self._memory
+        self.check_in_transaction("Store.load_rows()")
+        taken = memory.tables.get(table, {})
+        if any(str(row_id) in taken for row_id, _doc in rows):
+            raise StoreError(f"table {table!r} already holds some of the ids loaded")
+        memory.insert_new(table, [str(row_id) for row_id, _doc in rows],
+                          [doc for _row_id, doc in rows])
+        memory.forget_next_id(table)
+        self._db.table(table).clear_cache()
+
     def compact(self) -> bool:
         """Rewrite the snapshot with everything the journal holds, and start a short journal.
 

@@ -168,6 +168,10 @@ class MemoryTables(Storage):
         self._max_ids[table] = known + 1
         return known + 1
 
+    def forget_next_id(self, table: str) -> None:
+        """Documents came in under ids of their own: the next id is found afresh."""
+        self._max_ids.pop(table, None)
+
     def next_ids(self, table: str, count: int) -> range:
         """``count`` document ids for new documents of ``table`` (see :meth:`next_id`)."""
         first = self.next_id(table)

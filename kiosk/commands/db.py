@@ -7,7 +7,8 @@ snapshot with every commit in it and starts a short journal, which the kiosk oth
 by itself when the journal outgrows a quarter of the snapshot; kiosks may keep running.
 Both are about a store's files: on a PostgreSQL store they say so (exit 2). ``migrate``
 applies a PostgreSQL store's schema migrations (a kiosk refuses to open an older schema);
-a store file is migrated by the first kiosk that opens it, and ``migrate`` says so."""
+a store file is migrated by the first kiosk that opens it, and ``migrate`` says so.
+``copy FROM TO`` moves a store into an empty one, file or database (kiosk/commands/db_copy.py)."""
 
 from __future__ import annotations
 
@@ -28,14 +29,24 @@ from kiosk.domain.store_address import PostgresAddress
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("check", "compact", "migrate"),
+    parser.add_argument("action", choices=("check", "compact", "migrate", "copy"),
                         help="check: read every file and report; compact: fold the journal "
                              "into the snapshot; migrate: bring a PostgreSQL store's schema "
-                             "up to date")
+                             "up to date; copy FROM TO: a store into an empty one")
+    parser.add_argument("places", nargs="*", metavar="FROM TO",
+                        help="for copy: the store and the empty store it goes into, each a "
+                             "file or a PostgreSQL address")
     store_options(parser)
 
 
 def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    if args.action == "copy" or args.places:
+        if args.action != "copy" or len(args.places) != 2:
+            print(catalog.t("cli.db.copy_places"), file=sys.stderr)
+            return EXIT_USAGE
+        from kiosk.commands.db_copy import copy_stores
+
+        return copy_stores(config, catalog, *args.places)
     on_server = isinstance(config.db, PostgresAddress)
     if args.action == "migrate":
         return _migrate(config, catalog) if on_server else _file_migrates(config, catalog)

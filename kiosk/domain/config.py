@@ -154,6 +154,13 @@ def _coerce(name: str, value: Any, source: str) -> Any:
     raise ConfigError(f"unknown setting {name!r} in {source}")
 
 
+def store_location(value: str, source: str) -> Path | PostgresAddress:
+    """A store named on its own (``nhi-kiosk db copy FROM TO``), read as ``db`` is: a file
+    path, or a PostgreSQL address holding no password. ConfigError names ``source``."""
+    location: Path | PostgresAddress = _coerce("db", value, source)
+    return location
+
+
 def _from_file(path: Path) -> dict[str, Any]:
     import tomllib  # only with a config file: start-up without one does not pay for it
 

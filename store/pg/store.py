@@ -191,6 +191,12 @@ class PgStore:
                          then: Callable[[list[str]], None] | None = None) -> list[str]:
         return add_new_accounts(self, pairs, then=then)
 
+    def load_rows(self, table: str, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        """Inside :meth:`transaction`: add documents under the ids given (``nhi-kiosk db
+        copy`` from another store); the table's ids go on after the highest."""
+        self.check_in_transaction("PgStore.load_rows()")
+        PgRows(self, self._collection(table, None)).load(rows)
+
     def companion(self, name: str) -> PgStore:
         """The same database: its tables are apart already (the TinyDB store keeps
         often-changed small data in a file of its own)."""

@@ -117,6 +117,18 @@ class PgRows(_Table):
         self._store.check_in_transaction("Rows.remove()")
         self._delete(int(row_id))
 
+    def load(self, rows: list[tuple[int, Doc]]) -> None:
+        """Insert documents under ids of their own; later inserts go on after them."""
+        if not rows:
+            return
+        names, _values = self._columns({})
+        self._store.executemany(
+            f"INSERT INTO {self._t} (id, {', '.join(names)}) OVERRIDING SYSTEM VALUE "
+            f"VALUES (%s, {', '.join(['%s'] * len(names))})",
+            [(row_id, *self._columns(doc)[1]) for row_id, doc in rows])
+        self._store.execute(f"SELECT setval(pg_get_serial_sequence('{self._t}', 'id'), "
+                            f"(SELECT max(id) FROM {self._t}))", write=True)
+
 
 class _Documents(_Table):
     """A table read as its documents, in the order written."""
