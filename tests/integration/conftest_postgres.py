@@ -61,6 +61,32 @@ def pg_dsn(postgres: PgServer) -> Iterator[str]:
         postgres.drop_database(str(conninfo_to_dict(dsn)["dbname"]))
 
 
+@pytest.fixture(scope="session")
+def demo_template(postgres: PgServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database with the store's schema, made for the demo, to copy for each test that
+    needs one (``pg_demo_dsn``): a copy costs a third of making the schema anew."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from store.api import DEMO
+    from store.pg import PgStore
+
+    dsn = postgres.new_database("demo_template")
+    PgStore.open(dsn, files=tmp_path_factory.mktemp("demo-template"), purpose=DEMO).close()
+    return str(conninfo_to_dict(dsn)["dbname"])
+
+
+@pytest.fixture
+def pg_demo_dsn(postgres: PgServer, demo_template: str) -> Iterator[str]:
+    """The DSN of a database of its own for this test, with the store's schema, made for
+    the demo (what the domain tests' ``world`` opens)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    dsn = postgres.new_database(template=demo_template)
+    yield dsn
+    if postgres.proc is not None:
+        postgres.drop_database(str(conninfo_to_dict(dsn)["dbname"]))
+
+
 def group_on_the_server(items: list[pytest.Item], uses_it: Callable[[pytest.Item], bool]
                         ) -> None:
     """Put the tests ``uses_it`` picks in the xdist group "postgres", so the run's one

@@ -361,19 +361,20 @@ class PgServer:
             raise RuntimeError(f"postgres {proc.pid} did not stop; {self.log_tail()}")
 
     # -- databases -----------------------------------------------------------------------
-    def new_database(self, name: str | None = None) -> str:
-        """Make an empty database (from template0) and return its DSN."""
+    def new_database(self, name: str | None = None, template: str = "template0") -> str:
+        """Make a database, empty (from template0) or a copy of ``template`` (a database no
+        session is connected to), and return its DSN."""
         import psycopg
         from psycopg import sql
 
         if name is None:
             name = f"test_{next(self._names)}_{uuid.uuid4().hex[:8]}"
-        if not _DB_NAME.match(name):
-            raise ValueError(f"not a plain database name: {name!r}")
+        if not _DB_NAME.match(name) or not _DB_NAME.match(template):
+            raise ValueError(f"not a plain database name: {name!r} or {template!r}")
         try:
             with psycopg.connect(self.dsn, autocommit=True) as conn:
-                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(
-                    sql.Identifier(name)))
+                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)))
         except psycopg.Error as exc:
             raise RuntimeError(f"CREATE DATABASE {name} failed: {exc}; "
                                f"{self.log_tail()}") from exc

@@ -14,7 +14,9 @@ from kiosk.domain.replacement.payments import Payments
 from kiosk.domain.replacement.photos import PhotoStore
 from store import Store
 from tests.integration.conftest_postgres import (  # noqa: F401
+    demo_template,
     group_on_the_server,
+    pg_demo_dsn,
     pg_dsn,
     postgres,
     with_param,

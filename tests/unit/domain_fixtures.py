@@ -98,8 +98,8 @@ def world(tmp_path, store_kind: str, request: pytest.FixtureRequest) -> World:
     if store_kind == "postgresql":
         from store.pg import PgStore
 
-        store = PgStore.open(request.getfixturevalue("pg_dsn"), files=tmp_path / "files",
-                             purpose=DEMO)
+        store = PgStore.open(request.getfixturevalue("pg_demo_dsn"),
+                             files=tmp_path / "files", purpose=DEMO)
         request.addfinalizer(store.close)
     else:
         store = Store.open(tmp_path / "kiosk.json", purpose=DEMO)
