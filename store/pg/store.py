@@ -131,6 +131,7 @@ class PgStore:
                     f"could not lock the store within {self._lock_timeout:g} s; another "
                     "kiosk process is holding it") from exc
             self._local.conn, self._local.wrote, self._local.actions = conn, False, []
+            self._local.vacuum = False
             try:
                 with conn.transaction():
                     yield self
@@ -141,6 +142,8 @@ class PgStore:
                 self._local.conn = None
                 with contextlib.suppress(psycopg.Error):
                     conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
+        if self._local.vacuum and self._local.wrote:   # after the lock: writers go on
+            self._vacuum()
 
     def check_in_transaction(self, what: str) -> None:
         if getattr(self._local, "conn", None) is None:
@@ -155,13 +158,13 @@ class PgStore:
     def erase_soon(self) -> None:
         """Inside a transaction that removes what must not stay (a mail's seed once sent).
         PostgreSQL keeps a row's earlier versions until VACUUM reclaims them, so the tables
-        are vacuumed after the commit: at once the first time, then at most every
-        ERASE_DELAY seconds (autovacuum does the rest; docs/postgresql.md says what
-        remains)."""
+        are vacuumed after the commit, once the lock is released (other kiosks need not
+        wait for it): at once the first time, then at most every ERASE_DELAY seconds
+        (autovacuum does the rest; docs/postgresql.md says what remains)."""
         self.check_in_transaction("PgStore.erase_soon()")
         if time.monotonic() - self._last_vacuum >= ERASE_DELAY:
             self._last_vacuum = time.monotonic()
-            self._local.actions.append(self._vacuum)
+            self._local.vacuum = True
 
     def _vacuum(self) -> None:
         with self._connection() as conn:
