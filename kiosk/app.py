@@ -39,7 +39,7 @@ from kiosk.staff_mode import StaffMode
 from kiosk.wiring import Domain
 from reader.card import CardData
 from reader.events import EventKind, ReaderEvent, ReadFailure
-from screens.base import CardAware, LanguageAware, ShowsErrors, card_policy_of
+from screens.base import CardAware, LanguageAware, ShowsErrors, StoreChanged, card_policy_of
 from screens.card_policy import CardAction, CardPolicy, route_card
 from screens.errors import user_error
 from screens.host import ReaderStatus
@@ -165,6 +165,8 @@ class KioskApp(App[None]):
         self._clock_timer: Timer | None = None
         self._stopping = threading.Event()
         self.monitor_restart_s = MONITOR_RESTART_S
+        self._unlisten: Callable[[], None] | None = None
+        self.store_events = False
 
     # -- the domain's services, for the screens (screens/host.py) -----------------------
     @property
@@ -272,7 +274,7 @@ class KioskApp(App[None]):
         self.set_timer(60 - now.second + 0.05, self._start_clock)
         self._check_size()
         self._pump_reader()
-        self.call_after_refresh(lambda: self.services)  # ready before anyone can act
+        self.call_after_refresh(self._services_and_events)  # ready before anyone can act
         if self._deliver_mail is not None:  # SMTP configured: send what the outbox holds
             self.set_interval(self.mail_interval_s, self._start_delivery)
 
@@ -296,9 +298,24 @@ class KioskApp(App[None]):
         except Exception as exc:  # the outbox keeps every mail; the next round retries
             self.log.error(f"mail delivery round failed: {type(exc).__name__}")
 
+    def _services_and_events(self) -> None:
+        """The services built, and the store's news of commits (a PostgreSQL store's
+        LISTEN) forwarded to the screen on top; a file's store has none."""
+        def heard(table: str) -> None:   # on the listener's thread: post_message is safe
+            self.post_message(StoreChanged(table))
+
+        self._unlisten = self.services.store.listen(heard)
+        self.store_events = self._unlisten is not None
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        if self.screen_stack:   # none while the app shuts down
+            self.screen.post_message(StoreChanged(message.table))
+
     def on_unmount(self) -> None:
         self._stopping.set()
         self.monitor.close()
+        if self._unlisten is not None:
+            self._unlisten()
 
     @work(thread=True, exclusive=True, group="reader", exit_on_error=False)
     def _pump_reader(self) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 
@@ -131,6 +132,18 @@ class ShowsErrors(_Screen):
 def card_policy_of(screen: object) -> CardPolicy:
     """The policy of any screen on the stack; one not of this kiosk needs no card."""
     return screen.card_policy if isinstance(screen, CardAware) else CardPolicy.UNBOUND
+
+
+class StoreChanged(Message, bubble=False):
+    """A commit, here or at another terminal, changed the store's table ``table``: sent to
+    the screen on top (by the app) when the store tells of commits (KioskHost.store_events);
+    a screen waiting on another terminal (a QR login's approval) reads again at once.
+    It does not bubble (a class keyword: Textual's __init_subclass__ would override a class
+    attribute), so one that reached the screen never comes back to the app."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__()
+        self.table = table
 
 
 class KioskScreen(LanguageAware, CardAware, ShowsErrors, Screen[Result]):

@@ -42,6 +42,8 @@ class KioskHost(Protocol):
     catalog: Catalog
     clock: Clock
     demo: bool
+    #: the store says when another terminal commits (StoreChanged reaches the screen)
+    store_events: bool
     status: ReaderStatus
     services: Services
     registration: Registration

@@ -370,6 +370,11 @@ class Store(CatchUp):
             self._db.table(table).clear_cache()
         return ids
 
+    def listen(self, heard: Callable[[str], None]) -> None:
+        """A file tells nobody of a commit: callers read again when they need to (the
+        PostgreSQL store calls ``heard`` instead). None: there is nothing to stop."""
+        return None
+
     def load_rows(self, table: str, rows: list[tuple[int, dict[str, Any]]]) -> None:
         """Inside :meth:`transaction`: add documents under the ids given, into ``table``
         holding none of those ids (``nhi-kiosk db copy`` from another store). The documents

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 SCHEMA = "nhi_kiosk"
 VERSION = 1
+#: the LISTEN/NOTIFY channel on which a commit names each table it changed
+CHANNEL = "nhi_kiosk_changes"
 
 
 @dataclass(frozen=True, slots=True)

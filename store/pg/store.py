@@ -50,6 +50,10 @@ from store.pg.tables import PgAccounts, PgKeyed, PgOutbox, PgRows, add_new_accou
 ERASE_DELAY = 60.0
 #: seconds to get a connection (libpq's connect_timeout, and the wait for a pooled one)
 CONNECT_TIMEOUT = 2
+#: how often a listener looks up from its connection to see whether it should stop
+LISTEN_POLL_S = 1.0
+#: seconds before a listener whose connection was lost connects again
+LISTEN_RETRY_S = 1.0
 
 
 class PgStore:
@@ -131,10 +135,13 @@ class PgStore:
                     f"could not lock the store within {self._lock_timeout:g} s; another "
                     "kiosk process is holding it") from exc
             self._local.conn, self._local.wrote, self._local.actions = conn, False, []
-            self._local.vacuum = False
+            self._local.vacuum, self._local.tables = False, set()
             try:
                 with conn.transaction():
                     yield self
+                    if self._local.tables:   # sent by the server when this commits
+                        conn.execute("SELECT pg_notify(%s, unnest(%s::text[]))",
+                                     (schema.CHANNEL, sorted(self._local.tables)))
                 actions = self._local.actions if self._local.wrote else []
                 for action in actions:
                     action()
@@ -144,6 +151,46 @@ class PgStore:
                     conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
         if self._local.vacuum and self._local.wrote:   # after the lock: writers go on
             self._vacuum()
+
+    def changed(self, table: str) -> None:
+        """This transaction wrote ``table``: at its commit, every :meth:`listen`-er hears."""
+        self.check_in_transaction("PgStore.changed()")
+        self._local.tables.add(table)
+
+    def listen(self, heard: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``heard(table)`` on a thread of its own whenever a commit anywhere (this
+        process, another, another machine) changed ``table``; returns what stops it.
+        Through LISTEN on a connection of its own, which after a lost connection (a server
+        restart) listens again by itself, and on a missed stretch says every table changed
+        (what happened meanwhile is not known)."""
+        stop = threading.Event()
+        thread = threading.Thread(target=self._listening, args=(heard, stop),
+                                  name="nhi-kiosk-listen", daemon=True)
+        thread.start()
+
+        def stop_listening() -> None:
+            stop.set()
+            thread.join(timeout=LISTEN_POLL_S * 2)
+
+        return stop_listening
+
+    def _listening(self, heard: Callable[[str], None], stop: threading.Event) -> None:
+        missed = False
+        while not stop.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True,
+                                     connect_timeout=CONNECT_TIMEOUT) as conn:
+                    conn.execute(f"LISTEN {schema.CHANNEL}")
+                    if missed:   # what changed while nobody listened is not known
+                        for name in schema.COLLECTIONS:
+                            heard(name)
+                        missed = False
+                    while not stop.is_set():
+                        for note in conn.notifies(timeout=LISTEN_POLL_S):
+                            heard(note.payload)
+            except psycopg.Error:
+                missed = True
+                stop.wait(LISTEN_RETRY_S)
 
     def check_in_transaction(self, what: str) -> None:
         if getattr(self._local, "conn", None) is None:

@@ -63,11 +63,15 @@ class _Table:
         values.append(Jsonb(doc))
         return names, values
 
+    def _written(self) -> None:
+        self._store.changed(self._c.name)
+
     def _insert(self, doc: Doc) -> int:
         names, values = self._columns(doc)
         rows = self._store.execute(
             f"INSERT INTO {self._t} ({', '.join(names)}) VALUES "
             f"({', '.join(['%s'] * len(values))}) RETURNING id", values, write=True)
+        self._written()
         return int(rows[0][0])
 
     def _replace(self, row_id: int, doc: Doc) -> bool:
@@ -75,10 +79,12 @@ class _Table:
         sets = ", ".join(f"{name} = %s" for name in names)
         rows = self._store.execute(f"UPDATE {self._t} SET {sets} WHERE id = %s RETURNING id",
                                    [*values, row_id], write=True)
+        self._written()
         return bool(rows)
 
     def _delete(self, row_id: int) -> None:
         self._store.execute(f"DELETE FROM {self._t} WHERE id = %s", (row_id,), write=True)
+        self._written()
 
     def count(self) -> int:
         row = self._store.fetchone(f"SELECT count(*) FROM {self._t}")
@@ -128,6 +134,7 @@ class PgRows(_Table):
             [(row_id, *self._columns(doc)[1]) for row_id, doc in rows])
         self._store.execute(f"SELECT setval(pg_get_serial_sequence('{self._t}', 'id'), "
                             f"(SELECT max(id) FROM {self._t}))", write=True)
+        self._written()
 
 
 class _Documents(_Table):
@@ -341,6 +348,8 @@ def add_new_accounts(store: PgStore, pairs: Iterable[tuple[Doc, Doc]], *,
                                for a in new_accounts])
             store.executemany(f"INSERT INTO {outbox._t} (doc) VALUES (%s)",
                               [(Jsonb(m),) for m in new_mails])
+            accounts._written()
+            outbox._written()
         if then is not None:
             then(added)
     return added

@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.domain.accounts import Services
-from kiosk.domain.clock import FixedClock
+from kiosk.domain.clock import FixedClock, SystemClock
 from kiosk.domain.counter.audit import Audit
 from kiosk.domain.mail import Mailer
 from kiosk.domain.store_address import PostgresAddress
@@ -17,7 +17,7 @@ from kiosk.wiring import pg_files
 from store.api import DEMO
 from tests.integration.helpers import in_ci
 from tests.ui.conftest import NOW, make_app, screen_text, wait_until
-from tests.ui.flows import staff_signed_in
+from tests.ui.flows import on, staff_signed_in
 
 psycopg = __import__("psycopg") if in_ci() else pytest.importorskip("psycopg")
 
@@ -71,4 +71,41 @@ async def test_a_card_read_while_the_database_is_down_gets_its_menu_once_it_is_b
     finally:
         if postgres.proc is None:   # the other tests need their server
             postgres.start()
+        store.close()
+
+
+async def test_a_qr_login_approved_by_another_process_reaches_the_screen_through_notify(
+        pg_dsn):
+    """`nhi-kiosk app approve` in another process: the waiting kiosk logs in when the
+    database says so, before the screen's own next read of the request (UNTOLD_READ_S)."""
+    import subprocess
+    import sys
+    import time
+
+    from kiosk.domain.demo_people import seed_demo
+    from screens.binding.qr_login import UNTOLD_READ_S, QrLoginScreen
+    from screens.services import ServicesScreen
+    from tests.ui.test_phone_and_qr_login import qr_login_screen
+
+    files = pg_files(PostgresAddress(pg_dsn))
+    store = PgStore.open(pg_dsn, files=files, purpose=DEMO)
+    seed_demo(store, NOW)
+    clock = SystemClock()   # the other process's: the request must not have expired there
+    app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)), lang="en")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: app.store_events, what="listening to the store")
+            await qr_login_screen(pilot, birth="1958-02-28")
+            assert isinstance(app.screen, QrLoginScreen)
+            approved = subprocess.run(
+                [sys.executable, "-m", "kiosk", "app", "approve", app.screen.request.payload,
+                 "--device", "Pixel 8", "--demo", "--db", pg_dsn, "--lang", "en"],
+                capture_output=True, text=True, timeout=60)
+            assert approved.returncode == 0, approved.stderr
+            told = time.monotonic()
+            await wait_until(pilot, on(app, ServicesScreen), what="logged in",
+                             timeout=UNTOLD_READ_S - 2)
+            assert time.monotonic() - told < UNTOLD_READ_S - 2
+            assert app.session is not None and app.session.via == "qr"
+    finally:
         store.close()

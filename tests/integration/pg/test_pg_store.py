@@ -145,3 +145,37 @@ def test_a_mail_sent_with_its_seed_forgotten_has_its_old_versions_vacuumed(pg_ds
             assert time.monotonic() < deadline, "the outbox was not vacuumed"
             conn.execute("SELECT pg_stat_clear_snapshot()")
             threading.Event().wait(0.05)
+
+
+def heard_within(seconds: float, heard: list[str], table: str) -> bool:
+    """Whether ``table`` is heard within ``seconds`` (a wait on the listener, no sleep)."""
+    deadline, pause = time.monotonic() + seconds, threading.Event()
+    while table not in heard:
+        if time.monotonic() > deadline:
+            return False
+        pause.wait(0.01)
+    return True
+
+
+def test_a_commit_elsewhere_is_heard_by_a_listener_at_once_and_a_rollback_never(
+        postgres: PgServer, pg_dsn, files, store):
+    heard: list[str] = []
+    stop = store.listen(heard.append)
+    try:
+        with PgStore.open(pg_dsn, files=files) as other:
+            with pytest.raises(RuntimeError), other.transaction():
+                other.keyed("qr_logins", "code").modify_within("c1", lambda _d: {"n": 1})
+                raise RuntimeError("undone")
+            other.accounts().add(account(1))
+            assert heard_within(10, heard, "accounts")
+            assert "qr_logins" not in heard                 # rolled back: nothing to hear
+            other.keyed("qr_logins", "code").put({"code": "c1", "state": "approved"})
+            assert heard_within(10, heard, "qr_logins")
+            heard.clear()
+            postgres.restart("immediate")                   # the listener's connection lost
+            assert heard_within(15, heard, "qr_logins")     # "everything may have changed"
+            heard.clear()
+            other.keyed("qr_logins", "code").put({"code": "c2", "state": "approved"})
+            assert heard_within(10, heard, "qr_logins")     # and it listens again
+    finally:
+        stop()
