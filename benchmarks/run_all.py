@@ -25,6 +25,7 @@ QUICK_ARGS = {
     "bench_card_latency.py": ["--cycles", "10"],
     "bench_idle_cpu.py": ["--seconds", "10"],
     "bench_store_scale.py": ["--accounts", "10000", "100000", "--per-proc", "50"],
+    "bench_pg_scale.py": ["--accounts", "100000", "--per-proc", "50"],
 }
 
 

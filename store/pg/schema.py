@@ -18,8 +18,12 @@ from dataclasses import dataclass
 
 SCHEMA = "nhi_kiosk"
 VERSION = 1
-#: the LISTEN/NOTIFY channel on which a commit names each table it changed
+#: the LISTEN/NOTIFY channel on which a commit names each table it changed, of these:
+#: what a kiosk waits for another terminal to do (a phone approving a QR login, a device
+#: bound from the app, a staff account disabled elsewhere). A NOTIFY costs the commit a
+#: lock on the server's notification queue, so the others are not announced.
 CHANNEL = "nhi_kiosk_changes"
+ANNOUNCED = frozenset({"qr_logins", "devices", "staff"})
 
 
 @dataclass(frozen=True, slots=True)

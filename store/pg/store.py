@@ -30,6 +30,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import pq
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -50,6 +51,8 @@ from store.pg.tables import PgAccounts, PgKeyed, PgOutbox, PgRows, add_new_accou
 ERASE_DELAY = 60.0
 #: seconds to get a connection (libpq's connect_timeout, and the wait for a pooled one)
 CONNECT_TIMEOUT = 2
+#: connections per store: the UI thread, a worker or two, the mail round
+POOL_SIZE = 4
 #: how often a listener looks up from its connection to see whether it should stop
 LISTEN_POLL_S = 1.0
 #: seconds before a listener whose connection was lost connects again
@@ -65,13 +68,12 @@ class PgStore:
         self._lock_timeout = lock_timeout
         self._lock_key = zlib.crc32(f"{schema.SCHEMA}:transaction".encode())
         self._local = threading.local()
-        # check: a connection the server dropped (a restart) is replaced when it is taken
-        # out of the pool, so the store recovers by itself once the server is back
-        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=False,
+        # a connection the server dropped (a restart) fails at its first statement and is
+        # replaced then (_locked_connection, execute): the store recovers by itself
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=POOL_SIZE, open=False,
                                     kwargs={"autocommit": True,
                                             "connect_timeout": CONNECT_TIMEOUT},
-                                    configure=self._configure,
-                                    check=ConnectionPool.check_connection, name="nhi-kiosk")
+                                    configure=self._configure, name="nhi-kiosk")
         self._closed = False
         self._last_vacuum = -ERASE_DELAY
 
@@ -127,28 +129,39 @@ class PgStore:
             raise StoreError("the store is closed")
         if getattr(self._local, "conn", None) is not None:
             raise StoreError("nested PgStore.transaction() in the same thread is not supported")
-        with self._connection() as conn:
-            try:
-                conn.execute("SELECT pg_advisory_lock(%s)", (self._lock_key,))
-            except pg_errors.LockNotAvailable as exc:
-                raise StoreLockedError(
-                    f"could not lock the store within {self._lock_timeout:g} s; another "
-                    "kiosk process is holding it") from exc
+        with self._locked_connection() as conn:   # the lock and BEGIN, one round trip
             self._local.conn, self._local.wrote, self._local.actions = conn, False, []
             self._local.vacuum, self._local.tables = False, set()
+            unlocked = False
             try:
-                with conn.transaction():
+                try:
                     yield self
-                    if self._local.tables:   # sent by the server when this commits
+                except BaseException:
+                    with contextlib.suppress(psycopg.Error), conn.pipeline():
+                        conn.execute("ROLLBACK")
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
+                        unlocked = True
+                    raise
+                actions = self._local.actions if self._local.wrote else []
+                # the news, the commit and (with no action to run first) the unlock: one
+                # round trip; the server sends the news when the commit is done
+                with conn.pipeline():
+                    if self._local.tables:
                         conn.execute("SELECT pg_notify(%s, unnest(%s::text[]))",
                                      (schema.CHANNEL, sorted(self._local.tables)))
-                actions = self._local.actions if self._local.wrote else []
+                    conn.execute("COMMIT")
+                    if not actions:
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
+                        unlocked = True
                 for action in actions:
                     action()
             finally:
                 self._local.conn = None
-                with contextlib.suppress(psycopg.Error):
-                    conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
+                if not unlocked:
+                    with contextlib.suppress(psycopg.Error):
+                        if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+                            conn.execute("ROLLBACK")   # a commit that failed
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
         if self._local.vacuum and self._local.wrote:   # after the lock: writers go on
             self._vacuum()
 
@@ -159,7 +172,8 @@ class PgStore:
 
     def listen(self, heard: Callable[[str], None]) -> Callable[[], None]:
         """Call ``heard(table)`` on a thread of its own whenever a commit anywhere (this
-        process, another, another machine) changed ``table``; returns what stops it.
+        process, another, another machine) changed ``table``, one of schema.ANNOUNCED;
+        returns what stops it.
         Through LISTEN on a connection of its own, which after a lost connection (a server
         restart) listens again by itself, and on a missed stretch says every table changed
         (what happened meanwhile is not known)."""
@@ -182,7 +196,7 @@ class PgStore:
                                      connect_timeout=CONNECT_TIMEOUT) as conn:
                     conn.execute(f"LISTEN {schema.CHANNEL}")
                     if missed:   # what changed while nobody listened is not known
-                        for name in schema.COLLECTIONS:
+                        for name in sorted(schema.ANNOUNCED):
                             heard(name)
                         missed = False
                     while not stop.is_set():
@@ -284,6 +298,14 @@ class PgStore:
             self._local.wrote = True
         if conn is not None:
             return _rows(conn.execute(sql, tuple(params)))
+        for _attempt in range(POOL_SIZE):
+            with self._connection() as pooled:
+                try:
+                    return _rows(pooled.execute(sql, tuple(params)))
+                except psycopg.OperationalError:
+                    if not pooled.broken:
+                        raise
+            # a connection the server dropped (a restart): the pool drops it, take another
         with self._connection() as pooled:
             return _rows(pooled.execute(sql, tuple(params)))
 
@@ -298,6 +320,30 @@ class PgStore:
         return rows[0] if rows else None
 
     # -- inside ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection holding the store's lock, in a transaction begun (the
+        caller commits or rolls back, and releases the lock). A
+        connection the server dropped meanwhile (a restart) fails at the lock, before
+        anything of the transaction ran: the pool drops it and another is taken. Checking
+        each connection as it is taken out would cost a round trip on every call."""
+        for attempt in range(POOL_SIZE + 1):
+            with self._connection() as conn:
+                try:
+                    with conn.pipeline():
+                        conn.execute("SELECT pg_advisory_lock(%s)", (self._lock_key,))
+                        conn.execute("BEGIN")
+                except pg_errors.LockNotAvailable as exc:
+                    raise StoreLockedError(
+                        f"could not lock the store within {self._lock_timeout:g} s; another "
+                        "kiosk process is holding it") from exc
+                except psycopg.OperationalError:
+                    if not conn.broken or attempt == POOL_SIZE:
+                        raise
+                    continue
+                yield conn
+                return
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:

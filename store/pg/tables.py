@@ -26,7 +26,7 @@ from store.mail_records import (
     sent,
     without_params,
 )
-from store.pg.schema import Collection
+from store.pg.schema import ANNOUNCED, Collection
 
 if TYPE_CHECKING:
     from store.pg.store import PgStore
@@ -64,13 +64,26 @@ class _Table:
         return names, values
 
     def _written(self) -> None:
-        self._store.changed(self._c.name)
+        if self._c.name in ANNOUNCED:
+            self._store.changed(self._c.name)
 
     def _insert(self, doc: Doc) -> int:
+        row = self._try_insert(doc, "")
+        assert row is not None   # without ON CONFLICT an insert returns its id, or raises
+        return row
+
+    def _insert_new_key(self, doc: Doc) -> int | None:
+        """The new row's id, or None (nothing written) when another row has the
+        document's key: the check and the insert in one statement, one round trip."""
+        return self._try_insert(doc, " ON CONFLICT (key) DO NOTHING")
+
+    def _try_insert(self, doc: Doc, conflict: str) -> int | None:
         names, values = self._columns(doc)
         rows = self._store.execute(
             f"INSERT INTO {self._t} ({', '.join(names)}) VALUES "
-            f"({', '.join(['%s'] * len(values))}) RETURNING id", values, write=True)
+            f"({', '.join(['%s'] * len(values))}){conflict} RETURNING id", values, write=True)
+        if not rows:
+            return None
         self._written()
         return int(rows[0][0])
 
@@ -213,10 +226,11 @@ class PgAccounts(_Documents):
     def add(self, account: Doc) -> int:
         """Insert ``account``; DuplicateError if its ID number (or card number) is taken."""
         with self._unique(account), self._writing():
-            if self._docs("WHERE key = %s", (account["id_no"],), lock=True):
+            row = self._insert_new_key(dict(account))
+            if row is None:
                 raise DuplicateError(
                     f"an account with ID number {account['id_no']!r} already exists")
-            return self._insert(dict(account))
+            return row
 
     def update(self, id_no: str, changes: Doc) -> None:
         with self._unique(changes), self._writing():

@@ -166,9 +166,11 @@ def test_a_commit_elsewhere_is_heard_by_a_listener_at_once_and_a_rollback_never(
             with pytest.raises(RuntimeError), other.transaction():
                 other.keyed("qr_logins", "code").modify_within("c1", lambda _d: {"n": 1})
                 raise RuntimeError("undone")
-            other.accounts().add(account(1))
-            assert heard_within(10, heard, "accounts")
+            other.accounts().add(account(1))                # not announced: not waited for
+            other.keyed("devices", "device_id").put({"device_id": "d1", "name": "Pixel 8"})
+            assert heard_within(10, heard, "devices")
             assert "qr_logins" not in heard                 # rolled back: nothing to hear
+            assert "accounts" not in heard
             other.keyed("qr_logins", "code").put({"code": "c1", "state": "approved"})
             assert heard_within(10, heard, "qr_logins")
             heard.clear()
