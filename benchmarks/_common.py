@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -23,9 +24,10 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -346,3 +348,76 @@ def print_table(title: str, rows: Sequence[Row], notes: Sequence[str] = ()) -> b
         print(f"  {note}")
     print(flush=True)
     return all(r.ok is not False for r in rows)
+
+
+# -- store processes on pipes (bench_store_scale, bench_pg_scale) ----------------------------
+class PipeWorker:
+    """A benchmark's store process: ``script`` run as ``python -P <script> --worker ARGS``,
+    one JSON line per command and per reply, no sleeps. Its first line names the
+    ``store/__init__.py`` it imported, which ``check(role, code)`` verifies (the work tree,
+    or the copy of old code asked for). Start several, then :meth:`ready` each: they open
+    their stores in parallel."""
+
+    def __init__(self, role: str, script: Path, args: Sequence[str], env: dict[str, str],
+                 cwd: Path, check: Callable[[str, str], None]) -> None:
+        self.role = role
+        self._check = check
+        self.proc = subprocess.Popen(
+            [PYTHON, "-P", str(script), "--worker", *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=cwd,
+        )
+        self._ready = False
+
+    def ready(self) -> PipeWorker:
+        if not self._ready:
+            self._check(self.role, self.recv()["code"])
+            self._ready = True
+        return self
+
+    def send(self, op: str, **fields: Any) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"op": op, **fields}) + "\n")
+        self.proc.stdin.flush()
+
+    def recv(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"store process {self.role} ended (exit {self.proc.wait()})")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def ask(self, op: str, **fields: Any) -> dict[str, Any]:
+        self.ready()
+        self.send(op, **fields)
+        return self.recv()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.ready().ask("quit")
+                self.proc.wait(timeout=120)
+            except (RuntimeError, OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+
+
+@contextlib.contextmanager
+def pipe_workers(make: Sequence[Callable[[], PipeWorker]]) -> Iterator[list[PipeWorker]]:
+    """The workers ``make`` starts, all ready; each closed (or killed) afterwards."""
+    started: list[PipeWorker] = []
+    try:
+        for start in make:
+            started.append(start())
+        for worker in started:
+            worker.ready()
+        yield started
+    except BaseException:
+        for worker in started:
+            if worker.proc.poll() is None:
+                worker.proc.kill()
+                worker.proc.wait()
+        raise
+    finally:
+        for worker in started:
+            worker.close()

@@ -52,13 +52,15 @@ import contextlib
 import json
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:   # the workers run with -P: _common is imported by the bench side only
+    from _common import PipeWorker
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -324,71 +326,22 @@ def _serve(backend: str, where: str, files: str | None) -> int:
 
 
 # -- the bench's side of the pipes ----------------------------------------------------------
-class Worker:
-    """A store process; start several, then :meth:`ready` each (they open in parallel)."""
-
-    def __init__(self, role: str, args: Sequence[str], env: dict[str, str], cwd: Path) -> None:
-        self.role = role
-        self.proc = subprocess.Popen(
-            [PYTHON, "-P", str(Path(__file__).resolve()), "--worker", *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=cwd,
-        )
-        self._ready = False
-
-    def ready(self) -> Worker:
-        if not self._ready:
-            code = Path(self.recv()["code"]).resolve()
-            if not code.is_relative_to((REPO / "store").resolve()):
-                raise RuntimeError(f"{self.role} imported store from {code}, not {REPO}")
-            self._ready = True
-        return self
-
-    def send(self, op: str, **fields: Any) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps({"op": op, **fields}) + "\n")
-        self.proc.stdin.flush()
-
-    def recv(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"store process {self.role} ended (exit {self.proc.wait()})")
-        reply: dict[str, Any] = json.loads(line)
-        return reply
-
-    def ask(self, op: str, **fields: Any) -> dict[str, Any]:
-        self.ready()
-        self.send(op, **fields)
-        return self.recv()
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                self.ready().ask("quit")
-                self.proc.wait(timeout=120)
-            except (RuntimeError, OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
+def _from_this_tree(role: str, code: str) -> None:
+    if not Path(code).resolve().is_relative_to((REPO / "store").resolve()):
+        raise RuntimeError(f"{role} imported store from {code}, not {REPO}")
 
 
-@contextlib.contextmanager
-def workers(*specs: tuple[str, Sequence[str], dict[str, str], Path]) -> Iterator[list[Worker]]:
-    started: list[Worker] = []
-    try:
-        for spec in specs:
-            started.append(Worker(*spec))
-        for worker in started:
-            worker.ready()
-        yield started
-    except BaseException:
-        for worker in started:
-            if worker.proc.poll() is None:
-                worker.proc.kill()
-                worker.proc.wait()
-        raise
-    finally:
-        for worker in started:
-            worker.close()
+def workers(*specs: tuple[str, Sequence[str], dict[str, str], Path]
+            ) -> contextlib.AbstractContextManager[list[PipeWorker]]:
+    """Store processes (role, worker arguments, env, working dir) of this tree's store."""
+    from _common import PipeWorker, pipe_workers
+
+    def start(role: str, args: Sequence[str], env: dict[str, str], cwd: Path
+              ) -> Callable[[], PipeWorker]:
+        return lambda: PipeWorker(role, Path(__file__).resolve(), args, env, cwd,
+                                  _from_this_tree)
+
+    return pipe_workers([start(*spec) for spec in specs])
 
 
 def log(text: str) -> None:
@@ -433,7 +386,7 @@ def concurrent_adds(name: str, spec: Sequence[str], fresh: int, args: argparse.N
             "many_timeouts": many_timeouts, "found": found}
 
 
-def measure(worker: Worker, size: int, fresh: int, runs: int) -> tuple[dict[str, Any], int]:
+def measure(worker: PipeWorker, size: int, fresh: int, runs: int) -> tuple[dict[str, Any], int]:
     rng = random.Random(size)
     warm = worker.ask("measure", ids=rng.sample(range(size), WARMUP), fresh=fresh)
     timed = worker.ask("measure", ids=rng.sample(range(size), runs), fresh=warm["fresh"])

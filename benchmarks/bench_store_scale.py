@@ -48,10 +48,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:   # the workers run with -P: _common is imported by the bench side only
+    from _common import PipeWorker
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -250,71 +253,17 @@ def child_env(home: Path, code_root: Path) -> dict[str, str]:
     return common_env(home, PYTHONPATH=str(code_root))
 
 
-class Worker:
-    """A store process; start several, then :meth:`ready` each (they open in parallel)."""
+def workers(*specs: tuple[str, Path, Path, dict[str, str]]
+            ) -> contextlib.AbstractContextManager[list[PipeWorker]]:
+    """Store processes (role, store path, code root, env) on the store at ``path``."""
+    from _common import PipeWorker, pipe_workers
 
-    def __init__(self, role: str, path: Path, code_root: Path, env: dict[str, str]) -> None:
-        self.role = role
-        self.code_root = code_root
-        self.proc = subprocess.Popen(
-            [PYTHON, "-P", str(Path(__file__).resolve()), "--worker", str(path)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=path.parent,
-        )
-        self._ready = False
+    def start(role: str, path: Path, code_root: Path, env: dict[str, str]
+              ) -> Callable[[], PipeWorker]:
+        return lambda: PipeWorker(role, Path(__file__).resolve(), [str(path)], env,
+                                  path.parent, lambda r, code: check_code(r, code, code_root))
 
-    def ready(self) -> Worker:
-        if not self._ready:
-            hello = self.recv()
-            check_code(self.role, hello["code"], self.code_root)
-            self._ready = True
-        return self
-
-    def send(self, op: str, **fields: Any) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps({"op": op, **fields}) + "\n")
-        self.proc.stdin.flush()
-
-    def recv(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"store process {self.role} ended (exit {self.proc.wait()})")
-        reply: dict[str, Any] = json.loads(line)
-        return reply
-
-    def ask(self, op: str, **fields: Any) -> dict[str, Any]:
-        self.ready()
-        self.send(op, **fields)
-        return self.recv()
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                self.ready().ask("quit")
-                self.proc.wait(timeout=120)
-            except (RuntimeError, OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
-
-
-@contextlib.contextmanager
-def workers(*specs: tuple[str, Path, Path, dict[str, str]]) -> Iterator[list[Worker]]:
-    started: list[Worker] = []
-    try:
-        for spec in specs:
-            started.append(Worker(*spec))
-        for worker in started:
-            worker.ready()
-        yield started
-    except BaseException:
-        for worker in started:
-            if worker.proc.poll() is None:
-                worker.proc.kill()
-                worker.proc.wait()
-        raise
-    finally:
-        for worker in started:
-            worker.close()
+    return pipe_workers([start(*spec) for spec in specs])
 
 
 def check_code(role: str, code: str, code_root: Path) -> None:
@@ -446,7 +395,7 @@ def cold_opens(ours: Path, old: Path | None, n: int, args: argparse.Namespace, h
     return mine, theirs
 
 
-def compact_while_reading(reader: Worker, path: Path, size: int, code: Path,
+def compact_while_reading(reader: PipeWorker, path: Path, size: int, code: Path,
                           env: dict[str, str]) -> dict[str, Any]:
     """Scenario 6: ``reader`` looks accounts up in a loop while another process compacts."""
     with workers(("compactor", path, code, env)) as (compactor,):
