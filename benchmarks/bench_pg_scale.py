@@ -66,7 +66,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PYTHON = sys.executable
 sys.path.insert(0, str(HERE))
-from bench_store_scale import card_no, id_no, make_account  # noqa: E402  (stdlib only)
+from bench_store_scale import add_all, card_no, id_no, make_account  # noqa: E402  (stdlib only)
 
 DEFAULT_ACCOUNTS = 1_000_000
 DEFAULT_TINYDB = 100_000
@@ -291,18 +291,7 @@ class _Served:
         return {"count": count}
 
     def op_go(self) -> dict[str, Any]:
-        from store import StoreLockedError
-
-        timeouts = 0
-        t = time.perf_counter()
-        for account in self.prepared:
-            while True:
-                try:
-                    self.accounts.add(account)
-                    break
-                except StoreLockedError:
-                    timeouts += 1
-        return {"s": time.perf_counter() - t, "timeouts": timeouts}
+        return add_all(self.accounts, self.prepared)
 
     def op_verify(self, start: int, count: int) -> dict[str, Any]:
         found = 0

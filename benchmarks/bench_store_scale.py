@@ -97,6 +97,23 @@ def make_account(n: int, rng: random.Random) -> dict[str, Any]:
 
 
 # -- the store processes (this file run with --worker / --cold) ---------------------------
+def add_all(accounts: Any, prepared: list[dict[str, Any]]) -> dict[str, Any]:
+    """Add the prepared accounts (in a store process); one that times out waiting for the
+    lock (a registration a person would have seen fail) is counted and tried again."""
+    from store import StoreLockedError
+
+    timeouts = 0
+    t = time.perf_counter()
+    for account in prepared:
+        while True:
+            try:
+                accounts.add(account)
+                break
+            except StoreLockedError:
+                timeouts += 1
+    return {"s": time.perf_counter() - t, "timeouts": timeouts}
+
+
 def _reply(**fields: Any) -> None:
     sys.stdout.write(json.dumps(fields) + "\n")
     sys.stdout.flush()
@@ -162,20 +179,7 @@ class _Served:
         return {"count": count}
 
     def op_go(self) -> dict[str, Any]:
-        """Add the prepared accounts; one that times out waiting for the lock (a
-        registration a person would have seen fail) is counted and tried again."""
-        from store import StoreLockedError
-
-        timeouts = 0
-        t = time.perf_counter()
-        for account in self.prepared:
-            while True:
-                try:
-                    self.accounts.add(account)
-                    break
-                except StoreLockedError:
-                    timeouts += 1
-        return {"s": time.perf_counter() - t, "timeouts": timeouts}
+        return add_all(self.accounts, self.prepared)
 
     def op_loop(self, ns: list[int]) -> dict[str, Any]:
         """Look accounts up until the next command arrives, then once more, and answer."""
