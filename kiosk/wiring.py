@@ -127,6 +127,8 @@ def open_store(config: Config, catalog: Catalog) -> StoreBackend | None:
     except StoreUnreachable as exc:
         print(catalog.t("cli.store_unreachable", where=where, detail=exc), file=sys.stderr)
     except ImportError as exc:   # a PostgreSQL store without the postgres extra
+        if not isinstance(where, PostgresAddress):
+            raise                    # a file's store imports nothing optional: a bug
         print(catalog.t("cli.store_no_driver", where=where, detail=exc), file=sys.stderr)
     except (StoreError, OSError) as exc:
         print(catalog.t("cli.store_other", path=where, detail=exc), file=sys.stderr)
