@@ -12,6 +12,9 @@ most ``lock_timeout`` seconds for the lock (StoreLockedError).
 
 Reads outside a transaction run on a pooled connection in autocommit, so they see every
 commit reported done; inside one, the thread's own transaction and what it wrote so far.
+A commit costs three round trips besides its own statements' work: the lock with BEGIN,
+and the commit with the unlock and its news (a NOTIFY naming the tables other kiosks wait
+on, :meth:`PgStore.listen`), each sent as one pipeline.
 
 ``files`` is a folder on this machine: it holds what the kiosk keeps beside a store (the
 machine key, the audit log's head file); :attr:`PgStore.path` names a file in it, as the
