@@ -12,7 +12,7 @@ most ``lock_timeout`` seconds for the lock (StoreLockedError).
 
 Reads outside a transaction run on a pooled connection in autocommit, so they see every
 commit reported done; inside one, the thread's own transaction and what it wrote so far.
-A commit costs three round trips besides its own statements' work: the lock with BEGIN,
+A commit costs two round trips besides its own statements: the lock with BEGIN,
 and the commit with the unlock and its news (a NOTIFY naming the tables other kiosks wait
 on, :meth:`PgStore.listen`), each sent as one pipeline.
 
