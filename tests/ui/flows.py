@@ -252,6 +252,13 @@ async def through_terms_and_read(pilot) -> None:
     await pilot.press("enter")
 
 
+async def registering(pilot, key: str = "national") -> None:
+    """The demo card ``key`` in, [1] Register, the terms read: the identity step next."""
+    await card_screen(pilot, key)
+    await pilot.press("1")
+    await through_terms_and_read(pilot)
+
+
 async def national_identity(pilot, household: str = "AB123456", n: str = "12") -> None:
     app = pilot.app
     await wait_until(pilot, on(app, IdentityScreen), what="identity step")

@@ -54,6 +54,14 @@ async def applications(pilot) -> None:
     await wait_until(pilot, on(pilot.app, ApplicationsScreen), what="applications")
 
 
+async def apply_form(pilot) -> None:
+    """Signed in with the demo card, the list open, F5: a new application's form."""
+    await logged_in_as(pilot)
+    await applications(pilot)
+    await pilot.press("f5")
+    await wait_until(pilot, on(pilot.app, ApplyFormScreen), what="form")
+
+
 async def new_application(pilot, *, pickup: str = "mail", dependant=None, photo=None) -> str:
     """Fill the form and save it through 注意事項 and 繳費提醒; returns the ATM NO."""
     app = pilot.app
@@ -125,12 +133,17 @@ def jpeg_file(folder: Path) -> Path:
     return path
 
 
+async def ebill_screen(pilot, atm_no: str) -> None:
+    """From the applications list: ``atm_no``'s e-Bill payment form open."""
+    await act(pilot, atm_no, "ebill")
+    await wait_until(pilot, on(pilot.app, EbillScreen), what="e-Bill")
+
+
 async def ebill_form(pilot, atm_no: str, bank: str = "004",
                      account: str = "012345678901") -> None:
     """The e-Bill form of ``atm_no`` filled in as its holder would (not sent yet)."""
     app = pilot.app
-    await act(pilot, atm_no, "ebill")
-    await wait_until(pilot, on(app, EbillScreen), what="e-Bill")
+    await ebill_screen(pilot, atm_no)
     await choose(pilot, "agree", "yes")
     await pick(pilot, "#f-bank", bank)
     await fill(pilot, "account", account)

@@ -36,9 +36,9 @@ from tests.ui.flows import (
     login,
     national_identity,
     on,
+    registering,
     shows,
     staff_sign_in,
-    through_terms_and_read,
     type_into,
 )
 from tests.unit.domain_fixtures import NATIONAL_PROOF
@@ -91,9 +91,7 @@ def test_no_screen_gives_an_input_an_untranslated_placeholder():
 
 async def resident_identity(pilot) -> ProofForm:
     app = pilot.app
-    await card_screen(pilot, "resident_arc")
-    await pilot.press("1")
-    await through_terms_and_read(pilot)
+    await registering(pilot, "resident_arc")
     await wait_until(pilot, lambda: isinstance(app.screen, ProofForm), what="identity step")
     return app.screen
 
@@ -150,9 +148,7 @@ async def test_the_contact_form_opens_with_the_accounts_email_and_phone():
 async def test_an_empty_email_is_said_to_be_required(lang):
     app = make_app(lang=lang)
     async with app.run_test(size=SIZE) as pilot:
-        await card_screen(pilot, "national")
-        await pilot.press("1")
-        await through_terms_and_read(pilot)
+        await registering(pilot)
         await national_identity(pilot)
         await account_step(pilot, email="")
         await shows(pilot, app.catalog.t("err.required"))

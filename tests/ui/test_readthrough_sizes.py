@@ -33,21 +33,22 @@ from screens.widgets.address_picker import AddressPicker
 from tests.ui.conftest import make_app, screen_text, wait_until
 from tests.ui.flows import (
     account_step,
-    card_screen,
     choose,
     confirm_and_send,
     focused_id,
     follow_newest_mail,
     national_identity,
     on,
+    registering,
     shows,
-    through_terms_and_read,
     type_into,
 )
 from tests.ui.test_card_replacement import (
     act,
     applications,
     applied,
+    apply_form,
+    ebill_screen,
     logged_in_as,
     pay_by_ebill,
 )
@@ -62,14 +63,6 @@ def t(lang: str, key: str, **params: object) -> str:
 
 def other(lang: str) -> str:
     return next(x for x in LANGS if x != lang)
-
-
-async def apply_form(pilot) -> None:
-    app = pilot.app
-    await logged_in_as(pilot)
-    await applications(pilot)
-    await pilot.press("f5")
-    await wait_until(pilot, on(app, ApplyFormScreen), what="form")
 
 
 # -- the form's errors are brought to the person ----------------------------------------
@@ -171,9 +164,7 @@ async def test_the_saved_notice_and_payment_reminder_say_which_key_closes_them(l
 async def test_enter_again_after_a_mail_code_is_confirmed_goes_back_without_an_error(lang):
     app = make_app(lang=lang)
     async with app.run_test(size=LARGE) as pilot:
-        await card_screen(pilot, "national")
-        await pilot.press("1")
-        await through_terms_and_read(pilot)
+        await registering(pilot)
         await national_identity(pilot)
         await account_step(pilot)
         await confirm_and_send(pilot)
@@ -306,9 +297,7 @@ async def test_esc_on_the_open_address_list_closes_the_list_and_keeps_the_form(l
 
 async def ebill_opened(pilot) -> None:
     """An application made, and its e-Bill payment form open."""
-    atm_no = await applied(pilot)
-    await act(pilot, atm_no, "ebill")
-    await wait_until(pilot, on(pilot.app, EbillScreen), what="e-Bill")
+    await ebill_screen(pilot, await applied(pilot))
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -34,6 +34,7 @@ from tests.ui.flows import (
     national_identity,
     on,
     pick_address,
+    registering,
     shows,
     through_terms_and_read,
     type_into,
@@ -72,9 +73,7 @@ async def test_national_registers_confirms_from_the_outbox_and_logs_in():
 async def test_resident_registers_with_the_permit():
     app = make_app(lang="zh-TW")
     async with app.run_test(size=SIZE) as pilot:
-        await card_screen(pilot, "resident_arc")
-        await pilot.press("1")
-        await through_terms_and_read(pilot)
+        await registering(pilot, "resident_arc")
         await wait_until(pilot, on(app, IdentityScreen))
         for value in ("113/03/01", "2027-02-28", "ye00012345"):
             await type_into(pilot, value)
@@ -104,9 +103,7 @@ async def test_already_registered_is_told_with_the_ways_on():
 async def test_wrong_identity_five_times_locks_registration():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        await card_screen(pilot, "national")
-        await pilot.press("1")
-        await through_terms_and_read(pilot)
+        await registering(pilot)
         await national_identity(pilot, household="ZZ000000")
         for left in (4, 3, 2, 1):
             await shows(pilot, f"{left} tries left")
@@ -135,9 +132,7 @@ async def test_wrong_password_five_times_locks_login():
 async def test_card_pulled_mid_registration_wipes_the_wizard():
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        await card_screen(pilot, "national")
-        await pilot.press("1")
-        await through_terms_and_read(pilot)
+        await registering(pilot)
         await national_identity(pilot)
         await wait_until(pilot, on(app, AccountScreen))
         await type_into(pilot, PASSWORD)
@@ -259,9 +254,7 @@ async def test_the_password_leaves_the_draft_when_the_card_is_pulled():
 
     app = make_app(lang="en")
     async with app.run_test(size=SIZE) as pilot:
-        await card_screen(pilot, "national")
-        await pilot.press("1")
-        await through_terms_and_read(pilot)
+        await registering(pilot)
         await national_identity(pilot)
         await account_step(pilot)
         await wait_until(pilot, on(app, ConfirmScreen))

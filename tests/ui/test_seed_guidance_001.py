@@ -23,9 +23,9 @@ from tests.ui.flows import (
     login,
     menu,
     on,
+    registering,
     shows,
     tab_to,
-    through_terms_and_read,
     type_into,
 )
 from tests.ui.test_phone_and_qr_login import phone_form
@@ -65,9 +65,7 @@ async def phone_screen(pilot) -> None:
 async def test_the_household_field_says_where_the_number_is_and_why(lang):
     app = make_app(lang=lang)
     async with app.run_test(size=SIZE) as pilot:
-        await card_screen(pilot, "national")
-        await pilot.press("1")                             # [1] Register
-        await through_terms_and_read(pilot)
+        await registering(pilot)
         await wait_until(pilot, on(app, IdentityScreen), what="identity step")
         await tab_to(pilot, "#f-household")
         for phrase in HOUSEHOLD[lang]:

@@ -20,7 +20,9 @@ from tests.ui.test_card_replacement import (
     act,
     applications,
     applied,
+    apply_form,
     ebill_form,
+    ebill_screen,
     logged_in_as,
 )
 
@@ -100,21 +102,13 @@ async def test_step8_the_list_names_the_military_id_and_the_week_and_year_rule(l
             await seen_after_scrolling(pilot, seen[key], key)
 
 
-async def new_form(pilot) -> None:
-    """Signed in with the demo card, the list open, F5: a new application's form."""
-    await logged_in_as(pilot)
-    await applications(pilot)
-    await pilot.press("f5")
-    await wait_until(pilot, on(pilot.app, ApplyFormScreen), what="form")
-
-
 # -- 2. steps 9/13: beside 申請種類, with the mailing address; 3. 查詢領卡地點 --------------
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_steps9_13_the_form_says_the_no_photo_and_two_week_notes(lang):
     app = make_app(lang=lang)
     async with app.run_test(size=SIZE) as pilot:
-        await new_form(pilot)
+        await apply_form(pilot)
         await tab_to(pilot, "#f-street")          # the mailing address, as a person goes
         await shows(pilot, SEEN[lang]["two_weeks"], "the two-week note by the address")
         await tab_to(pilot, "#c-kind")             # 申請種類
@@ -125,7 +119,7 @@ async def test_steps9_13_the_form_says_the_no_photo_and_two_week_notes(lang):
 async def test_the_offices_are_listed_from_the_form_when_pickup_is_at_an_office(lang):
     app = make_app(lang=lang)
     async with app.run_test(size=SIZE) as pilot:
-        await new_form(pilot)
+        await apply_form(pilot)
         await choose(pilot, "pickup", "onsite")
         await shows(pilot, SEEN[lang]["offices"], "the hint beside 現場領卡")
         await pilot.press("f9")
@@ -175,8 +169,7 @@ async def test_ebill_notice_in_full_then_a_confirmation_page_before_paying(lang)
     app = make_app(lang=lang)
     async with app.run_test(size=SIZE) as pilot:
         atm_no = await applied(pilot)              # by mail
-        await act(pilot, atm_no, "ebill")
-        await wait_until(pilot, on(app, EbillScreen), what="e-Bill")
+        await ebill_screen(pilot, atm_no)
         await seen_after_scrolling(pilot, SEEN[lang]["limit"], "the limits")
         await seen_after_scrolling(pilot, SEEN[lang]["dispute"], "交易糾紛")
         await choose(pilot, "agree", "yes")

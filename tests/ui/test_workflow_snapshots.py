@@ -36,6 +36,7 @@ from tests.ui.flows import (
     menu,
     national_identity,
     on,
+    registering,
     through_terms_and_read,
     type_into,
 )
@@ -65,9 +66,7 @@ async def identity_national(pilot):
 
 
 async def identity_resident(pilot):
-    await card_screen(pilot, "resident_ui")
-    await pilot.press("1")
-    await through_terms_and_read(pilot)
+    await registering(pilot, "resident_ui")
     await wait_until(pilot, on(pilot.app, IdentityScreen))
     await type_into(pilot, "2025/13/01")
     await pilot.press("enter")
@@ -232,13 +231,9 @@ async def apply_list(pilot):
 
 
 async def apply_form(pilot):
-    from screens.replacement.apply_form import ApplyFormScreen
     from tests.ui import test_card_replacement as cr
 
-    await cr.logged_in_as(pilot)
-    await cr.applications(pilot)
-    await pilot.press("f5")
-    await wait_until(pilot, on(pilot.app, ApplyFormScreen))
+    await cr.apply_form(pilot)
 
 
 async def _paying(pilot, action: str):
