@@ -66,7 +66,15 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PYTHON = sys.executable
 sys.path.insert(0, str(HERE))
-from bench_store_scale import add_all, card_no, id_no, make_account  # noqa: E402  (stdlib only)
+from bench_store_scale import (  # noqa: E402  (stdlib only)
+    add_all,
+    card_no,
+    id_no,
+    log,
+    make_account,
+    ms,
+    one_then_many,
+)
 
 DEFAULT_ACCOUNTS = 1_000_000
 DEFAULT_TINYDB = 100_000
@@ -333,15 +341,6 @@ def workers(*specs: tuple[str, Sequence[str], dict[str, str], Path]
     return pipe_workers([start(*spec) for spec in specs])
 
 
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def ms(seconds: float) -> str:
-    value = seconds * 1e3
-    return f"{value:.3g} ms" if value < 100 else f"{value:,.0f} ms"
-
-
 def med(xs: Sequence[float]) -> float:
     return float(statistics.median(xs))
 
@@ -350,29 +349,14 @@ def med(xs: Sequence[float]) -> float:
 def concurrent_adds(name: str, spec: Sequence[str], fresh: int, args: argparse.Namespace,
                     env: dict[str, str], cwd: Path) -> dict[str, Any]:
     """(4): one process adding procs x per_proc accounts, then procs processes at once."""
-    total = args.procs * args.per_proc
-    with workers((f"{name} single", spec, env, cwd)) as (single,):
-        single.ask("prepare", start=fresh, count=total)
-        t = time.perf_counter()
-        timeouts = single.ask("go")["timeouts"]
-        single_s = time.perf_counter() - t
-    log(f"  {name}: one process, {total:,} adds: {single_s:.1f} s")
-    many = fresh + total
-    specs = [(f"{name} writer {i + 1}", spec, env, cwd) for i in range(args.procs)]
-    with workers(*specs) as writers:
-        for i, writer in enumerate(writers):
-            writer.ask("prepare", start=many + i * args.per_proc, count=args.per_proc)
-        t = time.perf_counter()
-        for writer in writers:
-            writer.send("go")
-        many_timeouts = sum(writer.recv()["timeouts"] for writer in writers)
-        many_s = time.perf_counter() - t
-    log(f"  {name}: {args.procs} processes x {args.per_proc:,} adds: {many_s:.1f} s")
+    run = one_then_many(
+        lambda roles: workers(*[(f"{name} {r}", spec, env, cwd) for r in roles]),
+        fresh, args.procs, args.per_proc, f"{name}:")
+    total, many = run["total"], run.pop("many")
     with workers((f"{name} verifier", spec, env, cwd)) as (verifier,):
         found = (verifier.ask("verify", start=fresh, count=total)["found"]
                  + verifier.ask("verify", start=many, count=total)["found"])
-    return {"total": total, "single_s": single_s, "many_s": many_s, "timeouts": timeouts,
-            "many_timeouts": many_timeouts, "found": found}
+    return {**run, "found": found}
 
 
 def measure(worker: PipeWorker, size: int, fresh: int, runs: int) -> tuple[dict[str, Any], int]:

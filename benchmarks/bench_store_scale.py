@@ -423,33 +423,44 @@ def compact_while_reading(reader: PipeWorker, path: Path, size: int, code: Path,
             "compact_s": statistics.median(r["compact_s"] for r in rounds)}
 
 
-def concurrent_adds(path: Path, fresh: int, args: argparse.Namespace,
-                    env: dict[str, str]) -> dict[str, Any]:
-    """Scenario 5: ``procs`` processes x ``per_proc`` adds against one process adding all."""
-    total = args.procs * args.per_proc
-    with workers(("single", path, args.code, env)) as (single,):
+def one_then_many(open_workers: Callable[[list[str]],
+                                         contextlib.AbstractContextManager[list[PipeWorker]]],
+                  fresh: int, procs: int, per_proc: int, say: str) -> dict[str, Any]:
+    """One process adding ``procs`` x ``per_proc`` accounts numbered from ``fresh``, then
+    ``procs`` processes adding as many more at once, each timed from "go" to the last
+    answer; ``open_workers(roles)`` starts the store processes. The first number of the
+    many's accounts comes back as ``many``."""
+    total = procs * per_proc
+    with open_workers(["single"]) as (single,):
         single.ask("prepare", start=fresh, count=total)
         t = time.perf_counter()
         timeouts = single.ask("go")["timeouts"]
         single_s = time.perf_counter() - t
-    log(f"  (5) one process, {total:,} adds: {single_s:.1f} s")
+    log(f"  {say} one process, {total:,} adds: {single_s:.1f} s")
     many = fresh + total
-    specs = [(f"writer {i + 1}", path, args.code, env) for i in range(args.procs)]
-    with workers(*specs) as writers:
+    with open_workers([f"writer {i + 1}" for i in range(procs)]) as writers:
         for i, writer in enumerate(writers):
-            writer.ask("prepare", start=many + i * args.per_proc, count=args.per_proc)
+            writer.ask("prepare", start=many + i * per_proc, count=per_proc)
         t = time.perf_counter()
         for writer in writers:
             writer.send("go")
         many_timeouts = sum(writer.recv()["timeouts"] for writer in writers)
         many_s = time.perf_counter() - t
-    log(f"  (5) {args.procs} processes x {args.per_proc:,} adds: {many_s:.1f} s")
+    log(f"  {say} {procs} processes x {per_proc:,} adds: {many_s:.1f} s")
+    return {"total": total, "single_s": single_s, "many_s": many_s, "timeouts": timeouts,
+            "many_timeouts": many_timeouts, "many": many}
+
+
+def concurrent_adds(path: Path, fresh: int, args: argparse.Namespace,
+                    env: dict[str, str]) -> dict[str, Any]:
+    """Scenario 5: ``procs`` processes x ``per_proc`` adds against one process adding all."""
+    run = one_then_many(lambda roles: workers(*[(r, path, args.code, env) for r in roles]),
+                        fresh, args.procs, args.per_proc, "(5)")
+    total, many = run["total"], run.pop("many")
     with workers(("verifier", path, args.code, env)) as (verifier,):
         found_single = verifier.ask("verify", ranges=[[fresh, total]])["found"]
         found_many = verifier.ask("verify", ranges=[[many, total]])["found"]
-    return {"procs": args.procs, "total": total, "single_s": single_s, "many_s": many_s,
-            "timeouts": timeouts, "many_timeouts": many_timeouts,
-            "found_single": found_single, "found_many": found_many}
+    return {"procs": args.procs, **run, "found_single": found_single, "found_many": found_many}
 
 
 # -- report -----------------------------------------------------------------------------------

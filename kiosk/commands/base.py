@@ -60,7 +60,9 @@ def common_options(parser: argparse.ArgumentParser) -> None:
     """``--config``, ``--lang`` and ``--db``: every command takes them."""
     parser.add_argument("--config", type=Path, help="TOML config file")
     parser.add_argument("--lang", choices=LANGS, help="language of screens and messages")
-    parser.add_argument("--db", help="store file (default: the platform data dir)")
+    parser.add_argument("--db", help="store file, or a PostgreSQL address (postgresql://… or "
+                        "host=… dbname=…; the password from PGPASSWORD or ~/.pgpass); "
+                        "default: a file in the platform data dir")
 
 
 def store_options(parser: argparse.ArgumentParser) -> None:
