@@ -80,9 +80,9 @@ def _names(store: StoreBackend) -> list[str]:
     """The collections ``store`` can hold (a PostgreSQL schema's), or holds (a file's)."""
     from store.core import Store
 
-    if isinstance(store, Store):
+    if isinstance(store, Store):   # a companion file not made yet holds nothing: not made
         names = set(store.db().tables()) - set(_BOOKKEEPING)
-        names |= {name for name in _APART if store.companion(_APART[name]).db().tables()}
+        names |= {name for name in _APART if store.companion_path(_APART[name]).exists()}
         return sorted(names)
     from store.pg.schema import COLLECTIONS
 

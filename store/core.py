@@ -308,12 +308,16 @@ class Store(CatchUp):
         """The store ``<stem>.<name><suffix>`` beside this one, for the same purpose: one
         per file and process (opened on first use, kept open), for data that changes often
         and is small (the lockouts' failure counters)."""
-        path = self.path.with_name(f"{self.path.stem}.{name}{self.path.suffix}")
+        path = self.companion_path(name)
         with _COMPANIONS_LOCK:
             found = _COMPANIONS.get(path)
             if found is None or found._closed:
                 found = _COMPANIONS[path] = Store.open(path, purpose=self.purpose)
             return found
+
+    def companion_path(self, name: str) -> Path:
+        """The file of :meth:`companion` ``name``, made or not."""
+        return self.path.with_name(f"{self.path.stem}.{name}{self.path.suffix}")
 
     def keyed(self, table: str, key: str) -> Keyed:
         from store.keyed import KeyedTable
