@@ -10,6 +10,7 @@ keeps unique; what a read returns is a fresh object (the caller may change it).
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from store.mail_records import (
     sent,
     without_params,
 )
-from store.pg.schema import ANNOUNCED, Collection
+from store.pg.schema import ANNOUNCED, COLLECTIONS, Collection
 
 if TYPE_CHECKING:
     from store.pg.store import PgStore
@@ -345,8 +346,6 @@ def add_new_accounts(store: PgStore, pairs: Iterable[tuple[Doc, Doc]], *,
                      then: Callable[[list[str]], None] | None = None) -> list[str]:
     """Insert each (account, mail) whose ``id_no`` is new, in one transaction with what
     ``then(added)`` writes; the ID numbers added (store/api.py)."""
-    from store.pg.schema import COLLECTIONS
-
     accounts = PgAccounts(store, COLLECTIONS["accounts"])
     outbox = PgOutbox(store, COLLECTIONS["outbox"])
     with store.transaction():
@@ -379,8 +378,6 @@ def _text(value: Any) -> str | None:
 
 def _copy(doc: Doc) -> Doc:
     """A deep copy of a JSON document (the caller may change what it gets)."""
-    import copy
-
     return copy.deepcopy(doc)
 
 
