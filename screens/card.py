@@ -56,13 +56,10 @@ class CardScreen(KioskScreen):
     def _read_again(self) -> None:
         if self._known != "unread" or not self.is_current:
             return
-        state = self.read(self.host.registration.state_of, self.card, default=FAILED)
-        if state is FAILED:
-            self._retry_later()
-            return
-        self._known = state.value if state else "none"
-        self.clear_errors()
-        self.refresh_language()
+        self._known = None
+        if self._state() != "unread":   # unread again: _state set the next try
+            self.clear_errors()
+            self.refresh_language()
 
     def actions(self) -> list[tuple[str, Callable[[], Screen[Any]]]]:
         """What this card can do next, by its registration state."""
