@@ -151,8 +151,11 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """With pytest-xdist, every integration test runs on one worker (one pcscd, one set of
-    vpcd ports); the rest spread over the others (``--dist loadgroup``)."""
+    vpcd ports); the rest spread over the others (``--dist loadgroup``). The PostgreSQL
+    tests (pg/) need no pcscd: they join the run's one server's group instead, where a
+    second group would have started a second server."""
     here = Path(__file__).parent
     for item in items:
-        if here in Path(item.path).parents:
+        path = Path(item.path)
+        if here in path.parents and not path.is_relative_to(here / "pg"):
             item.add_marker(pytest.mark.xdist_group("pcscd"))

@@ -50,8 +50,14 @@ def _children(pid: int) -> list[int]:
 
 
 def _socket_inodes(pid: int) -> set[str]:
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    """The sockets process ``pid`` holds open; none if it has exited meanwhile (a backend
+    of a connection that just closed)."""
+    inodes: set[str] = set()
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except FileNotFoundError:
+        return inodes
+    for fd in fds:
         try:
             target = os.readlink(fd)
         except OSError:
