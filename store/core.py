@@ -374,9 +374,11 @@ class Store(CatchUp):
             self._db.table(table).clear_cache()
         return ids
 
-    def listen(self, heard: Callable[[str], None]) -> None:
+    def listen(self, heard: Callable[[str], None],
+               reachable: Callable[[bool], None] | None = None) -> None:
         """A file tells nobody of a commit: callers read again when they need to (the
-        PostgreSQL store calls ``heard`` instead). None: there is nothing to stop."""
+        PostgreSQL store calls ``heard`` instead), and a file is never out of reach (the
+        PostgreSQL store calls ``reachable``). None: there is nothing to stop."""
         return None
 
     def load_rows(self, table: str, rows: list[tuple[int, dict[str, Any]]]) -> None:

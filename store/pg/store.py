@@ -14,7 +14,9 @@ Reads outside a transaction run on a pooled connection in autocommit, so they se
 commit reported done; inside one, the thread's own transaction and what it wrote so far.
 A commit costs two round trips besides its own statements: the lock with BEGIN,
 and the commit with the unlock and its news (a NOTIFY naming the tables other kiosks wait
-on, :meth:`PgStore.listen`), each sent as one pipeline.
+on, :meth:`PgStore.listen`), each sent as one pipeline. A write that is a transaction of
+its own (a registration's new account, a mail queued) is one round trip in all
+(:meth:`PgStore.write_alone`).
 
 ``files`` is a folder on this machine: it holds what the kiosk keeps beside a store (the
 machine key, the audit log's head file); :attr:`PgStore.path` names a file in it, as the
@@ -24,6 +26,7 @@ TinyDB store's path names its snapshot.
 from __future__ import annotations
 
 import contextlib
+import select
 import threading
 import time
 import zlib
@@ -168,20 +171,52 @@ class PgStore:
         if self._local.vacuum and self._local.wrote:   # after the lock: writers go on
             self._vacuum()
 
+    def write_alone(self, sql: str, params: Iterable[Any] = (), *,
+                    changed: str | None = None) -> list[tuple[Any, ...]]:
+        """One write statement, in this thread's transaction if it has one; else as a
+        transaction of its own in one round trip: the store's lock, the statement and the
+        news of ``changed`` (see :meth:`changed`) go as one query string, which the server
+        runs as one implicit transaction, committed at its end or rolled back whole. The
+        lock is then the transaction-level kind of the same key, released with it (a
+        one-statement transaction has no after_commit actions to keep under it). The
+        values are bound on this side (psycopg's ClientCursor: libpq's quoting), as a
+        string of several statements cannot be prepared. Its rows, as :meth:`execute`'s."""
+        if getattr(self._local, "conn", None) is not None:
+            rows = self.execute(sql, params, write=True)
+            if changed is not None:
+                self.changed(changed)
+            return rows
+        if self._closed:
+            raise StoreError("the store is closed")
+        statements, values = ["SELECT pg_advisory_xact_lock(%s)", sql], [self._lock_key, *params]
+        if changed is not None:
+            statements.append("SELECT pg_notify(%s, %s)")
+            values += [schema.CHANNEL, changed]
+        with self._connection() as conn, psycopg.ClientCursor(conn) as cursor:
+            try:
+                cursor.execute("; ".join(statements), values)
+            except pg_errors.LockNotAvailable as exc:
+                raise self._locked_error() from exc
+            cursor.nextset()   # the statement's own result, after the lock's
+            return _rows(cursor)
+
     def changed(self, table: str) -> None:
         """This transaction wrote ``table``: at its commit, every :meth:`listen`-er hears."""
         self.check_in_transaction("PgStore.changed()")
         self._local.tables.add(table)
 
-    def listen(self, heard: Callable[[str], None]) -> Callable[[], None]:
+    def listen(self, heard: Callable[[str], None],
+               reachable: Callable[[bool], None] | None = None) -> Callable[[], None]:
         """Call ``heard(table)`` on a thread of its own whenever a commit anywhere (this
         process, another, another machine) changed ``table``, one of schema.ANNOUNCED;
         returns what stops it.
         Through LISTEN on a connection of its own, which after a lost connection (a server
         restart) listens again by itself, and on a missed stretch says every table changed
-        (what happened meanwhile is not known)."""
+        (what happened meanwhile is not known). That connection is also how the kiosk
+        knows its database is there: ``reachable(False)`` once it is lost (or cannot be
+        made at first), ``reachable(True)`` once it listens again, before the tables."""
         stop = threading.Event()
-        thread = threading.Thread(target=self._listening, args=(heard, stop),
+        thread = threading.Thread(target=self._listening, args=(heard, reachable, stop),
                                   name="nhi-kiosk-listen", daemon=True)
         thread.start()
 
@@ -191,7 +226,8 @@ class PgStore:
 
         return stop_listening
 
-    def _listening(self, heard: Callable[[str], None], stop: threading.Event) -> None:
+    def _listening(self, heard: Callable[[str], None],
+                   reachable: Callable[[bool], None] | None, stop: threading.Event) -> None:
         missed = False
         while not stop.is_set():
             try:
@@ -199,13 +235,17 @@ class PgStore:
                                      connect_timeout=CONNECT_TIMEOUT) as conn:
                     conn.execute(f"LISTEN {schema.CHANNEL}")
                     if missed:   # what changed while nobody listened is not known
+                        missed = False
+                        if reachable is not None:
+                            reachable(True)
                         for name in sorted(schema.ANNOUNCED):
                             heard(name)
-                        missed = False
                     while not stop.is_set():
                         for note in conn.notifies(timeout=LISTEN_POLL_S):
                             heard(note.payload)
             except psycopg.Error:
+                if not missed and not stop.is_set() and reachable is not None:
+                    reachable(False)
                 missed = True
                 stop.wait(LISTEN_RETRY_S)
 
@@ -338,9 +378,7 @@ class PgStore:
                         conn.execute("SELECT pg_advisory_lock(%s)", (self._lock_key,))
                         conn.execute("BEGIN")
                 except pg_errors.LockNotAvailable as exc:
-                    raise StoreLockedError(
-                        f"could not lock the store within {self._lock_timeout:g} s; another "
-                        "kiosk process is holding it") from exc
+                    raise self._locked_error() from exc
                 except psycopg.OperationalError:
                     if not conn.broken or attempt == POOL_SIZE:
                         raise
@@ -348,14 +386,29 @@ class PgStore:
                 yield conn
                 return
 
+    def _locked_error(self) -> StoreLockedError:
+        return StoreLockedError(f"could not lock the store within {self._lock_timeout:g} s; "
+                                "another kiosk process is holding it")
+
     @contextlib.contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection, within CONNECT_TIMEOUT: a kiosk whose database is gone says
-        so at once instead of freezing for the lock's timeout."""
+        so at once instead of freezing for the lock's timeout. One the server has spoken to
+        while it lay idle in the pool (a restart's termination notice, or the socket closed)
+        is checked with a round trip and, if dead, dropped for another: no statement is
+        sent on a connection known to be gone (write_alone's commit goes with it)."""
         try:
-            with self._pool.connection(timeout=min(self._lock_timeout, CONNECT_TIMEOUT)
-                                       ) as conn:
-                yield conn
+            for _attempt in range(POOL_SIZE + 1):
+                with self._pool.connection(timeout=min(self._lock_timeout, CONNECT_TIMEOUT)
+                                           ) as conn:
+                    if _spoken_to(conn):
+                        with contextlib.suppress(psycopg.Error):
+                            conn.execute("")
+                        if conn.broken:
+                            continue   # the pool drops it as it comes back
+                    yield conn
+                    return
+            raise StoreUnreachable("the database keeps dropping the connections")
         except (PoolTimeout, psycopg.OperationalError) as exc:
             if isinstance(exc, pg_errors.LockNotAvailable):
                 raise
@@ -416,6 +469,13 @@ class PgStore:
                      ("schema", Jsonb(schema.VERSION)), write=True)
         if purpose is not None:   # a store keeps the purpose it was made for
             self.execute(insert + "DO NOTHING", ("purpose", Jsonb(purpose)), write=True)
+
+
+def _spoken_to(conn: psycopg.Connection[Any]) -> bool:
+    """Has the server sent an idle connection anything? Only a connection's end does (no
+    pooled connection listens): asked of the socket, without a round trip."""
+    readable, _w, _x = select.select([conn.fileno()], [], [], 0)
+    return bool(readable)
 
 
 def _rows(cursor: psycopg.Cursor[Any]) -> list[tuple[Any, ...]]:

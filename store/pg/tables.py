@@ -79,14 +79,13 @@ class _Table:
         return self._try_insert(doc, " ON CONFLICT (key) DO NOTHING")
 
     def _try_insert(self, doc: Doc, conflict: str) -> int | None:
+        """In the caller's transaction, or as one of its own in one round trip."""
         names, values = self._columns(doc)
-        rows = self._store.execute(
+        rows = self._store.write_alone(
             f"INSERT INTO {self._t} ({', '.join(names)}) VALUES "
-            f"({', '.join(['%s'] * len(values))}){conflict} RETURNING id", values, write=True)
-        if not rows:
-            return None
-        self._written()
-        return int(rows[0][0])
+            f"({', '.join(['%s'] * len(values))}){conflict} RETURNING id", values,
+            changed=self._c.name if self._c.name in ANNOUNCED else None)
+        return int(rows[0][0]) if rows else None
 
     def _replace(self, row_id: int, doc: Doc) -> bool:
         names, values = self._columns(doc)
@@ -225,8 +224,9 @@ class PgAccounts(_Documents):
         return self._one("WHERE card_no = %s", card_no)
 
     def add(self, account: Doc) -> int:
-        """Insert ``account``; DuplicateError if its ID number (or card number) is taken."""
-        with self._unique(account), self._writing():
+        """Insert ``account``; DuplicateError if its ID number (or card number) is taken.
+        Outside a transaction, one round trip: the check is the insert's own."""
+        with self._unique(account):
             row = self._insert_new_key(dict(account))
             if row is None:
                 raise DuplicateError(
@@ -297,9 +297,7 @@ class PgOutbox(_Table):
         return [_with_id(i, d) for i, d in found if is_pending(d)]
 
     def add(self, mail: Mapping[str, Any]) -> int:
-        record = new_record(mail)
-        with self._writing():
-            return self._insert(record)
+        return self._insert(new_record(mail))
 
     def claim(self, mail_id: int, at: str, until: str) -> Doc | None:
         with self._writing():

@@ -160,7 +160,8 @@ def heard_within(seconds: float, heard: list[str], table: str) -> bool:
 def test_a_commit_elsewhere_is_heard_by_a_listener_at_once_and_a_rollback_never(
         postgres: PgServer, pg_dsn, files, store):
     heard: list[str] = []
-    stop = store.listen(heard.append)
+    reachable: list[bool] = []
+    stop = store.listen(heard.append, reachable.append)
     try:
         with PgStore.open(pg_dsn, files=files) as other:
             with pytest.raises(RuntimeError), other.transaction():
@@ -174,8 +175,14 @@ def test_a_commit_elsewhere_is_heard_by_a_listener_at_once_and_a_rollback_never(
             other.keyed("qr_logins", "code").put({"code": "c1", "state": "approved"})
             assert heard_within(10, heard, "qr_logins")
             heard.clear()
+            other.write_alone(f"INSERT INTO {SCHEMA}.staff (key, doc) VALUES ('s1', '{{}}')",
+                              changed="staff")              # a transaction of its own
+            assert heard_within(10, heard, "staff")
+            assert reachable == []                          # nothing to say while it is there
+            heard.clear()
             postgres.restart("immediate")                   # the listener's connection lost
             assert heard_within(15, heard, "qr_logins")     # "everything may have changed"
+            assert reachable == [False, True]               # gone, then back before the news
             heard.clear()
             other.keyed("qr_logins", "code").put({"code": "c2", "state": "approved"})
             assert heard_within(10, heard, "qr_logins")     # and it listens again
