@@ -45,6 +45,7 @@ from screens.errors import user_error
 from screens.host import ReaderStatus
 from screens.idle import IdleScreen
 from screens.message import MessageScreen, Problem
+from screens.store_away import StoreAwayScreen
 from screens.too_small import TooSmallScreen
 from screens.widgets.bars import TitleBar
 from store.errors import StoreError
@@ -108,6 +109,14 @@ class ReaderChanged(Message):
         self.event = event
 
 
+class StoreReachable(Message):
+    """The store's database went out of reach (``up`` False) or came back."""
+
+    def __init__(self, up: bool) -> None:
+        super().__init__()
+        self.up = up
+
+
 class KioskApp(App[None]):
     CSS_PATH = str(Path(screens.__file__).with_name("kiosk.tcss"))
     ENABLE_COMMAND_PALETTE = False
@@ -167,6 +176,7 @@ class KioskApp(App[None]):
         self.monitor_restart_s = MONITOR_RESTART_S
         self._unlisten: Callable[[], None] | None = None
         self.store_events = False
+        self.store_away = False   # the store said its database is out of reach
 
     # -- the domain's services, for the screens (screens/host.py) -----------------------
     @property
@@ -299,17 +309,45 @@ class KioskApp(App[None]):
             self.log.error(f"mail delivery round failed: {type(exc).__name__}")
 
     def _services_and_events(self) -> None:
-        """The services built, and the store's news of commits (a PostgreSQL store's
-        LISTEN) forwarded to the screen on top; a file's store has none."""
+        """The services built, and the store's news (a PostgreSQL store's LISTEN): the
+        commits forwarded to the screen on top, the database going and coming as the
+        StoreAwayScreen over everything; a file's store has none."""
         def heard(table: str) -> None:   # on the listener's thread: post_message is safe
             self.post_message(StoreChanged(table))
 
-        self._unlisten = self.services.store.listen(heard)
+        def reachable(up: bool) -> None:
+            self.post_message(StoreReachable(up))
+
+        self._unlisten = self.services.store.listen(heard, reachable)
         self.store_events = self._unlisten is not None
 
     def on_store_changed(self, message: StoreChanged) -> None:
         if self.screen_stack:   # none while the app shuts down
             self.screen.post_message(StoreChanged(message.table))
+
+    def on_store_reachable(self, message: StoreReachable) -> None:
+        if not self.screen_stack:   # the app shuts down
+            return
+        self.store_away = not message.up
+        if self.store_away:
+            self._cover_while_away()
+        elif any(isinstance(screen, StoreAwayScreen) for screen in self.screen_stack):
+            # only the size notice, or what a timer under it pushed, can be above it
+            while not isinstance(self.screen, StoreAwayScreen):
+                self.pop_screen()
+            self.pop_screen()
+            self._check_size()
+            self._refresh_status()
+
+    def _cover_while_away(self) -> None:
+        """The StoreAwayScreen on top (under the size notice) while the store is away."""
+        if not self.store_away or any(isinstance(screen, StoreAwayScreen)
+                                      for screen in self.screen_stack):
+            return
+        if isinstance(self.screen, TooSmallScreen):
+            self.pop_screen()
+        self.push_screen(StoreAwayScreen())
+        self._check_size()
 
     def on_unmount(self) -> None:
         self._stopping.set()
@@ -354,7 +392,7 @@ class KioskApp(App[None]):
         return self.idle.left()
 
     def _at_rest(self, screen: Screen[Any]) -> bool:
-        return isinstance(screen, IdleScreen | TooSmallScreen) or (
+        return isinstance(screen, IdleScreen | TooSmallScreen | StoreAwayScreen) or (
             isinstance(screen, MessageScreen) and screen.problem in CONDITIONS)
 
     def _arm_idle(self, *, again: bool = False) -> None:
@@ -423,6 +461,7 @@ class KioskApp(App[None]):
             self.pop_screen()
         if screen is not None:
             self.push_screen(screen)
+        self._cover_while_away()
         self._check_size()
         self._refresh_status()
 
@@ -644,6 +683,8 @@ class KioskApp(App[None]):
         from screens.counter.home import StaffHomeScreen
         from screens.counter.sign_in import StaffSignInScreen
 
+        if self.store_away:   # nothing at the counter works meanwhile
+            return
         if self.staff_session is not None:
             if any(getattr(screen, "busy", False) for screen in self.screen_stack):
                 self.notify(self.catalog.t("staff.busy"), severity="warning")

@@ -22,12 +22,12 @@ class TooSmallScreen(KioskModal):
     def compose(self) -> ComposeResult:
         # in both languages, as the idle screen under it speaks both: a person who reads
         # only the other one is told too (seen at 60×20)
-        with Center(id="too-small"):
+        with Center(id="too-small", classes="bilingual"):
             yield Tr("small.title", classes="screen-title")
-            yield Computed(lambda: self._body("small.body"), id="too-small-body")
-            yield Tr("small.title_secondary", id="too-small-title-secondary")
+            yield Computed(lambda: self._body("small.body"), classes="bilingual-body")
+            yield Tr("small.title_secondary", classes="bilingual-title-secondary")
             yield Computed(lambda: self._body("small.body_secondary"),
-                           id="too-small-body-secondary")
+                           classes="bilingual-body-secondary")
 
     def _body(self, key: str) -> str:
         w, h = self.minimum

@@ -70,3 +70,20 @@ def test_tray(snap_compare, lang):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_store_away(snap_compare, lang):
+    """Over a card's screen, as a PostgreSQL store's listener says its database is gone."""
+    from kiosk.app import StoreReachable
+    from screens.store_away import StoreAwayScreen
+
+    app = make_app(lang=lang)
+
+    async def run_before(pilot):
+        await _with_card(app, "long_name", CardScreen)(pilot)
+        app.post_message(StoreReachable(False))
+        await wait_until(pilot, lambda: isinstance(app.screen, StoreAwayScreen), what="away")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -42,14 +42,20 @@ async def test_a_staff_account_added_from_the_shell_signs_in_at_the_kiosk(pg_dsn
         store.close()
 
 
-@pytest.mark.parametrize("lang, unreachable, login, comes_back", [
-    ("en", "cannot reach its records", "Log in", True), ("zh-TW", "連不上資料庫", "登入", False)])
-async def test_a_card_read_while_the_database_is_down_gets_its_menu_once_it_is_back(
-        pg_dsn, postgres, lang, unreachable, login, comes_back):
-    """Said in both languages; the menu's return (a 3 s retry meeting the pool's reconnect,
-    some 7 s) waited for once."""
+AWAY_TITLES = ("暫停服務：連不上資料庫", "the records database cannot be reached")
+
+
+@pytest.mark.parametrize("lang, login", [("en", "Log in"), ("zh-TW", "登入")])
+async def test_the_database_going_away_pauses_the_kiosk_until_it_is_back_losing_nothing(
+        pg_dsn, postgres, lang, login):
+    """The whole screen says so, in both languages, as soon as the database goes, and goes
+    by itself when it is back: a half-typed form is still there; a card put in meanwhile
+    has its menu then."""
     from kiosk.domain.demo_people import seed_demo
-    from tests.ui.flows import card_screen
+    from screens.card import CardScreen
+    from screens.counter.sign_in import StaffSignInScreen
+    from screens.store_away import StoreAwayScreen
+    from tests.ui.flows import type_into
 
     store = PgStore.open(pg_dsn, files=pg_files(PostgresAddress(pg_dsn)), purpose=DEMO)
     seed_demo(store, NOW)
@@ -57,17 +63,31 @@ async def test_a_card_read_while_the_database_is_down_gets_its_menu_once_it_is_b
     app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)), lang=lang)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: app.store_events, what="listening to the store")
+            await pilot.press("f10")
+            await wait_until(pilot, on(app, StaffSignInScreen), what="staff sign-in")
+            await type_into(pilot, "chen01")
             postgres.halt()
-            await card_screen(pilot, "registered")
-            await wait_until(pilot, lambda: unreachable in screen_text(app),
-                             what="the database named as out of reach")
-            assert login not in screen_text(app)           # no action while unknown
+            await wait_until(pilot, on(app, StoreAwayScreen), what="the kiosk paused")
+            assert all(title in screen_text(app) for title in AWAY_TITLES)
+            await pilot.press("f10")                           # the counter waits too
+            assert isinstance(app.screen, StoreAwayScreen)
             postgres.start()
-            if not comes_back:
-                return
+            await wait_until(pilot, on(app, StaffSignInScreen), timeout=30,
+                             what="the form back by itself, once the database is")
+            assert "chen01" in screen_text(app)                # as it was left
+
+            postgres.halt()
+            await wait_until(pilot, on(app, StoreAwayScreen), what="paused again")
+            app.monitor.insert("registered")                    # taken, under the cover
+            await wait_until(pilot, lambda: any(isinstance(screen, CardScreen)
+                                                for screen in app.screen_stack),
+                             what="the card's screen under the cover")
+            assert isinstance(app.screen, StoreAwayScreen)
+            postgres.start()
             await wait_until(pilot, lambda: login in screen_text(app), timeout=30,
-                             what="the menu, by itself, once the database is back")
-            assert unreachable not in screen_text(app)
+                             what="the card's menu once the database is back")
+            assert not any(title in screen_text(app) for title in AWAY_TITLES)
     finally:
         if postgres.proc is None:   # the other tests need their server
             postgres.start()
