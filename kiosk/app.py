@@ -33,6 +33,7 @@ from kiosk.demo_tray import ACTIONS as TRAY_ACTIONS
 from kiosk.demo_tray import DemoTray
 from kiosk.domain.clock import Clock
 from kiosk.domain.config import Config
+from kiosk.domain.errors import KioskError
 from kiosk.domain.i18n import Catalog
 from kiosk.domain.inactivity import Deadline
 from kiosk.staff_mode import StaffMode
@@ -322,8 +323,24 @@ class KioskApp(App[None]):
         self.store_events = self._unlisten is not None
 
     def on_store_changed(self, message: StoreChanged) -> None:
-        if self.screen_stack:   # none while the app shuts down
-            self.screen.post_message(StoreChanged(message.table))
+        if not self.screen_stack:   # none while the app shuts down
+            return
+        if message.table == "staff" and self.staff_session is not None:
+            self._check_staff_account(self.staff_session)
+        self.screen.post_message(StoreChanged(message.table))
+
+    def _check_staff_account(self, session: StaffSession) -> None:
+        """An account disabled elsewhere (the shell, another counter) ends its staff mode
+        here as soon as the store tells, not at the clerk's next operation; unless a
+        screen is busy (an import running), whose end the next operation refuses."""
+        if any(getattr(screen, "busy", False) for screen in self.screen_stack):
+            return
+        try:
+            self.domain.staff.check_account(session)
+        except KioskError as exc:
+            self.end_staff(notice=exc.key)
+        except StoreError as exc:   # not readable now: the next operation asks again
+            self.log.error(f"staff account check failed: {type(exc).__name__}")
 
     def on_store_reachable(self, message: StoreReachable) -> None:
         if not self.screen_stack:   # the app shuts down

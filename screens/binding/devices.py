@@ -31,6 +31,7 @@ class DeviceCodeScreen(CodeQrScreen):
 
     card_policy = CardPolicy.BOUND
     title_key, intro_key = "dev.code_title", "dev.code_intro"
+    watches = "devices"
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("f5", "new_code", "key.device_code"),
                 Binding("f9", "app_panel", "key.demo_app")]
@@ -62,16 +63,15 @@ class DeviceCodeScreen(CodeQrScreen):
             return self.t("dev.code_used", name=self.bound["name"])
         return super().status_text()
 
-    def tick(self) -> None:
-        """Each second: has the code bound a device meanwhile (wherever it was typed)?"""
+    def read_again(self) -> None:
+        """Has the code bound a device meanwhile (wherever it was typed)?"""
         if self.code is not None and self.bound is None:
             self.bound = self.read(self.host.devices.bound_with, self.code.code,
                                    default=None)
-        super().tick()
 
     def action_app_panel(self) -> None:
         if self.code is not None:
-            self.app.push_screen(AppPanelScreen(self.code.code), lambda _: self.tick())
+            self.app.push_screen(AppPanelScreen(self.code.code), lambda _: self.read_now())
 
     def action_close(self) -> None:
         self.dismiss()

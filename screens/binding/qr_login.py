@@ -11,7 +11,6 @@ from textual.binding import Binding
 from textual.widgets import Input
 
 from kiosk.domain.binding.qr_login import LoginRequest, LoginState
-from screens.base import StoreChanged
 from screens.card_policy import CardPolicy
 from screens.code_qr import CodeQrScreen
 from screens.errors import FAILED, log_failure
@@ -41,17 +40,13 @@ class QrLoginFormScreen(FormScreen):
             self.app.push_screen(QrLoginScreen(request, id_no, birth))
 
 
-#: seconds between reads of a login request while the store tells of commits (a safety
-#: net: a notification lost with a connection is made up for by the listener itself)
-UNTOLD_READ_S = 10
-
-
 class QrLoginScreen(CodeQrScreen):
     """The login QR and its code; it watches the request once a second (with the
     countdown) and logs in when a bound device approves."""
 
     card_policy = CardPolicy.UNBOUND
     title_key, intro_key = "qrl.qr_title", "qrl.qr_intro"
+    watches = "qr_logins"
     BINDINGS = [Binding("escape", "close", "key.back"),
                 Binding("f5", "new_request", "qrl.key_new"),
                 Binding("f9", "app_panel", "key.demo_app")]
@@ -61,13 +56,12 @@ class QrLoginScreen(CodeQrScreen):
         self.request = request
         self.known: LoginState | None = LoginState.PENDING
         self._asked = (id_no, birth)   # for F5: a new QR without typing them again
-        self._ticks = 0
 
     def on_mount(self) -> None:   # CodeQrScreen.on_mount runs too (Textual calls each class's)
         self.show_code(self.request.display, self.request.expires_at, self.request.payload)
 
     def on_screen_resume(self) -> None:
-        self._read()   # back from the demo app panel: the answer is already there
+        self.read_now()   # back from the demo app panel: the answer is already there
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.host.demo if action == "app_panel" else True
@@ -87,23 +81,8 @@ class QrLoginScreen(CodeQrScreen):
             return self.t(f"qrl.{state.value}")
         return super().status_text()
 
-    def tick(self) -> None:
-        """Once a second: the countdown, and the request read again. With a store that
-        tells of other terminals' commits (StoreChanged), only every UNTOLD_READ_S
-        seconds: the phone's approval is read when it is told."""
-        self._ticks += 1
-        if not self.host.store_events or self._ticks % UNTOLD_READ_S == 0:
-            self._read()
-        else:
-            super().tick()
-
-    def on_store_changed(self, message: StoreChanged) -> None:
-        if message.table == "qr_logins":
-            self._read()
-
-    def _read(self) -> None:
+    def read_again(self) -> None:
         self.known = state = self.state()   # one read, for the text and the login
-        super().tick()
         if state is LoginState.PENDING:
             self.host.keep_awake()   # the citizen is busy with the phone
         elif state is LoginState.APPROVED:

@@ -135,11 +135,17 @@ class Staff:
             raise KioskError("err.staff.signed_out")
         if self.expired(session):
             raise KioskError("err.staff.expired")
+        self.check_account(session)
+        session.last_active = self._clock.now()
+        return session
+
+    def check_account(self, session: StaffSession) -> None:
+        """The session's account still exists and is active, or ``err.staff.disabled``:
+        asked by every operation, and by the kiosk when the store says the staff
+        accounts changed (at another terminal or from the shell)."""
         doc = self._staff.get(session.staff_id)
         if doc is None or not doc["active"]:
             raise KioskError("err.staff.disabled")
-        session.last_active = self._clock.now()
-        return session
 
     def touch(self, session: StaffSession) -> None:
         """Input at the terminal: the idle limit counts from the last key, not the last

@@ -103,7 +103,8 @@ async def test_a_qr_login_approved_by_another_process_reaches_the_screen_through
     import time
 
     from kiosk.domain.demo_people import seed_demo
-    from screens.binding.qr_login import UNTOLD_READ_S, QrLoginScreen
+    from screens.binding.qr_login import QrLoginScreen
+    from screens.code_qr import UNTOLD_READ_S
     from screens.services import ServicesScreen
     from tests.ui.test_phone_and_qr_login import qr_login_screen
 
@@ -127,5 +128,76 @@ async def test_a_qr_login_approved_by_another_process_reaches_the_screen_through
                              timeout=UNTOLD_READ_S - 2)
             assert time.monotonic() - told < UNTOLD_READ_S - 2
             assert app.session is not None and app.session.via == "qr"
+    finally:
+        store.close()
+
+
+def _shell(*args: str) -> None:
+    """``nhi-kiosk ARGS`` in a process of its own, as from another terminal."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "kiosk", *args, "--lang", "en"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+async def test_a_device_bound_with_the_code_from_another_process_is_named_at_once(pg_dsn):
+    """The app redeeming the shown code elsewhere: the screen names the device when the
+    database says so, before its own next read (UNTOLD_READ_S)."""
+    import time
+
+    from kiosk.domain.demo_people import DEMO_PASSWORD, seed_demo
+    from screens.binding.devices import DeviceCodeScreen
+    from screens.code_qr import UNTOLD_READ_S
+    from tests.ui.flows import card_screen, logged_in, login
+
+    store = PgStore.open(pg_dsn, files=pg_files(PostgresAddress(pg_dsn)), purpose=DEMO)
+    seed_demo(store, NOW)
+    clock = SystemClock()   # the other process's: the code must not have expired there
+    app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)), lang="en")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: app.store_events, what="listening to the store")
+            await card_screen(pilot, "registered")
+            await pilot.press("escape")
+            await login(pilot, DEMO_PASSWORD)
+            await logged_in(pilot)
+            await pilot.press("1")                            # Mobile device verification
+            await wait_until(pilot, on(app, DeviceCodeScreen), what="the device code screen")
+            await pilot.press("f5")
+            await wait_until(pilot, lambda: app.screen.code is not None, what="a code")
+            _shell("app", "redeem", app.screen.code.code, "--device", "Pixel 8", "--demo",
+                   "--db", pg_dsn)
+            told = time.monotonic()
+            await wait_until(pilot, lambda: "Pixel 8" in screen_text(app),
+                             what="the device named", timeout=UNTOLD_READ_S - 2)
+            assert time.monotonic() - told < UNTOLD_READ_S - 2
+    finally:
+        store.close()
+
+
+async def test_a_staff_account_disabled_from_the_shell_ends_its_staff_mode_at_once(
+        pg_dsn, monkeypatch):
+    from screens.idle import IdleScreen
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Counter#2026\n"))
+    assert main(["staff", "add", "chen01", "--name", "陳櫃員", "--password-stdin", "--demo",
+                 "--db", pg_dsn, "--lang", "en"]) == 0
+    store = PgStore.open(pg_dsn, files=pg_files(PostgresAddress(pg_dsn)), purpose=DEMO)
+    clock = FixedClock(NOW)
+    app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)), lang="en")
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: app.store_events, what="listening to the store")
+            await staff_signed_in(pilot, "chen01", "Counter#2026")
+            _shell("staff", "disable", "chen01", "--demo", "--db", pg_dsn)
+            await wait_until(pilot, lambda: app.staff_session is None, timeout=5,
+                             what="staff mode ended without a key pressed")
+            assert on(app, IdleScreen)()
+            assert "disabled" in " ".join(str(n.message) for n in app._notifications)
+        entries = Audit(store, clock).entries()            # newest first
+        assert [(e["staff_id"], e["action"]) for e in entries][:2] == [
+            ("chen01", "sign_out"), ("shell", "staff_disable")]
     finally:
         store.close()
