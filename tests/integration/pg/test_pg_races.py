@@ -1,7 +1,9 @@
-"""Kiosk processes on one PostgreSQL database at once: the same unit file imported by eight
-of them registers each person once, and a server that restarts in the middle of an import
-leaves all of it or none, a second run completing it. Against the suite's private server.
-(Eight processes racing a lockout: tests/unit/test_lockout_races.py, on both stores.)"""
+"""Kiosk processes on one PostgreSQL database at once: eight counters registering the same
+people, eight apps redeeming the same device codes and eight imports of the same unit file
+each leave every person (and device) once, nothing lost; a server that restarts in the
+middle of an import leaves all of it or none, a second run completing it. Against the
+suite's private server. (Eight processes racing a lockout: tests/unit/test_lockout_races.py,
+on both stores.)"""
 
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 import threading
 import time
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,7 +29,7 @@ psycopg = __import__("psycopg") if in_ci() else pytest.importorskip("psycopg")
 from store.errors import StoreError  # noqa: E402
 from store.pg.schema import SCHEMA  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PROCESSES = 8
 UNIT_FILE = "11012100920160207.CSV"
 
@@ -57,6 +62,126 @@ def unit_file(folder: Path, people: list[str]) -> Path:
 def rows(dsn: str, sql: str) -> list[tuple]:
     with psycopg.connect(dsn) as conn:
         return conn.execute(sql).fetchall()
+
+
+#: a counter process: opens the database, says "ready", waits for "go" on stdin so all
+#: start together, then does its part and prints one line per person or code
+COUNTER = textwrap.dedent(
+    """
+    import json, sys
+    from datetime import datetime
+    from pathlib import Path
+    from kiosk.domain.accounts import Services
+    from kiosk.domain.binding.devices import Devices
+    from kiosk.domain.clock import FixedClock
+    from kiosk.domain.errors import KioskError
+    from kiosk.domain.registration import register
+    from kiosk.domain.registration.register import AlreadyRegistered
+    from reader.card import CardData
+    from store.api import DEMO
+    from store.pg import PgStore
+    from tests.unit.domain_fixtures import GOOD, RecordingMail
+
+    flow, dsn, files, now, me = sys.argv[1:6]
+    work = json.loads(sys.stdin.readline())
+    register.hash_password = lambda password: "not-hashed"   # the race, not scrypt
+    store = PgStore.open(dsn, files=Path(files), purpose=DEMO, lock_timeout=60)
+    services = Services(store, FixedClock(datetime.fromisoformat(now)), RecordingMail())
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for item in work:
+        try:
+            if flow == "register":
+                register.Registration(services).register_at_counter(
+                    CardData.from_json(item), GOOD, GOOD, "", "0912000111")
+                print("registered", item["id_no"], flush=True)
+            else:
+                device = Devices(services).redeem(item, f"Phone {me}")
+                print("bound", device["id_no"], flush=True)
+        except AlreadyRegistered:
+            print("already", item["id_no"], flush=True)
+        except KioskError as exc:
+            print("refused", exc.key, flush=True)
+    """)
+
+
+def counters(flow: str, dsn: str, files: Path, env: dict[str, str],
+             work: list[list]) -> list[list[str]]:
+    """``len(work)`` counter processes doing ``flow`` at once, each its own list; the
+    lines each printed, split."""
+    from tests.unit.domain_fixtures import NOW
+
+    children = [subprocess.Popen(
+        [sys.executable, "-c", COUNTER, flow, dsn, str(files), NOW.isoformat(), str(n)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, cwd=ROOT) for n in range(len(work))]
+    try:
+        for child, part in zip(children, work, strict=True):
+            assert child.stdin is not None and child.stdout is not None
+            child.stdin.write(json.dumps(part) + "\n")
+            child.stdin.flush()
+            assert child.stdout.readline().strip() == "ready", child.communicate()[1]
+        for child in children:            # every one set up: now all at once
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        printed = []
+        for child in children:
+            out, err = child.communicate(timeout=120)
+            assert child.returncode == 0, err
+            printed += [line.split() for line in out.splitlines()]
+        return printed
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+
+
+def people_cards(count: int) -> list[dict[str, str]]:
+    return [{"card_no": f"{9000_0000_0000 + n:012d}", "name": f"測試{n:03d}", "id_no": id_no,
+             "birth_date": date(1980, 1, 1 + n % 28).isoformat(), "sex": "M",
+             "issue_date": date(2020, 1, 1).isoformat()}
+            for n, id_no in enumerate(ids(count))]
+
+
+def test_eight_counters_registering_the_same_people_and_redeeming_their_codes_once_each(
+        pg_dsn, tmp_path, env):
+    """Every counter registers all the people, each from another one on: each person
+    registered by exactly one, the others told "already registered", one account each.
+    Then every app redeems all their device codes: each code binds one device, once."""
+    from kiosk.domain.accounts import Services
+    from kiosk.domain.binding.devices import Devices
+    from kiosk.domain.clock import FixedClock
+    from store.api import DEMO
+    from store.pg import PgStore
+    from tests.unit.domain_fixtures import NOW, RecordingMail
+
+    people = people_cards(40)
+    files = tmp_path / "files"
+    store = PgStore.open(pg_dsn, files=files, purpose=DEMO)
+    services = Services(store, FixedClock(NOW), RecordingMail())
+    services.machine_key()   # one key for every counter of this database
+    step = len(people) // PROCESSES
+    rotated = [people[n * step:] + people[:n * step] for n in range(PROCESSES)]
+    lines = counters("register", pg_dsn, files, env, rotated)
+    outcomes = Counter(kind for kind, _who in lines)
+    assert outcomes == {"registered": len(people), "already": len(people) * (PROCESSES - 1)}
+    registered = Counter(who for kind, who in lines if kind == "registered")
+    assert set(registered.values()) == {1}                          # nobody twice
+    stored = [key for (key,) in rows(pg_dsn, f"SELECT key FROM {SCHEMA}.accounts")]
+    assert sorted(stored) == sorted(p["id_no"] for p in people)   # nobody lost
+
+    owners = people[:PROCESSES * 2]
+    codes = [Devices(services).code_for(p["id_no"]).code for p in owners]
+    lines = counters("redeem", pg_dsn, files, env,
+                     [codes[n * 2:] + codes[:n * 2] for n in range(PROCESSES)])
+    bound = Counter(who for kind, who in lines if kind == "bound")
+    assert bound == {p["id_no"]: 1 for p in owners}                # each code once
+    refused = Counter(why for kind, why in lines if kind == "refused")
+    assert refused == {"err.code.used": len(codes) * (PROCESSES - 1)}, refused
+    (devices,) = rows(pg_dsn, f"SELECT count(*) FROM {SCHEMA}.devices")[0]
+    assert devices == len(owners)
+    store.close()
 
 
 def test_eight_processes_importing_one_file_register_each_person_once(pg_dsn, tmp_path, env):
