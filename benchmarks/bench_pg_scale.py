@@ -7,16 +7,16 @@ the PostgreSQL tests, imported from there: ``initdb`` in a temp dir, a Unix sock
 
 1. fill: a fresh database gets the schema from ``PgStore.open``, then ``--accounts``
    (default 1,000,000) accounts, shaped as ``bench_store_scale.make_account`` makes them,
-   are bulk-loaded into ``nhi_kiosk.accounts`` (key, card_no, doc jsonb) with one
-   ``COPY ... FROM STDIN``, then ``ANALYZE``; its time is reported;
+   are bulk-loaded into ``nhi_kiosk.accounts`` (a column per field, made by the store's
+   codec) with one ``COPY ... FROM STDIN``, then ``ANALYZE``; its time is reported;
 2. in one long-lived process, ``--runs`` samples of each, interleaved (the order within a
    round alternates), after an untimed warm-up:
    - kiosk lookup: ``PgStore.accounts().get_by_id`` of a random existing ID number;
-   - bare lookup: ``SELECT doc FROM nhi_kiosk.accounts WHERE key = %s`` on a plain psycopg
-     connection in autocommit;
+   - bare lookup: ``SELECT <the columns> FROM nhi_kiosk.accounts WHERE id_no = %s`` on a
+     plain psycopg connection in autocommit;
    - kiosk commit: ``PgStore.accounts().add`` of a new account;
-   - bare commit: ``INSERT INTO nhi_kiosk.accounts (key, card_no, doc) VALUES (...)`` in
-     autocommit on that plain connection;
+   - bare commit: ``INSERT INTO nhi_kiosk.accounts (<the columns>) VALUES (...)`` in
+     autocommit on that plain connection, its values made before the clock starts;
    - for the reading of the difference (report only): the statements the kiosk sends,
      sent by hand on the plain connection (the query; for a commit the store's
      transaction-level lock and the INSERT ... ON CONFLICT DO NOTHING as one query
@@ -81,7 +81,6 @@ DEFAULT_TINYDB = 100_000
 TABLE = "nhi_kiosk.accounts"
 LOOKUP_TARGET = 2.0   # kiosk lookup / bare SELECT
 COMMIT_TARGET = 2.0   # kiosk add / bare INSERT
-COPY_CHUNK = 20_000   # accounts made and sent per COPY write
 WARMUP = 10           # untimed rounds before (2) and (3): psycopg prepares after 5
 
 
@@ -89,11 +88,6 @@ WARMUP = 10           # untimed rounds before (2) and (3): psycopg prepares afte
 def _reply(**fields: Any) -> None:
     sys.stdout.write(json.dumps(fields) + "\n")
     sys.stdout.flush()
-
-
-def _copy_text(value: str) -> str:
-    """A value in COPY's text format (json.dumps never writes a tab or a newline)."""
-    return value.replace("\\", "\\\\")
 
 
 def _traced_store_class() -> Any:
@@ -174,16 +168,12 @@ class _Served:
             return {"s": time.perf_counter() - t}
         import psycopg
 
+        codec = self.codec
         with psycopg.connect(self.where) as conn:   # one transaction
             with conn.cursor() as cur, cur.copy(
-                    f"COPY {TABLE} (key, card_no, doc) FROM STDIN") as copy:
-                for first in range(start, start + count, COPY_CHUNK):
-                    lines = []
-                    for n in range(first, min(first + COPY_CHUNK, start + count)):
-                        doc = make_account(n, self.rng)
-                        lines.append(f"{doc['id_no']}\t{doc['card_no']}\t"
-                                     f"{_copy_text(json.dumps(doc))}\n")
-                    copy.write("".join(lines))
+                    f"COPY {TABLE} ({codec.sql_columns}) FROM STDIN") as copy:
+                for n in range(start, start + count):
+                    copy.write_row(codec.row(make_account(n, self.rng)))
         copied = time.perf_counter() - t
         with psycopg.connect(self.where, autocommit=True) as conn:
             conn.execute(f"ANALYZE {TABLE}")
@@ -202,20 +192,27 @@ class _Served:
             raise RuntimeError(f"kiosk lookup of {id_no(n)} found {doc!r}")
         return s
 
+    @property
+    def codec(self) -> Any:
+        """How the store makes an account a row of its columns (store/pg/codec.py)."""
+        from store.pg.schema import COLLECTIONS
+
+        return COLLECTIONS["accounts"].codec
+
     def _bare_get(self, n: int) -> float:
         t = time.perf_counter()
-        row = self.bare.execute(f"SELECT doc FROM {TABLE} WHERE key = %s",
-                                (id_no(n),)).fetchone()
+        row = self.bare.execute(f'SELECT {self.codec.sql_columns} FROM {TABLE} '
+                                'WHERE "id_no" = %s', (id_no(n),)).fetchone()
         s = time.perf_counter() - t
-        if row is None or row[0].get("card_no") != card_no(n):
+        if row is None or row[1] != card_no(n):
             raise RuntimeError(f"bare lookup of {id_no(n)} found {row!r}")
         return s
 
     def _same_get(self, n: int) -> float:
         """The statement of a kiosk lookup, by hand."""
         t = time.perf_counter()
-        row = self.bare.execute(f"SELECT id, doc FROM {TABLE} WHERE key = %s ORDER BY id",
-                                (id_no(n),)).fetchall()
+        row = self.bare.execute(f"SELECT id, {self.codec.sql_columns} FROM {TABLE} "
+                                'WHERE "id_no" = %s ORDER BY id', (id_no(n),)).fetchall()
         s = time.perf_counter() - t
         if not row:
             raise RuntimeError(f"lookup of {id_no(n)} found nothing")
@@ -234,27 +231,29 @@ class _Served:
         return time.perf_counter() - t
 
     def _bare_add(self, n: int) -> float:
-        from psycopg.types.json import Jsonb
-
-        account = make_account(n, self.rng)
+        """The same row's INSERT, its values made before the clock starts."""
+        codec = self.codec
+        values = codec.row(make_account(n, self.rng))
+        sql = (f"INSERT INTO {TABLE} ({codec.sql_columns}) "
+               f"VALUES ({', '.join(['%s'] * len(values))})")
         t = time.perf_counter()
-        self.bare.execute(f"INSERT INTO {TABLE} (key, card_no, doc) VALUES (%s, %s, %s)",
-                          (account["id_no"], account["card_no"], Jsonb(account)))
+        self.bare.execute(sql, values)
         return time.perf_counter() - t
 
     def _same_add(self, n: int) -> float:
         """The statements of a kiosk commit, by hand (store/pg/store.py write_alone): the
         store's transaction-level lock and the INSERT as one query string."""
         import psycopg
-        from psycopg.types.json import Jsonb
 
+        codec = self.codec
         account = make_account(n, self.rng)
         t = time.perf_counter()
+        values = codec.row(account)
         with psycopg.ClientCursor(self.bare) as cur:
             cur.execute(f"SELECT pg_advisory_xact_lock(%s); INSERT INTO {TABLE} "
-                        "(key, card_no, doc) VALUES (%s, %s, %s) ON CONFLICT (key) DO NOTHING "
-                        "RETURNING id", (self.store._lock_key, account["id_no"],
-                                         account["card_no"], Jsonb(account)))
+                        f"({codec.sql_columns}) VALUES ({', '.join(['%s'] * len(values))}) "
+                        'ON CONFLICT ("id_no") DO NOTHING RETURNING id',
+                        (self.store._lock_key, *values))
             cur.nextset()
             if not cur.fetchall():
                 raise RuntimeError(f"{account['id_no']} exists")

@@ -2,10 +2,12 @@
 
 Every collection the kiosk keeps is a table of its own in the schema ``nhi_kiosk``, never
 one JSON blob: a row per document with the id the store gave it (``id``, increasing with
-time), its key as a column with a primary-key or unique constraint where the collection has
-one (an ID number, a card number, an ATM NO, a code digest), and the document as ``jsonb``.
-The constraints are what the TinyDB store's lock and indexes promise, kept by the database
-itself across processes and machines.
+time), its key as a column with a unique constraint where the collection has one (an ID
+number, a card number, an ATM NO, a code digest), and a column of its SQL type for every
+field the kiosk writes (store/pg/fields.py); ``extra`` (jsonb) holds only what is
+free-form: a mail's parameters, an audit entry's detail, fields no version declared
+(store/pg/codec.py). The constraints are what the TinyDB store's lock and indexes promise,
+kept by the database itself across processes and machines.
 
 The schema is versioned: ``schema_version`` holds the version applied, MIGRATIONS the steps
 from each version to the next. A store is opened only at this program's version: an older
@@ -15,9 +17,13 @@ one is refused with the command that migrates it (``nhi-kiosk db migrate``), a n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+from store.pg.codec import Codec, quoted
+from store.pg.fields import FIELDS
 
 SCHEMA = "nhi_kiosk"
-VERSION = 1
+VERSION = 2
 #: the LISTEN/NOTIFY channel on which a commit names each table it changed, of these:
 #: what a kiosk waits for another terminal to do (a phone approving a QR login, a device
 #: bound from the app, a staff account disabled elsewhere). A NOTIFY costs the commit a
@@ -26,59 +32,95 @@ CHANNEL = "nhi_kiosk_changes"
 ANNOUNCED = frozenset({"qr_logins", "devices", "staff"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Collection:
     """A table: ``key`` the document field it is unique by (None: rows by id only),
-    ``unique`` further fields that are unique where present."""
+    ``unique`` further fields that are unique where present, ``fields`` the others that
+    are columns of their own (name, SQL type: store/pg/codec.py TYPES); the rest of a
+    document is the row's ``extra``."""
 
     name: str
     key: str | None
     unique: tuple[str, ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def table(self) -> str:
         return f"{SCHEMA}.{self.name.lstrip('_')}"
 
+    @cached_property
+    def codec(self) -> Codec:
+        keyed = tuple((name, "text") for name in (self.key, *self.unique) if name)
+        return Codec(keyed + self.fields, frozenset(name for name, _t in keyed))
+
 
 COLLECTIONS = {c.name: c for c in (
-    Collection("accounts", "id_no", ("card_no",)),
-    Collection("outbox", None),
-    Collection("audit", None),
-    Collection("people", "id_no"),
-    Collection("staff", "staff_id"),
-    Collection("devices", "device_id"),
-    Collection("codes", "code"),
-    Collection("device_codes", "code"),
-    Collection("qr_logins", "code"),
-    Collection("card_applications", "atm_no"),
-    Collection("bank_accounts", "key"),
-    Collection("phone_lines", "phone"),
-    Collection("batch_units", "unit"),
-    Collection("attempts", "key"),
-    Collection("migrations", "name"),
-    Collection("_keys", "name"),
+    Collection("accounts", "id_no", ("card_no",), FIELDS["accounts"]),
+    Collection("outbox", None, (), FIELDS["outbox"]),
+    Collection("audit", None, (), FIELDS["audit"]),
+    Collection("people", "id_no", (), FIELDS["people"]),
+    Collection("staff", "staff_id", (), FIELDS["staff"]),
+    Collection("devices", "device_id", (), FIELDS["devices"]),
+    Collection("codes", "code", (), FIELDS["codes"]),
+    Collection("device_codes", "code", (), FIELDS["device_codes"]),
+    Collection("qr_logins", "code", (), FIELDS["qr_logins"]),
+    Collection("card_applications", "atm_no", (), FIELDS["card_applications"]),
+    Collection("bank_accounts", "key", (), FIELDS["bank_accounts"]),
+    Collection("phone_lines", "phone", (), FIELDS["phone_lines"]),
+    Collection("batch_units", "unit", (), FIELDS["batch_units"]),
+    Collection("attempts", "key", (), FIELDS["attempts"]),
+    Collection("migrations", "name", (), FIELDS["migrations"]),
+    Collection("_keys", "name", (), FIELDS["_keys"]),
 )}
 
 
-def _table_ddl(c: Collection) -> str:
+def table_ddl(c: Collection, table: str | None = None) -> str:
+    """The table of ``c`` at this version (under the name ``table``: a migration's)."""
     columns = ["id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY"]
     if c.key is not None:
-        columns.append("key text NOT NULL UNIQUE")
-    columns += [f"{field} text UNIQUE" for field in c.unique]
-    columns.append("doc jsonb NOT NULL CHECK (jsonb_typeof(doc) = 'object')")
-    return f"CREATE TABLE IF NOT EXISTS {c.table} ({', '.join(columns)})"
+        columns.append(f"{quoted(c.key)} text NOT NULL UNIQUE")
+    columns += [f"{quoted(field)} text UNIQUE" for field in c.unique]
+    columns += [f"{quoted(name)} {sql}" for name, sql in c.fields]
+    columns.append("extra jsonb NOT NULL CHECK (jsonb_typeof(extra) = 'object')")
+    return f"CREATE TABLE {table or c.table} ({', '.join(columns)})"
+
+
+#: the indexes of version 2 on: what the kiosk's SQL looks rows up by, besides the keys
+INDEXES = [f"CREATE INDEX outbox_status ON {SCHEMA}.outbox (status)"]
+
+
+# -- the versions --------------------------------------------------------------------------
+
+#: version 1's tables, as they were made: (name, key, unique fields); each a key column,
+#: those unique columns and the whole document as ``doc`` jsonb
+V1_TABLES = (("accounts", "id_no", ("card_no",)), ("outbox", None, ()), ("audit", None, ()),
+       ("people", "id_no", ()), ("staff", "staff_id", ()), ("devices", "device_id", ()),
+       ("codes", "code", ()), ("device_codes", "code", ()), ("qr_logins", "code", ()),
+       ("card_applications", "atm_no", ()), ("bank_accounts", "key", ()),
+       ("phone_lines", "phone", ()), ("batch_units", "unit", ()), ("attempts", "key", ()),
+       ("migrations", "name", ()), ("_keys", "name", ()))
 
 
 def _version_1() -> list[str]:
-    return [
+    statements = [
         f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
         f"CREATE TABLE IF NOT EXISTS {SCHEMA}.meta (name text PRIMARY KEY, value jsonb NOT NULL)",
-        *(_table_ddl(c) for c in COLLECTIONS.values()),
-        f"CREATE INDEX IF NOT EXISTS outbox_status ON {SCHEMA}.outbox ((doc->>'status'))",
     ]
+    for name, key, unique in V1_TABLES:
+        columns = ["id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY"]
+        if key is not None:
+            columns.append("key text NOT NULL UNIQUE")
+        columns += [f"{field} text UNIQUE" for field in unique]
+        columns.append("doc jsonb NOT NULL CHECK (jsonb_typeof(doc) = 'object')")
+        statements.append(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{name.lstrip('_')} "
+                          f"({', '.join(columns)})")
+    statements.append(
+        f"CREATE INDEX IF NOT EXISTS outbox_status ON {SCHEMA}.outbox ((doc->>'status'))")
+    return statements
 
 
-#: version -> the statements that make it from the one before (1: from nothing). Each step
-#: may be run again over its own result (IF NOT EXISTS): a migration killed half-way is run
-#: again whole, in one transaction with the version it records.
-MIGRATIONS: dict[int, list[str]] = {1: _version_1()}
+#: version -> the steps that make it from the one before (1: from nothing): SQL, or the
+#: name of a step of store/pg/migrate.py (a change of every row). All the steps of a
+#: migration run in one transaction with the version it records: a migration killed
+#: half-way leaves the version before, whole.
+MIGRATIONS: dict[int, list[str]] = {1: _version_1(), 2: ["step:columns"]}

@@ -50,7 +50,7 @@ from store.errors import (
     StoreVersionError,
 )
 from store.paths import PG_PATH_NAME
-from store.pg import schema
+from store.pg import migrate, schema
 from store.pg.tables import PgAccounts, PgKeyed, PgOutbox, PgRows, add_new_accounts
 
 #: erase_soon vacuums at most once per this many seconds (as the TinyDB store compacts)
@@ -463,7 +463,11 @@ class PgStore:
         records ``purpose`` too."""
         for step in range(version + 1, schema.VERSION + 1):
             for statement in schema.MIGRATIONS[step]:
-                self.execute(statement, write=True)
+                if statement.startswith("step:"):   # a change of every row
+                    self._local.wrote = True
+                    getattr(migrate, statement.removeprefix("step:"))(self._local.conn)
+                else:
+                    self.execute(statement, write=True)
         insert = f"INSERT INTO {schema.SCHEMA}.meta VALUES (%s, %s) ON CONFLICT (name) "
         self.execute(insert + "DO UPDATE SET value = EXCLUDED.value",
                      ("schema", Jsonb(schema.VERSION)), write=True)

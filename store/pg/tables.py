@@ -3,8 +3,8 @@ rows, accounts, the outbox, and the bulk insert of a batch import.
 
 Each write runs in the caller's transaction, or opens one of its own (PgStore.transaction,
 exclusive across processes); a row it reads to change is selected ``FOR UPDATE``. A document
-is stored whole as ``jsonb``, its key and unique fields also as the columns the database
-keeps unique; what a read returns is a fresh object (the caller may change it).
+is a row of its table's columns and ``extra``, and back, through the table's codec
+(store/pg/codec.py); what a read returns is a fresh object (the caller may change it).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from psycopg import errors as pg_errors
-from psycopg.types.json import Jsonb
 
 from store.errors import DuplicateError
 from store.mail_records import (
@@ -27,6 +26,7 @@ from store.mail_records import (
     sent,
     without_params,
 )
+from store.pg.codec import quoted
 from store.pg.schema import ANNOUNCED, COLLECTIONS, Collection
 
 if TYPE_CHECKING:
@@ -40,6 +40,10 @@ class _Table:
         self._store = store
         self._c = collection
         self._t = collection.table
+        self._codec = collection.codec
+        self._cols = collection.codec.sql_columns
+        self._places = ", ".join(["%s"] * (len(collection.codec.names) + 1))
+        self._keycol = quoted(collection.key) if collection.key else ""
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -49,20 +53,6 @@ class _Table:
         else:
             with self._store.transaction():
                 yield
-
-    def _columns(self, doc: Doc) -> tuple[list[str], list[Any]]:
-        """The columns a document sets, with their values: its key, unique fields, itself."""
-        names: list[str] = []
-        values: list[Any] = []
-        if self._c.key is not None:
-            names.append("key")
-            values.append(_text(doc.get(self._c.key)))
-        for name in self._c.unique:
-            names.append(name)
-            values.append(_text(doc.get(name)))
-        names.append("doc")
-        values.append(Jsonb(doc))
-        return names, values
 
     def _written(self) -> None:
         if self._c.name in ANNOUNCED:
@@ -76,22 +66,20 @@ class _Table:
     def _insert_new_key(self, doc: Doc) -> int | None:
         """The new row's id, or None (nothing written) when another row has the
         document's key: the check and the insert in one statement, one round trip."""
-        return self._try_insert(doc, " ON CONFLICT (key) DO NOTHING")
+        return self._try_insert(doc, f" ON CONFLICT ({self._keycol}) DO NOTHING")
 
     def _try_insert(self, doc: Doc, conflict: str) -> int | None:
         """In the caller's transaction, or as one of its own in one round trip."""
-        names, values = self._columns(doc)
         rows = self._store.write_alone(
-            f"INSERT INTO {self._t} ({', '.join(names)}) VALUES "
-            f"({', '.join(['%s'] * len(values))}){conflict} RETURNING id", values,
+            f"INSERT INTO {self._t} ({self._cols}) VALUES ({self._places}){conflict} "
+            "RETURNING id", self._codec.row(doc),
             changed=self._c.name if self._c.name in ANNOUNCED else None)
         return int(rows[0][0]) if rows else None
 
     def _replace(self, row_id: int, doc: Doc) -> bool:
-        names, values = self._columns(doc)
-        sets = ", ".join(f"{name} = %s" for name in names)
+        sets = ", ".join(f"{column} = %s" for column in self._cols.split(", "))
         rows = self._store.execute(f"UPDATE {self._t} SET {sets} WHERE id = %s RETURNING id",
-                                   [*values, row_id], write=True)
+                                   [*self._codec.row(doc), row_id], write=True)
         self._written()
         return bool(rows)
 
@@ -109,9 +97,13 @@ class _Table:
 
     def _docs(self, where: str = "", params: Iterable[Any] = (), *, lock: bool = False
               ) -> list[tuple[int, Doc]]:
-        sql = f"SELECT id, doc FROM {self._t} {where} ORDER BY id"
-        return [(int(i), d) for i, d in self._store.execute(
+        sql = f"SELECT id, {self._cols} FROM {self._t} {where} ORDER BY id"
+        return [(int(row[0]), self._codec.doc(row[1:])) for row in self._store.execute(
             sql + (" FOR UPDATE" if lock else ""), params)]
+
+    def _sql(self, sql: str) -> str:
+        """``sql`` with ``{key}`` as the key's column."""
+        return sql.replace("{key}", self._keycol)
 
 
 class PgRows(_Table):
@@ -140,11 +132,10 @@ class PgRows(_Table):
         """Insert documents under ids of their own; later inserts go on after them."""
         if not rows:
             return
-        names, _values = self._columns({})
         self._store.executemany(
-            f"INSERT INTO {self._t} (id, {', '.join(names)}) OVERRIDING SYSTEM VALUE "
-            f"VALUES (%s, {', '.join(['%s'] * len(names))})",
-            [(row_id, *self._columns(doc)[1]) for row_id, doc in rows])
+            f"INSERT INTO {self._t} (id, {self._cols}) OVERRIDING SYSTEM VALUE "
+            f"VALUES (%s, {self._places})",
+            [(row_id, *self._codec.row(doc)) for row_id, doc in rows])
         self._store.execute(f"SELECT setval(pg_get_serial_sequence('{self._t}', 'id'), "
                             f"(SELECT max(id) FROM {self._t}))", write=True)
         self._written()
@@ -165,7 +156,7 @@ class PgKeyed(_Documents):
         self._key = key
 
     def get(self, key: str) -> Doc | None:
-        return self._one("WHERE key = %s", key)
+        return self._one(self._sql("WHERE {key} = %s"), key)
 
     def get_many(self) -> dict[str, Doc]:
         return {doc[self._key]: doc for doc in self.all() if self._key in doc}
@@ -195,7 +186,7 @@ class PgKeyed(_Documents):
                      change: Callable[[dict[str, Doc | None]], dict[str, Doc | None]]
                      ) -> set[str]:
         found = {doc[self._key]: (row, doc) for row, doc in
-                 self._docs("WHERE key = ANY(%s)", (list(keys),), lock=True)}
+                 self._docs(self._sql("WHERE {key} = ANY(%s)"), (list(keys),), lock=True)}
         olds: dict[str, Doc | None] = {k: found[k][1] if k in found else None for k in keys}
         news = change({k: None if old is None else _copy(old) for k, old in olds.items()})
         created: set[str] = set()
@@ -218,10 +209,10 @@ class PgAccounts(_Documents):
     """Accounts, unique by ``id_no`` (the key column) and by ``card_no`` where set."""
 
     def get_by_id(self, id_no: str) -> Doc | None:
-        return self._one("WHERE key = %s", id_no)
+        return self._one('WHERE "id_no" = %s', id_no)
 
     def get_by_card(self, card_no: str) -> Doc | None:
-        return self._one("WHERE card_no = %s", card_no)
+        return self._one('WHERE "card_no" = %s', card_no)
 
     def add(self, account: Doc) -> int:
         """Insert ``account``; DuplicateError if its ID number (or card number) is taken.
@@ -237,7 +228,7 @@ class PgAccounts(_Documents):
         with self._unique(changes), self._writing():
             row, doc = self._locked(id_no)
             new_id = changes.get("id_no", id_no)
-            if new_id != id_no and self._docs("WHERE key = %s", (new_id,)):
+            if new_id != id_no and self._docs('WHERE "id_no" = %s', (new_id,)):
                 raise DuplicateError(f"an account with ID number {new_id!r} already exists")
             self._replace(row, {**doc, **changes})
 
@@ -252,11 +243,11 @@ class PgAccounts(_Documents):
 
     def remove(self, id_no: str) -> None:
         with self._writing():
-            for row, _doc in self._docs("WHERE key = %s", (id_no,), lock=True):
+            for row, _doc in self._docs('WHERE "id_no" = %s', (id_no,), lock=True):
                 self._delete(row)
 
     def _locked(self, id_no: str) -> tuple[int, Doc]:
-        found = self._docs("WHERE key = %s", (id_no,), lock=True)
+        found = self._docs('WHERE "id_no" = %s', (id_no,), lock=True)
         if not found:
             raise KeyError(id_no)
         return found[0]
@@ -285,15 +276,16 @@ class PgOutbox(_Table):
 
     def mails(self, limit: int | None = None, newest_first: bool = True) -> list[Doc]:
         order = "DESC" if newest_first else "ASC"
-        sql = f"SELECT id, doc FROM {self._t} ORDER BY id {order}"
+        sql = f"SELECT id, {self._cols} FROM {self._t} ORDER BY id {order}"
         params: list[Any] = []
         if limit is not None:
             sql += " LIMIT %s"
             params.append(max(limit, 0))
-        return [_with_id(int(i), d) for i, d in self._store.execute(sql, params)]
+        return [_with_id(int(row[0]), self._codec.doc(row[1:]))
+                for row in self._store.execute(sql, params)]
 
     def pending(self) -> list[Doc]:
-        found = self._docs("WHERE doc->>'status' IN ('queued', 'failed')")
+        found = self._docs("WHERE status IN ('queued', 'failed')")
         return [_with_id(i, d) for i, d in found if is_pending(d)]
 
     def add(self, mail: Mapping[str, Any]) -> int:
@@ -350,15 +342,13 @@ def add_new_accounts(store: PgStore, pairs: Iterable[tuple[Doc, Doc]], *,
         pairs = list(pairs)
         wanted = [account["id_no"] for account, _mail in pairs]
         known = {key for (key,) in store.execute(
-            f"SELECT key FROM {accounts._t} WHERE key = ANY(%s)", (wanted,))}
+            f'SELECT "id_no" FROM {accounts._t} WHERE "id_no" = ANY(%s)', (wanted,))}
         new_accounts, new_mails, added = new_pairs(pairs, known)
         if new_accounts:
-            store.executemany(f"INSERT INTO {accounts._t} (key, card_no, doc) "
-                              "VALUES (%s, %s, %s)",
-                              [(a["id_no"], _text(a.get("card_no")), Jsonb(a))
-                               for a in new_accounts])
-            store.executemany(f"INSERT INTO {outbox._t} (doc) VALUES (%s)",
-                              [(Jsonb(m),) for m in new_mails])
+            for table, docs in ((accounts, new_accounts), (outbox, new_mails)):
+                store.executemany(f"INSERT INTO {table._t} ({table._cols}) "
+                                  f"VALUES ({table._places})",
+                                  [tuple(table._codec.row(doc)) for doc in docs])
             accounts._written()
             outbox._written()
         if then is not None:
@@ -368,10 +358,6 @@ def add_new_accounts(store: PgStore, pairs: Iterable[tuple[Doc, Doc]], *,
 
 def _replacing(key: str, doc: Doc) -> Callable[[dict[str, Doc | None]], dict[str, Doc | None]]:
     return lambda _old: {key: dict(doc)}
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def _copy(doc: Doc) -> Doc:

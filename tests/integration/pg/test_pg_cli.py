@@ -27,21 +27,30 @@ def test_a_staff_account_added_on_one_counter_is_listed_on_the_database(pg_dsn, 
     assert main(["staff", "list", "--db", pg_dsn, "--lang", "en"]) == 0
     assert "lin02" in capsys.readouterr().out
     with psycopg.connect(pg_dsn) as conn:            # in the database, not in a file
-        assert conn.execute(f"SELECT key FROM {SCHEMA}.staff").fetchall() == [("lin02",)]
+        assert conn.execute(f"SELECT staff_id FROM {SCHEMA}.staff").fetchall() == [("lin02",)]
 
 
 def test_db_migrate_makes_the_schema_once_and_then_has_nothing_to_do(pg_dsn, capsys):
     assert main(["db", "migrate", "--db", pg_dsn, "--lang", "en"]) == 0
     assert f"now has schema version {VERSION} (it had 0" in capsys.readouterr().out
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(f"UPDATE {SCHEMA}.meta SET value = '0' WHERE name = 'schema'")
-    assert main(["staff", "list", "--db", pg_dsn, "--lang", "en"]) == EXIT_STORE
-    assert "run 'nhi-kiosk db migrate' first" in capsys.readouterr().err
-    assert main(["db", "migrate", "--db", pg_dsn, "--lang", "en"]) == 0
     assert main(["db", "migrate", "--db", pg_dsn, "--lang", "zh-TW"]) == 0
     out = capsys.readouterr().out
-    assert f"now has schema version {VERSION}" in out and "沒有任何變更" in out
-    assert main(["staff", "list", "--db", pg_dsn, "--lang", "en"]) == 0
+    assert f"版本 {VERSION}" in out and "沒有任何變更" in out
+
+
+def test_a_database_of_the_older_version_is_refused_until_db_migrate(pg_dsn, capsys):
+    from tests.integration.pg.test_pg_store import V1_DOCS, v1_database
+
+    older = pg_dsn
+    v1_database(older, V1_DOCS)
+    assert main(["staff", "list", "--db", older, "--lang", "en"]) == EXIT_STORE
+    assert "run 'nhi-kiosk db migrate' first" in capsys.readouterr().err
+    assert main(["db", "migrate", "--db", older, "--lang", "en"]) == 0
+    assert f"now has schema version {VERSION} (it had 1" in capsys.readouterr().out
+    assert main(["db", "migrate", "--db", older, "--lang", "zh-TW"]) == 0
+    out = capsys.readouterr().out
+    assert f"版本 {VERSION}" in out and "沒有任何變更" in out
+    assert main(["staff", "list", "--db", older, "--lang", "en"]) == 0
 
 
 @pytest.mark.parametrize("action", ["check", "compact"])

@@ -53,8 +53,14 @@ def test_an_empty_database_gets_the_schema_and_keeps_its_purpose(pg_dsn, files, 
             "information_schema.key_column_usage kcu USING (constraint_name, table_schema) "
             "WHERE tc.table_schema = %s AND tc.table_name = 'accounts' "
             "AND tc.constraint_type = 'UNIQUE'", (SCHEMA,))}
+        types = dict(conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = 'accounts'", (SCHEMA,)).fetchall())
     assert {"accounts", "outbox", "audit", "card_applications", "devices", "meta"} <= tables
-    assert unique == {"key", "card_no"}          # the ID number and the card number
+    assert unique == {"id_no", "card_no"}        # the ID number and the card number
+    assert types["birth_date"] == "date" and types["state"] == "text"   # a column per field
+    assert types["created_at"] == "timestamp with time zone"
+    assert types["suspension"] == types["extra"] == "jsonb"
     assert store.purpose == KIOSK
     with pytest.raises(StorePurposeError):
         PgStore.open(pg_dsn, files=files, purpose=DEMO)
@@ -175,8 +181,8 @@ def test_a_commit_elsewhere_is_heard_by_a_listener_at_once_and_a_rollback_never(
             other.keyed("qr_logins", "code").put({"code": "c1", "state": "approved"})
             assert heard_within(10, heard, "qr_logins")
             heard.clear()
-            other.write_alone(f"INSERT INTO {SCHEMA}.staff (key, doc) VALUES ('s1', '{{}}')",
-                              changed="staff")              # a transaction of its own
+            other.write_alone(f"INSERT INTO {SCHEMA}.staff (staff_id, extra) "
+                              "VALUES ('s1', '{}')", changed="staff")   # one of its own
             assert heard_within(10, heard, "staff")
             assert reachable == []                          # nothing to say while it is there
             heard.clear()
@@ -188,3 +194,65 @@ def test_a_commit_elsewhere_is_heard_by_a_listener_at_once_and_a_rollback_never(
             assert heard_within(10, heard, "qr_logins")     # and it listens again
     finally:
         stop()
+
+
+def v1_database(dsn: str, tables: dict[str, list[dict]]) -> None:
+    """A database as version 1 of the schema made and kept it: ``tables``' documents each
+    whole in ``doc``, ids from 1."""
+    from psycopg.types.json import Jsonb
+
+    from store.pg.schema import MIGRATIONS, V1_TABLES
+
+    shapes = {name: (key, unique) for name, key, unique in V1_TABLES}
+    with psycopg.connect(dsn) as conn:
+        for statement in MIGRATIONS[1]:
+            conn.execute(statement)
+        conn.execute(f"INSERT INTO {SCHEMA}.meta VALUES ('schema', '1'), "
+                     "('purpose', '\"kiosk\"')")
+        for name, docs in tables.items():
+            key, unique = shapes[name]
+            columns = (["key"] if key else []) + list(unique) + ["doc"]
+            for doc in docs:
+                values = ([doc[key]] if key else []) + [doc.get(u) for u in unique]
+                conn.execute(f"INSERT INTO {SCHEMA}.{name.lstrip('_')} ({', '.join(columns)}) "
+                             f"VALUES ({', '.join(['%s'] * len(columns))})",
+                             [*values, Jsonb(doc)])
+
+
+V1_DOCS = {
+    "accounts": [account(1, name="王小明", birth_date="1958-02-28", email=None,
+                         created_at="2026-11-30T10:00:00+08:00", must_change_password=False,
+                         doc_type="passport"),
+                 account(2, state="suspended", card_no=None)],
+    "outbox": [{"to": "a@example.com", "kind": "verify", "status": "queued",
+                "params": {"seed": "s" * 32}, "created_at": "2026-11-30T10:00:00+08:00",
+                "attempts": 0}],
+    "attempts": [{"key": "login:A000000001", "count": 2, "since": "2026-11-30T10:00:00"}],
+    "audit": [{"seq": 1, "at": "2026-11-30T10:00:00+08:00", "staff_id": "shell",
+               "action": "staff_add", "detail": {"staff_id": "chen01"}, "prev": "0" * 64,
+               "mac": "m" * 64}],
+}
+
+
+def test_db_migrate_moves_a_version_1_database_into_columns_keeping_every_document(
+        pg_dsn, files):
+    v1_database(pg_dsn, V1_DOCS)
+    with pytest.raises(StoreVersionError, match="run 'nhi-kiosk db migrate'"):
+        PgStore.open(pg_dsn, files=files)
+    assert PgStore.migrate(pg_dsn, files=files) == (1, VERSION)
+    with PgStore.open(pg_dsn, files=files) as store:
+        assert store.accounts().all() == V1_DOCS["accounts"]             # exactly
+        assert [doc for _id, doc in store.rows("attempts").all()] == V1_DOCS["attempts"]
+        assert store.rows("audit").all() == [(1, V1_DOCS["audit"][0])]   # under its id
+        mail = store.outbox().get(1)
+        assert mail is not None and mail["params"] == {"seed": "s" * 32}
+        assert store.outbox().pending() == [mail]
+        assert store.accounts().add(account(3)) == 3                   # ids go on
+        with pytest.raises(DuplicateError):
+            store.accounts().add(account(4, card_no=account(1)["card_no"]))
+    with psycopg.connect(pg_dsn) as conn:
+        (row,) = conn.execute(f'SELECT "name", birth_date, created_at, extra FROM '
+                              f"{SCHEMA}.accounts WHERE id_no = %s",
+                              (account(1)["id_no"],)).fetchall()
+    assert row[0] == "王小明" and str(row[1]) == "1958-02-28"
+    assert row[3] == {"email": None, "doc_type": "passport"}   # only what is free-form
