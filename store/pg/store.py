@@ -82,6 +82,7 @@ class PgStore:
                                     configure=self._configure, name="nhi-kiosk")
         self._closed = False
         self._last_vacuum = -ERASE_DELAY
+        self._purpose: str | None = None
 
     @classmethod
     def open(cls, conninfo: str, *, files: Path, lock_timeout: float = 10.0,
@@ -279,8 +280,12 @@ class PgStore:
 
     @property
     def purpose(self) -> str:
-        row = self.fetchone(f"SELECT value FROM {schema.SCHEMA}.meta WHERE name = 'purpose'")
-        return str(row[0]) if row else KIOSK
+        """Read once: a store keeps the purpose it was made for (nothing changes it)."""
+        if self._purpose is None:
+            row = self.fetchone(f"SELECT value FROM {schema.SCHEMA}.meta "
+                                "WHERE name = 'purpose'")
+            self._purpose = str(row[0]) if row else KIOSK
+        return self._purpose
 
     def keyed(self, table: str, key: str) -> PgKeyed:
         return PgKeyed(self, self._collection(table, key), key)
