@@ -348,13 +348,20 @@ class KioskApp(App[None]):
         self.store_away = not message.up
         if self.store_away:
             self._cover_while_away()
-        elif any(isinstance(screen, StoreAwayScreen) for screen in self.screen_stack):
-            # only the size notice, or what a timer under it pushed, can be above it
-            while not isinstance(self.screen, StoreAwayScreen):
-                self.pop_screen()
-            self.pop_screen()
+        elif self._lift_cover():
             self._check_size()
             self._refresh_status()
+
+    def _lift_cover(self) -> bool:
+        """Take the StoreAwayScreen (and the size notice over it) off the top; whether it
+        was there. Only covers are ever above it (push_screen)."""
+        if not isinstance(self.screen, TooSmallScreen | StoreAwayScreen) or not any(
+                isinstance(screen, StoreAwayScreen) for screen in self.screen_stack):
+            return False
+        while isinstance(self.screen, TooSmallScreen):
+            self.pop_screen()
+        self.pop_screen()
+        return True
 
     def _cover_while_away(self) -> None:
         """The StoreAwayScreen on top (under the size notice) while the store is away."""
@@ -563,10 +570,11 @@ class KioskApp(App[None]):
         status = self.status
         before = status.active
         status.active = next((r for r in status.readers if r in self._inserted), None)
-        top = self.screen
+        working = self._working_stack()
+        top = working[-1]
         action = route_card(
             before=before, after=status.active, top=card_policy_of(top),
-            below=[card_policy_of(screen) for screen in self.screen_stack[:-1]],
+            below=[card_policy_of(screen) for screen in working[:-1]],
             staff_mode=self.staff_session is not None,
             cardless_session=self.session is not None and not self.session.by_card,
             sticky=self._sticky(),
@@ -629,6 +637,8 @@ class KioskApp(App[None]):
             self.pop_screen()
         self.session = session
         self.push_screen(self.services_menu())   # counts as activity
+        self._cover_while_away()   # the database went meanwhile: the menu waits under it
+        self._check_size()
 
     def keep_awake(self) -> None:
         """A screen waiting for something outside the kiosk (a phone's answer, a batch
@@ -636,25 +646,37 @@ class KioskApp(App[None]):
         self._activity()
 
     def push_screen(self, screen: Any, *args: Any, **kw: Any) -> Any:
-        """The one door to staff screens: without a staff session, whoever asks for one
-        gets the staff sign-in instead."""
+        """The one door to screens. Without a staff session, whoever asks for a staff
+        screen gets the staff sign-in instead. While the database is away, a screen a
+        workflow opens (a timer's, a login's) goes under the cover, which stays on top."""
+        if isinstance(screen, TooSmallScreen | StoreAwayScreen):
+            return super().push_screen(screen, *args, **kw)   # a cover: nobody acted
         if card_policy_of(screen) is CardPolicy.STAFF and self.staff_session is None:
             from screens.counter.sign_in import StaffSignInScreen
 
             screen = StaffSignInScreen()
+        lifted = self._lift_cover()
         pushed = super().push_screen(screen, *args, **kw)
+        if lifted:
+            self._cover_while_away()
         self._activity()   # a new screen: whoever opened it is there
         return pushed
 
+    def _working_stack(self) -> list[Screen[Any]]:
+        """The screens as the workflows left them, without the covers over them (the size
+        notice, the database away): a card is handled as if they were not there."""
+        return [screen for screen in self.screen_stack
+                if not isinstance(screen, TooSmallScreen | StoreAwayScreen)]
+
     def _showing_condition(self) -> Problem | None:
-        screen = self.screen
+        screen = self._working_stack()[-1]
         if isinstance(screen, MessageScreen) and screen.problem in CONDITIONS:
             return screen.problem
         return None
 
     def _sticky(self) -> bool:
         """A "removed during reading" message outlives the removal that follows it."""
-        screen = self.screen
+        screen = self._working_stack()[-1]
         return isinstance(screen, MessageScreen) and screen.problem is Problem.REMOVED
 
     # -- language, demo tray, exit ---------------------------------------------------

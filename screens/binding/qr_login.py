@@ -41,8 +41,8 @@ class QrLoginFormScreen(FormScreen):
 
 
 class QrLoginScreen(CodeQrScreen):
-    """The login QR and its code; it watches the request once a second (with the
-    countdown) and logs in when a bound device approves."""
+    """The login QR and its code; it reads the request again as the code screen reads
+    what it watches (screens/code_qr.py), and logs in when a bound device approves."""
 
     card_policy = CardPolicy.UNBOUND
     title_key, intro_key = "qrl.qr_title", "qrl.qr_intro"

@@ -27,6 +27,9 @@ from psycopg.types.json import Jsonb
 #: the offset of the kiosk's clock (kiosk/domain/clock.py TAIPEI)
 KIOSK_OFFSET = timezone(timedelta(hours=8))
 _INT8 = range(-(2**63), 2**63)
+#: years a date or time column holds: the rest (year 1 at +08:00 is year 0 in UTC, which
+#: Python cannot read back) stays text in extra
+_YEARS = range(1000, 9999)
 
 Doc = dict[str, Any]
 
@@ -43,10 +46,6 @@ def _bigint(value: Any) -> Any:
     return value if type(value) is int and value in _INT8 else None
 
 
-def _double(value: Any) -> Any:
-    return value if type(value) is float else None
-
-
 def _jsonb(value: Any) -> Any:
     return Jsonb(value) if isinstance(value, dict | list) else None
 
@@ -58,7 +57,7 @@ def _date(value: Any) -> Any:
         day = date.fromisoformat(value)
     except ValueError:
         return None
-    return day if day.isoformat() == value else None
+    return day if day.isoformat() == value and day.year in _YEARS else None
 
 
 def _timestamptz(value: Any) -> Any:
@@ -68,9 +67,9 @@ def _timestamptz(value: Any) -> Any:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if moment.utcoffset() != KIOSK_OFFSET.utcoffset(None):
+    if moment.utcoffset() != KIOSK_OFFSET.utcoffset(None) or moment.year not in _YEARS:
         return None
-    return moment if moment.astimezone(KIOSK_OFFSET).isoformat() == value else None
+    return moment if moment.isoformat() == value else None
 
 
 def _from_date(value: Any) -> Any:
@@ -87,7 +86,6 @@ TYPES: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any] | None]] = {
     "text": (_text, None),
     "boolean": (_boolean, None),
     "bigint": (_bigint, None),
-    "double precision": (_double, None),
     "jsonb": (_jsonb, None),
     "date": (_date, _from_date),
     "timestamptz": (_timestamptz, _from_timestamptz),
@@ -126,10 +124,10 @@ class Codec:
     def doc(self, row: tuple[Any, ...] | list[Any]) -> Doc:
         """The document of a row read as ``SELECT <sql_columns>`` (a fresh dict)."""
         doc: Doc = {}
-        for name, back, value in zip(self.names, self._from, row, strict=False):
+        for name, back, value in zip(self.names, self._from, row[:-1], strict=True):
             if value is not None:
                 doc[name] = value if back is None else back(value)
-        extra = row[len(self.names)]
+        extra = row[-1]
         if extra:
             doc.update(extra)
         return doc

@@ -4,14 +4,16 @@ Every collection the kiosk keeps is a table of its own in the schema ``nhi_kiosk
 one JSON blob: a row per document with the id the store gave it (``id``, increasing with
 time), its key as a column with a unique constraint where the collection has one (an ID
 number, a card number, an ATM NO, a code digest), and a column of its SQL type for every
-field the kiosk writes (store/pg/fields.py); ``extra`` (jsonb) holds only what is
-free-form: a mail's parameters, an audit entry's detail, fields no version declared
-(store/pg/codec.py). The constraints are what the TinyDB store's lock and indexes promise,
-kept by the database itself across processes and machines.
+field the kiosk writes (store/pg/fields.py; jsonb for a record or a list, such as a mail's
+parameters or an audit entry's detail). The row's ``extra`` (jsonb) holds the rest: a
+field no version declared, a value of another type than its column's
+(store/pg/codec.py). The constraints are what the TinyDB store's lock and indexes
+promise, kept by the database itself across processes and machines.
 
-The schema is versioned: ``schema_version`` holds the version applied, MIGRATIONS the steps
-from each version to the next. A store is opened only at this program's version: an older
-one is refused with the command that migrates it (``nhi-kiosk db migrate``), a newer one too.
+The schema is versioned: the ``meta`` row ``schema`` holds the version applied,
+MIGRATIONS the steps from each version to the next. A store is opened only at this
+program's version: an older one is refused with the command that migrates it
+(``nhi-kiosk db migrate``), a newer one too.
 """
 
 from __future__ import annotations
@@ -74,31 +76,46 @@ COLLECTIONS = {c.name: c for c in (
 )}
 
 
-def table_ddl(c: Collection, table: str | None = None) -> str:
-    """The table of ``c`` at this version (under the name ``table``: a migration's)."""
+def create_table(c: Collection) -> str:
+    """The table of ``c``, with the fields it has."""
     columns = ["id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY"]
     if c.key is not None:
         columns.append(f"{quoted(c.key)} text NOT NULL UNIQUE")
     columns += [f"{quoted(field)} text UNIQUE" for field in c.unique]
     columns += [f"{quoted(name)} {sql}" for name, sql in c.fields]
     columns.append("extra jsonb NOT NULL CHECK (jsonb_typeof(extra) = 'object')")
-    return f"CREATE TABLE {table or c.table} ({', '.join(columns)})"
+    return f"CREATE TABLE {c.table} ({', '.join(columns)})"
 
 
 #: the indexes of version 2 on: what the kiosk's SQL looks rows up by, besides the keys
 INDEXES = [f"CREATE INDEX outbox_status ON {SCHEMA}.outbox (status)"]
+_META = f"CREATE TABLE {SCHEMA}.meta (name text PRIMARY KEY, value jsonb NOT NULL)"
+
+
+def create_statements() -> list[str]:
+    """An empty database made at this version at once (not through the older ones)."""
+    return [f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}", _META,
+            *(create_table(c) for c in COLLECTIONS.values()), *INDEXES]
 
 
 # -- the versions --------------------------------------------------------------------------
 
 #: version 1's tables, as they were made: (name, key, unique fields); each a key column,
 #: those unique columns and the whole document as ``doc`` jsonb
-V1_TABLES = (("accounts", "id_no", ("card_no",)), ("outbox", None, ()), ("audit", None, ()),
-       ("people", "id_no", ()), ("staff", "staff_id", ()), ("devices", "device_id", ()),
-       ("codes", "code", ()), ("device_codes", "code", ()), ("qr_logins", "code", ()),
-       ("card_applications", "atm_no", ()), ("bank_accounts", "key", ()),
-       ("phone_lines", "phone", ()), ("batch_units", "unit", ()), ("attempts", "key", ()),
-       ("migrations", "name", ()), ("_keys", "name", ()))
+V1_TABLES = (
+    ("accounts", "id_no", ("card_no",)), ("outbox", None, ()), ("audit", None, ()),
+    ("people", "id_no", ()), ("staff", "staff_id", ()), ("devices", "device_id", ()),
+    ("codes", "code", ()), ("device_codes", "code", ()), ("qr_logins", "code", ()),
+    ("card_applications", "atm_no", ()), ("bank_accounts", "key", ()),
+    ("phone_lines", "phone", ()), ("batch_units", "unit", ()), ("attempts", "key", ()),
+    ("migrations", "name", ()), ("_keys", "name", ()))
+
+#: version 2's fields, which its step builds the tables with. While 2 is the newest
+#: version they are FIELDS itself; FIELDS_DIGEST says when FIELDS moves on (a test
+#: compares): then the step needs them as they were, written out here.
+V2_FIELDS = FIELDS
+#: a digest of store/pg/fields.py FIELDS at this VERSION (tests/unit/test_pg_codec.py)
+FIELDS_DIGEST = "02d35f56b9480107"
 
 
 def _version_1() -> list[str]:
@@ -122,5 +139,6 @@ def _version_1() -> list[str]:
 #: version -> the steps that make it from the one before (1: from nothing): SQL, or the
 #: name of a step of store/pg/migrate.py (a change of every row). All the steps of a
 #: migration run in one transaction with the version it records: a migration killed
-#: half-way leaves the version before, whole.
+#: half-way leaves the version before, whole. An empty database is made at VERSION at
+#: once (create_statements).
 MIGRATIONS: dict[int, list[str]] = {1: _version_1(), 2: ["step:columns"]}

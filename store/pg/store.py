@@ -37,6 +37,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import pq
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -59,6 +60,14 @@ ERASE_DELAY = 60.0
 CONNECT_TIMEOUT = 2
 #: connections per store: the UI thread, a worker or two, the mail round
 POOL_SIZE = 4
+#: every connection's settings, unless the address gives its own. A network gone silent
+#: (no reset, no FIN) is found by TCP keepalives within some 11 s, and a write unanswered
+#: for 10 s fails, instead of after the kernel's two hours; ignored on a Unix socket,
+#: where a server's end is seen at once.
+CONNECTION: dict[str, Any] = {
+    "connect_timeout": CONNECT_TIMEOUT, "keepalives": 1, "keepalives_idle": 5,
+    "keepalives_interval": 2, "keepalives_count": 3, "tcp_user_timeout": 10_000,
+}
 #: how often a listener looks up from its connection to see whether it should stop
 LISTEN_POLL_S = 1.0
 #: seconds before a listener whose connection was lost connects again
@@ -70,15 +79,17 @@ class PgStore:
 
     def __init__(self, conninfo: str, files: Path, *, lock_timeout: float) -> None:
         self.conninfo = conninfo
+        given = conninfo_to_dict(conninfo)
+        self._settings = {k: v for k, v in CONNECTION.items() if k not in given}
         self.path = files / PG_PATH_NAME
         self._lock_timeout = lock_timeout
         self._lock_key = zlib.crc32(f"{schema.SCHEMA}:transaction".encode())
         self._local = threading.local()
-        # a connection the server dropped (a restart) fails at its first statement and is
-        # replaced then (_locked_connection, execute): the store recovers by itself
+        # a connection the server closed (a restart) is found as it is taken out, or at its
+        # first statement, and replaced (_connection, _locked_connection, execute): the
+        # store recovers by itself
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=POOL_SIZE, open=False,
-                                    kwargs={"autocommit": True,
-                                            "connect_timeout": CONNECT_TIMEOUT},
+                                    kwargs={"autocommit": True, **self._settings},
                                     configure=self._configure, name="nhi-kiosk")
         self._closed = False
         self._last_vacuum = -ERASE_DELAY
@@ -144,10 +155,11 @@ class PgStore:
                 try:
                     yield self
                 except BaseException:
-                    with contextlib.suppress(psycopg.Error), conn.pipeline():
-                        conn.execute("ROLLBACK")
-                        conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
-                        unlocked = True
+                    with contextlib.suppress(psycopg.Error):
+                        with conn.pipeline():
+                            conn.execute("ROLLBACK")
+                            conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
+                        unlocked = True   # only once the server did both
                     raise
                 actions = self._local.actions if self._local.wrote else []
                 # the news, the commit and (with no action to run first) the unlock: one
@@ -159,7 +171,9 @@ class PgStore:
                     conn.execute("COMMIT")
                     if not actions:
                         conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
-                        unlocked = True
+                # here only once the server did them: a commit that failed (a NOTIFY
+                # queue full) leaves the unlock to the finally below
+                unlocked = not actions
                 for action in actions:
                     action()
             finally:
@@ -233,7 +247,7 @@ class PgStore:
         while not stop.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True,
-                                     connect_timeout=CONNECT_TIMEOUT) as conn:
+                                     **self._settings) as conn:
                     conn.execute(f"LISTEN {schema.CHANNEL}")
                     if missed:   # what changed while nobody listened is not known
                         missed = False
@@ -420,7 +434,10 @@ class PgStore:
             raise StoreUnreachable(f"the database cannot be reached: {exc}") from exc
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        """Each new pooled connection: the lock's timeout, and dates in ISO form (the only
+        form psycopg reads a date or time column in, whatever the server's default)."""
         conn.execute(f"SET lock_timeout = {int(self._lock_timeout * 1000)}")
+        conn.execute("SET DateStyle = 'ISO, YMD'")
 
     def _collection(self, table: str, key: str | None) -> schema.Collection:
         collection = schema.COLLECTIONS.get(table)
@@ -434,7 +451,7 @@ class PgStore:
         """Connect once first: a server that is not there is said at once, in libpq's words,
         where the pool would go on trying until its timeout."""
         try:
-            psycopg.connect(self.conninfo, connect_timeout=CONNECT_TIMEOUT).close()
+            psycopg.connect(self.conninfo, **self._settings).close()
         except psycopg.Error as exc:
             self._pool.close()
             raise StoreUnreachable(
@@ -464,15 +481,17 @@ class PgStore:
         return int(row[0]) if row else None
 
     def _migrate(self, version: int, purpose: str | None) -> None:
-        """Apply the steps after ``version`` (caller holds the transaction); a new store
-        records ``purpose`` too."""
-        for step in range(version + 1, schema.VERSION + 1):
-            for statement in schema.MIGRATIONS[step]:
-                if statement.startswith("step:"):   # a change of every row
-                    self._local.wrote = True
-                    getattr(migrate, statement.removeprefix("step:"))(self._local.conn)
-                else:
-                    self.execute(statement, write=True)
+        """Apply the steps after ``version`` (caller holds the transaction); an empty
+        database (0) is made at this version at once, and records ``purpose`` too."""
+        statements = schema.create_statements() if version == 0 else [
+            statement for step in range(version + 1, schema.VERSION + 1)
+            for statement in schema.MIGRATIONS[step]]
+        for statement in statements:
+            if statement.startswith("step:"):   # a change of every row
+                self._local.wrote = True
+                getattr(migrate, statement.removeprefix("step:"))(self._local.conn)
+            else:
+                self.execute(statement, write=True)
         insert = f"INSERT INTO {schema.SCHEMA}.meta VALUES (%s, %s) ON CONFLICT (name) "
         self.execute(insert + "DO UPDATE SET value = EXCLUDED.value",
                      ("schema", Jsonb(schema.VERSION)), write=True)

@@ -2,7 +2,8 @@
 rows, accounts, the outbox, and the bulk insert of a batch import.
 
 Each write runs in the caller's transaction, or opens one of its own (PgStore.transaction,
-exclusive across processes); a row it reads to change is selected ``FOR UPDATE``. A document
+exclusive across processes; a single insert is PgStore.write_alone, one round trip); a row
+it reads to change is selected ``FOR UPDATE``. A document
 is a row of its table's columns and ``extra``, and back, through the table's codec
 (store/pg/codec.py); what a read returns is a fresh object (the caller may change it).
 """
@@ -77,7 +78,7 @@ class _Table:
         return int(rows[0][0]) if rows else None
 
     def _replace(self, row_id: int, doc: Doc) -> bool:
-        sets = ", ".join(f"{column} = %s" for column in self._cols.split(", "))
+        sets = ", ".join(f"{quoted(name)} = %s" for name in (*self._codec.names, "extra"))
         rows = self._store.execute(f"UPDATE {self._t} SET {sets} WHERE id = %s RETURNING id",
                                    [*self._codec.row(doc), row_id], write=True)
         self._written()

@@ -60,3 +60,40 @@ async def test_back_twice_or_away_twice_changes_nothing_more():
         await _away(pilot)
         await _away(pilot)
         assert [type(s) for s in app.screen_stack] == [IdleScreen, StoreAwayScreen]
+
+
+async def test_a_screen_that_lets_the_card_go_keeps_its_session_under_the_cover():
+    """網路ATM: the NHI card out and a bank card in, while covered, are the ATM screen's to
+    handle (it is told), not a card leaving the session: the cover changes no card rule."""
+    from screens.replacement.payment import AtmScreen
+    from tests.ui.test_card_replacement import act, applied
+
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        atm_no = await applied(pilot)
+        await act(pilot, atm_no, "atm")
+        await wait_until(pilot, on(app, AtmScreen), what="the ATM")
+        atm = app.screen
+        await _away(pilot)
+        app.monitor.insert("bank_card")
+        await wait_until(pilot, lambda: atm.transfer is not None, what="the ATM told")
+        assert app.session is not None and isinstance(app.screen, StoreAwayScreen)
+        await _away(pilot, up=True)
+        assert app.screen is atm
+
+
+async def test_a_login_completed_while_covered_opens_the_menu_under_the_cover():
+    """A QR login approved as the database goes: the menu it opens waits under the cover."""
+    from kiosk.domain.session import Session
+    from screens.services import ServicesScreen
+    from tests.ui.conftest import NOW
+
+    app = make_app(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _away(pilot)
+        app.open_session(Session("J128765432", "", "王小明", NOW, via="qr"))
+        await pilot.pause()
+        assert isinstance(app.screen, StoreAwayScreen)
+        assert isinstance(app.screen_stack[-2], ServicesScreen)
+        await _away(pilot, up=True)
+        assert isinstance(app.screen, ServicesScreen)
