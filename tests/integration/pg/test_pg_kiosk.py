@@ -4,12 +4,13 @@ what the counter's screen works with. Against the suite's private server."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
 from kiosk.cli import main
 from kiosk.domain.accounts import Services
-from kiosk.domain.clock import FixedClock, SystemClock
+from kiosk.domain.clock import Clock, FixedClock, SystemClock
 from kiosk.domain.counter.audit import Audit
 from kiosk.domain.mail import Mailer
 from kiosk.domain.store_address import PostgresAddress
@@ -24,13 +25,35 @@ psycopg = __import__("psycopg") if in_ci() else pytest.importorskip("psycopg")
 from store.pg import PgStore  # noqa: E402  (needs psycopg)
 
 
+def kiosk_on(dsn: str, clock: Clock, *, lang: str = "en", people: bool = True
+             ) -> tuple[PgStore, Any]:
+    """A kiosk (the Pilot app) on the database ``dsn``, made for the demo; ``people``: with
+    the demo's people in it."""
+    from kiosk.domain.demo_people import seed_demo
+
+    store = PgStore.open(dsn, files=pg_files(PostgresAddress(dsn)), purpose=DEMO)
+    if people:
+        seed_demo(store, NOW)
+    return store, make_app(services=Services(store, clock, Mailer(store.outbox(), clock)),
+                           lang=lang)
+
+
+def _shell(*args: str) -> None:
+    """``nhi-kiosk ARGS`` in a process of its own, as from another terminal."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "kiosk", *args, "--lang", "en"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
 async def test_a_staff_account_added_from_the_shell_signs_in_at_the_kiosk(pg_dsn, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("Counter#2026\n"))
     assert main(["staff", "add", "chen01", "--name", "陳櫃員", "--password-stdin", "--demo",
                  "--db", pg_dsn, "--lang", "en"]) == 0
-    store = PgStore.open(pg_dsn, files=pg_files(PostgresAddress(pg_dsn)), purpose=DEMO)
     clock = FixedClock(NOW)
-    app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)))
+    store, app = kiosk_on(pg_dsn, clock, lang="zh-TW", people=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await staff_signed_in(pilot, "chen01", "Counter#2026")
@@ -51,16 +74,12 @@ async def test_the_database_going_away_pauses_the_kiosk_until_it_is_back_losing_
     """The whole screen says so, in both languages, as soon as the database goes, and goes
     by itself when it is back: a half-typed form is still there; a card put in meanwhile
     has its menu then."""
-    from kiosk.domain.demo_people import seed_demo
     from screens.card import CardScreen
     from screens.counter.sign_in import StaffSignInScreen
     from screens.store_away import StoreAwayScreen
     from tests.ui.flows import type_into
 
-    store = PgStore.open(pg_dsn, files=pg_files(PostgresAddress(pg_dsn)), purpose=DEMO)
-    seed_demo(store, NOW)
-    clock = FixedClock(NOW)
-    app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)), lang=lang)
+    store, app = kiosk_on(pg_dsn, FixedClock(NOW), lang=lang)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, lambda: app.store_events, what="listening to the store")
@@ -109,29 +128,19 @@ async def test_a_qr_login_approved_by_another_process_reaches_the_screen_through
         pg_dsn, told_only):
     """`nhi-kiosk app approve` in another process: the waiting kiosk logs in when the
     database says so, and only then (its own reads are put off)."""
-    import subprocess
-    import sys
-
-    from kiosk.domain.demo_people import seed_demo
     from screens.binding.qr_login import QrLoginScreen
     from screens.services import ServicesScreen
     from tests.ui.test_phone_and_qr_login import qr_login_screen
 
-    files = pg_files(PostgresAddress(pg_dsn))
-    store = PgStore.open(pg_dsn, files=files, purpose=DEMO)
-    seed_demo(store, NOW)
-    clock = SystemClock()   # the other process's: the request must not have expired there
-    app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)), lang="en")
+    # the other process's clock: the request must not have expired there
+    store, app = kiosk_on(pg_dsn, SystemClock())
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, lambda: app.store_events, what="listening to the store")
             await qr_login_screen(pilot, birth="1958-02-28")
             assert isinstance(app.screen, QrLoginScreen)
-            approved = subprocess.run(
-                [sys.executable, "-m", "kiosk", "app", "approve", app.screen.request.payload,
-                 "--device", "Pixel 8", "--demo", "--db", pg_dsn, "--lang", "en"],
-                capture_output=True, text=True, timeout=60)
-            assert approved.returncode == 0, approved.stderr
+            _shell("app", "approve", app.screen.request.payload, "--device", "Pixel 8",
+                   "--demo", "--db", pg_dsn)
             await wait_until(pilot, on(app, ServicesScreen), what="logged in",
                              timeout=NOTIFY_WAIT_S)
             assert app.session is not None and app.session.via == "qr"
@@ -139,28 +148,15 @@ async def test_a_qr_login_approved_by_another_process_reaches_the_screen_through
         store.close()
 
 
-def _shell(*args: str) -> None:
-    """``nhi-kiosk ARGS`` in a process of its own, as from another terminal."""
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-m", "kiosk", *args, "--lang", "en"],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-
-
 async def test_a_device_bound_with_the_code_from_another_process_is_named_at_once(
         pg_dsn, told_only):
     """The app redeeming the shown code elsewhere: the screen names the device when the
     database says so, and only then (its own reads are put off)."""
-    from kiosk.domain.demo_people import DEMO_PASSWORD, seed_demo
+    from kiosk.domain.demo_people import DEMO_PASSWORD
     from screens.binding.devices import DeviceCodeScreen
     from tests.ui.flows import card_screen, logged_in, login
 
-    store = PgStore.open(pg_dsn, files=pg_files(PostgresAddress(pg_dsn)), purpose=DEMO)
-    seed_demo(store, NOW)
-    clock = SystemClock()   # the other process's: the code must not have expired there
-    app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)), lang="en")
+    store, app = kiosk_on(pg_dsn, SystemClock())   # the other process's clock, as above
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, lambda: app.store_events, what="listening to the store")
@@ -187,9 +183,8 @@ async def test_a_staff_account_disabled_from_the_shell_ends_its_staff_mode_at_on
     monkeypatch.setattr("sys.stdin", io.StringIO("Counter#2026\n"))
     assert main(["staff", "add", "chen01", "--name", "陳櫃員", "--password-stdin", "--demo",
                  "--db", pg_dsn, "--lang", "en"]) == 0
-    store = PgStore.open(pg_dsn, files=pg_files(PostgresAddress(pg_dsn)), purpose=DEMO)
     clock = FixedClock(NOW)
-    app = make_app(services=Services(store, clock, Mailer(store.outbox(), clock)), lang="en")
+    store, app = kiosk_on(pg_dsn, clock, people=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, lambda: app.store_events, what="listening to the store")
