@@ -170,7 +170,7 @@ class KioskApp(App[None]):
         self.demo = demo
         self.tray = DemoTray(monitor, demo=demo, changed=self.refresh_bindings)
         self.min_size = min_size
-        self.status = ReaderStatus(backend=monitor.name)
+        self.status = ReaderStatus(backend=monitor.name, bound=getattr(monitor, "bound", None))
         self._inserted: dict[str, ReaderEvent] = {}   # reader -> last insertion, while present
         self._clock_timer: Timer | None = None
         self._stopping = threading.Event()
@@ -499,6 +499,8 @@ class KioskApp(App[None]):
 
     def _condition_screen(self) -> Screen[Any] | None:
         problem = self._condition()
+        if problem is Problem.NO_READER:
+            return MessageScreen(problem, reader=self.status.bound)
         return MessageScreen(problem) if problem else None
 
     def action_go_idle(self) -> None:

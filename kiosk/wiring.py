@@ -63,7 +63,7 @@ def choose_monitor(config: Config) -> tuple[PcscMonitor | SimulatedMonitor, bool
         return SimulatedMonitor(), True
     from reader.monitor import PcscMonitor
 
-    return PcscMonitor(), False
+    return PcscMonitor(only=config.reader_name), False
 
 
 def store_path(config: Config) -> Path:

@@ -15,6 +15,16 @@ class NoReaderError(ReaderError):
     """PC/SC works but no reader is attached."""
 
 
+class UnknownReaderError(NoReaderError):
+    """The reader a process is bound to (``--reader-name``) is not attached; ``attached``
+    names the ones that are."""
+
+    def __init__(self, name: str, attached: list[str]) -> None:
+        super().__init__(f"no reader named {name!r}")
+        self.name = name
+        self.attached = attached
+
+
 class NoCardError(ReaderError):
     """Readers are attached but none holds a card."""
 

@@ -1,5 +1,10 @@
 """Watching PC/SC readers without polling.
 
+Bound to one reader (``only``: ``--reader-name``), the monitor sees no other: another
+reader and its cards are never reported, as if not attached (two SSH sessions on one
+server each watch their own vpcd slot). The bound reader appearing later is reported as
+attached then (PnP wakes the monitor).
+
 The monitor blocks in ``SCardGetStatusChange`` on every reader plus the PnP pseudo-reader,
 so it wakes only when a card or reader changes (or after a long bounded timeout). It runs
 on a worker thread; :meth:`PcscMonitor.close` cancels the blocking call at once.
@@ -35,8 +40,10 @@ class PcscMonitor:
         wait_ms: int = 60_000,
         fallback_wait_ms: int = 1_000,
         max_backoff_s: float = 2.0,
+        only: str | None = None,
     ) -> None:
         self._clock = clock
+        self.bound = only   # the one reader watched (None: every reader)
         self._wait_ms = wait_ms
         self._fallback_wait_ms = fallback_wait_ms
         self._max_backoff = max_backoff_s
@@ -119,7 +126,7 @@ class PcscMonitor:
                 states, pnp_state = {}, sc.SCARD_STATE_UNAWARE
             ctx = self._ctx
             try:
-                names = pcsc.list_readers(ctx)
+                names = pcsc.bound_readers(pcsc.list_readers(ctx), self.bound)
             except NoServiceError as exc:
                 yield from self._lose_service(str(exc))
                 service_up = False

@@ -18,6 +18,7 @@ from reader.errors import (
     NoCardError,
     NoReaderError,
     NoServiceError,
+    UnknownReaderError,
 )
 
 PNP_READER = "\\\\?PnP?\\Notification"
@@ -81,6 +82,12 @@ def list_readers(ctx: int) -> list[str]:
     if hr == sc.SCARD_E_NO_READERS_AVAILABLE:
         return []
     raise NoServiceError(describe(hr))
+
+
+def bound_readers(names: list[str], only: str | None) -> list[str]:
+    """The readers a process watches: all of them, or only the one it is bound to (by its
+    whole name, as PC/SC gives it: two sessions' readers differ only in a digit)."""
+    return names if only is None else [name for name in names if name == only]
 
 
 def _still_present(ctx: int, reader: str) -> bool:
@@ -166,15 +173,20 @@ def _transmitter(
     return transmit
 
 
-def read_first_card() -> tuple[str, CardData]:
-    """For diagnostics: the first reader holding a card, and its card.
+def read_first_card(only: str | None = None) -> tuple[str, CardData]:
+    """For diagnostics: the first reader holding a card, and its card; with ``only``, that
+    reader and no other (a card in another reader is not looked at).
 
-    Raises NoServiceError, NoReaderError, NoCardError or a CardReadError subclass.
+    Raises NoServiceError, NoReaderError (UnknownReaderError for ``only`` not attached),
+    NoCardError or a CardReadError subclass.
     """
     sc = scard()
     ctx = establish()
     try:
-        readers = list_readers(ctx)
+        attached = list_readers(ctx)
+        readers = bound_readers(attached, only)
+        if only is not None and not readers:
+            raise UnknownReaderError(only, attached)
         if not readers:
             raise NoReaderError("no reader attached")
         hr, states = sc.SCardGetStatusChange(

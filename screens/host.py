@@ -36,6 +36,7 @@ class ReaderStatus:
     service_up: bool = True
     readers: dict[str, bool] = field(default_factory=dict)   # name -> card present
     active: str | None = None          # the reader whose card the kiosk is using
+    bound: str | None = None           # the one reader watched (--reader-name), if any
 
 
 class KioskHost(Protocol):

@@ -27,10 +27,13 @@ class MessageScreen(KioskScreen):
         Binding("escape", "app.go_idle", "key.back", show=False),
     ]
 
-    def __init__(self, problem: Problem, reason_key: str | None = None) -> None:
+    def __init__(self, problem: Problem, reason_key: str | None = None, *,
+                 reader: str | None = None) -> None:
+        """``reader``: the one reader this kiosk is bound to, named in NO_READER."""
         super().__init__(classes=f"problem-{problem.value}")
         self.problem = problem
         self.reason_key = reason_key
+        self.reader = reader
 
     def body(self) -> ComposeResult:
         p = self.problem.value
@@ -41,6 +44,9 @@ class MessageScreen(KioskScreen):
                     lambda: self.t(f"msg.{p}_body", reason=self.t(self.reason_key or "")),
                     classes="message",
                 )
+            elif self.reader is not None:
+                yield Tr(f"msg.{p}_bound_body", params={"name": self.reader},
+                         classes="message")
             else:
                 yield Tr(f"msg.{p}_body", classes="message")
             yield Tr(f"msg.{p}_hint", classes="hint")

@@ -65,6 +65,12 @@ def common_options(parser: argparse.ArgumentParser) -> None:
                         "default: a file in the platform data dir")
 
 
+def reader_name_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reader-name", metavar="NAME",
+                        help="watch and read only this PC/SC reader, by its whole name "
+                        "(e.g. 'Virtual PCD 00 01'); a card in any other is ignored")
+
+
 def store_options(parser: argparse.ArgumentParser) -> None:
     """The common options and ``--demo`` for a command that works on the store."""
     common_options(parser)

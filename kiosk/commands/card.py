@@ -16,6 +16,7 @@ from kiosk.commands.base import (
     Command,
     close_on_signals,
     common_options,
+    reader_name_option,
 )
 from kiosk.domain.config import Config
 from kiosk.domain.dates import roc_date
@@ -29,6 +30,7 @@ from reader.errors import (
     NoServiceError,
     NotNhiCardError,
     ReaderError,
+    UnknownReaderError,
 )
 
 
@@ -37,14 +39,26 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON (unmasked)")
     parser.add_argument("--show-personal", action="store_true", help="unmask in human output")
     parser.add_argument("--watch", action="store_true", help="print one line per reader event")
+    reader_name_option(parser)
+
+
+def settings(args: argparse.Namespace) -> dict[str, Any]:
+    return {"reader_name": args.reader_name}
 
 
 def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
-    return _watch(catalog, args.json) if args.watch else _card(catalog, args)
+    if args.watch:
+        return _watch(catalog, args.json, config.reader_name)
+    return _card(catalog, args, config.reader_name)
 
 
 def reader_failed(catalog: Catalog, exc: Exception) -> int:
     """A reader or card problem: its message on stderr and its exit code."""
+    if isinstance(exc, UnknownReaderError):
+        print(catalog.t("cli.unknown_reader", name=exc.name,
+                        attached=", ".join(exc.attached) or catalog.t("cli.no_readers")),
+              file=sys.stderr)
+        return EXIT_NO_READER
     table: list[tuple[type[Exception], str, int]] = [
         (NoServiceError, "cli.no_service", EXIT_NO_SERVICE),
         (NoReaderError, "cli.no_reader", EXIT_NO_READER),
@@ -61,14 +75,14 @@ def reader_failed(catalog: Catalog, exc: Exception) -> int:
     raise exc
 
 
-def _card(catalog: Catalog, args: argparse.Namespace) -> int:
+def _card(catalog: Catalog, args: argparse.Namespace, only: str | None) -> int:
     import json
 
     from kiosk.domain.cards import card_problem
     from reader import pcsc
 
     try:
-        reader, card = pcsc.read_first_card()
+        reader, card = pcsc.read_first_card(only)
     except (ReaderError, CardFormatError) as exc:
         return reader_failed(catalog, exc)
     problem = card_problem(card)
@@ -97,13 +111,13 @@ def _human_card(catalog: Catalog, card: CardData, reader: str, *, unmasked: bool
     return "\n".join(f"{label}: {value}" for label, value in rows)
 
 
-def _watch(catalog: Catalog, as_json: bool) -> int:
+def _watch(catalog: Catalog, as_json: bool, only: str | None) -> int:
     import json
     import queue
 
     from reader.monitor import PcscMonitor
 
-    monitor = PcscMonitor()
+    monitor = PcscMonitor(only=only)
     items: queue.Queue[Any] = queue.Queue()
 
     def pump() -> None:  # the blocking SCardGetStatusChange stays off the main thread
@@ -131,4 +145,5 @@ def _watch(catalog: Catalog, as_json: bool) -> int:
     return 0
 
 
-COMMAND = Command("card", "read the card in the first reader", arguments, run)
+COMMAND = Command("card", "read the card in the first reader (or the one named)", arguments,
+                  run, settings)

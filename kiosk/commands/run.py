@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from kiosk.commands.base import EXIT_NO_SERVICE, EXIT_STORE, EXIT_USAGE, Command, common_options
+from kiosk.commands.base import (
+    EXIT_NO_SERVICE,
+    EXIT_STORE,
+    EXIT_USAGE,
+    Command,
+    common_options,
+    reader_name_option,
+)
 from kiosk.domain.config import READERS, Config
 from kiosk.domain.i18n import Catalog
 
@@ -14,6 +21,7 @@ from kiosk.domain.i18n import Catalog
 def arguments(parser: argparse.ArgumentParser) -> None:
     common_options(parser)
     parser.add_argument("--reader", choices=READERS, help="card reader backend")
+    reader_name_option(parser)
     parser.add_argument("--demo", action="store_const", const=True,
                         help="simulated reader with the demo card tray")
     parser.add_argument("--inactivity", type=float,
@@ -21,7 +29,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings(args: argparse.Namespace) -> dict[str, Any]:
-    return {"reader": args.reader, "demo": args.demo, "inactivity": args.inactivity}
+    return {"reader": args.reader, "reader_name": args.reader_name, "demo": args.demo,
+            "inactivity": args.inactivity}
 
 
 def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
@@ -31,6 +40,9 @@ def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
 
     if config.reader == "sim" and not config.demo:
         print(catalog.t("cli.sim_needs_demo"), file=sys.stderr)
+        return EXIT_USAGE
+    if config.reader_name is not None and config.demo:
+        print(catalog.t("cli.reader_name_demo"), file=sys.stderr)
         return EXIT_USAGE
     if not config.demo and not pyscard_installed():
         print(catalog.t("cli.no_pyscard"), file=sys.stderr)

@@ -22,6 +22,7 @@ from kiosk.domain.store_address import PostgresAddress, is_postgres, postgres_ad
 READERS = ("auto", "pcsc", "sim")
 ENV_PREFIX = "NHI_KIOSK_"
 MIN_INACTIVITY = 5.0
+MAX_READER_NAME = 128   # PC/SC's own limit on a reader's name (MAX_READERNAME)
 # Defaults that a domain service also falls back on when it is built without a Config: each
 # is written here once, and the service's own default reads it.
 DEVICE_CODE_MINUTES = 10.0    # the lifetime of a 裝置認證碼 (binding/devices.py)
@@ -41,6 +42,9 @@ class Config:
     # None: the platform data dir (store.paths)
     db: Path | PostgresAddress | None = None
     reader: str = "auto"
+    # the one PC/SC reader this process watches and reads (None: every reader, the first
+    # holding a card); by its whole name, e.g. "Virtual PCD 00 01"
+    reader_name: str | None = None
     lang: str = DEFAULT_LANG
     demo: bool = False
     inactivity: float = 120.0       # seconds without input before the kiosk wipes to idle
@@ -95,6 +99,12 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             if str(value) not in READERS:
                 raise ValueError(f"choose one of {', '.join(READERS)}")
             return str(value)
+        if name == "reader_name":
+            text = str(value).strip()
+            if not 0 < len(text) <= MAX_READER_NAME or not text.isprintable():
+                raise ValueError(f"expected a reader's name as PC/SC lists it "
+                                 f"(up to {MAX_READER_NAME} characters)")
+            return text
         if name == "lang":
             if str(value) not in LANGS:
                 raise ValueError(f"choose one of {', '.join(LANGS)}")

@@ -44,10 +44,11 @@ def status_text(node: object) -> str:
     if not status.service_up:
         parts.append(t("status.service_lost"))
     elif not status.readers:
-        parts.append(t("status.no_reader"))
+        parts.append(t("status.waiting_bound", name=status.bound) if status.bound
+                     else t("status.no_reader"))
     else:
         name = status.active or next(iter(status.readers))
-        parts.append(t("status.reader", name=name))
+        parts.append(t("status.bound_reader" if status.bound else "status.reader", name=name))
         parts.append(t("status.card_in") if status.active else t("status.card_out"))
     if host.demo:
         parts.append(t("status.demo"))

@@ -157,6 +157,27 @@ async def test_service_lost_and_back_and_no_reader():
         await wait_until(pilot, on(app, IdleScreen), what="idle once a reader is back")
 
 
+async def test_a_bound_reader_unplugged_is_named_on_the_whole_screen_in_both_languages():
+    """A kiosk bound to one reader (--reader-name): its going says which reader it waits
+    for; the status bar names it too (the real PC/SC binding: tests/integration/
+    test_reader_name.py)."""
+    monitor = ScriptedMonitor()
+    monitor.bound = "Virtual PCD 00 01"
+    app = make_app(lang="en", demo=False, monitor=monitor)
+    async with app.run_test(size=SIZE) as pilot:
+        monitor.push(EventKind.READER_ATTACHED, "Virtual PCD 00 01")
+        await wait_until(pilot, lambda: "Bound reader: Virtual PCD 00 01" in screen_text(app),
+                         what="the bound reader named")
+        monitor.push(EventKind.READER_DETACHED, "Virtual PCD 00 01")
+        await wait_until(pilot, lambda: getattr(app.screen, "problem", None)
+                         is Problem.NO_READER, what="no reader screen")
+        assert 'reads only the reader "Virtual PCD 00 01"' in screen_text(app)
+        assert "Waiting for reader Virtual PCD 00 01" in screen_text(app)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "只讀取讀卡機「Virtual PCD 00 01」" in screen_text(app)
+
+
 async def test_removed_during_read_message_outlives_the_removal():
     monitor = ScriptedMonitor()
     app = make_app(lang="en", demo=False, monitor=monitor)

@@ -224,3 +224,17 @@ def flag_refusal(name: str, value: str) -> str:
     with pytest.raises(ConfigError) as info:
         load_config({name: value}, env={})
     return str(info.value)
+
+
+def test_a_reader_name_comes_from_the_flag_the_environment_or_the_file(tmp_path):
+    assert Config().reader_name is None                          # every reader
+    assert env_config(reader_name=" Virtual PCD 00 01 ").reader_name == "Virtual PCD 00 01"
+    assert load_config({"reader_name": "ACS ACR39U 00 00"}, env={}).reader_name \
+        == "ACS ACR39U 00 00"
+    _file, config = file_config(tmp_path, 'reader_name = "Virtual PCD 00 01"\n')
+    assert config.reader_name == "Virtual PCD 00 01"
+
+
+@pytest.mark.parametrize("value", ["   ", "x" * 129, "Virtual\nPCD", "PCD\x1b[31m"])
+def test_a_reader_name_that_pcsc_cannot_have_is_refused(value):
+    assert "reader_name from $NHI_KIOSK_READER_NAME" in env_refusal("reader_name", value)

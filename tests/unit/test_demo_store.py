@@ -40,6 +40,13 @@ def test_the_simulated_reader_without_demo_is_refused(capsys):
     assert "--demo" in capsys.readouterr().err
 
 
+def test_a_bound_reader_is_the_pc_sc_monitors_and_the_demo_has_none(capsys):
+    monitor, _demo = choose_monitor(Config(reader_name="Virtual PCD 00 01"))
+    assert isinstance(monitor, PcscMonitor) and monitor.bound == "Virtual PCD 00 01"
+    assert main(["--demo", "--reader-name", "Virtual PCD 00 01", "--lang", "en"]) == EXIT_USAGE
+    assert "leave out --demo or --reader-name" in capsys.readouterr().err
+
+
 def test_the_demo_keeps_its_data_in_its_own_file(data_home):
     demo = open_store(Config(demo=True), Catalog("en"))
     real = open_store(Config(), Catalog("en"))
