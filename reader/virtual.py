@@ -13,14 +13,21 @@ import struct
 import threading
 import time
 from types import TracebackType
+from typing import Protocol
 
-from reader.applet import CardPulled, NhiApplet
+from reader.applet import CardPulled
 from reader.demo import ATR_PVJCOP4, DEMO_BY_KEY, DemoCard
 
 VPCD_HOST = "127.0.0.1"
 VPCD_BASE_PORT = 35963
 
 _CTRL_OFF, _CTRL_ON, _CTRL_RESET, _CTRL_ATR = 0, 1, 2, 4
+
+
+class Responder(Protocol):
+    """What answers the APDUs: the NHI applet, or the real card of a relay."""
+
+    def respond(self, apdu: bytes) -> bytes: ...
 
 
 class VirtualCardError(Exception):
@@ -32,7 +39,7 @@ class VirtualCard:
 
     def __init__(
         self,
-        applet: NhiApplet,
+        applet: Responder,
         atr: bytes = ATR_PVJCOP4,
         *,
         slot: int = 0,

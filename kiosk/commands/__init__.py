@@ -11,6 +11,7 @@ from __future__ import annotations
 from kiosk.commands import (
     batch,
     card,
+    card_relay,
     carriers,
     db,
     outbox,
@@ -27,6 +28,7 @@ from kiosk.commands.base import Command
 COMMANDS: tuple[Command, ...] = (
     run.COMMAND,
     card.COMMAND,
+    card_relay.COMMAND,
     virtual_card.COMMAND,
     outbox.COMMAND,
     registry.COMMAND,
