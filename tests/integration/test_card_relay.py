@@ -27,6 +27,8 @@ from tests.integration.helpers import (
     spawn,
     wait_card_state,
 )
+from tests.integration.postgres import free_port
+from tests.integration.sshd import SshServer, missing
 
 pytestmark = pytest.mark.pcsc
 SLOT_1 = f"127.0.0.1:{VPCD_BASE_PORT + 1}"
@@ -162,3 +164,28 @@ def test_a_bank_cards_pin_is_never_reachable_from_the_server_unless_asked(
         assert VERIFY not in bank.commands                    # the card never saw it
     else:
         assert VERIFY in bank.commands                        # as documented: passed on
+
+
+@pytest.fixture
+def sshd(tmp_path) -> Iterator[SshServer]:
+    if missing():
+        pytest.fail(f"OpenSSH missing: {missing()} (scripts/test installs openssh-server)")
+    server = SshServer(tmp_path / "sshd")
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_the_card_crosses_a_real_ssh_tunnel_which_drops_and_comes_back(cli_env, sshd) -> None:
+    """The counter PC's `ssh -N -L` to the server's vpcd, through OpenSSH's sshd."""
+    local = free_port()
+    with relay(cli_env, f"127.0.0.1:{local}") as (_proc, out), \
+            VirtualCard.from_demo("national", slot=0):
+        with sshd.tunnel(local, VPCD_BASE_PORT + 1):
+            wait_card_state(READER_1, present=True)
+            assert read_on_server(cli_env)["name"] == "王大明"
+        wait_card_state(READER_1, present=False)          # the line dropped (ssh killed)
+        out.wait_line(lambda line: "trying again" in line, what="retrying")
+        with sshd.tunnel(local, VPCD_BASE_PORT + 1):
+            wait_card_state(READER_1, present=True)       # back, the card still in
+            assert read_on_server(cli_env)["id_no"] == "A123456789"
