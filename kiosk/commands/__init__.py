@@ -22,6 +22,7 @@ from kiosk.commands import (
     simulated_app,
     staff,
     virtual_card,
+    vpcd_sessions,
 )
 from kiosk.commands.base import Command
 
@@ -30,6 +31,7 @@ COMMANDS: tuple[Command, ...] = (
     card.COMMAND,
     card_relay.COMMAND,
     virtual_card.COMMAND,
+    vpcd_sessions.COMMAND,
     outbox.COMMAND,
     registry.COMMAND,
     carriers.COMMAND,
