@@ -69,7 +69,10 @@ if TYPE_CHECKING:
     from reader.demo import DemoCard
 
 MIN_SIZE = (80, 24)
-CONDITIONS = (Problem.NO_SERVICE, Problem.NO_READER)   # shown until the reader side is fixed
+CONDITIONS = (Problem.NO_SERVICE, Problem.NO_READER)
+#: screens over everything while the kiosk as a whole cannot go on (the window too small,
+#: the database away); cards and screens are handled as if they were not there
+COVERS = (TooSmallScreen, StoreAwayScreen)   # shown until the reader side is fixed
 MONITOR_RESTART_S = 2.0
 MAIL_INTERVAL_S = 10.0
 
@@ -83,6 +86,7 @@ _FAILURE_PROBLEM = {
 
 class Monitor(Protocol):
     name: str
+    bound: str | None   # the one reader it watches (--reader-name), or None: all
 
     def events(self) -> Any: ...
     def close(self) -> None: ...
@@ -170,7 +174,7 @@ class KioskApp(App[None]):
         self.demo = demo
         self.tray = DemoTray(monitor, demo=demo, changed=self.refresh_bindings)
         self.min_size = min_size
-        self.status = ReaderStatus(backend=monitor.name, bound=getattr(monitor, "bound", None))
+        self.status = ReaderStatus(backend=monitor.name, bound=monitor.bound)
         self._inserted: dict[str, ReaderEvent] = {}   # reader -> last insertion, while present
         self._clock_timer: Timer | None = None
         self._stopping = threading.Event()
@@ -333,7 +337,7 @@ class KioskApp(App[None]):
         """An account disabled elsewhere (the shell, another counter) ends its staff mode
         here as soon as the store tells, not at the clerk's next operation; unless a
         screen is busy (an import running), whose end the next operation refuses."""
-        if any(getattr(screen, "busy", False) for screen in self.screen_stack):
+        if self._busy():
             return
         try:
             self.domain.staff.check_account(session)
@@ -352,11 +356,17 @@ class KioskApp(App[None]):
             self._check_size()
             self._refresh_status()
 
+    def _busy(self) -> bool:
+        """A screen is in the middle of something that must finish (an import running)."""
+        return any(getattr(screen, "busy", False) for screen in self.screen_stack)
+
+    def _covered(self) -> bool:
+        return any(isinstance(screen, StoreAwayScreen) for screen in self.screen_stack)
+
     def _lift_cover(self) -> bool:
         """Take the StoreAwayScreen (and the size notice over it) off the top; whether it
         was there. Only covers are ever above it (push_screen)."""
-        if not isinstance(self.screen, TooSmallScreen | StoreAwayScreen) or not any(
-                isinstance(screen, StoreAwayScreen) for screen in self.screen_stack):
+        if not isinstance(self.screen, COVERS) or not self._covered():
             return False
         while isinstance(self.screen, TooSmallScreen):
             self.pop_screen()
@@ -365,8 +375,7 @@ class KioskApp(App[None]):
 
     def _cover_while_away(self) -> None:
         """The StoreAwayScreen on top (under the size notice) while the store is away."""
-        if not self.store_away or any(isinstance(screen, StoreAwayScreen)
-                                      for screen in self.screen_stack):
+        if not self.store_away or self._covered():
             return
         if isinstance(self.screen, TooSmallScreen):
             self.pop_screen()
@@ -651,7 +660,7 @@ class KioskApp(App[None]):
         """The one door to screens. Without a staff session, whoever asks for a staff
         screen gets the staff sign-in instead. While the database is away, a screen a
         workflow opens (a timer's, a login's) goes under the cover, which stays on top."""
-        if isinstance(screen, TooSmallScreen | StoreAwayScreen):
+        if isinstance(screen, COVERS):
             return super().push_screen(screen, *args, **kw)   # a cover: nobody acted
         if card_policy_of(screen) is CardPolicy.STAFF and self.staff_session is None:
             from screens.counter.sign_in import StaffSignInScreen
@@ -667,8 +676,7 @@ class KioskApp(App[None]):
     def _working_stack(self) -> list[Screen[Any]]:
         """The screens as the workflows left them, without the covers over them (the size
         notice, the database away): a card is handled as if they were not there."""
-        return [screen for screen in self.screen_stack
-                if not isinstance(screen, TooSmallScreen | StoreAwayScreen)]
+        return [screen for screen in self.screen_stack if not isinstance(screen, COVERS)]
 
     def _showing_condition(self) -> Problem | None:
         screen = self._working_stack()[-1]
@@ -727,7 +735,7 @@ class KioskApp(App[None]):
         if self.store_away:   # nothing at the counter works meanwhile
             return
         if self.staff_session is not None:
-            if any(getattr(screen, "busy", False) for screen in self.screen_stack):
+            if self._busy():
                 self.notify(self.catalog.t("staff.busy"), severity="warning")
                 return
             while len(self.screen_stack) > 2 and not isinstance(self.screen,

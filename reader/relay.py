@@ -148,9 +148,7 @@ class Relay:
                 try:
                     card.insert()
                 except VirtualCardError:
-                    self.report("relay.tunnel_down", to=f"{self.host}:{self.port}",
-                                seconds=f"{backoff:g}")
-                    _wait_while(present, backoff)
+                    self._tunnel_down(present, backoff)
                     backoff = min(backoff * 2, MAX_BACKOFF_S)
                     continue
                 backoff = 0.2
@@ -162,11 +160,14 @@ class Relay:
                 if card.pulled.is_set():
                     return   # the card left mid-exchange: the monitor says so next
                 if present.is_set():
-                    self.report("relay.tunnel_down", to=f"{self.host}:{self.port}",
-                                seconds=f"{backoff:g}")
-                    _wait_while(present, backoff)
+                    self._tunnel_down(present, backoff)
         finally:
             local.close()
+
+    def _tunnel_down(self, present: threading.Event, backoff: float) -> None:
+        """Said, then the backoff before connecting again (cut short if the card goes)."""
+        self.report("relay.tunnel_down", to=f"{self.host}:{self.port}", seconds=f"{backoff:g}")
+        _wait_while(present, backoff)
 
 
 def _wait_while(present: threading.Event, seconds: float) -> None:

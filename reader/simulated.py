@@ -23,6 +23,7 @@ class SimulatedMonitor:
     """A one-slot reader whose card is inserted and removed by :meth:`insert`/:meth:`remove`."""
 
     name = "sim"
+    bound: str | None = None   # the simulated reader is the only one: nothing to bind to
 
     def __init__(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from typing import Any
 
 from kiosk.commands.base import (
     EXIT_NO_SERVICE,
@@ -29,6 +30,11 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only-nhi", action=argparse.BooleanOptionalAction, default=True,
                         help="pass only SELECT NHI, READ PROFILE and GET RESPONSE to the "
                         "card (default); --no-only-nhi passes whatever the server sends")
+
+
+def settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The reader's name is checked as the kiosk's own ``reader_name`` (kiosk.domain.config)."""
+    return {"reader_name": args.reader_name}
 
 
 def target(text: str) -> tuple[str, int]:
@@ -57,15 +63,26 @@ def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     def report(key: str, **params: object) -> None:
         print(catalog.t(key, **params), flush=True)
 
-    relay = Relay(args.reader_name.strip(), host, port, only_nhi=args.only_nhi,
-                  report=report)
+    assert config.reader_name is not None   # --reader-name is required
+    relay = Relay(config.reader_name, host, port, only_nhi=args.only_nhi, report=report)
+    failed: list[BaseException] = []
+
+    def watch() -> None:
+        try:
+            relay.run()
+        except Exception as exc:   # a driver or library fault: said, never a traceback
+            failed.append(exc)
+
     close_on_signals(relay.close)
-    worker = threading.Thread(target=relay.run, name="card-relay-watch", daemon=True)
+    worker = threading.Thread(target=watch, name="card-relay-watch", daemon=True)
     worker.start()
     while worker.is_alive():
         worker.join(timeout=0.5)   # the signal handler runs between the joins
+    if failed:
+        print(catalog.t("relay.failed", detail=type(failed[0]).__name__), file=sys.stderr)
+        return EXIT_NO_SERVICE
     return 0
 
 
 COMMAND = Command("card-relay", "present this PC's card to a server's vpcd (docs/deploy.md)",
-                  arguments, run)
+                  arguments, run, settings)

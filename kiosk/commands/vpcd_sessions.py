@@ -25,6 +25,7 @@ DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 DRIVER_DIR = "/usr/local/lib/nhi-kiosk/vpcd"
 MAX_COUNTERS = 64
 MAX_PREFIX = 40
+MAX_PATH = 255
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,12 +64,18 @@ def reader_name(prefix: str, n: int) -> str:
     return f"{prefix} {n} 00 00"
 
 
+def _usable_path(path: str) -> bool:
+    """A path that fits in the authorized_keys line's quotes."""
+    return path.startswith("/") and len(path) <= MAX_PATH and path.isprintable() \
+        and not any(ch in path for ch in "\"' \\")
+
+
 def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     prefix = args.prefix.strip()
     ports = counter_ports(args.counters, args.base_port)
     if not 0 < args.counters <= MAX_COUNTERS or not 1024 <= args.base_port \
             or ports[-1] + 1 > 65535 or not prefix.isprintable() or '"' in prefix \
-            or not 0 < len(prefix) <= MAX_PREFIX:
+            or not 0 < len(prefix) <= MAX_PREFIX or not _usable_path(args.kiosk):
         print(catalog.t("sessions.bad", max=MAX_COUNTERS, prefix=MAX_PREFIX), file=sys.stderr)
         return EXIT_USAGE
     print(catalog.t("sessions.drivers_head"))

@@ -56,24 +56,16 @@ class Collection:
         return Codec(keyed + self.fields, frozenset(name for name, _t in keyed))
 
 
-COLLECTIONS = {c.name: c for c in (
-    Collection("accounts", "id_no", ("card_no",), FIELDS["accounts"]),
-    Collection("outbox", None, (), FIELDS["outbox"]),
-    Collection("audit", None, (), FIELDS["audit"]),
-    Collection("people", "id_no", (), FIELDS["people"]),
-    Collection("staff", "staff_id", (), FIELDS["staff"]),
-    Collection("devices", "device_id", (), FIELDS["devices"]),
-    Collection("codes", "code", (), FIELDS["codes"]),
-    Collection("device_codes", "code", (), FIELDS["device_codes"]),
-    Collection("qr_logins", "code", (), FIELDS["qr_logins"]),
-    Collection("card_applications", "atm_no", (), FIELDS["card_applications"]),
-    Collection("bank_accounts", "key", (), FIELDS["bank_accounts"]),
-    Collection("phone_lines", "phone", (), FIELDS["phone_lines"]),
-    Collection("batch_units", "unit", (), FIELDS["batch_units"]),
-    Collection("attempts", "key", (), FIELDS["attempts"]),
-    Collection("migrations", "name", (), FIELDS["migrations"]),
-    Collection("_keys", "name", (), FIELDS["_keys"]),
-)}
+#: the collections: (name, key, unique fields) each, its fields from store/pg/fields.py
+_KEYS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
+    ("accounts", "id_no", ("card_no",)), ("outbox", None, ()), ("audit", None, ()),
+    ("people", "id_no", ()), ("staff", "staff_id", ()), ("devices", "device_id", ()),
+    ("codes", "code", ()), ("device_codes", "code", ()), ("qr_logins", "code", ()),
+    ("card_applications", "atm_no", ()), ("bank_accounts", "key", ()),
+    ("phone_lines", "phone", ()), ("batch_units", "unit", ()), ("attempts", "key", ()),
+    ("migrations", "name", ()), ("_keys", "name", ()))
+COLLECTIONS = {name: Collection(name, key, unique, FIELDS[name])
+               for name, key, unique in _KEYS}
 
 
 def create_table(c: Collection) -> str:
@@ -101,7 +93,8 @@ def create_statements() -> list[str]:
 # -- the versions --------------------------------------------------------------------------
 
 #: version 1's tables, as they were made: (name, key, unique fields); each a key column,
-#: those unique columns and the whole document as ``doc`` jsonb
+#: those unique columns and the whole document as ``doc`` jsonb. Written out, not _KEYS:
+#: version 1 stays as it was made, whatever the collections become
 V1_TABLES = (
     ("accounts", "id_no", ("card_no",)), ("outbox", None, ()), ("audit", None, ()),
     ("people", "id_no", ()), ("staff", "staff_id", ()), ("devices", "device_id", ()),

@@ -143,9 +143,8 @@ class PgStore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[PgStore]:
         """Exclusive read-modify-write section, all or nothing (module docstring)."""
-        if self._closed:
-            raise StoreError("the store is closed")
-        if getattr(self._local, "conn", None) is not None:
+        self._check_open()
+        if self.current() is not None:
             raise StoreError("nested PgStore.transaction() in the same thread is not supported")
         with self._locked_connection() as conn:   # the lock and BEGIN, one round trip
             self._local.conn, self._local.wrote, self._local.actions = conn, False, []
@@ -196,13 +195,12 @@ class PgStore:
         one-statement transaction has no after_commit actions to keep under it). The
         values are bound on this side (psycopg's ClientCursor: libpq's quoting), as a
         string of several statements cannot be prepared. Its rows, as :meth:`execute`'s."""
-        if getattr(self._local, "conn", None) is not None:
+        if self.current() is not None:
             rows = self.execute(sql, params, write=True)
             if changed is not None:
                 self.changed(changed)
             return rows
-        if self._closed:
-            raise StoreError("the store is closed")
+        self._check_open()
         statements, values = ["SELECT pg_advisory_xact_lock(%s)", sql], [self._lock_key, *params]
         if changed is not None:
             statements.append("SELECT pg_notify(%s, %s)")
@@ -214,6 +212,14 @@ class PgStore:
                 raise self._locked_error() from exc
             cursor.nextset()   # the statement's own result, after the lock's
             return _rows(cursor)
+
+    def current(self) -> psycopg.Connection[Any] | None:
+        """This thread's transaction's connection, or None outside one."""
+        return getattr(self._local, "conn", None)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed")
 
     def changed(self, table: str) -> None:
         """This transaction wrote ``table``: at its commit, every :meth:`listen`-er hears."""
@@ -265,7 +271,7 @@ class PgStore:
                 stop.wait(LISTEN_RETRY_S)
 
     def check_in_transaction(self, what: str) -> None:
-        if getattr(self._local, "conn", None) is None:
+        if self.current() is None:
             raise StoreError(f"{what} only works inside a transaction()")
 
     def after_commit(self, action: Callable[[], None]) -> None:
@@ -353,7 +359,7 @@ class PgStore:
         """Run one statement: inside this thread's transaction if it has one (a write must),
         else on a pooled connection in autocommit. Its rows (none for a statement without).
         """
-        conn = getattr(self._local, "conn", None)
+        conn = self.current()
         if write:
             if conn is None:
                 raise StoreError("a write only works inside a transaction()")

@@ -45,11 +45,13 @@ class _Table:
         self._cols = collection.codec.sql_columns
         self._places = ", ".join(["%s"] * (len(collection.codec.names) + 1))
         self._keycol = quoted(collection.key) if collection.key else ""
+        self._sets = ", ".join(f"{quoted(name)} = %s"
+                               for name in (*collection.codec.names, "extra"))
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
         """The caller's transaction, or one of this write's own."""
-        if getattr(self._store._local, "conn", None) is not None:
+        if self._store.current() is not None:
             yield
         else:
             with self._store.transaction():
@@ -78,8 +80,8 @@ class _Table:
         return int(rows[0][0]) if rows else None
 
     def _replace(self, row_id: int, doc: Doc) -> bool:
-        sets = ", ".join(f"{quoted(name)} = %s" for name in (*self._codec.names, "extra"))
-        rows = self._store.execute(f"UPDATE {self._t} SET {sets} WHERE id = %s RETURNING id",
+        rows = self._store.execute(f"UPDATE {self._t} SET {self._sets} WHERE id = %s "
+                                   "RETURNING id",
                                    [*self._codec.row(doc), row_id], write=True)
         self._written()
         return bool(rows)
@@ -210,7 +212,7 @@ class PgAccounts(_Documents):
     """Accounts, unique by ``id_no`` (the key column) and by ``card_no`` where set."""
 
     def get_by_id(self, id_no: str) -> Doc | None:
-        return self._one('WHERE "id_no" = %s', id_no)
+        return self._one(self._sql("WHERE {key} = %s"), id_no)
 
     def get_by_card(self, card_no: str) -> Doc | None:
         return self._one('WHERE "card_no" = %s', card_no)
@@ -229,7 +231,7 @@ class PgAccounts(_Documents):
         with self._unique(changes), self._writing():
             row, doc = self._locked(id_no)
             new_id = changes.get("id_no", id_no)
-            if new_id != id_no and self._docs('WHERE "id_no" = %s', (new_id,)):
+            if new_id != id_no and self._docs(self._sql("WHERE {key} = %s"), (new_id,)):
                 raise DuplicateError(f"an account with ID number {new_id!r} already exists")
             self._replace(row, {**doc, **changes})
 
@@ -244,11 +246,11 @@ class PgAccounts(_Documents):
 
     def remove(self, id_no: str) -> None:
         with self._writing():
-            for row, _doc in self._docs('WHERE "id_no" = %s', (id_no,), lock=True):
+            for row, _doc in self._docs(self._sql("WHERE {key} = %s"), (id_no,), lock=True):
                 self._delete(row)
 
     def _locked(self, id_no: str) -> tuple[int, Doc]:
-        found = self._docs('WHERE "id_no" = %s', (id_no,), lock=True)
+        found = self._docs(self._sql("WHERE {key} = %s"), (id_no,), lock=True)
         if not found:
             raise KeyError(id_no)
         return found[0]

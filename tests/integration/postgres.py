@@ -37,7 +37,6 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -45,6 +44,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+from tests.integration.ports import free_port
 
 #: the cluster's superuser; the tests connect as it
 USER = "kiosk"
@@ -134,14 +135,6 @@ def run_as_user() -> pwd.struct_passwd | None:
             return pwd.getpwnam(name)
     raise RuntimeError("running as root, and there is neither a 'postgres' nor a 'nobody' "
                        "user to run PostgreSQL as")
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now: the socket's name, and a port a test can check
-    that the server does not listen on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _server_env() -> dict[str, str]:

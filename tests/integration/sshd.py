@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.integration.postgres import free_port
+from tests.integration.ports import free_port
 
 SSHD = "/usr/sbin/sshd"   # sshd refuses to run by a relative name
 READY_TIMEOUT = 20.0

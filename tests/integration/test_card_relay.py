@@ -27,7 +27,7 @@ from tests.integration.helpers import (
     spawn,
     wait_card_state,
 )
-from tests.integration.postgres import free_port
+from tests.integration.ports import free_port
 from tests.integration.sshd import SshServer, missing
 
 pytestmark = pytest.mark.pcsc

@@ -41,6 +41,7 @@ class ScriptedMonitor:
     """A PC/SC-like monitor whose events the test pushes."""
 
     name = "pcsc"
+    bound: str | None = None   # a test binds it to one reader by setting this
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[ReaderEvent | None] = queue.SimpleQueue()

@@ -40,3 +40,12 @@ def test_the_server_address_is_host_and_port(text, parsed):
 def test_a_server_address_that_is_not_one_is_refused(text):
     with pytest.raises(ValueError):
         target(text)
+
+
+@pytest.mark.parametrize("name", ["x" * 129, "ACS\nACR39U"])
+def test_the_relays_reader_name_is_checked_as_the_kiosks(capsys, name):
+    from kiosk.cli import main
+
+    assert main(["card-relay", "--reader-name", name, "--to", "127.0.0.1:35964",
+                 "--lang", "en"]) == 2
+    assert "reader_name from --reader-name" in capsys.readouterr().err

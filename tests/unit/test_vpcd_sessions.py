@@ -25,3 +25,9 @@ def test_each_counter_gets_a_reader_a_port_and_a_key_bound_to_both(capsys):
 def test_what_cannot_be_a_reader_conf_is_refused_saying_why(capsys, args):
     assert main(["vpcd-sessions", *args, "--lang", "zh-TW"]) == 2
     assert "--counters 須為 1 到 64" in capsys.readouterr().err
+
+
+def test_a_kiosk_path_that_would_break_the_keys_line_is_refused(capsys):
+    assert main(["vpcd-sessions", "--counters", "1", "--kiosk", '/opt/x" bad',
+                 "--lang", "en"]) == 2
+    assert "--kiosk an absolute path" in capsys.readouterr().err
