@@ -22,6 +22,7 @@ TIMEOUT_S = 30 * 60
 # Shorter settings for a quick look (benchmarks not listed run as they are).
 QUICK_ARGS = {
     "bench_startup.py": ["--runs", "7"],
+    "bench_serve.py": ["--runs", "5", "--concurrent-runs", "1"],
     "bench_card_latency.py": ["--cycles", "10"],
     "bench_idle_cpu.py": ["--seconds", "10"],
     "bench_store_scale.py": ["--accounts", "10000", "100000", "--per-proc", "50"],

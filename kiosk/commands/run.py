@@ -33,10 +33,10 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
             "inactivity": args.inactivity}
 
 
-def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
-    from kiosk.app import KioskApp
-    from kiosk.crash import LOG_NAME, run_guarded
-    from kiosk.wiring import Domain, choose_monitor, mail_delivery, open_store, pyscard_installed
+def refusal(config: Config, catalog: Catalog) -> int | None:
+    """Why the kiosk cannot start with these settings (said on stderr, and its exit code),
+    or None. ``nhi-kiosk serve`` asks it too before it starts any browser's kiosk."""
+    from kiosk.wiring import pyscard_installed
 
     if config.reader == "sim" and not config.demo:
         print(catalog.t("cli.sim_needs_demo"), file=sys.stderr)
@@ -47,6 +47,17 @@ def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     if not config.demo and not pyscard_installed():
         print(catalog.t("cli.no_pyscard"), file=sys.stderr)
         return EXIT_NO_SERVICE
+    return None
+
+
+def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
+    from kiosk.app import KioskApp
+    from kiosk.crash import LOG_NAME, run_guarded
+    from kiosk.wiring import Domain, choose_monitor, mail_delivery, open_store
+
+    refused = refusal(config, catalog)
+    if refused is not None:
+        return refused
     store = open_store(config, catalog)
     if store is None:
         return EXIT_STORE

@@ -38,6 +38,9 @@ ON_USE = [
     ("screens.replacement.payment", "paying for a new card"),
     ("screens.registration.register", "registration"),
     ("screens.counter", "staff mode"),
+    ("aiohttp", "serving the kiosk to browsers"),
+    ("textual_serve", "serving the kiosk to browsers"),
+    ("kiosk.web", "serving the kiosk to browsers"),
 ]
 
 
