@@ -54,24 +54,27 @@ def arguments(parser: argparse.ArgumentParser) -> None:
                         f"(default {DEFAULT_SESSIONS})")
 
 
-def session_command(config: Config, config_file: Path | None,
-                    demo_template: Path | None = None) -> Callable[[Path], Sequence[str]]:
+def session_command(config: Config, config_file: Path | None, demo_template: Path | None = None,
+                    store_flag: str | None = None) -> Callable[[Path], Sequence[str]]:
     """The kiosk command for one session, given its private folder. Without a store, the
-    demo on a store of the session's own, a copy of ``demo_template`` (or made afresh)."""
+    demo on a store of the session's own, a copy of ``demo_template`` (or made afresh).
+    With one, the kiosk finds it where serve did: in ``--db`` (``store_flag``), else in the
+    config file or the environment, which the kiosk reads as serve did. Python runs with
+    ``-P``: the server's working directory is not searched for the kiosk's modules."""
     from store.paths import default_demo_db_path
 
     demo_store = default_demo_db_path().name      # the demo's own name, in the folder
+    kiosk = [sys.executable, "-P", "-m", "kiosk", "run"]
     common = ["--lang", config.lang]
     if config_file is not None:
         common += ["--config", str(config_file.resolve())]
 
     def command(folder: Path) -> Sequence[str]:
         if config.db is not None:
-            return [sys.executable, "-m", "kiosk", "run", "--db", str(config.db), *common]
+            return [*kiosk, *(["--db", store_flag] if store_flag else []), *common]
         if demo_template is not None:
             shutil.copytree(demo_template, folder, dirs_exist_ok=True)
-        return [sys.executable, "-m", "kiosk", "run", "--demo",
-                "--db", str(folder / demo_store), *common]
+        return [*kiosk, "--demo", "--db", str(folder / demo_store), *common]
 
     return command
 
@@ -144,8 +147,10 @@ def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
     with seeded_demo(config, catalog) if demo else contextlib.nullcontext(None) as template:
         if demo and template is None:
             return EXIT_STORE
+        flag = None if args.db is None else \
+            str(config.db.resolve()) if isinstance(config.db, Path) else str(config.db)
         return _serve(config, catalog, args, access, session_command(
-            config, args.config, template), say)
+            config, args.config, template, flag), say)
 
 
 def _serve(config: Config, catalog: Catalog, args: argparse.Namespace, access: Access,

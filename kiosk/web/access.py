@@ -19,6 +19,7 @@ authenticating proxy). What it does refuse:
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -26,6 +27,8 @@ LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 MAX_HOST = 253       # a DNS name's longest
 MAX_COLUMNS, MAX_ROWS = 400, 150
 DEFAULT_COLUMNS, DEFAULT_ROWS = 80, 24
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_DNS_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*")
 
 
 def is_loopback(host: str) -> bool:
@@ -47,6 +50,23 @@ def is_wildcard(host: str) -> bool:
             .is_unspecified
     except ValueError:
         return False
+
+
+def _host_name(host: str) -> str:
+    """A URL's host as browsers send it: an IP address, or a DNS name of letters, digits,
+    hyphens and dots (an international one in its punycode form); ValueError otherwise.
+    The origin goes into the page and its Content-Security-Policy."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    try:
+        name = host.encode("idna").decode("ascii").lower()
+    except UnicodeError as exc:
+        raise ValueError(host) from exc
+    if not _DNS_NAME.fullmatch(name):
+        raise ValueError(host)
+    return name
 
 
 def _bracketed(host: str) -> str:
@@ -71,7 +91,7 @@ def public_origin(text: str) -> str:
     except ValueError as exc:
         raise ValueError(text) from exc
     default = 443 if parts.scheme == "https" else 80
-    netloc = _bracketed(parts.hostname)
+    netloc = _bracketed(_host_name(parts.hostname))
     if port is not None and port != default:
         netloc = f"{netloc}:{port}"
     return f"{parts.scheme}://{netloc}"
@@ -87,12 +107,20 @@ class Access:
     origin: str
     port: int
     loopback: bool
+    given: bool = False     # the origin is --public-url's: the page is always there
 
     @classmethod
     def listening(cls, host: str, port: int, public_url: str | None = None) -> Access:
         origin = public_origin(public_url) if public_url \
             else public_origin(f"http://{_bracketed(host)}:{port}")
-        return cls(origin=origin, port=port, loopback=is_loopback(host))
+        return cls(origin=origin, port=port, loopback=is_loopback(host),
+                   given=bool(public_url))
+
+    def page_origin(self, host: str) -> str:
+        """Where the page a request with ``host`` (checked: :meth:`host_allowed`) gets is:
+        the public URL when one is given (a proxy may pass its own ``Host``), else the
+        address the browser used, ``localhost`` or 127.0.0.1 alike."""
+        return self.origin if self.given else f"http://{host.strip().lower()}"
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -119,10 +147,10 @@ class Access:
         """A WebSocket's ``Origin``: one of this server's pages, or none (not a browser)."""
         return origin is None or origin.strip().lower() in self.origins
 
-    @property
-    def websocket_url(self) -> str:
-        """Where the page opens its session: the origin's ``/ws`` on ws: or wss:."""
-        scheme, rest = self.origin.split("://", 1)
+    def websocket_url(self, host: str) -> str:
+        """Where the page a request with ``host`` gets opens its session: ``/ws`` of
+        :meth:`page_origin`, on ws: or wss:."""
+        scheme, rest = self.page_origin(host).split("://", 1)
         return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/ws"
 
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import re
 import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from string import Template
+from typing import TypeVar
 
 from aiohttp import WSMsgType, web
 
@@ -31,7 +33,9 @@ HEARTBEAT_S = 15.0          # a browser that stops answering is let go within tw
 MAX_MESSAGE = 64 * 1024     # a paste of keystrokes, at most
 SHUTDOWN_S = 20.0           # sessions get this long to end when the server stops
 FONT_SIZES = range(8, 49)
+_FONT_SIZE = re.compile(r"[0-9]{1,2}")
 STATIC = "/static"
+_Answer = TypeVar("_Answer", bound=web.StreamResponse)
 
 
 def _template(name: str) -> Template:
@@ -66,21 +70,35 @@ class KioskSite:
                      handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
                      ) -> web.StreamResponse:
         if not self.access.host_allowed(request.headers.get("Host")):
-            return web.Response(status=421, text=self.catalog.t("serve.wrong_host"))
-        response = await handler(request)
-        if not response.prepared:
-            response.headers.setdefault("Content-Security-Policy", self._policy(None))
-            response.headers["X-Frame-Options"] = "DENY"
-            response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["Referrer-Policy"] = "no-referrer"
+            return self._secured(web.Response(status=421,
+                                              text=self.catalog.t("serve.wrong_host")))
+        try:
+            response = await handler(request)
+        except web.HTTPException as answer:    # a 404, a redirect: secured as well
+            self._secured(answer)
+            raise
+        return response if response.prepared else self._secured(response)
+
+    def _secured(self, response: _Answer) -> _Answer:
+        response.headers.setdefault("Content-Security-Policy", self._policy(None))
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
-    def _policy(self, nonce: str | None) -> str:
+    @staticmethod
+    def _policy(nonce: str | None, websocket: str | None = None) -> str:
+        """Scripts, styles and fonts from this server only (textual.js injects its <style>
+        elements, so styles may be inline); the page's own script by its nonce; the
+        session's WebSocket: 'self' (CSP 3 lets it match ws: and wss:), and the address
+        itself for browsers before that, unless it is an IPv6 literal, which a CSP source
+        cannot name."""
         scripts = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+        connect = "'self'" if websocket is None or "[" in websocket \
+            else f"'self' {websocket}"
         return ("default-src 'none'; "
                 f"script-src {scripts}; style-src 'self' 'unsafe-inline'; "
-                "font-src 'self'; img-src 'self' data:; "
-                f"connect-src {self.access.websocket_url}; "
+                f"font-src 'self'; img-src 'self' data:; connect-src {connect}; "
                 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
     # -- the page -----------------------------------------------------------------------
@@ -94,14 +112,17 @@ class KioskSite:
             return web.Response(status=503, text=body, content_type="text/html",
                                 headers={"Cache-Control": "no-store", "Retry-After": "15"})
         nonce = secrets.token_urlsafe(16)
-        size = request.query.get("fontsize", "")[:3]
-        font_size = int(size) if size.isdigit() and int(size) in FONT_SIZES else 16
+        size = request.query.get("fontsize", "")
+        font_size = int(size) if _FONT_SIZE.fullmatch(size) and int(size) in FONT_SIZES \
+            else 16
+        websocket = self.access.websocket_url(request.headers["Host"])   # checked: _guard
         body = self._page.substitute(self._escaped(texts | {
-            "static": f"{self.access.origin}{STATIC}", "websocket": self.access.websocket_url,
+            "static": STATIC, "websocket": websocket,
             "font_size": str(font_size), "nonce": nonce, "starting": t("serve.page_starting"),
             "ended": t("serve.page_ended"), "again": t("serve.page_again")}))
         return web.Response(text=body, content_type="text/html", headers={
-            "Cache-Control": "no-store", "Content-Security-Policy": self._policy(nonce)})
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": self._policy(nonce, websocket)})
 
     @staticmethod
     def _escaped(values: dict[str, str]) -> dict[str, str]:
@@ -133,15 +154,17 @@ class KioskSite:
                 async for message in socket:
                     if message.type == WSMsgType.TEXT:
                         await self._from_browser(message.data, kiosk, socket)
-            return socket
+        except (OSError, ConnectionError) as exc:   # a folder, a pipe, the socket itself
+            self.sessions.say("serve.session_failed", detail=exc.strerror or type(exc).__name__)
         finally:
             self.sessions.release()
+        return socket
 
     async def _from_browser(self, data: str, kiosk: KioskProcess,
                             socket: web.WebSocketResponse) -> None:
         try:
             envelope = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):   # not JSON, or nested beyond reason
             return
         if not isinstance(envelope, list) or not envelope or not isinstance(envelope[0], str):
             return
@@ -150,7 +173,7 @@ class KioskSite:
             await kiosk.send_bytes(body.encode("utf-8", "replace"))
         elif kind == "resize" and isinstance(body, dict):
             await kiosk.set_terminal_size(*terminal_size(body.get("width"), body.get("height")))
-        elif kind == "ping" and isinstance(body, str):
+        elif kind == "ping" and isinstance(body, str) and not socket.closed:
             await socket.send_json(["pong", body[:32]])
         elif kind == "blur":
             await kiosk.blur()

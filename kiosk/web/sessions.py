@@ -50,22 +50,25 @@ class KioskProcess(AppService):
         await self.remote_close()   # the kiosk ended: the page shows "session ended"
 
     async def end(self) -> bool:
-        """Stop the kiosk; whether it quit when asked (False: it had to be killed)."""
+        """Stop the kiosk; whether it quit when asked (False: it had to be killed). It is
+        killed on every way out of here, an error or this task cancelled among them: its
+        folder is deleted next."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STOP_S
         process = self._process   # AppService keeps it; textual-serve is pinned (pyproject)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stop(), STOP_S)
-        if process is None:
-            return True
         try:
-            await asyncio.wait_for(process.wait(), max(deadline - loop.time(), 0.1))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop(), STOP_S)
+            if process is not None:
+                await asyncio.wait_for(process.wait(), max(deadline - loop.time(), 0.1))
             return True
         except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
             return False
+        finally:
+            if process is not None and process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await asyncio.shield(process.wait())
 
 
 class Sessions:
@@ -82,6 +85,7 @@ class Sessions:
         self.downloads = DownloadManager()
         self._slots = 0
         self._closers: set[Callable[[], Awaitable[None]]] = set()
+        self._closing = False
 
     @property
     def active(self) -> int:
@@ -92,7 +96,8 @@ class Sessions:
         return self._slots >= self.most
 
     def reserve(self) -> bool:
-        if self.full:
+        """A slot for one more session; False when all are taken or the server stops."""
+        if self.full or self._closing:
             return False
         self._slots += 1
         self.say("serve.session_opened", active=self._slots, most=self.most)
@@ -121,9 +126,13 @@ class Sessions:
                     self.say("serve.session_killed", seconds=int(STOP_S))
 
     async def close_all(self) -> None:
-        """The server is stopping: every browser is let go, which ends its session."""
-        await asyncio.gather(*(close() for close in list(self._closers)),
-                             return_exceptions=True)
+        """The server is stopping: no session starts any more, and every browser is let go,
+        which ends its session. A browser that stopped reading cannot hold this up for
+        longer than :data:`STOP_S` (closing waits for what is queued to it)."""
+        self._closing = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(
+                *(close() for close in list(self._closers)), return_exceptions=True), STOP_S)
 
     @contextlib.contextmanager
     def _folder(self) -> Iterator[Path]:

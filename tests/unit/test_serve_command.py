@@ -68,7 +68,8 @@ def test_a_store_that_is_the_demos_is_refused_before_any_browser(capsys, tmp_pat
 def test_without_a_store_each_session_is_the_demo_on_its_own(tmp_path):
     command = session_command(Config(lang="en"), None)
     words = list(command(tmp_path / "one"))
-    assert words[:4] == [sys.executable, "-m", "kiosk", "run"]
+    # -P: the server's working directory holds no module the kiosk imports
+    assert words[:5] == [sys.executable, "-P", "-m", "kiosk", "run"]
     assert "--demo" in words
     assert words[words.index("--db") + 1] == str(tmp_path / "one" / "demo.json")
     assert words[words.index("--lang") + 1] == "en"
@@ -78,11 +79,20 @@ def test_without_a_store_each_session_is_the_demo_on_its_own(tmp_path):
 def test_with_a_store_each_session_is_the_kiosk_on_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     store = tmp_path / "kiosk.json"
-    command = session_command(Config(lang="zh-TW", db=store), Path("kiosk.toml"))
+    command = session_command(Config(lang="zh-TW", db=store), Path("kiosk.toml"),
+                              store_flag=str(store))
     words = list(command(tmp_path / "one"))
     assert "--demo" not in words and words[words.index("--db") + 1] == str(store)
     assert words[words.index("--config") + 1] == str(tmp_path / "kiosk.toml")   # absolute
     assert words[words.index("--lang") + 1] == "zh-TW"
+
+
+def test_a_store_from_the_config_or_environment_stays_off_the_command_line(tmp_path):
+    """Every local user reads a process's arguments; the kiosk reads the same config and
+    environment serve did."""
+    command = session_command(Config(lang="en", db=tmp_path / "kiosk.json"), None)
+    words = list(command(tmp_path / "one"))
+    assert "--db" not in words and "--demo" not in words
 
 
 def test_without_textual_serve_installed_it_says_what_to_install(capsys, monkeypatch):

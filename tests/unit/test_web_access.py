@@ -49,6 +49,25 @@ def test_on_loopback_the_server_answers_to_its_loopback_names_only():
         assert not access.host_allowed(host)
 
 
+def test_the_page_opens_its_session_where_the_browser_found_the_page():
+    access = Access.listening("127.0.0.1", 8000)
+    assert access.websocket_url("localhost:8000") == "ws://localhost:8000/ws"
+    assert access.websocket_url("127.0.0.1:8000") == "ws://127.0.0.1:8000/ws"
+    assert Access.listening("::1", 8000).websocket_url("[::1]:8000") == "ws://[::1]:8000/ws"
+
+
+@pytest.mark.parametrize("url", ["http://x;script-src *", "http://a\"b", "http://a b",
+                                 "http://kiosk_demo.lan", "http://-x.lan", "http://<x>"])
+def test_a_public_url_names_a_host_and_nothing_else(url):
+    """The origin goes into the page and its Content-Security-Policy."""
+    with pytest.raises(ValueError):
+        public_origin(url)
+
+
+def test_an_international_name_is_kept_as_browsers_send_it():
+    assert public_origin("http://bücher.example") == "http://xn--bcher-kva.example"
+
+
 def test_a_browser_on_port_80_leaves_the_port_out_of_its_host():
     access = Access.listening("localhost", 80)
     assert access.host_allowed("localhost") and access.host_allowed("127.0.0.1:80")
@@ -66,7 +85,9 @@ def test_only_this_servers_pages_open_a_session():
 
 def test_behind_a_proxy_the_public_address_is_the_page_and_the_websocket():
     access = Access.listening("127.0.0.1", 8000, "https://kiosk.example")
-    assert access.websocket_url == "wss://kiosk.example/ws"
+    # whatever Host the proxy passes, the page is the public one
+    assert access.websocket_url("127.0.0.1:8000") == "wss://kiosk.example/ws"
+    assert access.websocket_url("kiosk.example") == "wss://kiosk.example/ws"
     assert access.host_allowed("kiosk.example") and access.host_allowed("127.0.0.1:8000")
     assert access.origin_allowed("https://kiosk.example")
     assert not access.origin_allowed("http://kiosk.example")
@@ -76,7 +97,7 @@ def test_listening_everywhere_answers_to_the_public_address_alone():
     access = Access.listening("0.0.0.0", 8000, "http://kiosk.lan:8000")
     assert access.host_allowed("kiosk.lan:8000")
     assert not access.host_allowed("localhost:8000")
-    assert access.websocket_url == "ws://kiosk.lan:8000/ws"
+    assert access.websocket_url("kiosk.lan:8000") == "ws://kiosk.lan:8000/ws"
 
 
 @pytest.mark.parametrize("width, height, size", [

@@ -55,16 +55,43 @@ async def run_one(sessions: Sessions, browser: Browser, until: asyncio.Event | N
         return kiosk
 
 
-async def test_a_kiosk_that_does_not_quit_is_killed_and_its_slot_freed(tmp_path, monkeypatch):
+async def test_a_kiosk_that_does_not_quit_is_killed(tmp_path, monkeypatch):
     monkeypatch.setattr(sessions_module, "STOP_S", 0.5)
     said: list[tuple[str, dict]] = []
     sessions = sessions_running(STUCK, tmp_path, said)
-    assert sessions.reserve()
     kiosk = await asyncio.wait_for(run_one(sessions, Browser()), 30)
-    sessions.release()
-    assert kiosk._process is not None and kiosk._process.returncode is not None
+    assert kiosk._process is not None and kiosk._process.returncode == -9   # SIGKILL
     assert ("serve.session_killed", {"seconds": 0}) in said
-    assert sessions.active == 0
+
+
+async def test_a_session_cancelled_while_ending_still_kills_its_kiosk(tmp_path, monkeypatch):
+    """aiohttp cancels the handlers still running when the server's time to stop is up."""
+    monkeypatch.setattr(sessions_module, "STOP_S", 30)
+    sessions = sessions_running(STUCK, tmp_path, [])
+    started = asyncio.Event()
+    kiosks = []
+
+    async def session() -> None:
+        async with sessions.running((80, 24), send_bytes=Browser().send_bytes,
+                                    send_str=Browser().send_str,
+                                    close=Browser().close) as kiosk:
+            kiosks.append(kiosk)
+            started.set()
+
+    task = asyncio.create_task(session())
+    await asyncio.wait_for(started.wait(), 30)
+    for _ in range(3):                # into end(), waiting for the stuck kiosk to quit
+        await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert kiosks[0]._process.returncode == -9
+
+
+def test_a_server_that_stops_starts_no_session(tmp_path):
+    sessions = sessions_running(STUCK, tmp_path, [])
+    asyncio.run(sessions.close_all())
+    assert not sessions.reserve()
 
 
 async def test_a_crash_log_outlives_the_sessions_folder(tmp_path):

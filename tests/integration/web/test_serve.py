@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.integration.helpers import cli_command, spawn
+from tests.integration.helpers import LineReader, cli_command, end_process
 from tests.integration.ports import free_port
 from tests.integration.web.chromium import Browser
 
@@ -56,17 +56,26 @@ def served(env: dict[str, str], tmp_path: Path, *args: str) -> Iterator[Served]:
     sessions_dir = tmp_path / "sessions"
     sessions_dir.mkdir(exist_ok=True)
     env = env | {"TMPDIR": str(sessions_dir)}
-    with spawn(cli_command("serve", "--port", str(port), *args), env, tmp_path) as (proc, out):
+    # stderr with stdout: a traceback aiohttp logs would be read with the rest
+    proc = subprocess.Popen(cli_command("serve", "--port", str(port), *args),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, encoding="utf-8", env=env,
+                            cwd=tmp_path)
+    try:
+        out = LineReader(proc)
         url = f"http://127.0.0.1:{port}"
         out.wait_line(lambda line: url in line, 30, "the address it listens on")
         yield Served(proc, out, url, sessions_dir)
+    finally:
+        end_process(proc)
 
 
 async def test_each_browser_gets_a_kiosk_of_its_own(cli_env, tmp_path):
     with served(cli_env, tmp_path, "--lang", "en") as server:
         async with Browser(tmp_path / "a") as first, Browser(tmp_path / "b") as second:
             await first.open(server.url + "/")
-            await second.open(server.url + "/")
+            # localhost is this server too: the page, its script and its session with it
+            await second.open(server.url.replace("127.0.0.1", "localhost") + "/")
             for browser in (first, second):
                 lines = await browser.wait_for(IDLE_EN, "Register for online services",
                                                "Demo mode")
@@ -85,8 +94,8 @@ async def test_each_browser_gets_a_kiosk_of_its_own(cli_env, tmp_path):
 
             await first.close()                   # the first browser leaves: its kiosk ends
             server.line("(1 of 4)")
-            assert server.folders() == [f for f in folders if f.exists()]
             await _until(lambda: len(server.folders()) == 1 and len(server.kiosk_pids()) == 1)
+            assert server.folders()[0] in folders      # the second's, still in use
             assert first.problems == [] and second.problems == []
 
             server.proc.send_signal(signal.SIGTERM)   # stopping the server ends every session
@@ -141,9 +150,13 @@ async def test_what_a_browser_never_sends_is_refused_or_ignored(cli_env, tmp_pat
                 policy = page.headers["Content-Security-Policy"]
                 assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
                 assert page.headers["X-Frame-Options"] == "DENY"
+                assert page.headers["Referrer-Policy"] == "no-referrer"
                 assert "googleapis" not in await page.text()
-            async with http.get(server.url + "/?fontsize=" + "9" * 5000) as page:
-                assert page.status == 200
+            for size in ("9" * 5000, "²", "-1", "1e3"):          # no traceback, 16 px
+                async with http.get(server.url + "/", params={"fontsize": size}) as page:
+                    assert page.status == 200 and 'data-font-size="16"' in await page.text()
+            async with http.get(server.url + "/static/nothing.js") as page:
+                assert page.status == 404 and page.headers["X-Frame-Options"] == "DENY"
             async with http.get(server.url + "/ws") as page:   # typed in: the page
                 assert page.status == 200 and page.url.path == "/"
             # a page elsewhere, reaching 127.0.0.1 through a name of its own (DNS rebinding)
@@ -159,9 +172,12 @@ async def test_what_a_browser_never_sends_is_refused_or_ignored(cli_env, tmp_pat
                                        origin=server.url) as session:
                 await _frame(session)
                 server.line("(1 of 1)")
+                [kiosk] = server.kiosk_pids()             # started at a size within bounds
+                environ = (Path("/proc") / str(kiosk) / "environ").read_bytes().split(b"\0")
+                assert b"COLUMNS=400" in environ and b"ROWS=1" in environ
                 for junk in ("not json", "{}", "[]", "[1]", '["resize", 5]',
                              '["resize", {"width": 1e9, "height": "x"}]', '["stdin", 7]',
-                             '["open_url", "http://evil.example"]'):
+                             '["open_url", "http://evil.example"]', "[" * 60000):
                     await session.send_str(junk)
                 await session.send_str(json.dumps(["ping", "still-here"]))
                 assert await _pong(session) == "still-here"   # the session lived through it
@@ -176,6 +192,22 @@ async def test_what_a_browser_never_sends_is_refused_or_ignored(cli_env, tmp_pat
             server.line("(0 of 1)")
             async with http.get(server.url + "/") as page:
                 assert page.status == 200
+            # a message over 64 KiB (a paste, say) ends that session, not the server
+            async with http.ws_connect(ws_url, origin=server.url) as session:
+                await _frame(session)
+                await session.send_str(json.dumps(["stdin", "x" * 70_000]))
+                closing = await session.receive(timeout=30)
+                while closing.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+                    closing = await session.receive(timeout=30)   # frames sent before it
+                assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
+                                        aiohttp.WSMsgType.CLOSING)
+                assert session.close_code == 1009                # message too big
+            server.line("(0 of 1)")
+            server.proc.send_signal(signal.SIGTERM)
+            assert server.proc.wait(timeout=30) == 0
+            rest = server.out.rest()
+            assert not any("Traceback" in line or "Error handling" in line
+                           for line in server.out.seen + rest), rest
 
 
 async def test_a_taken_port_is_said_without_a_traceback(cli_env, tmp_path):
