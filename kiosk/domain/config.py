@@ -59,6 +59,11 @@ class Config:
     smtp_user: str | None = None
     mail_from: str = MAIL_FROM
     printer: str | None = None      # the CUPS queue papers print to (None: no printer)
+    # 自然人憑證 login (kiosk.domain.moica): the card's PKCS#11 module (HiCOS on a counter),
+    # the folder of trusted CA certificates (MOICA's and GRCA's), the CRL file if any
+    pkcs11_module: Path | None = None
+    moica_ca_dir: Path | None = None
+    moica_crl: Path | None = None
     # Only from $NHI_KIOSK_SMTP_PASSWORD (never a file or a flag) and never in repr().
     smtp_password: str | None = field(default=None, repr=False)
 
@@ -93,7 +98,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             raise ConfigError(f"db from {source} names a PostgreSQL database, but {exc}"
                               ) from None
     try:
-        if name in ("db", "photo_dir", "batch_dir"):
+        if name in ("db", "photo_dir", "batch_dir", "pkcs11_module", "moica_ca_dir",
+                    "moica_crl"):
             return Path(str(value)).expanduser()
         if name == "reader":
             if str(value) not in READERS:

@@ -12,19 +12,25 @@ from reader.card import CardData
 @dataclass(frozen=True, slots=True)
 class Session:
     """A signed-in holder. A card sign-in lives only while the card stays in the reader; a
-    QR sign-in (no card) until logout or the inactivity wipe."""
+    certificate sign-in (自然人憑證) while that certificate card stays (``token``: its
+    serial number); a QR sign-in (no card) until logout or the inactivity wipe."""
 
     id_no: str
     card_no: str
     name: str
     started_at: datetime
     must_change_password: bool = False
-    via: str = "card"   # or "qr"
+    via: str = "card"   # or "qr", "certificate"
     new_card: bool = False   # this sign-in moved the account onto a later card (新卡)
+    token: str | None = None   # the certificate card's serial, for via="certificate"
 
     @property
     def by_card(self) -> bool:
         return self.via == "card"
+
+    @property
+    def by_certificate(self) -> bool:
+        return self.via == "certificate"
 
     def holds(self, card: CardData | None) -> bool:
         """Whether ``card`` is the card this session began with: the same number and ID

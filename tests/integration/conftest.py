@@ -153,11 +153,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """With pytest-xdist, every integration test runs on one worker (one pcscd, one set of
     vpcd ports); the rest spread over the others (``--dist loadgroup``). The PostgreSQL
     tests (pg/) need no pcscd: they join the run's one server's group instead, where a
-    second group would have started a second server. The browser tests (web/) need
-    neither and spread over the workers."""
+    second group would have started a second server. The browser tests (web/) and the
+    PKCS#11 tests (pkcs11/) need neither and spread over the workers."""
     here = Path(__file__).parent
     for item in items:
         path = Path(item.path)
-        if here in path.parents and not path.is_relative_to(here / "pg") \
-                and not path.is_relative_to(here / "web"):
+        if here in path.parents and not any(path.is_relative_to(here / own)
+                                            for own in ("pg", "web", "pkcs11")):
             item.add_marker(pytest.mark.xdist_group("pcscd"))

@@ -15,17 +15,25 @@ from kiosk.domain.session import Session
 from reader.card import CardData
 
 
-def account_for_card(services: Services, card: CardData) -> Account:
-    """The active account this card may act for, or the reason it may not."""
-    services.require_valid_card(card)
-    account = cast(Account | None, services.accounts.get_by_id(card.id_no))
+def active_account(services: Services, id_no: str,
+                   missing: str = "err.login.not_registered") -> Account:
+    """The person's registration if it is active, else why not: ``missing`` (the message
+    for no registration at all), err.login.suspended or err.login.pending."""
+    account = cast(Account | None, services.accounts.get_by_id(id_no))
     if account is None:
-        raise KioskError("err.login.not_registered")
+        raise KioskError(missing)
     state = State(account["state"])
     if state is State.SUSPENDED:
         raise KioskError("err.login.suspended")
     if state is State.PENDING:
         raise KioskError("err.login.pending")
+    return account
+
+
+def account_for_card(services: Services, card: CardData) -> Account:
+    """The active account this card may act for, or the reason it may not."""
+    services.require_valid_card(card)
+    account = active_account(services, card.id_no)
     if card.card_no != account["card_no"] and not _newer_card(card, account):
         raise KioskError("err.login.old_card")
     return account

@@ -1,0 +1,298 @@
+"""The citizen digital certificate (自然人憑證) as the kiosk trusts it: what a MOICA
+certificate holds, and the checks it must pass before it signs anyone in.
+
+A MOICA end-entity certificate is issued by ``C=TW, O=行政院, OU=內政部憑證管理中心`` (no
+CN, every generation) under the government root (GRCA). Its subject is ``C=TW, CN=<name>,
+serialNumber=<16 characters>``. It carries only the **last four characters of the ID
+number**, in subjectDirectoryAttributes (2.5.29.9), attribute 2.16.886.1.100.2.51: the
+citizen types the ID number, and its last four must match, as the name must match the
+registered person's.
+
+A certificate signs in only if, at the kiosk's clock: it is within its validity dates;
+its key usage allows digitalSignature; its issuer is a CA certificate from the configured
+trust folder (``moica_ca_dir``) whose key verifies its signature, itself valid, a CA, and
+chained the same way to a self-signed root in that folder — CA certificates the card
+carries are never trusted; and, when a CRL is configured (``moica_crl``), that CRL is the
+issuer's own (its signature verifies), is not past its next update, and does not list the
+certificate's serial number. Each failure is a message of its own (``err.cert.*``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.domain.errors import KioskError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+MOICA_ISSUER = (("C", "TW"), ("O", "行政院"), ("OU", "內政部憑證管理中心"))
+SUBJECT_DIRECTORY_ATTRIBUTES = "2.5.29.9"
+ID_LAST4 = "2.16.886.1.100.2.51"
+MAX_CHAIN = 4
+MAX_CA_FILES = 64
+MAX_FILE = 1 << 20          # a CA certificate or a CRL larger than 1 MiB is not one
+_STRING_TAGS = {0x0C, 0x12, 0x13, 0x16, 0x1E}   # UTF8, Numeric, Printable, IA5, BMP
+
+
+@dataclass(frozen=True, slots=True)
+class MoicaCertificate:
+    name: str
+    id_last4: str
+    serial_number: str          # the subject's serialNumber (the card holder's, 16 chars)
+    certificate: x509.Certificate
+
+    @classmethod
+    def parse(cls, der: bytes) -> MoicaCertificate:
+        """The certificate a card's ``SIGN`` key belongs to; err.cert.not_moica when it is
+        not shaped like MOICA's (issuer, a name, the ID's last four)."""
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError:
+            raise KioskError("err.cert.not_moica") from None
+        if not is_moica_issuer(cert.issuer):
+            raise KioskError("err.cert.not_moica")
+        names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        serials = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+        last4 = _id_last4(cert)
+        if len(names) != 1 or last4 is None:
+            raise KioskError("err.cert.not_moica")
+        return cls(name=str(names[0].value), id_last4=last4,
+                   serial_number=str(serials[0].value) if serials else "", certificate=cert)
+
+    def holds_id(self, id_no: str) -> bool:
+        """Whether ``id_no`` ends in the four characters the certificate carries."""
+        return id_no.strip().upper()[-4:] == self.id_last4.upper()
+
+    def holds_name(self, name: str) -> bool:
+        return _same_name(self.name) == _same_name(name)
+
+
+def is_moica_issuer(name: x509.Name) -> bool:
+    from cryptography.x509.oid import NameOID
+
+    oids = {"C": NameOID.COUNTRY_NAME, "O": NameOID.ORGANIZATION_NAME,
+            "OU": NameOID.ORGANIZATIONAL_UNIT_NAME}
+    if name.get_attributes_for_oid(NameOID.COMMON_NAME):
+        return False
+    return all([a.value for a in name.get_attributes_for_oid(oids[key])] == [value]
+               for key, value in MOICA_ISSUER) and len(list(name)) == len(MOICA_ISSUER)
+
+
+def _same_name(name: str) -> str:
+    return unicodedata.normalize("NFC", name).strip()
+
+
+def _id_last4(cert: x509.Certificate) -> str | None:
+    """The attribute 2.16.886.1.100.2.51 of subjectDirectoryAttributes, or None."""
+    from cryptography import x509
+
+    try:
+        extension = cert.extensions.get_extension_for_oid(
+            x509.ObjectIdentifier(SUBJECT_DIRECTORY_ATTRIBUTES))
+    except x509.ExtensionNotFound:
+        return None
+    value = extension.value
+    raw = value.value if isinstance(value, x509.UnrecognizedExtension) else None
+    if raw is None:
+        return None
+    try:
+        for oid, values in _attributes(raw):
+            if oid == ID_LAST4 and values:
+                text = values[0]
+                if len(text) == 4 and text.isascii() and text.isalnum():
+                    return text
+    except ValueError:
+        return None
+    return None
+
+
+# -- the little DER that subjectDirectoryAttributes needs --------------------------------
+
+def _tlv(data: bytes, at: int) -> tuple[int, bytes, int]:
+    """(tag, contents, the offset after it) of the DER element at ``at``; ValueError."""
+    if at + 2 > len(data):
+        raise ValueError("truncated")
+    tag, length = data[at], data[at + 1]
+    at += 2
+    if length & 0x80:
+        count = length & 0x7F
+        if not 0 < count <= 3 or at + count > len(data):
+            raise ValueError("bad length")
+        length = int.from_bytes(data[at:at + count], "big")
+        at += count
+    if at + length > len(data):
+        raise ValueError("truncated")
+    return tag, data[at:at + length], at + length
+
+
+def _items(data: bytes) -> list[tuple[int, bytes]]:
+    found, at = [], 0
+    while at < len(data):
+        tag, contents, at = _tlv(data, at)
+        found.append((tag, contents))
+    return found
+
+
+def _oid(contents: bytes) -> str:
+    if not contents:
+        raise ValueError("empty OID")
+    first, parts, value = contents[0], [], 0
+    parts += [min(first // 40, 2), first - 40 * min(first // 40, 2)]
+    for byte in contents[1:]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            parts.append(value)
+            value = 0
+    return ".".join(str(p) for p in parts)
+
+
+def _attributes(raw: bytes) -> list[tuple[str, list[str]]]:
+    """SubjectDirectoryAttributes ::= SEQUENCE OF Attribute { type OID, values SET }."""
+    [(tag, body)] = _items(raw) or [(0, b"")]
+    if tag != 0x30:
+        raise ValueError("not a SEQUENCE")
+    found = []
+    for tag, attribute in _items(body):
+        parts = _items(attribute)
+        if tag != 0x30 or len(parts) != 2 or parts[0][0] != 0x06 or parts[1][0] != 0x31:
+            raise ValueError("not an Attribute")
+        values = []
+        for value_tag, value in _items(parts[1][1]):
+            if value_tag in _STRING_TAGS:
+                values.append(value.decode("utf-16-be" if value_tag == 0x1E else "utf-8",
+                                           "replace"))
+        found.append((_oid(parts[0][1]), values))
+    return found
+
+
+# -- trust ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Trust:
+    """The CA certificates a kiosk trusts for MOICA, and the CRL when one is configured."""
+
+    cas: tuple[x509.Certificate, ...]
+    crl: x509.CertificateRevocationList | None = None
+
+    @classmethod
+    def load(cls, ca_dir: Path, crl: Path | None = None) -> Trust:
+        """Every certificate (PEM or DER) in ``ca_dir``, and the CRL; err.cert.no_trust
+        when the folder holds none, err.cert.crl_unreadable for a CRL that is not one."""
+        from cryptography import x509
+
+        cas = []
+        try:
+            files = sorted(p for p in ca_dir.iterdir() if p.is_file())[:MAX_CA_FILES]
+        except OSError:
+            raise KioskError("err.cert.no_trust", folder=str(ca_dir)) from None
+        for path in files:
+            data = _read(path)
+            if data is None:
+                continue
+            for load in (x509.load_pem_x509_certificates, _der_certificates):
+                try:
+                    cas += load(data)
+                    break
+                except ValueError:
+                    continue
+        if not cas:
+            raise KioskError("err.cert.no_trust", folder=str(ca_dir))
+        revocations = None
+        if crl is not None:
+            data = _read(crl)
+            for load_crl in (x509.load_pem_x509_crl, x509.load_der_x509_crl):
+                try:
+                    revocations = load_crl(data or b"")
+                    break
+                except ValueError:
+                    continue
+            if revocations is None:
+                raise KioskError("err.cert.crl_unreadable", path=str(crl))
+        return cls(tuple(cas), revocations)
+
+    def check(self, moica: MoicaCertificate, now: datetime) -> None:
+        """Raise the first reason ``moica`` may not sign in at ``now``."""
+        from cryptography import x509
+
+        cert = moica.certificate
+        if now < cert.not_valid_before_utc:
+            raise KioskError("err.cert.not_yet_valid")
+        if now > cert.not_valid_after_utc:
+            raise KioskError("err.cert.expired")
+        try:
+            usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        except x509.ExtensionNotFound:
+            raise KioskError("err.cert.usage") from None
+        if not usage.digital_signature:
+            raise KioskError("err.cert.usage")
+        issuer = self._chain(cert, now)
+        if self.crl is not None:
+            self._not_revoked(cert, issuer, now)
+
+    def _chain(self, cert: x509.Certificate, now: datetime) -> x509.Certificate:
+        """The trusted CA that issued ``cert``, after walking its chain to a trusted root;
+        err.cert.untrusted when there is none."""
+        current, issuer = cert, None
+        for _ in range(MAX_CHAIN):
+            parent = next((ca for ca in self.cas if _issued(current, ca, now)), None)
+            if parent is None:
+                raise KioskError("err.cert.untrusted")
+            issuer = issuer or parent
+            if parent.subject == parent.issuer:    # a trusted root: the chain is whole
+                return issuer
+            current = parent
+        raise KioskError("err.cert.untrusted")
+
+    def _not_revoked(self, cert: x509.Certificate, issuer: x509.Certificate,
+                     now: datetime) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+        crl, key = self.crl, issuer.public_key()
+        assert crl is not None
+        if crl.issuer != issuer.subject or not isinstance(
+                key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey) \
+                or not crl.is_signature_valid(key):
+            raise KioskError("err.cert.crl_not_issuers")
+        if crl.next_update_utc is not None and now > crl.next_update_utc:
+            raise KioskError("err.cert.crl_stale")
+        if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
+            raise KioskError("err.cert.revoked")
+
+
+def _issued(cert: x509.Certificate, ca: x509.Certificate, now: datetime) -> bool:
+    """Whether ``ca`` (valid at ``now``, a CA) issued ``cert`` and its key verifies it."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+
+    if cert.issuer != ca.subject or not ca.not_valid_before_utc <= now <= ca.not_valid_after_utc:
+        return False
+    try:
+        if not ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return False
+        cert.verify_directly_issued_by(ca)
+    except (x509.ExtensionNotFound, InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE + 1)
+    except OSError:
+        return None
+    return data if len(data) <= MAX_FILE else None
+
+
+def _der_certificates(data: bytes) -> list[x509.Certificate]:
+    from cryptography import x509
+
+    return [x509.load_der_x509_certificate(data)]

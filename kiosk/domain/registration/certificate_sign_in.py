@@ -1,0 +1,104 @@
+"""Signing in with the citizen digital certificate (自然人憑證) and its PIN: the second way
+into 個人網路申辦健保卡服務, for a citizen whose NHI card is lost.
+
+The citizen types the ID number and the PIN. The card (its PKCS#11 module,
+reader/token.py) signs a fresh random challenge with its ``SIGN`` key; the signature is
+verified with the ``SIGN`` certificate, which must pass kiosk.domain.moica's checks at the
+kiosk's clock, and carry the ID number's last four characters. Then the registration:
+it must exist, be active, and hold the certificate's name. The session lives while that
+certificate card (by its serial) stays in the reader.
+
+The PIN goes to the module only: it is never stored, logged or put into an error. A
+wrong PIN is counted by the card itself (a real card locks; the message says when few
+tries are left, and what to do when it is locked).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from kiosk.domain.accounts import Services
+from kiosk.domain.errors import InvalidInput, KioskError
+from kiosk.domain.moica import MoicaCertificate, Trust
+from kiosk.domain.registration.sign_in import active_account
+from kiosk.domain.session import Session
+from kiosk.domain.validate import is_valid_id
+from reader.token import (
+    NoSigningKeyError,
+    NoTokenError,
+    PinLockedError,
+    Token,
+    TokenError,
+    TokenModuleError,
+    WrongPinError,
+)
+
+CHALLENGE_BYTES = 32
+MAX_PIN = 16
+
+
+def _token_refusal(error: TokenError) -> KioskError:
+    if isinstance(error, WrongPinError):
+        key = "err.cert.pin_final" if error.final_try else \
+            "err.cert.pin_low" if error.count_low else "err.cert.pin_wrong"
+        return KioskError(key)
+    if isinstance(error, PinLockedError):
+        return KioskError("err.cert.pin_locked")
+    if isinstance(error, NoTokenError):
+        return KioskError("err.cert.no_card")
+    if isinstance(error, NoSigningKeyError):
+        return KioskError("err.cert.not_moica")
+    if isinstance(error, TokenModuleError):
+        return KioskError("err.cert.no_module")
+    return KioskError("err.cert.card_failed")
+
+
+class CertificateSignIn:
+    """``token``: the PKCS#11 module's cards; ``trust``: the CA certificates and CRL, read
+    when a login needs them (so a CA folder updated on disk is read at the next login)."""
+
+    def __init__(self, services: Services, token: Token, trust: Callable[[], Trust]) -> None:
+        self.s = services
+        self.token = token
+        self.trust = trust
+
+    def login(self, id_no: str, pin: str, serial: str | None = None) -> Session:
+        id_no = id_no.strip().upper()
+        if not is_valid_id(id_no):
+            raise InvalidInput("id", "err.qr.id")
+        if not 0 < len(pin) <= MAX_PIN:
+            raise InvalidInput("pin", "err.cert.pin_length", most=MAX_PIN)
+        trust = self.trust()           # a kiosk without its CA folder refuses before the PIN
+        challenge = secrets.token_bytes(CHALLENGE_BYTES)
+        try:
+            signed = self.token.sign(pin, challenge, serial)
+        except TokenError as error:
+            raise _token_refusal(error) from None
+        moica = MoicaCertificate.parse(signed.certificate)
+        _verify(moica, signed.signature, challenge)
+        trust.check(moica, self.s.clock.now())
+        if not moica.holds_id(id_no):
+            raise KioskError("err.cert.id_mismatch")
+        account = active_account(self.s, id_no, missing="err.cert.not_registered")
+        if not moica.holds_name(account["name"]):
+            raise KioskError("err.cert.name_mismatch")
+        return Session(account["id_no"], account["card_no"] or "", account["name"],
+                       self.s.clock.now(), bool(account.get("must_change_password")),
+                       via="certificate", token=signed.serial)
+
+
+def _verify(moica: MoicaCertificate, signature: bytes, challenge: bytes) -> None:
+    """The card's signature over this login's challenge, by the certificate's own key:
+    err.cert.bad_signature otherwise (a certificate copied onto another card)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    key = moica.certificate.public_key()
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise KioskError("err.cert.not_moica")
+    try:
+        key.verify(signature, challenge, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        raise KioskError("err.cert.bad_signature") from None

@@ -1,0 +1,212 @@
+"""Signing in with the citizen digital certificate (kiosk/domain/registration/
+certificate_sign_in.py, kiosk/domain/moica.py): every outcome at the domain level, with a
+token that signs with a real key and fails as a real card can (a locked PIN, few tries
+left: SoftHSM never locks, so these are injected at the PKCS#11 boundary). The same on
+real SoftHSM tokens: tests/integration/pkcs11/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
+
+from kiosk.domain.moica import MoicaCertificate, Trust
+from kiosk.domain.registration.certificate_sign_in import CertificateSignIn
+from reader.demo import DEMO_BY_KEY
+from reader.token import (
+    NoSigningKeyError,
+    NoTokenError,
+    PinLockedError,
+    TokenError,
+    TokenModuleError,
+    TokenSignature,
+    WrongPinError,
+)
+from tests.moica_ca import UTC, Authority, der, rsa_key
+from tests.unit.domain_fixtures import refused
+
+PIN = "135792"
+CHANG = DEMO_BY_KEY["registered"].card        # 張志明, J128765432, registered and active
+SUSPENDED = DEMO_BY_KEY["suspended"].card
+TRUSTED, LOOKALIKE = Authority("trusted"), Authority("lookalike")
+
+
+@dataclass
+class CardToken:
+    """A certificate card at the PKCS#11 boundary: the SIGN key signs, or ``fault``."""
+
+    certificate: x509.Certificate
+    key: rsa.RSAPrivateKey
+    fault: TokenError | None = None
+    pins: list[str] = field(default_factory=list)
+
+    def present(self) -> list[str]:
+        return ["c3075127ca7d7b21"]
+
+    def sign(self, pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
+        self.pins.append(pin)
+        if self.fault is not None:
+            raise self.fault
+        if pin != PIN:
+            raise WrongPinError(count_low=False, final_try=False)
+        signature = self.key.sign(challenge, padding.PKCS1v15(), hashes.SHA256())
+        return TokenSignature("c3075127ca7d7b21", signature, der(self.certificate))
+
+
+def card_of(person=CHANG, *, authority: Authority = TRUSTED, serial: int = 1001,
+            key_label: str = "citizen", **issue) -> CardToken:
+    key = rsa_key(key_label)
+    cert = authority.issue(person.name, person.id_no[-4:], serial=serial, key=key, **issue)
+    return CardToken(cert, key)
+
+
+@pytest.fixture
+def trust_dir(tmp_path: Path) -> Path:
+    return TRUSTED.write_trust(tmp_path / "moica-ca")
+
+
+def signing_in(world, token, trust_dir: Path, crl: Path | None = None) -> CertificateSignIn:
+    return CertificateSignIn(world.services, token, lambda: Trust.load(trust_dir, crl))
+
+
+def test_a_valid_certificate_signs_its_registered_holder_in(world, trust_dir):
+    token = card_of()
+    session = signing_in(world, token, trust_dir).login(CHANG.id_no.lower(), PIN)
+    assert (session.id_no, session.name, session.card_no) == (CHANG.id_no, CHANG.name,
+                                                               CHANG.card_no)
+    assert session.by_certificate and not session.by_card
+    assert session.token == "c3075127ca7d7b21"
+    assert token.pins == [PIN]
+
+
+@pytest.mark.parametrize("fault, key", [
+    (WrongPinError(count_low=False, final_try=False), "err.cert.pin_wrong"),
+    (WrongPinError(count_low=True, final_try=False), "err.cert.pin_low"),
+    (WrongPinError(count_low=True, final_try=True), "err.cert.pin_final"),
+    (PinLockedError("locked"), "err.cert.pin_locked"),
+    (NoTokenError("none"), "err.cert.no_card"),
+    (NoSigningKeyError("no SIGN"), "err.cert.not_moica"),
+    (TokenModuleError("OSError"), "err.cert.no_module"),
+])
+def test_what_the_card_says_is_a_message(world, trust_dir, fault, key):
+    token = card_of()
+    token.fault = fault
+    with refused(key):
+        signing_in(world, token, trust_dir).login(CHANG.id_no, PIN)
+
+
+@pytest.mark.parametrize("issue, key", [
+    ({"not_after": dt.datetime(2026, 11, 1, tzinfo=UTC)}, "err.cert.expired"),
+    ({"not_before": dt.datetime(2027, 1, 1, tzinfo=UTC)}, "err.cert.not_yet_valid"),
+    ({"signing": False}, "err.cert.usage"),
+    ({"authority": LOOKALIKE}, "err.cert.untrusted"),
+])
+def test_a_certificate_that_may_not_sign_in_says_why(world, trust_dir, issue, key):
+    with refused(key):
+        signing_in(world, card_of(**issue), trust_dir).login(CHANG.id_no, PIN)
+
+
+def test_a_certificate_not_shaped_like_moicas_is_not_one(world, trust_dir):
+    key = rsa_key("citizen")
+    other = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Some CA")])
+    cert = (x509.CertificateBuilder().subject_name(other).issuer_name(other)
+            .public_key(key.public_key()).serial_number(5)
+            .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=UTC))
+            .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=UTC)).sign(key, hashes.SHA256()))
+    with refused("err.cert.not_moica"):
+        signing_in(world, CardToken(cert, key), trust_dir).login(CHANG.id_no, PIN)
+
+
+def test_a_certificate_on_a_card_with_another_key_is_refused(world, trust_dir):
+    token = card_of()
+    token.key = rsa_key("someone else")     # a copied certificate, another card's key
+    with refused("err.cert.bad_signature"):
+        signing_in(world, token, trust_dir).login(CHANG.id_no, PIN)
+
+
+def test_revocation_is_read_from_the_configured_crl(world, trust_dir, tmp_path):
+    crl = tmp_path / "moica.crl"
+    next_update = dt.datetime(2027, 1, 1, tzinfo=UTC)
+    crl.write_bytes(TRUSTED.crl([1001], next_update=next_update).public_bytes(
+        serialization.Encoding.DER))
+    with refused("err.cert.revoked"):
+        signing_in(world, card_of(serial=1001), trust_dir, crl).login(CHANG.id_no, PIN)
+    session = signing_in(world, card_of(serial=1002), trust_dir, crl).login(CHANG.id_no, PIN)
+    assert session.id_no == CHANG.id_no
+
+    stale = TRUSTED.crl([], next_update=dt.datetime(2026, 11, 1, tzinfo=UTC))
+    crl.write_bytes(stale.public_bytes(serialization.Encoding.PEM))
+    with refused("err.cert.crl_stale"):
+        signing_in(world, card_of(serial=1002), trust_dir, crl).login(CHANG.id_no, PIN)
+    forged = LOOKALIKE.crl([], next_update=next_update)
+    crl.write_bytes(forged.public_bytes(serialization.Encoding.PEM))
+    with refused("err.cert.crl_not_issuers"):
+        signing_in(world, card_of(serial=1002), trust_dir, crl).login(CHANG.id_no, PIN)
+    crl.write_bytes(b"not a CRL")
+    with refused("err.cert.crl_unreadable"):
+        signing_in(world, card_of(serial=1002), trust_dir, crl).login(CHANG.id_no, PIN)
+
+
+def test_the_id_must_end_as_the_certificate_says(world, trust_dir):
+    token = card_of()
+    with refused("err.cert.id_mismatch"):
+        signing_in(world, token, trust_dir).login("A123456789", PIN)   # valid, another's
+
+
+def test_the_registered_name_must_be_the_certificates(world, trust_dir):
+    key = rsa_key("citizen")
+    cert = TRUSTED.issue("張志強", CHANG.id_no[-4:], serial=1003, key=key)
+    with refused("err.cert.name_mismatch"):
+        signing_in(world, CardToken(cert, key), trust_dir).login(CHANG.id_no, PIN)
+
+
+def test_a_person_not_registered_or_suspended_is_told_so(world, trust_dir):
+    national = DEMO_BY_KEY["national"].card     # in the registry, no account
+    with refused("err.cert.not_registered"):
+        signing_in(world, card_of(national), trust_dir).login(national.id_no, PIN)
+    with refused("err.login.suspended"):
+        signing_in(world, card_of(SUSPENDED), trust_dir).login(SUSPENDED.id_no, PIN)
+
+
+@pytest.mark.parametrize("id_no, pin, key", [
+    ("A12345678", PIN, "err.qr.id"), ("J128765432", "", "err.cert.pin_length"),
+    ("J128765432", "1" * 17, "err.cert.pin_length"),
+])
+def test_bad_input_is_refused_before_the_card_is_asked(world, trust_dir, id_no, pin, key):
+    token = card_of()
+    with refused(key):
+        signing_in(world, token, trust_dir).login(id_no, pin)
+    assert token.pins == []
+
+
+def test_a_kiosk_without_its_trusted_cas_refuses_before_the_pin(world, tmp_path):
+    token = card_of()
+    (tmp_path / "empty").mkdir()
+    with refused("err.cert.no_trust"):
+        signing_in(world, token, tmp_path / "empty").login(CHANG.id_no, PIN)
+    assert token.pins == []
+
+
+def test_the_pin_is_in_no_error_and_nowhere_in_the_store(world, trust_dir, tmp_path):
+    secret = "864213"
+    token = card_of()
+    with pytest.raises(Exception) as wrong:
+        signing_in(world, token, trust_dir).login(CHANG.id_no, secret)
+    assert secret not in repr(wrong.value) + str(wrong.value.__dict__)
+    signing_in(world, token, trust_dir).login(CHANG.id_no, PIN)
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert secret.encode() not in stored and PIN.encode() not in stored
+
+
+def test_the_id_digits_are_read_from_subject_directory_attributes():
+    cert = TRUSTED.issue(CHANG.name, "5432", serial=7, key=rsa_key("citizen"))
+    moica = MoicaCertificate.parse(der(cert))
+    assert (moica.name, moica.id_last4, moica.serial_number) == (CHANG.name, "5432",
+                                                                 "0000000012345678")
+    assert moica.holds_id("J128765432") and not moica.holds_id("J128765431")
