@@ -221,3 +221,51 @@ def _failure(exc: Any) -> TokenError:
                      PyKCS11.CKR_SLOT_ID_INVALID):
         return NoTokenError("the card left the reader")
     return TokenFaultError(PyKCS11.CKR.get(exc.value, hex(exc.value)))
+
+
+def write_card(module: str, serial: str, pin: str, key: Any, certificate: Any,
+               ca_certificates: tuple[Any, ...] = ()) -> None:
+    """Put a certificate card's objects into the token ``serial`` of ``module``, as a
+    MOICA card holds them: the RSA private key ``key`` and its certificate under CKA_ID
+    "SIGN", the CA certificates under "CACert" and "ROOTCACert" (cryptography's objects).
+    For SoftHSM tokens (the demo's card, the tests'); a real card is written by MOICA."""
+    import PyKCS11
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    lib = _library(module)
+    slots = [s for s in lib.getSlotList(tokenPresent=True)
+             if str(lib.getTokenInfo(s).serialNumber).strip("\0 ") == serial]
+    if not slots:
+        raise NoTokenError("no token with that serial")
+    session = lib.openSession(slots[0], PyKCS11.CKF_SERIAL_SESSION | PyKCS11.CKF_RW_SESSION)
+    try:
+        session.login(pin)
+        numbers = key.private_numbers()
+        size = (numbers.public_numbers.n.bit_length() + 7) // 8
+
+        def octets(value: int, width: int) -> bytes:
+            return value.to_bytes(width, "big")
+
+        session.createObject([
+            (PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY), (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_RSA),
+            (PyKCS11.CKA_TOKEN, True), (PyKCS11.CKA_PRIVATE, True),
+            (PyKCS11.CKA_SENSITIVE, True), (PyKCS11.CKA_EXTRACTABLE, False),
+            (PyKCS11.CKA_SIGN, True), (PyKCS11.CKA_ID, SIGN_ID),
+            (PyKCS11.CKA_MODULUS, octets(numbers.public_numbers.n, size)),
+            (PyKCS11.CKA_PUBLIC_EXPONENT, octets(numbers.public_numbers.e, 3)),
+            (PyKCS11.CKA_PRIVATE_EXPONENT, octets(numbers.d, size)),
+            (PyKCS11.CKA_PRIME_1, octets(numbers.p, size // 2)),
+            (PyKCS11.CKA_PRIME_2, octets(numbers.q, size // 2)),
+            (PyKCS11.CKA_EXPONENT_1, octets(numbers.dmp1, size // 2)),
+            (PyKCS11.CKA_EXPONENT_2, octets(numbers.dmq1, size // 2)),
+            (PyKCS11.CKA_COEFFICIENT, octets(numbers.iqmp, size // 2))])
+        for object_id, cert in ((SIGN_ID, certificate),
+                                *zip(CA_IDS, ca_certificates, strict=False)):
+            session.createObject([
+                (PyKCS11.CKA_CLASS, PyKCS11.CKO_CERTIFICATE),
+                (PyKCS11.CKA_CERTIFICATE_TYPE, PyKCS11.CKC_X_509), (PyKCS11.CKA_TOKEN, True),
+                (PyKCS11.CKA_ID, object_id), (PyKCS11.CKA_VALUE, cert.public_bytes(Encoding.DER)),
+                (PyKCS11.CKA_SUBJECT, cert.subject.public_bytes())])
+        session.logout()
+    finally:
+        session.closeSession()

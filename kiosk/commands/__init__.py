@@ -14,6 +14,7 @@ from kiosk.commands import (
     card_relay,
     carriers,
     db,
+    demo,
     outbox,
     payments,
     qr,
@@ -43,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     simulated_app.COMMAND,
     qr.COMMAND,
     db.COMMAND,
+    demo.COMMAND,
 )
 
 #: what ``nhi-kiosk`` runs without a command, given only options (``nhi-kiosk --demo``)

@@ -61,6 +61,10 @@ DEMO_LINES: tuple[tuple[str, str, bool, str, str | None, str], ...] = (
     ("0930000300", "其他業者", False, "monthly", "B220123455", "active"),
 )
 
+#: the PIN of the demo's certificate card (nhi-kiosk demo make-certificate-token), published
+#: as the demo passwords are
+DEMO_CERTIFICATE_PIN = "135790"
+
 DEMO_ACCOUNTS = {
     "registered": {"state": "active", "email": "chang.demo@example.com", "phone": "0912345678"},
     "suspended": {"state": "suspended", "email": "lee.demo@example.com", "phone": "0922333444"},

@@ -41,6 +41,10 @@ ON_USE = [
     ("aiohttp", "serving the kiosk to browsers"),
     ("textual_serve", "serving the kiosk to browsers"),
     ("kiosk.web", "serving the kiosk to browsers"),
+    ("PyKCS11", "a certificate card login"),
+    ("cryptography", "a certificate card login"),
+    ("kiosk.domain.moica", "a certificate card login"),
+    ("reader.token", "a certificate card login"),
 ]
 
 

@@ -11,7 +11,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from reader.demo import DEMO_BY_KEY
-from reader.token import _library
 from tests.integration.pkcs11.softhsm import Card, SoftHsm, module_path, put_card
 from tests.moica_ca import UTC, Authority, rsa_key
 
@@ -54,9 +53,8 @@ def tokens(tmp_path_factory: pytest.TempPathFactory) -> Tokens:
     }
     hsm = SoftHsm(folder)
     serials = {what: hsm.init_token(PIN) for what in cards}   # all before the module loads
-    lib = _library(str(module_path()))
     for what, made in cards.items():
-        put_card(lib, serials[what], made)
+        put_card(serials[what], made)
     crl = folder / "moica.crl"
     crl.write_bytes(trusted.crl([2005], next_update=dt.datetime(2027, 6, 1, tzinfo=UTC))
                     .public_bytes(serialization.Encoding.DER))

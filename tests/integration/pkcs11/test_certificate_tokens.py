@@ -30,6 +30,8 @@ def signing_in(world, tokens, crl: bool = True) -> CertificateSignIn:  # noqa: F
 def test_the_card_signs_its_holder_in_and_is_known_by_its_serial(world, tokens):  # noqa: F811
     serial = tokens.serials["valid"]
     assert serial in Pkcs11Token(tokens.module).present()
+    signed = Pkcs11Token(tokens.module).sign(PIN, b"challenge", serial)
+    assert len(signed.ca_certificates) == 2          # CACert and ROOTCACert, read back
     session = signing_in(world, tokens).login(CHANG.id_no, PIN, serial)
     assert session.by_certificate and session.token == serial
     assert (session.id_no, session.name) == (CHANG.id_no, CHANG.name)
