@@ -91,7 +91,9 @@ class Token(Protocol):
         ...
 
 
-_LOCK = threading.Lock()
+_LOCK = threading.Lock()      # loading the module
+# a login's state is the process's, shared by every session: one login at a time
+_SIGNING = threading.Lock()
 
 
 @cache
@@ -143,11 +145,16 @@ class Pkcs11Token:
             raise _failure(exc) from None
 
     def sign(self, pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
-        from PyKCS11 import PyKCS11Error
 
         if not 0 < len(pin) <= MAX_PIN:
             raise WrongPinError(count_low=False, final_try=False)
         lib = self._lib()
+        with _SIGNING:
+            return self._sign(lib, pin, challenge, serial)
+
+    def _sign(self, lib: Any, pin: str, challenge: bytes, serial: str | None) -> TokenSignature:
+        from PyKCS11 import PyKCS11Error
+
         try:
             cards = [(slot, found) for slot, found in self._cards(lib)
                      if serial is None or found == serial]
@@ -165,7 +172,8 @@ class Pkcs11Token:
             try:
                 return _signed(session, found, challenge)
             finally:
-                session.logout()
+                with contextlib.suppress(PyKCS11Error):   # closing the session logs out too
+                    session.logout()
         except PyKCS11Error as exc:
             raise _failure(exc) from None
         finally:

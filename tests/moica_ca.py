@@ -11,9 +11,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kiosk.domain import demo_certificates
-from kiosk.domain.demo_certificates import der
+from kiosk.domain.demo_certificates import der, id_last4_extension
 
-__all__ = ["UTC", "Authority", "der", "rsa_key"]
+__all__ = ["UTC", "Authority", "der", "id_last4_extension", "rsa_key"]
 
 UTC = dt.UTC
 CA_FROM = dt.datetime(2020, 1, 1, tzinfo=UTC)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.domain.errors import KioskError
+from kiosk.domain.rows import ImportFileError, read_bounded
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -51,11 +52,13 @@ class MoicaCertificate:
         """The certificate a card's ``SIGN`` key belongs to; err.cert.not_moica when it is
         not shaped like MOICA's (issuer, a name, the ID's last four)."""
         from cryptography import x509
+        from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.x509.oid import NameOID
 
         try:
             cert = x509.load_der_x509_certificate(der)
-        except ValueError:
+            cert.extensions, cert.public_key()   # parsed here: malformed is not MOICA's
+        except (ValueError, x509.DuplicateExtension, UnsupportedAlgorithm):
             raise KioskError("err.cert.not_moica") from None
         if not is_moica_issuer(cert.issuer):
             raise KioskError("err.cert.not_moica")
@@ -284,12 +287,11 @@ def _issued(cert: x509.Certificate, ca: x509.Certificate, now: datetime) -> bool
 
 
 def _read(path: Path) -> bytes | None:
+    """The file's bytes, or None when it cannot be read or is over MAX_FILE."""
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_FILE + 1)
-    except OSError:
+        return read_bounded(path, MAX_FILE)
+    except ImportFileError:
         return None
-    return data if len(data) <= MAX_FILE else None
 
 
 def _der_certificates(data: bytes) -> list[x509.Certificate]:

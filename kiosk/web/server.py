@@ -26,6 +26,7 @@ from typing import TypeVar
 from aiohttp import WSMsgType, web
 
 from kiosk.domain.i18n import Catalog
+from kiosk.domain.rows import shown
 from kiosk.web.access import Access, terminal_size
 from kiosk.web.sessions import KioskProcess, Sessions
 
@@ -133,7 +134,7 @@ class KioskSite:
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         if not self.access.origin_allowed(origin):
-            self.sessions.say("serve.refused_origin", origin=_shown(origin or ""))
+            self.sessions.say("serve.refused_origin", origin=shown(origin or ""))
             return web.Response(status=403, text=self.catalog.t("serve.wrong_host"))
         socket = web.WebSocketResponse(heartbeat=HEARTBEAT_S, max_msg_size=MAX_MESSAGE)
         if not socket.can_prepare(request).ok:   # a person typed the address: the page
@@ -182,11 +183,6 @@ class KioskSite:
 
     async def _let_go(self, app: web.Application) -> None:
         await self.sessions.close_all()
-
-
-def _shown(text: str) -> str:
-    """Text a browser sent, fit for the console: printable characters, at most 100."""
-    return "".join(ch for ch in text[:100] if ch.isprintable())
 
 
 async def _serve(site: KioskSite, host: str, port: int, ready: Callable[[], None]) -> None:

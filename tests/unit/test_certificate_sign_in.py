@@ -196,7 +196,7 @@ def test_a_kiosk_without_its_trusted_cas_refuses_before_the_pin(world, tmp_path)
 def test_the_pin_is_in_no_error_and_nowhere_in_the_store(world, trust_dir, tmp_path):
     secret = "864213"
     token = card_of()
-    with pytest.raises(Exception) as wrong:
+    with refused("err.cert.pin_wrong") as wrong:
         signing_in(world, token, trust_dir).login(CHANG.id_no, secret)
     assert secret not in repr(wrong.value) + str(wrong.value.__dict__)
     signing_in(world, token, trust_dir).login(CHANG.id_no, PIN)
@@ -210,3 +210,24 @@ def test_the_id_digits_are_read_from_subject_directory_attributes():
     assert (moica.name, moica.id_last4, moica.serial_number) == (CHANG.name, "5432",
                                                                  "0000000012345678")
     assert moica.holds_id("J128765432") and not moica.holds_id("J128765431")
+
+
+def test_a_certificate_the_library_cannot_read_whole_is_not_moicas(world, trust_dir):
+    """A card can hold any bytes: a KeyUsage that is not one, say, which cryptography
+    refuses when the extensions are read; that is a message, never a traceback."""
+    from cryptography.x509.oid import ExtensionOID
+
+    from tests.moica_ca import id_last4_extension
+
+    key = rsa_key("citizen")
+    good = TRUSTED.issue(CHANG.name, CHANG.id_no[-4:], serial=1009, key=key)
+    broken = (x509.CertificateBuilder().subject_name(good.subject).issuer_name(good.issuer)
+              .public_key(key.public_key()).serial_number(1010)
+              .not_valid_before(good.not_valid_before_utc)
+              .not_valid_after(good.not_valid_after_utc)
+              .add_extension(x509.UnrecognizedExtension(ExtensionOID.KEY_USAGE, b"\x01\x02"),
+                             critical=True)
+              .add_extension(id_last4_extension(CHANG.id_no[-4:]), critical=False)
+              .sign(TRUSTED.moica_key, hashes.SHA256()))
+    with refused("err.cert.not_moica"):
+        signing_in(world, CardToken(broken, key), trust_dir).login(CHANG.id_no, PIN)

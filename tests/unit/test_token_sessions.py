@@ -103,9 +103,21 @@ def test_a_failed_login_closes_the_session(code, flags, raised):
 def test_the_card_says_how_many_tries_are_left():
     flags = PyKCS11.CKF_USER_PIN_COUNT_LOW | PyKCS11.CKF_USER_PIN_FINAL_TRY
     with pytest.raises(WrongPinError) as wrong:
-        token(Module(Session(login_fails=PyKCS11.CKR_PIN_INCORRECT), flags)).sign("1", b"c")
+        token(Module(Session(login_fails=PyKCS11.CKR_PIN_INCORRECT), flags)).sign("864213", b"c")
     assert wrong.value.count_low and wrong.value.final_try
-    assert "1" not in str(wrong.value)
+    assert "864213" not in repr(wrong.value) + str(wrong.value.args) + str(vars(wrong.value))
+
+
+def test_a_logout_that_fails_does_not_hide_the_signature():
+    session = Session()
+
+    def logout() -> None:
+        session.calls.append("logout")
+        raise PyKCS11.PyKCS11Error(PyKCS11.CKR_DEVICE_REMOVED)
+
+    session.logout = logout   # type: ignore[method-assign]
+    assert token(Module(session)).sign("123456", b"challenge").signature == b"\1\2\3"
+    assert session.calls == ["open", "login", "logout", "close"]
 
 
 def test_a_card_pulled_while_signing_closes_what_is_left():
