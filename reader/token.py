@@ -125,11 +125,14 @@ class Pkcs11Token:
 
     def _cards(self, lib: Any) -> list[tuple[Any, str]]:
         """(slot, serial) of every initialised token present."""
-        from PyKCS11 import CKF_TOKEN_INITIALIZED
+        from PyKCS11 import CKF_TOKEN_INITIALIZED, PyKCS11Error
 
         found = []
         for slot in lib.getSlotList(tokenPresent=True):
-            info = lib.getTokenInfo(slot)
+            try:
+                info = lib.getTokenInfo(slot)
+            except PyKCS11Error:      # a reader that answers badly hides no other card
+                continue
             serial = str(info.serialNumber).strip("\0 ")
             if info.flags & CKF_TOKEN_INITIALIZED and serial:
                 found.append((slot, serial))
@@ -189,10 +192,30 @@ def _signed(session: Any, serial: str, challenge: bytes) -> TokenSignature:
     certificate = _certificate(session, SIGN_ID)
     if len(keys) != 1 or certificate is None:
         raise NoSigningKeyError("no SIGN key with its certificate")
-    mechanism = PyKCS11.Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS, None)
-    signature = bytes(session.sign(keys[0], challenge, mechanism))
+    signature = _sha256_rsa(session, keys[0], challenge)
     cas = tuple(der for der in (_certificate(session, i) for i in CA_IDS) if der)
     return TokenSignature(serial, signature, certificate, cas)
+
+
+# DER of DigestInfo { sha256, NULL } up to the digest, which CKM_RSA_PKCS signs as given
+_SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+def _sha256_rsa(session: Any, key: Any, data: bytes) -> bytes:
+    """RSA PKCS#1 v1.5 over SHA-256 of ``data``: by CKM_SHA256_RSA_PKCS, or, on a card
+    whose module only offers raw CKM_RSA_PKCS (older HiCOS), by hashing here and having
+    the card sign the DigestInfo; either gives the same signature."""
+    import hashlib
+
+    import PyKCS11
+
+    try:
+        return bytes(session.sign(key, data, PyKCS11.Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS)))
+    except PyKCS11.PyKCS11Error as exc:
+        if exc.value != PyKCS11.CKR_MECHANISM_INVALID:
+            raise
+    digest_info = _SHA256_DIGEST_INFO + hashlib.sha256(data).digest()
+    return bytes(session.sign(key, digest_info, PyKCS11.Mechanism(PyKCS11.CKM_RSA_PKCS)))
 
 
 def _certificate(session: Any, object_id: bytes) -> bytes | None:

@@ -13,6 +13,10 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.domain.moica import der
+
+__all__ = ["Authority", "der", "id_last4_extension", "new_key"]
+
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -143,9 +147,3 @@ class Authority:
         for file_name, cert in (("grca.pem", self.root), ("moica.pem", self.moica)):
             (folder / file_name).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return folder
-
-
-def der(cert: x509.Certificate) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return cert.public_bytes(serialization.Encoding.DER)

@@ -9,12 +9,15 @@ citizen types the ID number, and its last four must match, as the name must matc
 registered person's.
 
 A certificate signs in only if, at the kiosk's clock: it is within its validity dates;
-its key usage allows digitalSignature; its issuer is a CA certificate from the configured
-trust folder (``moica_ca_dir``) whose key verifies its signature, itself valid, a CA, and
-chained the same way to a self-signed root in that folder — CA certificates the card
-carries are never trusted; and, when a CRL is configured (``moica_crl``), that CRL is the
-issuer's own (its signature verifies), is not past its next update, and does not list the
-certificate's serial number. Each failure is a message of its own (``err.cert.*``).
+its key usage allows digitalSignature; it is not a CA; there is a path from it to a
+self-signed root (whose own signature verifies) through CA certificates from the trust
+folder (``moica_ca_dir``) — each valid, a CA allowed to sign certificates, within its path
+length, and verifying the signature below it; every CA of a name is tried, as G2 and G3
+share MOICA's. CA certificates the card carries are never trusted, and a critical
+extension the kiosk does not apply refuses the certificate. When CRLs are configured
+(``moica_crl``, a file or a folder), the issuer's lists that speak for the certificate
+(the complete one, or the partition for its distribution point; never a delta) must not
+list it, and one must be current. Each failure is a message of its own (``err.cert.*``).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ SUBJECT_DIRECTORY_ATTRIBUTES = "2.5.29.9"
 ID_LAST4 = "2.16.886.1.100.2.51"
 MAX_CHAIN = 4
 MAX_CA_FILES = 64
-MAX_FILE = 1 << 20          # a CA certificate or a CRL larger than 1 MiB is not one
+MAX_FILE = 1 << 20          # a CA certificate larger than 1 MiB is not one
+MAX_CRL = 64 << 20          # MOICA's complete CRL lists every revoked card: tens of MiB
 _STRING_TAGS = {0x0C, 0x12, 0x13, 0x16, 0x1E}   # UTF8, Numeric, Printable, IA5, BMP
 
 
@@ -180,24 +184,21 @@ def _attributes(raw: bytes) -> list[tuple[str, list[str]]]:
 
 @dataclass(frozen=True, slots=True)
 class Trust:
-    """The CA certificates a kiosk trusts for MOICA, and the CRL when one is configured."""
+    """The CA certificates a kiosk trusts for MOICA, and the CRLs when they are configured."""
 
     cas: tuple[x509.Certificate, ...]
-    crl: x509.CertificateRevocationList | None = None
+    crls: tuple[x509.CertificateRevocationList, ...] | None = None
 
     @classmethod
     def load(cls, ca_dir: Path, crl: Path | None = None) -> Trust:
-        """Every certificate (PEM or DER) in ``ca_dir``, and the CRL; err.cert.no_trust
-        when the folder holds none, err.cert.crl_unreadable for a CRL that is not one."""
+        """Every certificate (PEM or DER) in ``ca_dir``, and the CRLs in ``crl`` (a file, or
+        a folder of them: G2 and G3 each publish their own); err.cert.no_trust when the
+        folder holds no certificate, err.cert.crl_unreadable for a CRL that is not one."""
         from cryptography import x509
 
         cas = []
-        try:
-            files = sorted(p for p in ca_dir.iterdir() if p.is_file())[:MAX_CA_FILES]
-        except OSError:
-            raise KioskError("err.cert.no_trust", folder=str(ca_dir)) from None
-        for path in files:
-            data = _read(path)
+        for path in _files(ca_dir, KioskError("err.cert.no_trust", folder=str(ca_dir))):
+            data = _read(path, MAX_FILE)
             if data is None:
                 continue
             for load in (x509.load_pem_x509_certificates, _der_certificates):
@@ -208,18 +209,11 @@ class Trust:
                     continue
         if not cas:
             raise KioskError("err.cert.no_trust", folder=str(ca_dir))
-        revocations = None
-        if crl is not None:
-            data = _read(crl)
-            for load_crl in (x509.load_pem_x509_crl, x509.load_der_x509_crl):
-                try:
-                    revocations = load_crl(data or b"")
-                    break
-                except ValueError:
-                    continue
-            if revocations is None:
-                raise KioskError("err.cert.crl_unreadable", path=str(crl))
-        return cls(tuple(cas), revocations)
+        if crl is None:
+            return cls(tuple(cas))
+        paths = _files(crl, KioskError("err.cert.crl_unreadable", path=str(crl))) if crl.is_dir() \
+            else [crl]
+        return cls(tuple(cas), tuple(_load_crl(path) for path in paths))
 
     def check(self, moica: MoicaCertificate, now: datetime) -> None:
         """Raise the first reason ``moica`` may not sign in at ``now``."""
@@ -234,51 +228,88 @@ class Trust:
             usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
         except x509.ExtensionNotFound:
             raise KioskError("err.cert.usage") from None
-        if not usage.digital_signature:
+        if not usage.digital_signature or _is_ca(cert) or not _understood(cert):
             raise KioskError("err.cert.usage")
-        issuer = self._chain(cert, now)
-        if self.crl is not None:
+        issuer = self._issuer(cert, now)
+        if self.crls is not None:
             self._not_revoked(cert, issuer, now)
 
-    def _chain(self, cert: x509.Certificate, now: datetime) -> x509.Certificate:
-        """The trusted CA that issued ``cert``, after walking its chain to a trusted root;
-        err.cert.untrusted when there is none."""
-        current, issuer = cert, None
-        for _ in range(MAX_CHAIN):
-            parent = next((ca for ca in self.cas if _issued(current, ca, now)), None)
-            if parent is None:
-                raise KioskError("err.cert.untrusted")
-            issuer = issuer or parent
-            if parent.subject == parent.issuer:    # a trusted root: the chain is whole
-                return issuer
-            current = parent
-        raise KioskError("err.cert.untrusted")
+    def _issuer(self, cert: x509.Certificate, now: datetime) -> x509.Certificate:
+        """The trusted CA that issued ``cert``, on a path of CAs from the trust folder to a
+        self-signed root there; err.cert.untrusted when there is no such path."""
+        path = self._path(cert, now, [])
+        if path is None:
+            raise KioskError("err.cert.untrusted")
+        return path[0]
+
+    def _path(self, cert: x509.Certificate, now: datetime,
+              above: list[x509.Certificate]) -> list[x509.Certificate] | None:
+        """CAs from ``cert``'s issuer up to a root, or None. Every CA of the same name is
+        tried (G2 and G3 share theirs), so a wrong first guess is not the end."""
+        if len(above) >= MAX_CHAIN:
+            return None
+        for ca in self.cas:
+            if ca in above or not _issued(cert, ca, now, below=len(above)):
+                continue
+            if ca.subject == ca.issuer and _issued(ca, ca, now, below=len(above)):
+                return [ca]                       # a trusted root: the path is whole
+            rest = self._path(ca, now, [*above, ca])
+            if rest is not None:
+                return [ca, *rest]
+        return None
 
     def _not_revoked(self, cert: x509.Certificate, issuer: x509.Certificate,
                      now: datetime) -> None:
-        from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-        crl, key = self.crl, issuer.public_key()
-        assert crl is not None
-        if crl.issuer != issuer.subject or not isinstance(
-                key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey) \
-                or not crl.is_signature_valid(key):
+        """Every CRL of the issuer's that speaks for ``cert`` (its complete list, or the
+        partition for ``cert``'s distribution point) is read: a revocation listed in any of
+        them stands, and at least one must be current at ``now``. A delta CRL is never
+        read, as it is not a list on its own."""
+        assert self.crls is not None
+        lists = [c for c in self.crls if _covers(c, cert, issuer)]
+        if not lists:
             raise KioskError("err.cert.crl_not_issuers")
-        if crl.next_update_utc is not None and now > crl.next_update_utc:
-            raise KioskError("err.cert.crl_stale")
-        if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
+        if any(c.get_revoked_certificate_by_serial_number(cert.serial_number) is not None
+               for c in lists):
             raise KioskError("err.cert.revoked")
+        if not any(c.next_update_utc is not None and c.last_update_utc <= now
+                   <= c.next_update_utc for c in lists):
+            raise KioskError("err.cert.crl_stale")
 
 
-def _issued(cert: x509.Certificate, ca: x509.Certificate, now: datetime) -> bool:
-    """Whether ``ca`` (valid at ``now``, a CA) issued ``cert`` and its key verifies it."""
+# CA and end-entity extensions the checks here understand; any other marked critical
+# means the certificate asks for a rule the kiosk does not apply, so it is refused.
+_UNDERSTOOD = {"2.5.29.15", "2.5.29.19", "2.5.29.14", "2.5.29.35", "2.5.29.32", "2.5.29.17",
+               "2.5.29.18", "2.5.29.31", "1.3.6.1.5.5.7.1.1", SUBJECT_DIRECTORY_ATTRIBUTES,
+               "2.5.29.37"}
+
+
+def _understood(cert: x509.Certificate) -> bool:
+    return all(e.oid.dotted_string in _UNDERSTOOD for e in cert.extensions if e.critical)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    from cryptography import x509
+
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _issued(cert: x509.Certificate, ca: x509.Certificate, now: datetime, below: int) -> bool:
+    """Whether ``ca`` may have issued ``cert`` and did: valid at ``now``, a CA whose path
+    length allows the ``below`` CAs under it, allowed to sign certificates, and its key
+    verifies ``cert``'s signature."""
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
 
     if cert.issuer != ca.subject or not ca.not_valid_before_utc <= now <= ca.not_valid_after_utc:
         return False
     try:
-        if not ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+        basic = ca.extensions.get_extension_for_class(x509.BasicConstraints).value
+        usage = ca.extensions.get_extension_for_class(x509.KeyUsage).value
+        if not basic.ca or not usage.key_cert_sign or not _understood(ca) or (
+                basic.path_length is not None and below > basic.path_length):
             return False
         cert.verify_directly_issued_by(ca)
     except (x509.ExtensionNotFound, InvalidSignature, ValueError, TypeError):
@@ -286,12 +317,70 @@ def _issued(cert: x509.Certificate, ca: x509.Certificate, now: datetime) -> bool
     return True
 
 
-def _read(path: Path) -> bytes | None:
-    """The file's bytes, or None when it cannot be read or is over MAX_FILE."""
+def _covers(crl: x509.CertificateRevocationList, cert: x509.Certificate,
+            issuer: x509.Certificate) -> bool:
+    """Whether ``crl`` is ``issuer``'s own (its key signed it) and speaks for ``cert``: a
+    complete CRL, or a partition whose distribution point is one of ``cert``'s."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    key = issuer.public_key()
+    if crl.issuer != issuer.subject or not isinstance(
+            key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        return False
     try:
-        return read_bounded(path, MAX_FILE)
+        if not crl.is_signature_valid(key):
+            return False
+        critical = {e.oid.dotted_string for e in crl.extensions if e.critical}
+        if critical - {"2.5.29.28"} or any(isinstance(e.value, x509.DeltaCRLIndicator)
+                                           for e in crl.extensions):
+            return False            # a delta CRL, or one with rules the kiosk does not know
+        point = crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint).value
+    except x509.ExtensionNotFound:
+        return True                 # no partition: the issuer's complete list
+    except ValueError:
+        return False
+    if point.only_contains_ca_certs or point.only_contains_attribute_certs or \
+            point.indirect_crl or point.only_some_reasons or not point.full_name:
+        return False
+    try:
+        points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return False
+    return any(p.full_name and set(p.full_name) & set(point.full_name) for p in points)
+
+
+def _files(folder: Path, refusal: KioskError) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_file())[:MAX_CA_FILES]
+    except OSError:
+        raise refusal from None
+
+
+def _load_crl(path: Path) -> x509.CertificateRevocationList:
+    from cryptography import x509
+
+    data = _read(path, MAX_CRL) or b""
+    for load_crl in (x509.load_pem_x509_crl, x509.load_der_x509_crl):
+        try:
+            return load_crl(data)
+        except ValueError:
+            continue
+    raise KioskError("err.cert.crl_unreadable", path=str(path))
+
+
+def _read(path: Path, most: int) -> bytes | None:
+    """The file's bytes, or None when it cannot be read or is over ``most``."""
+    try:
+        return read_bounded(path, most)
     except ImportFileError:
         return None
+
+
+def der(cert: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return cert.public_bytes(serialization.Encoding.DER)
 
 
 def _der_certificates(data: bytes) -> list[x509.Certificate]:

@@ -54,6 +54,17 @@ class Account(TypedDict):
     counter_staff: NotRequired[str]
     placeholder: NotRequired[bool]
     suspension: NotRequired[Suspension | None]
+    certificate: NotRequired[BoundCertificate]
+
+
+class BoundCertificate(TypedDict):
+    """The citizen digital certificate card an account signs in with (its subject's
+    serialNumber, and the certificate, base64 DER): another card is refused while this one
+    could still sign in, since a certificate names only the holder's name and the ID's
+    last four characters, which two people can share."""
+
+    card: str
+    der: str
 
 
 # -- card applications (table ``card_applications``) ---------------------------------------

@@ -61,6 +61,7 @@ class CardToken:
 
 def card_of(person=CHANG, *, authority: Authority = TRUSTED, serial: int = 1001,
             key_label: str = "citizen", **issue) -> CardToken:
+    """``person``'s card, holding a certificate of ``authority`` on a key made once."""
     key = rsa_key(key_label)
     cert = authority.issue(person.name, person.id_no[-4:], serial=serial, key=key, **issue)
     return CardToken(cert, key)
@@ -160,10 +161,14 @@ def test_the_id_must_end_as_the_certificate_says(world, trust_dir):
 
 
 def test_the_registered_name_must_be_the_certificates(world, trust_dir):
+    """Said as "no registration matches", as for no registration at all: a certificate
+    whose last four digits fit someone's ID number must not learn that one is registered,
+    or suspended."""
     key = rsa_key("citizen")
-    cert = TRUSTED.issue("張志強", CHANG.id_no[-4:], serial=1003, key=key)
-    with refused("err.cert.name_mismatch"):
-        signing_in(world, CardToken(cert, key), trust_dir).login(CHANG.id_no, PIN)
+    for person in (CHANG, SUSPENDED):
+        cert = TRUSTED.issue("張志強", person.id_no[-4:], serial=1003, key=key)
+        with refused("err.cert.not_registered"):
+            signing_in(world, CardToken(cert, key), trust_dir).login(person.id_no, PIN)
 
 
 def test_a_person_not_registered_or_suspended_is_told_so(world, trust_dir):
@@ -172,6 +177,38 @@ def test_a_person_not_registered_or_suspended_is_told_so(world, trust_dir):
         signing_in(world, card_of(national), trust_dir).login(national.id_no, PIN)
     with refused("err.login.suspended"):
         signing_in(world, card_of(SUSPENDED), trust_dir).login(SUSPENDED.id_no, PIN)
+
+
+def test_an_account_keeps_to_its_certificate_card_while_that_card_is_good(
+        world, trust_dir, tmp_path):
+    """Two people can share a name and the ID's last four digits; the certificate names no
+    more. So the first card to sign in is the account's, and a second card of the same name
+    and digits is refused while the first is valid and not revoked."""
+    first = card_of(serial=1001, holder_serial="TP03175817011576")
+    signing_in(world, first, trust_dir).login(CHANG.id_no, PIN)
+    signing_in(world, first, trust_dir).login(CHANG.id_no, PIN)      # the same card again
+    other = card_of(serial=1002, key_label="another", holder_serial="TP09999999999999")
+    with refused("err.cert.other_card"):
+        signing_in(world, other, trust_dir).login(CHANG.id_no, PIN)
+
+    crl = tmp_path / "moica.crl"                 # the first card reported lost: revoked
+    crl.write_bytes(TRUSTED.crl([1001], next_update=dt.datetime(2027, 1, 1, tzinfo=UTC))
+                    .public_bytes(serialization.Encoding.DER))
+    signing_in(world, other, trust_dir, crl).login(CHANG.id_no, PIN)
+    with refused("err.cert.revoked"):
+        signing_in(world, first, trust_dir, crl).login(CHANG.id_no, PIN)
+    bound = world.services.accounts.get_by_id(CHANG.id_no)["certificate"]
+    assert bound["card"] == "TP09999999999999"
+
+
+def test_a_card_that_expired_gives_way_to_the_new_one(world, trust_dir):
+    old = card_of(serial=1001, holder_serial="TP03175817011576")
+    signing_in(world, old, trust_dir).login(CHANG.id_no, PIN)
+    world.clock.advance(days=9 * 365)             # 2035: the old card expired in 2033
+    renewed = card_of(serial=1002, key_label="another", holder_serial="TP09999999999999",
+                      not_after=dt.datetime(2043, 1, 1, tzinfo=UTC))
+    session = signing_in(world, renewed, trust_dir).login(CHANG.id_no, PIN)
+    assert session.id_no == CHANG.id_no
 
 
 @pytest.mark.parametrize("id_no, pin, key", [

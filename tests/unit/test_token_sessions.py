@@ -148,3 +148,47 @@ def test_a_pin_too_long_never_reaches_the_module():
     with pytest.raises(WrongPinError):
         token(Module(session)).sign("1" * 17, b"challenge")
     assert session.calls == []
+
+
+def test_a_slot_that_cannot_say_what_it_holds_hides_no_other_card():
+    module = Module(Session())
+
+    def slots(tokenPresent):
+        return [3, 7]
+
+    def info(slot):
+        if slot == 3:
+            raise PyKCS11.PyKCS11Error(PyKCS11.CKR_DEVICE_ERROR)
+        return SimpleNamespace(serialNumber=SERIAL, flags=PyKCS11.CKF_TOKEN_INITIALIZED)
+
+    module.getSlotList, module.getTokenInfo = slots, info   # type: ignore[method-assign]
+    assert token(module).present() == [SERIAL]
+    assert token(module).sign("123456", b"challenge").serial == SERIAL
+
+
+def test_a_card_without_sha256_rsa_signs_the_digest_info_raw():
+    """Older modules offer only CKM_RSA_PKCS: the kiosk hashes and wraps the digest, the
+    card pads and exponentiates, and the signature verifies as a SHA-256 RSA one."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from tests.moica_ca import rsa_key
+
+    key = rsa_key("citizen")
+    numbers, size = key.private_numbers(), key.key_size // 8
+    mechanisms = []
+
+    def raw_rsa(handle, data, mechanism):
+        mechanisms.append(mechanism.to_native().mechanism)
+        if mechanisms[-1] != PyKCS11.CKM_RSA_PKCS:
+            raise PyKCS11.PyKCS11Error(PyKCS11.CKR_MECHANISM_INVALID)
+        block = b"\0\1" + b"\xff" * (size - len(data) - 3) + b"\0" + bytes(data)
+        value = pow(int.from_bytes(block, "big"), numbers.d, numbers.public_numbers.n)
+        return list(value.to_bytes(size, "big"))
+
+    session = Session()
+    session.sign = raw_rsa   # type: ignore[method-assign]
+    signed = token(Module(session)).sign("123456", b"challenge")
+    key.public_key().verify(signed.signature, b"challenge", padding.PKCS1v15(),
+                            hashes.SHA256())
+    assert mechanisms == [PyKCS11.CKM_SHA256_RSA_PKCS, PyKCS11.CKM_RSA_PKCS]

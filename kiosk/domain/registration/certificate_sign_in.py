@@ -15,12 +15,15 @@ tries are left, and what to do when it is locked).
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Callable
+from typing import Any, cast
 
-from kiosk.domain.accounts import Services
+from kiosk.domain.accounts import Services, State
 from kiosk.domain.errors import InvalidInput, KioskError
-from kiosk.domain.moica import MoicaCertificate, Trust
+from kiosk.domain.moica import MoicaCertificate, Trust, der
+from kiosk.domain.records import Account, BoundCertificate
 from kiosk.domain.registration.sign_in import active_account
 from kiosk.domain.session import Session
 from kiosk.domain.validate import is_valid_id
@@ -80,12 +83,49 @@ class CertificateSignIn:
         trust.check(moica, self.s.clock.now())
         if not moica.holds_id(id_no):
             raise KioskError("err.cert.id_mismatch")
-        account = active_account(self.s, id_no, missing="err.cert.not_registered")
-        if not moica.holds_name(account["name"]):
-            raise KioskError("err.cert.name_mismatch")
+        account = self._holders_account(moica, id_no)
+        account = self.s.modify_account(id_no, lambda stored: self._bind(
+            stored, moica, trust))
         return Session(account["id_no"], account["card_no"] or "", account["name"],
                        self.s.clock.now(), bool(account.get("must_change_password")),
                        via="certificate", token=signed.serial)
+
+    def _holders_account(self, moica: MoicaCertificate, id_no: str) -> Account:
+        """The registration of the certificate's holder. One message for no registration
+        and for a registration under another name, so that the ID number of someone
+        registered cannot be told from a stranger's; only then its state."""
+        account = cast(Account | None, self.s.accounts.get_by_id(id_no))
+        if account is None or not moica.holds_name(account["name"]):
+            raise KioskError("err.cert.not_registered")
+        return active_account(self.s, id_no, missing="err.cert.not_registered")
+
+    def _bind(self, account: Account, moica: MoicaCertificate, trust: Trust
+              ) -> dict[str, Any]:
+        """In the store's transaction: the account's certificate card becomes this one,
+        unless it already has another that is still valid and not revoked."""
+        if not moica.holds_name(account["name"]) or account["state"] != State.ACTIVE:
+            raise KioskError("err.cert.not_registered")     # changed since it was read
+        bound = account.get("certificate")
+        if bound and bound["card"] != moica.serial_number and self._still_good(bound, trust):
+            raise KioskError("err.cert.other_card")
+        card = BoundCertificate(card=moica.serial_number, der=base64.b64encode(
+            der(moica.certificate)).decode())
+        return {} if bound == card else {"certificate": card}
+
+    def _still_good(self, bound: BoundCertificate, trust: Trust) -> bool:
+        """Whether the card bound earlier could still sign in (a lost card is revoked, an
+        old one expires); a kiosk whose CRL is out of date cannot tell, so it holds."""
+        try:
+            trust.check(MoicaCertificate.parse(base64.b64decode(bound["der"])),
+                        self.s.clock.now())
+        except KioskError as refusal:
+            return refusal.key in _CANNOT_TELL
+        except ValueError:
+            return False
+        return True
+
+
+_CANNOT_TELL = {"err.cert.crl_stale", "err.cert.crl_not_issuers"}
 
 
 def _verify(moica: MoicaCertificate, signature: bytes, challenge: bytes) -> None:

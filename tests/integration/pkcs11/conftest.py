@@ -4,6 +4,8 @@ shaped like MOICA's (tests/moica_ca.py). No pcscd: these tests are in no xdist g
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +34,10 @@ def _no_card_left_inserted() -> None:
 
 
 @pytest.fixture(scope="session")
-def tokens(tmp_path_factory: pytest.TempPathFactory) -> Tokens:
+def tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tokens]:
+    """The cards, on SoftHSM tokens in a folder of their own; SOFTHSM2_CONF, which points
+    the module at them, is put back as it was afterwards."""
+    before = os.environ.get("SOFTHSM2_CONF")
     folder = tmp_path_factory.mktemp("softhsm")
     trusted, lookalike = Authority("trusted"), Authority("lookalike")
     chain = (trusted.moica, trusted.root)
@@ -58,4 +63,8 @@ def tokens(tmp_path_factory: pytest.TempPathFactory) -> Tokens:
     crl = folder / "moica.crl"
     crl.write_bytes(trusted.crl([2005], next_update=dt.datetime(2027, 6, 1, tzinfo=UTC))
                     .public_bytes(serialization.Encoding.DER))
-    return Tokens(module_path(), trusted.write_trust(folder / "moica-ca"), crl, serials)
+    yield Tokens(module_path(), trusted.write_trust(folder / "moica-ca"), crl, serials)
+    if before is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = before
