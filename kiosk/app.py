@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from kiosk.domain.binding.qr_login import QrLogin
     from kiosk.domain.counter.desk import Counter
     from kiosk.domain.counter.staff import Staff, StaffSession
+    from kiosk.domain.registration.certificate_sign_in import CertificateSignIn
     from kiosk.domain.registration.forgot_password import ForgotPassword
     from kiosk.domain.registration.my_account import MyAccount
     from kiosk.domain.registration.register import Registration
@@ -78,6 +79,7 @@ MAIL_INTERVAL_S = 10.0
 
 _FAILURE_PROBLEM = {
     ReadFailure.NOT_NHI: Problem.NOT_NHI,
+    ReadFailure.CERTIFICATE: Problem.NOT_NHI,   # on a kiosk that does not take them
     ReadFailure.REMOVED: Problem.REMOVED,
     ReadFailure.FAILED: Problem.FAILED,
     ReadFailure.MALFORMED: Problem.INVALID,
@@ -195,6 +197,10 @@ class KioskApp(App[None]):
     @property
     def sign_in(self) -> SignIn:
         return self.domain.sign_in
+
+    @property
+    def certificate_sign_in(self) -> CertificateSignIn | None:
+        return self.domain.certificate_sign_in
 
     @property
     def my_account(self) -> MyAccount:
@@ -516,6 +522,10 @@ class KioskApp(App[None]):
         self._show(self._condition_screen())
 
     def _card_screen(self, event: ReaderEvent) -> Screen[Any]:
+        if event.failure is ReadFailure.CERTIFICATE and self.certificate_sign_in is not None:
+            from screens.registration.certificate_login import CertificateLoginScreen
+
+            return CertificateLoginScreen()
         if event.failure is not None:
             return MessageScreen(_FAILURE_PROBLEM[event.failure],
                                  "invalid.format" if event.failure is ReadFailure.MALFORMED
@@ -587,7 +597,7 @@ class KioskApp(App[None]):
             before=before, after=status.active, top=card_policy_of(top),
             below=[card_policy_of(screen) for screen in working[:-1]],
             staff_mode=self.staff_session is not None,
-            cardless_session=self.session is not None and not self.session.by_card,
+            cardless_session=self.session is not None and not self.session.card_bound,
             sticky=self._sticky(),
             condition_changed=self._showing_condition() != self._condition())
         if action is CardAction.NOTIFY_STAFF:
@@ -611,16 +621,16 @@ class KioskApp(App[None]):
         return self._inserted.get(self.status.active or "")
 
     def ensure_session_card(self) -> None:
-        """After a screen that let the NHI card go (網路ATM), the session goes on only
-        with that same card back in the reader."""
-        session, card = self.session, self.current_card()
+        """After a screen that let the card go (網路ATM), the session goes on only with
+        that same card back in the reader: the NHI card, or the certificate card."""
+        session = self.session
         if session is None:
             return
-        if not session.by_card:
-            if card is not None:     # an NHI card came in during a QR session
+        if not session.card_bound:
+            if self.current_card() is not None:     # an NHI card came in during a QR session
                 self.action_go_idle()
             return
-        if not session.holds(card):
+        if not session.holds_card_of(self.current_event()):
             from screens.replacement.payment import ReinsertScreen
 
             self.push_screen(ReinsertScreen())

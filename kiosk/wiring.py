@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from kiosk.domain.mail import Attachment, Mailer, Sender
     from kiosk.domain.mail.smtp import SmtpSender
     from kiosk.domain.records import Mail
+    from kiosk.domain.registration.certificate_sign_in import CertificateSignIn
     from kiosk.domain.registration.forgot_password import ForgotPassword
     from kiosk.domain.registration.my_account import MyAccount
     from kiosk.domain.registration.register import Registration
@@ -57,13 +58,42 @@ def choose_monitor(config: Config) -> tuple[PcscMonitor | SimulatedMonitor, bool
     """The monitor and whether this is the demo. Only ``demo`` makes the demo (the
     simulated reader and its tray); ``auto`` and ``pcsc`` always watch PC/SC, and with
     no pcscd or no reader the kiosk says so and waits for one."""
+    probe = certificate_probe(config)
     if config.demo:
         from reader.simulated import SimulatedMonitor
 
-        return SimulatedMonitor(), True
+        return SimulatedMonitor(certificates=probe), True
     from reader.monitor import PcscMonitor
 
-    return PcscMonitor(only=config.reader_name), False
+    return PcscMonitor(only=config.reader_name, certificates=probe), False
+
+
+def certificates_configured(config: Config) -> bool:
+    """自然人憑證 login needs the card's PKCS#11 module and the trusted MOICA CAs."""
+    return config.pkcs11_module is not None and config.moica_ca_dir is not None
+
+
+def certificate_probe(config: Config) -> Callable[[str], str | None] | None:
+    """How the monitor tells a certificate card in a reader, when the kiosk takes them.
+    On a counter, the module's slot named after that reader must hold a token; the demo's
+    token is a SoftHSM one, whose slot names no reader: the tray's certificate card stands
+    for it, so its first token is the card."""
+    module = config.pkcs11_module
+    if module is None or not certificates_configured(config):
+        return None
+
+    def probe(reader: str) -> str | None:
+        from reader.token import Pkcs11Token, TokenError
+
+        token = Pkcs11Token(module)
+        if not config.demo:
+            return token.in_reader(reader)
+        try:
+            return next(iter(token.present()), None)
+        except TokenError:
+            return None
+
+    return probe
 
 
 def store_path(config: Config) -> Path:
@@ -187,6 +217,19 @@ class Domain:
             self._services = build_services(self.config, self.store, demo=self.demo,
                                             clock=self.clock)
         return self._services
+
+    @cached_property
+    def certificate_sign_in(self) -> CertificateSignIn | None:
+        """自然人憑證 login, on a kiosk configured for it (else None: not offered)."""
+        module, ca_dir = self.config.pkcs11_module, self.config.moica_ca_dir
+        if module is None or ca_dir is None:
+            return None
+        from kiosk.domain.moica import Trust
+        from kiosk.domain.registration.certificate_sign_in import CertificateSignIn
+        from reader.token import Pkcs11Token
+
+        return CertificateSignIn(self.services, Pkcs11Token(module),
+                                 Trust.reader(ca_dir, self.config.moica_crl))
 
     @property
     def papers_dir(self) -> Path:

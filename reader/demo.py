@@ -15,6 +15,7 @@ from reader.card import CardData, encode_profile
 ATR_PVJCOP4 = bytes.fromhex("3BFA1800008131FE4550564A434F503453494493")
 ATR_SLJ52G = bytes.fromhex("3BFD1800008131FE45534C4A35324778787979797A52AA")
 ATR_BANK = bytes.fromhex("3B6800000073C84013009000")
+ATR_DEMO_CERTIFICATE = bytes.fromhex("3B8880014D4F49434144454D4F5C")   # "MOICADEMO", made up
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,9 @@ class DemoCard:
     card: CardData | None         # None: not an NHI card
     atr: bytes = ATR_PVJCOP4
     behaviour: CardBehaviour = field(default_factory=CardBehaviour)
+    #: a 自然人憑證: no NHI applet; what it holds is the PKCS#11 token the demo made
+    #: (``nhi-kiosk demo make-certificate-token``), which signs for the demo_people person
+    certificate: bool = False
 
     def applet(self) -> NhiApplet:
         profile = encode_profile(self.card) if self.card else None
@@ -58,6 +62,7 @@ DEMO_CARDS: tuple[DemoCard, ...] = (
     # moves his account onto it (and says so); the *registered* card is refused after.
     DemoCard("new_card", _card("000077779999", "張志明", "J128765432",
                                date(1958, 2, 28), "M", date(2025, 3, 10))),
+    DemoCard("certificate_card", None, atr=ATR_DEMO_CERTIFICATE, certificate=True),
 )
 
 DEMO_BY_KEY = {demo.key: demo for demo in DEMO_CARDS}

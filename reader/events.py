@@ -13,6 +13,10 @@ from reader.card import CardData
 Clock = Callable[[], datetime]
 """What stamps an event with the time it happened: a monitor's default is local_now."""
 
+CertificateProbe = Callable[[str], "str | None"]
+"""Given a reader whose card is not an NHI card: the serial of the 自然人憑證 token the
+PKCS#11 module shows in that reader, or None (reader/token.py, Pkcs11Token.in_reader)."""
+
 
 def local_now() -> datetime:
     """Now, as an aware datetime in the machine's time zone: when a card came or went."""
@@ -32,6 +36,7 @@ class ReadFailure(StrEnum):
     """Why an inserted card produced no card record."""
 
     NOT_NHI = "not_nhi"
+    CERTIFICATE = "certificate"   # not NHI: a 自然人憑證, its PKCS#11 token in this reader
     REMOVED = "removed_during_read"
     FAILED = "read_failed"
     MALFORMED = "malformed"
@@ -45,6 +50,7 @@ class ReaderEvent:
     card: CardData | None = None
     failure: ReadFailure | None = None
     detail: str = field(default="", compare=False)
+    token: str | None = None     # a certificate card's token serial (ReadFailure.CERTIFICATE)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"event": self.kind.value, "reader": self.reader}

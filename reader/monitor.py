@@ -25,7 +25,14 @@ from collections.abc import Iterator
 from reader import pcsc
 from reader.card import CardFormatError
 from reader.errors import CardReadError, CardRemovedError, NoServiceError, NotNhiCardError
-from reader.events import Clock, EventKind, ReaderEvent, ReadFailure, local_now
+from reader.events import (
+    CertificateProbe,
+    Clock,
+    EventKind,
+    ReaderEvent,
+    ReadFailure,
+    local_now,
+)
 
 
 class PcscMonitor:
@@ -41,9 +48,11 @@ class PcscMonitor:
         fallback_wait_ms: int = 1_000,
         max_backoff_s: float = 2.0,
         only: str | None = None,
+        certificates: CertificateProbe | None = None,
     ) -> None:
         self._clock = clock
         self.bound = only   # the one reader watched (None: every reader)
+        self._certificates = certificates
         self._wait_ms = wait_ms
         self._fallback_wait_ms = fallback_wait_ms
         self._max_backoff = max_backoff_s
@@ -212,6 +221,10 @@ class PcscMonitor:
             return self._event(EventKind.INSERTED, name, failure=ReadFailure.REMOVED,
                                detail=str(exc))
         except NotNhiCardError as exc:
+            token = self._certificates(name) if self._certificates else None
+            if token is not None:
+                return self._event(EventKind.INSERTED, name,
+                                   failure=ReadFailure.CERTIFICATE, token=token)
             return self._event(EventKind.INSERTED, name, failure=ReadFailure.NOT_NHI,
                                detail=str(exc))
         except CardFormatError as exc:

@@ -14,7 +14,14 @@ from reader.applet import CardPulled
 from reader.card import CardFormatError
 from reader.demo import DEMO_BY_KEY, DEMO_CARDS, DemoCard
 from reader.errors import CardReadError, NotNhiCardError
-from reader.events import Clock, EventKind, ReaderEvent, ReadFailure, local_now
+from reader.events import (
+    CertificateProbe,
+    Clock,
+    EventKind,
+    ReaderEvent,
+    ReadFailure,
+    local_now,
+)
 
 READER_NAME = "Simulated NHI reader 00"
 
@@ -29,9 +36,13 @@ class SimulatedMonitor:
         self,
         clock: Clock = local_now,
         cards: tuple[DemoCard, ...] = DEMO_CARDS,
+        certificates: CertificateProbe | None = None,
     ) -> None:
+        """``certificates``: the demo's certificate card (``DemoCard.certificate``) is in
+        the tray only with it, as it is a token the PKCS#11 module must show."""
         self._clock = clock
-        self.cards = cards
+        self._certificates = certificates
+        self.cards = cards if certificates else tuple(c for c in cards if not c.certificate)
         self._queue: queue.SimpleQueue[ReaderEvent | None] = queue.SimpleQueue()
         self.present: DemoCard | None = None
         self.readers = {READER_NAME: False}
@@ -70,6 +81,10 @@ class SimulatedMonitor:
         except CardPulled:
             return event(failure=ReadFailure.REMOVED)
         except NotNhiCardError as exc:
+            token = self._certificates(READER_NAME) if (
+                demo.certificate and self._certificates) else None
+            if token is not None:
+                return event(failure=ReadFailure.CERTIFICATE, token=token)
             return event(failure=ReadFailure.NOT_NHI, detail=str(exc))
         except CardFormatError as exc:
             return event(failure=ReadFailure.MALFORMED, detail=str(exc))

@@ -92,7 +92,8 @@ class Token(Protocol):
 
 
 _LOCK = threading.Lock()      # loading the module
-# a login's state is the process's, shared by every session: one login at a time
+# a login's state is the process's, shared by every session: one login at a time; and
+# a module loaded without locking arguments need not be thread-safe: one call at a time
 _SIGNING = threading.Lock()
 
 
@@ -143,9 +144,28 @@ class Pkcs11Token:
 
         lib = self._lib()
         try:
-            return [serial for _slot, serial in self._cards(lib)]
+            with _SIGNING:
+                return [serial for _slot, serial in self._cards(lib)]
         except PyKCS11Error as exc:
             raise _failure(exc) from None
+
+    def in_reader(self, reader: str) -> str | None:
+        """The serial of the certificate card in the PC/SC reader ``reader``, or None: a
+        module for smart cards (HiCOS, OpenSC) describes each slot by its reader's name,
+        cut to the 64 characters PKCS#11 gives it. For the card monitor, which asks when a
+        card is not an NHI card (reader/monitor.py); any failure is "none"."""
+        from PyKCS11 import PyKCS11Error
+
+        try:
+            lib = self._lib()
+            with _SIGNING:
+                for slot, serial in self._cards(lib):
+                    described = str(lib.getSlotInfo(slot).slotDescription).strip("\0 ")
+                    if described and described == reader[:64].strip():
+                        return serial
+        except (TokenError, PyKCS11Error):
+            return None
+        return None
 
     def sign(self, pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
 

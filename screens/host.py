@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # types only: importing the account domain would slow the fir
     from kiosk.domain.counter.desk import Counter
     from kiosk.domain.counter.staff import Staff, StaffSession
     from kiosk.domain.i18n import Catalog
+    from kiosk.domain.registration.certificate_sign_in import CertificateSignIn
     from kiosk.domain.registration.forgot_password import ForgotPassword
     from kiosk.domain.registration.my_account import MyAccount
     from kiosk.domain.registration.register import Registration
@@ -49,6 +50,8 @@ class KioskHost(Protocol):
     services: Services
     registration: Registration
     sign_in: SignIn
+    #: 自然人憑證 login, on a kiosk configured for it (``pkcs11_module``, ``moica_ca_dir``)
+    certificate_sign_in: CertificateSignIn | None
     my_account: MyAccount
     forgot_password: ForgotPassword
     devices: Devices

@@ -32,7 +32,8 @@ class ServicesScreen(KioskScreen):
     def fields(self) -> ComposeResult:
         session = self.host.session
         name = mask_name(session.name) if session else ""
-        welcome = "svc.welcome" if session is None or session.by_card else "svc.welcome_qr"
+        welcome = "svc.welcome" if session is None or session.by_card else \
+            "svc.welcome_cert" if session.by_certificate else "svc.welcome_qr"
         yield Tr(welcome, params={"name": name}, classes="message")
         if session and session.new_card:     # 新卡: the account moved onto this card
             yield Tr("svc.new_card", params={"card": mask_card_no(session.card_no)},

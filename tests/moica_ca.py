@@ -5,15 +5,21 @@ the slow part), valid 2020 to 2040 around the suite's clock."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from functools import cache
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from kiosk.domain import demo_certificates
 from kiosk.domain.demo_certificates import der, id_last4_extension
+from reader.card import CardData
+from reader.demo import DEMO_BY_KEY
+from reader.token import TokenError, TokenSignature, WrongPinError
 
-__all__ = ["UTC", "Authority", "der", "id_last4_extension", "rsa_key"]
+__all__ = ["LOOKALIKE", "PIN", "SERIAL", "TRUSTED", "UTC", "Authority", "CardToken",
+           "card_of", "der", "id_last4_extension", "rsa_key"]
 
 UTC = dt.UTC
 CA_FROM = dt.datetime(2020, 1, 1, tzinfo=UTC)
@@ -43,3 +49,44 @@ class Authority(demo_certificates.Authority):
                 2026, 1, 1, tzinfo=UTC),
             next_update: dt.datetime) -> x509.CertificateRevocationList:
         return super().crl(revoked, last_update=last_update, next_update=next_update)
+
+
+TRUSTED, LOOKALIKE = Authority("trusted"), Authority("lookalike")
+PIN = "135792"
+SERIAL = "c3075127ca7d7b21"      # the token serial CardToken reports
+
+
+@dataclass
+class CardToken:
+    """A certificate card at the PKCS#11 boundary: the SIGN key signs, or ``fault`` is
+    raised as a real card's module would (a locked PIN, few tries left: SoftHSM does
+    neither). ``pins`` keeps what reached the card."""
+
+    certificate: x509.Certificate
+    key: rsa.RSAPrivateKey
+    fault: TokenError | None = None
+    pins: list[str] = field(default_factory=list)
+
+    def present(self) -> list[str]:
+        return [SERIAL]
+
+    def sign(self, pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
+        self.pins.append(pin)
+        if self.fault is not None:
+            raise self.fault
+        if pin != PIN:
+            raise WrongPinError(count_low=False, final_try=False)
+        signature = self.key.sign(challenge, padding.PKCS1v15(), hashes.SHA256())
+        return TokenSignature(SERIAL, signature, der(self.certificate))
+
+
+def card_of(person: CardData | None = None, *, authority: Authority = TRUSTED,
+            serial: int = 1001, key_label: str = "citizen", **issue: object) -> CardToken:
+    """``person``'s card (張志明's, registered, by default), holding a certificate of
+    ``authority`` on a key made once."""
+    person = person or DEMO_BY_KEY["registered"].card
+    assert person is not None
+    key = rsa_key(key_label)
+    cert = authority.issue(person.name, person.id_no[-4:], serial=serial, key=key,
+                           **issue)  # type: ignore[arg-type]
+    return CardToken(cert, key)

@@ -23,6 +23,7 @@ list it, and one must be current. Each failure is a message of its own (``err.ce
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -215,6 +216,20 @@ class Trust:
             else [crl]
         return cls(tuple(cas), tuple(_load_crl(path) for path in paths))
 
+    @classmethod
+    def reader(cls, ca_dir: Path, crl: Path | None = None) -> Callable[[], Trust]:
+        """What a login calls for the trust: the folder and the CRL read again only when a
+        file in them changed (a complete CRL is tens of MiB), else the last reading."""
+        last: list[tuple[tuple[tuple[str, int, int], ...], Trust]] = []
+
+        def current() -> Trust:
+            stamp = _stamp(ca_dir) + (_stamp(crl) if crl is not None else ())
+            if not last or last[0][0] != stamp:
+                last[:] = [(stamp, cls.load(ca_dir, crl))]
+            return last[0][1]
+
+        return current
+
     def check(self, moica: MoicaCertificate, now: datetime) -> None:
         """Raise the first reason ``moica`` may not sign in at ``now``."""
         from cryptography import x509
@@ -355,6 +370,15 @@ def _files(folder: Path, refusal: KioskError) -> list[Path]:
         return sorted(p for p in folder.iterdir() if p.is_file())[:MAX_CA_FILES]
     except OSError:
         raise refusal from None
+
+
+def _stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and change time of ``path`` or of the files in it (empty when gone)."""
+    try:
+        paths = sorted(path.iterdir()) if path.is_dir() else [path]
+        return tuple((str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in paths)
+    except OSError:
+        return ()
 
 
 def _load_crl(path: Path) -> x509.CertificateRevocationList:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reader.card import CardData
+from reader.events import ReaderEvent, ReadFailure
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +37,17 @@ class Session:
         """Whether ``card`` is the card this session began with: the same number and ID
         (the same person's other card is another card, and ends a card session)."""
         return card is not None and (card.card_no, card.id_no) == (self.card_no, self.id_no)
+
+    @property
+    def card_bound(self) -> bool:
+        """Whether the session ends when its card leaves (every way but the QR)."""
+        return self.via != "qr"
+
+    def holds_card_of(self, event: ReaderEvent | None) -> bool:
+        """Whether the card ``event`` reports is this session's own: the same NHI card,
+        or, for a certificate sign-in, the certificate card of the same token."""
+        if event is None:
+            return False
+        if self.by_certificate:
+            return event.failure is ReadFailure.CERTIFICATE and event.token == self.token
+        return self.holds(event.card)

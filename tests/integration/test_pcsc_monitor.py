@@ -85,6 +85,37 @@ def test_bank_card_is_not_an_nhi_card(monitor: MonitorRun) -> None:
     monitor.wait_for(_removed(READER_0))
 
 
+def test_a_card_whose_token_the_module_shows_in_its_reader_is_a_certificate_card(
+        pcscd: Pcscd) -> None:
+    """The module (a stand-in here: SoftHSM's slots name no PC/SC reader) shows a token in
+    reader 0 only: the same kind of card is a 自然人憑證 there, and not an NHI card in 1."""
+    from reader.monitor import PcscMonitor
+
+    asked: list[str] = []
+
+    def module_shows(reader: str) -> str | None:
+        asked.append(reader)
+        return "c3075127ca7d7b21" if reader == READER_0 else None
+
+    run = MonitorRun(PcscMonitor(max_backoff_s=0.5, certificates=module_shows)).start()
+    try:
+        run.wait_readers()
+        for slot, reader in ((0, READER_0), (1, READER_1)):
+            with VirtualCard.from_demo("certificate_card", slot=slot):
+                event = run.wait_for(_inserted(reader), what=f"inserted in slot {slot}")
+            run.wait_for(_removed(reader))
+            if reader == READER_0:
+                assert (event.failure, event.token) == (ReadFailure.CERTIFICATE,
+                                                        "c3075127ca7d7b21")
+            else:
+                assert (event.failure, event.token) == (ReadFailure.NOT_NHI, None)
+        with VirtualCard.from_demo("national", slot=0):     # an NHI card: nothing asked
+            assert run.wait_for(_inserted(READER_0)).card == NATIONAL
+        assert asked == [READER_0, READER_1]
+    finally:
+        run.close()
+
+
 def test_select_refused_with_6d00_still_reads_cp950_name(monitor: MonitorRun) -> None:
     with VirtualCard.from_demo("cp950_ext") as card:
         event = monitor.wait_for(_inserted(READER_0))

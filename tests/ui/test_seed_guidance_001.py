@@ -174,7 +174,7 @@ async def test_the_login_screen_reaches_resend_and_cancel(lang, key, what):
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_the_tray_reaches_the_eleventh_card(lang):
-    assert len(DEMO_CARDS) == 11 and DEMO_CARDS[10].key == "new_card"
+    assert len(DEMO_CARDS) == 12 and DEMO_CARDS[10].key == "new_card"
     app = make_app(lang=lang)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.status.readers, what="reader")

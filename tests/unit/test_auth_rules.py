@@ -174,3 +174,26 @@ def test_a_password_changed_is_not_asked_for_again(world):
     assert session.must_change_password
     world.my_account.change_password(session, DEMO_PASSWORD, GOOD, GOOD)
     assert not world.sign_in.login(holder, GOOD).must_change_password
+
+
+def test_a_certificate_session_holds_its_certificate_card_only(world):
+    """After 網路ATM the card put back must be the session's own: for a certificate
+    sign-in, the certificate card of the same token, not an NHI card nor another token."""
+    from dataclasses import replace
+
+    from reader.events import EventKind, ReaderEvent, ReadFailure
+
+    by_card = world.sign_in.login(card(REGISTERED), DEMO_PASSWORD)
+    by_certificate = replace(by_card, via="certificate", token="c3075127ca7d7b21")
+
+    def inserted(**kw) -> ReaderEvent:
+        return ReaderEvent(EventKind.INSERTED, NOW, "R0", **kw)
+
+    own = inserted(failure=ReadFailure.CERTIFICATE, token="c3075127ca7d7b21")
+    nhi = inserted(card=card(REGISTERED))
+    assert by_certificate.holds_card_of(own) and by_certificate.card_bound
+    assert not by_certificate.holds_card_of(nhi)
+    assert not by_certificate.holds_card_of(replace(own, token="0000000000000001"))
+    assert not by_certificate.holds_card_of(None)
+    assert by_card.holds_card_of(nhi) and not by_card.holds_card_of(own)
+    assert not replace(by_card, via="qr").card_bound

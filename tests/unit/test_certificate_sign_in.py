@@ -7,13 +7,11 @@ real SoftHSM tokens: tests/integration/pkcs11/."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from kiosk.domain.moica import MoicaCertificate, Trust
@@ -23,48 +21,14 @@ from reader.token import (
     NoSigningKeyError,
     NoTokenError,
     PinLockedError,
-    TokenError,
     TokenModuleError,
-    TokenSignature,
     WrongPinError,
 )
-from tests.moica_ca import UTC, Authority, der, rsa_key
+from tests.moica_ca import LOOKALIKE, PIN, TRUSTED, UTC, CardToken, card_of, der, rsa_key
 from tests.unit.domain_fixtures import refused
 
-PIN = "135792"
 CHANG = DEMO_BY_KEY["registered"].card        # 張志明, J128765432, registered and active
 SUSPENDED = DEMO_BY_KEY["suspended"].card
-TRUSTED, LOOKALIKE = Authority("trusted"), Authority("lookalike")
-
-
-@dataclass
-class CardToken:
-    """A certificate card at the PKCS#11 boundary: the SIGN key signs, or ``fault``."""
-
-    certificate: x509.Certificate
-    key: rsa.RSAPrivateKey
-    fault: TokenError | None = None
-    pins: list[str] = field(default_factory=list)
-
-    def present(self) -> list[str]:
-        return ["c3075127ca7d7b21"]
-
-    def sign(self, pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
-        self.pins.append(pin)
-        if self.fault is not None:
-            raise self.fault
-        if pin != PIN:
-            raise WrongPinError(count_low=False, final_try=False)
-        signature = self.key.sign(challenge, padding.PKCS1v15(), hashes.SHA256())
-        return TokenSignature("c3075127ca7d7b21", signature, der(self.certificate))
-
-
-def card_of(person=CHANG, *, authority: Authority = TRUSTED, serial: int = 1001,
-            key_label: str = "citizen", **issue) -> CardToken:
-    """``person``'s card, holding a certificate of ``authority`` on a key made once."""
-    key = rsa_key(key_label)
-    cert = authority.issue(person.name, person.id_no[-4:], serial=serial, key=key, **issue)
-    return CardToken(cert, key)
 
 
 @pytest.fixture

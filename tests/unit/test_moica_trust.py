@@ -15,12 +15,11 @@ from cryptography.x509.oid import NameOID
 
 from kiosk.domain.demo_certificates import ROOT_UNIT
 from kiosk.domain.moica import MoicaCertificate, Trust
-from tests.moica_ca import UTC, Authority, der, id_last4_extension, rsa_key
+from tests.moica_ca import TRUSTED, UTC, der, id_last4_extension, rsa_key
 from tests.unit.domain_fixtures import refused
 
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 FROM, UNTIL = dt.datetime(2020, 1, 1, tzinfo=UTC), dt.datetime(2040, 1, 1, tzinfo=UTC)
-TRUSTED = Authority("trusted")
 POINT = "http://moica.example/crl/CRL_0012.crl"
 
 

@@ -83,7 +83,8 @@ def test_removing_from_an_empty_tray_reports_nothing():
 
 def test_the_tray_offers_the_demo_cards_and_local_aware_times():
     tray = SimulatedMonitor()
-    assert tray.cards == DEMO_CARDS
+    assert tray.cards == DEMO_CARDS[:-1]      # the certificate card needs its token
+    assert SimulatedMonitor(certificates=lambda reader: None).cards == DEMO_CARDS
     before = datetime.now().astimezone()
     tray.insert("cp950_ext")        # refuses SELECT with 6D 00, answers READ all the same
     _, inserted = drained(tray)
@@ -158,7 +159,7 @@ def test_other_events_in_json_have_neither_card_nor_error():
 def test_the_event_and_failure_names_are_the_ones_logs_and_the_kiosk_read():
     assert [k.value for k in EventKind] == ["reader_attached", "reader_detached", "inserted",
                                             "removed", "service_lost", "service_back"]
-    assert [f.value for f in ReadFailure] == ["not_nhi", "removed_during_read",
+    assert [f.value for f in ReadFailure] == ["not_nhi", "certificate", "removed_during_read",
                                               "read_failed", "malformed"]
 
 
@@ -166,3 +167,25 @@ def test_two_events_differing_only_in_detail_are_the_same_event():
     assert ReaderEvent(K.SERVICE_LOST, START, detail="a") == ReaderEvent(K.SERVICE_LOST, START,
                                                                          detail="b")
     assert ReaderEvent(K.REMOVED, START, "R0") != ReaderEvent(K.REMOVED, START, "R1")
+
+
+def test_the_certificate_card_is_one_when_its_token_is_shown():
+    """The tray's 自然人憑證 reads as no NHI card; the probe (the PKCS#11 module) names its
+    token, and without a token it is simply not an NHI card."""
+    asked: list[str] = []
+
+    def probe(reader: str) -> str | None:
+        asked.append(reader)
+        return "c3075127ca7d7b21" if len(asked) == 1 else None
+
+    tray = SimulatedMonitor(certificates=probe)
+    tray.insert("certificate_card")
+    tray.insert("bank_card")            # not a certificate card: the module is not asked
+    tray.insert("certificate_card")     # the module shows no token this time
+    _, inserted, _, bank, _, without = drained(tray)
+    assert (inserted.failure, inserted.token) == (ReadFailure.CERTIFICATE, "c3075127ca7d7b21")
+    assert inserted.to_json()["error"] == "certificate" and "c3075" not in str(
+        inserted.to_json())
+    assert bank.failure is ReadFailure.NOT_NHI
+    assert (without.failure, without.token) == (ReadFailure.NOT_NHI, None)
+    assert asked == [READER_NAME, READER_NAME]

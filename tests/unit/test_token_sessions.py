@@ -192,3 +192,22 @@ def test_a_card_without_sha256_rsa_signs_the_digest_info_raw():
     key.public_key().verify(signed.signature, b"challenge", padding.PKCS1v15(),
                             hashes.SHA256())
     assert mechanisms == [PyKCS11.CKM_SHA256_RSA_PKCS, PyKCS11.CKM_RSA_PKCS]
+
+
+def test_the_card_in_a_reader_is_the_token_in_the_slot_named_after_it():
+    """HiCOS and OpenSC describe a slot by its PC/SC reader's name, cut to 64 characters
+    and padded with spaces; a module that fails is "no certificate card there"."""
+    long_name = "Generic Smart Card Reader Interface with a very long name [Interface] 00 00"
+    module = Module(Session())
+
+    def slot_info(slot):
+        return SimpleNamespace(slotDescription=long_name[:64].ljust(64))
+
+    module.getSlotInfo = slot_info   # type: ignore[attr-defined]
+    assert token(module).in_reader(long_name) == SERIAL
+    assert token(module).in_reader("Another reader 01 00") is None
+
+    def broken(path: str):
+        raise OSError("no module")
+
+    assert Pkcs11Token(Path("/hicos.so"), load=broken).in_reader(long_name) is None

@@ -307,7 +307,7 @@ class ReinsertScreen(KioskScreen):
         session = self.host.session
         if event is None or session is None:
             return
-        if session.holds(event.card):
+        if session.holds_card_of(event):
             self.dismiss()
         else:
             self.query_one("#form-error", Notice).say("reinsert.wrong")
