@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import os
 import secrets
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -76,7 +77,9 @@ def run(config: Config, catalog: Catalog, args: argparse.Namespace) -> int:
         return EXIT_NO_SERVICE
     print(catalog.t("demo_token.made", name=mask_name(card.name), id=mask_id(card.id_no),
                     folder=folder, pin=DEMO_CERTIFICATE_PIN))
-    print(catalog.t("demo_token.use", conf=conf, module=module, ca=ca))
+    # a command line to paste: a folder with a space in its name stays one word
+    print(catalog.t("demo_token.use", conf=shlex.quote(str(conf)),
+                    module=shlex.quote(str(module)), ca=shlex.quote(str(ca))))
     return 0
 
 
