@@ -102,10 +102,11 @@ class _Nowhere(io.StringIO):
 
 
 def _card_key(card: ReaderEvent | CardData) -> tuple[object, ...]:
-    """What makes two reads the same card: its number and ID (a failed read, its kind)."""
+    """What makes two reads the same card: its number and ID (a failed read, its kind, and
+    a certificate card's token)."""
     if isinstance(card, ReaderEvent):
         if card.card is None:
-            return (card.failure,)
+            return (card.failure, card.token)
         card = card.card
     return (card.card_no, card.id_no)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
     from kiosk.domain.replacement.pickup import PickupBooking
     from reader.monitor import PcscMonitor
     from reader.simulated import SimulatedMonitor
+
+log = logging.getLogger(__name__)
 
 
 def pyscard_installed() -> bool:
@@ -228,6 +231,8 @@ class Domain:
         from kiosk.domain.registration.certificate_sign_in import CertificateSignIn
         from reader.token import Pkcs11Token
 
+        if self.config.moica_crl is None:
+            log.warning("自然人憑證 login without moica_crl: revoked cards are not refused")
         return CertificateSignIn(self.services, Pkcs11Token(module),
                                  Trust.reader(ca_dir, self.config.moica_crl))
 

@@ -43,7 +43,9 @@ class SimulatedMonitor:
         self._clock = clock
         self._certificates = certificates
         self.cards = cards if certificates else tuple(c for c in cards if not c.certificate)
-        self._queue: queue.SimpleQueue[ReaderEvent | None] = queue.SimpleQueue()
+        # a certificate card is read by the consumer of events() (the monitor's thread):
+        # asking the PKCS#11 module may wait while the module signs for another login
+        self._queue: queue.SimpleQueue[DemoCard | ReaderEvent | None] = queue.SimpleQueue()
         self.present: DemoCard | None = None
         self.readers = {READER_NAME: False}
 
@@ -57,7 +59,7 @@ class SimulatedMonitor:
             self.remove()
         self.present = card
         self.readers[READER_NAME] = True
-        self._queue.put(self._read(card))
+        self._queue.put(card if getattr(card, "certificate", False) else self._read(card))
 
     def remove(self) -> None:
         if self.present is None:
@@ -94,7 +96,7 @@ class SimulatedMonitor:
     def events(self) -> Iterator[ReaderEvent]:
         yield ReaderEvent(EventKind.READER_ATTACHED, self._clock(), READER_NAME)
         while (item := self._queue.get()) is not None:
-            yield item
+            yield self._read(item) if isinstance(item, DemoCard) else item
 
     def close(self) -> None:
         self._queue.put(None)

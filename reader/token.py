@@ -152,20 +152,21 @@ class Pkcs11Token:
     def in_reader(self, reader: str) -> str | None:
         """The serial of the certificate card in the PC/SC reader ``reader``, or None: a
         module for smart cards (HiCOS, OpenSC) describes each slot by its reader's name,
-        cut to the 64 characters PKCS#11 gives it. For the card monitor, which asks when a
+        cut to the 64 characters PKCS#11 gives it; when that fits two slots with a card,
+        neither is known to be this reader's. For the card monitor, which asks when a
         card is not an NHI card (reader/monitor.py); any failure is "none"."""
         from PyKCS11 import PyKCS11Error
 
         try:
             lib = self._lib()
             with _SIGNING:
-                for slot, serial in self._cards(lib):
-                    described = str(lib.getSlotInfo(slot).slotDescription).strip("\0 ")
-                    if described and described == reader[:64].strip():
-                        return serial
+                found = [serial for slot, serial in self._cards(lib)
+                         if str(lib.getSlotInfo(slot).slotDescription).strip("\0 ")
+                         == reader[:64].strip()]
         except (TokenError, PyKCS11Error):
             return None
-        return None
+        # two readers whose names differ only past 64 characters cannot be told apart
+        return found[0] if len(found) == 1 else None
 
     def sign(self, pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
 

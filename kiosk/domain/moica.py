@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,8 +40,10 @@ SUBJECT_DIRECTORY_ATTRIBUTES = "2.5.29.9"
 ID_LAST4 = "2.16.886.1.100.2.51"
 MAX_CHAIN = 4
 MAX_CA_FILES = 64
+MAX_CRL_FILES = 4096        # MOICA's partitions, G2's and G3's: a folder over it is refused
 MAX_FILE = 1 << 20          # a CA certificate larger than 1 MiB is not one
 MAX_CRL = 64 << 20          # MOICA's complete CRL lists every revoked card: tens of MiB
+MAX_CRL_TOTAL = 256 << 20   # all the CRLs together, as they are held in memory
 _STRING_TAGS = {0x0C, 0x12, 0x13, 0x16, 0x1E}   # UTF8, Numeric, Printable, IA5, BMP
 
 
@@ -70,10 +72,10 @@ class MoicaCertificate:
         names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
         serials = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
         last4 = _id_last4(cert)
-        if len(names) != 1 or last4 is None:
-            raise KioskError("err.cert.not_moica")
+        if len(names) != 1 or len(serials) != 1 or not serials[0].value or last4 is None:
+            raise KioskError("err.cert.not_moica")     # the card number is the binding's
         return cls(name=str(names[0].value), id_last4=last4,
-                   serial_number=str(serials[0].value) if serials else "", certificate=cert)
+                   serial_number=str(serials[0].value), certificate=cert)
 
     def holds_id(self, id_no: str) -> bool:
         """Whether ``id_no`` ends in the four characters the certificate carries."""
@@ -189,6 +191,10 @@ class Trust:
 
     cas: tuple[x509.Certificate, ...]
     crls: tuple[x509.CertificateRevocationList, ...] | None = None
+    # (CRL index, issuer) -> whether the issuer's key signed it: a large CRL's signature
+    # is checked once per reading of the files, not at every login
+    _signed: dict[tuple[int, bytes], bool] = field(default_factory=dict, compare=False,
+                                                   repr=False)
 
     @classmethod
     def load(cls, ca_dir: Path, crl: Path | None = None) -> Trust:
@@ -212,8 +218,10 @@ class Trust:
             raise KioskError("err.cert.no_trust", folder=str(ca_dir))
         if crl is None:
             return cls(tuple(cas))
-        paths = _files(crl, KioskError("err.cert.crl_unreadable", path=str(crl))) if crl.is_dir() \
-            else [crl]
+        unreadable = KioskError("err.cert.crl_unreadable", path=str(crl))
+        paths = _files(crl, unreadable, most=MAX_CRL_FILES) if crl.is_dir() else [crl]
+        if sum(size for _name, size, _at in _stamp(crl)) > MAX_CRL_TOTAL:
+            raise unreadable
         return cls(tuple(cas), tuple(_load_crl(path) for path in paths))
 
     @classmethod
@@ -280,7 +288,8 @@ class Trust:
         them stands, and at least one must be current at ``now``. A delta CRL is never
         read, as it is not a list on its own."""
         assert self.crls is not None
-        lists = [c for c in self.crls if _covers(c, cert, issuer)]
+        lists = [c for i, c in enumerate(self.crls)
+                 if self._signed_by(i, c, issuer) and _covers(c, cert, issuer)]
         if not lists:
             raise KioskError("err.cert.crl_not_issuers")
         if any(c.get_revoked_certificate_by_serial_number(cert.serial_number) is not None
@@ -289,6 +298,25 @@ class Trust:
         if not any(c.next_update_utc is not None and c.last_update_utc <= now
                    <= c.next_update_utc for c in lists):
             raise KioskError("err.cert.crl_stale")
+
+
+    def _signed_by(self, index: int, crl: x509.CertificateRevocationList,
+                   issuer: x509.Certificate) -> bool:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+        if crl.issuer != issuer.subject:
+            return False
+        known = (index, issuer.fingerprint(hashes.SHA256()))
+        if known not in self._signed:
+            key = issuer.public_key()
+            try:
+                self._signed[known] = isinstance(
+                    key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey) \
+                    and crl.is_signature_valid(key)
+            except ValueError:
+                self._signed[known] = False
+        return self._signed[known]
 
 
 # CA and end-entity extensions the checks here understand; any other marked critical
@@ -334,18 +362,11 @@ def _issued(cert: x509.Certificate, ca: x509.Certificate, now: datetime, below: 
 
 def _covers(crl: x509.CertificateRevocationList, cert: x509.Certificate,
             issuer: x509.Certificate) -> bool:
-    """Whether ``crl`` is ``issuer``'s own (its key signed it) and speaks for ``cert``: a
-    complete CRL, or a partition whose distribution point is one of ``cert``'s."""
+    """Whether ``crl``, ``issuer``'s own, speaks for ``cert``: a complete CRL, or a
+    partition whose distribution point is one of ``cert``'s. Never a delta CRL."""
     from cryptography import x509
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-    key = issuer.public_key()
-    if crl.issuer != issuer.subject or not isinstance(
-            key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
-        return False
     try:
-        if not crl.is_signature_valid(key):
-            return False
         critical = {e.oid.dotted_string for e in crl.extensions if e.critical}
         if critical - {"2.5.29.28"} or any(isinstance(e.value, x509.DeltaCRLIndicator)
                                            for e in crl.extensions):
@@ -365,11 +386,16 @@ def _covers(crl: x509.CertificateRevocationList, cert: x509.Certificate,
     return any(p.full_name and set(p.full_name) & set(point.full_name) for p in points)
 
 
-def _files(folder: Path, refusal: KioskError) -> list[Path]:
+def _files(folder: Path, refusal: KioskError, most: int | None = None) -> list[Path]:
+    """The files in ``folder``, sorted: the first MAX_CA_FILES, or, with ``most``, all of
+    them or ``refusal`` when there are more (a CRL left out would be a card unchecked)."""
     try:
-        return sorted(p for p in folder.iterdir() if p.is_file())[:MAX_CA_FILES]
+        files = sorted(p for p in folder.iterdir() if p.is_file())
     except OSError:
         raise refusal from None
+    if most is not None and len(files) > most:
+        raise refusal
+    return files if most is not None else files[:MAX_CA_FILES]
 
 
 def _stamp(path: Path) -> tuple[tuple[str, int, int], ...]:

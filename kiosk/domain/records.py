@@ -58,10 +58,10 @@ class Account(TypedDict):
 
 
 class BoundCertificate(TypedDict):
-    """The citizen digital certificate card an account signs in with (its subject's
-    serialNumber, and the certificate, base64 DER): another card is refused while this one
-    could still sign in, since a certificate names only the holder's name and the ID's
-    last four characters, which two people can share."""
+    """The citizen digital certificate card an account signs in with by itself (its
+    subject's serialNumber, and the certificate, base64 DER). Another card needs the
+    registration password too, since a certificate names only the holder's name and the
+    ID's last four characters, which two people can share."""
 
     card: str
     der: str

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.mask import mask_name
 from kiosk.domain.moica import Trust
 from kiosk.domain.registration.certificate_sign_in import CertificateSignIn
@@ -61,10 +62,16 @@ async def insert_certificate(pilot) -> None:
     await wait_until(pilot, on(app, CertificateLoginScreen), what="certificate login")
 
 
-async def sign_in(pilot, id_no: str = CHANG.id_no, pin: str = PIN) -> None:
+async def sign_in(pilot, id_no: str = CHANG.id_no, pin: str = PIN,
+                  password: str = DEMO_PASSWORD) -> None:
+    """The three boxes from the ID's on: the password is 張志明's, whose card is not yet
+    the account's (the first certificate login asks for it)."""
     await type_into(pilot, id_no)
     await pilot.press("tab")
     await type_into(pilot, pin)
+    await pilot.press("tab")
+    if password:
+        await type_into(pilot, password)
     await pilot.press("enter")
 
 
@@ -111,6 +118,27 @@ async def test_each_refusal_is_said_on_the_screen(tmp_path, lang, token, key):
         assert app.screen.value("id") == person.id_no  # what was typed is not lost
 
 
+async def test_the_first_login_with_a_card_asks_for_the_password_then_not_again(tmp_path):
+    app = certificate_app(tmp_path, card_of(), lang="en")
+    t = app.catalog.t
+    async with app.run_test(size=SIZE) as pilot:
+        await insert_certificate(pilot)
+        await sign_in(pilot, password="")
+        await says(pilot, t("err.cert.needs_password"))
+        assert app.session is None
+        assert app.screen.focused is not None and app.screen.focused.id == "f-password"
+        await type_into(pilot, DEMO_PASSWORD)
+        await pilot.press("shift+tab")
+        await type_into(pilot, PIN)                    # the PIN was emptied: again
+        await pilot.press("tab", "enter")
+        await wait_until(pilot, on(app, ServicesScreen))
+        app.monitor.remove()
+        await wait_until(pilot, on(app, IdleScreen))
+        await insert_certificate(pilot)
+        await sign_in(pilot, password="")              # the account's card now: alone
+        await wait_until(pilot, on(app, ServicesScreen))
+
+
 def _faulty(fault) -> CardToken:
     card = card_of()
     card.fault = fault
@@ -137,12 +165,14 @@ async def test_the_pin_is_in_no_log(tmp_path, caplog):
         await insert_certificate(pilot)
         await sign_in(pilot, CHANG.id_no, secret)
         await says(pilot, app.catalog.t("err.cert.pin_wrong"))
-        await pilot.press("shift+tab", "tab")
-        await type_into(pilot, PIN)
+        await type_into(pilot, PIN)                  # the focus is back on the PIN
+        await pilot.press("tab")
+        await type_into(pilot, DEMO_PASSWORD)
         await pilot.press("enter")
         await wait_until(pilot, on(app, ServicesScreen))
     assert card.pins == [secret, PIN]
-    assert secret not in caplog.text and PIN not in caplog.text
+    for typed in (secret, PIN, DEMO_PASSWORD):
+        assert typed not in caplog.text
 
 
 async def test_a_card_pulled_while_it_signs_starts_no_session(tmp_path):
@@ -176,6 +206,38 @@ async def test_a_card_pulled_while_it_signs_starts_no_session(tmp_path):
         await wait_until(pilot, done.is_set, what="the signing done")
         await pilot.pause()
         assert card.pins == [PIN] and app.session is None and isinstance(app.screen, IdleScreen)
+
+
+async def test_a_signature_for_a_card_no_longer_the_active_one_starts_no_session(tmp_path):
+    """Two readers: the citizen's card signs in R2 when someone puts another certificate
+    card in R1, which becomes the reader the kiosk uses. The first card's signature must
+    not open a session beside the second card."""
+    card = card_of()
+    asked, answer = threading.Event(), threading.Event()
+    real_sign = card.sign
+
+    def slow_sign(pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
+        asked.set()
+        answer.wait(10)
+        return real_sign(pin, challenge, serial)
+
+    card.sign = slow_sign   # type: ignore[method-assign]
+    monitor = ScriptedMonitor()
+    app = certificate_app(tmp_path, card, lang="en", monitor=monitor)
+    async with app.run_test(size=SIZE) as pilot:
+        monitor.push(EventKind.READER_ATTACHED, "R1")
+        monitor.push(EventKind.READER_ATTACHED, "R2")
+        await wait_until(pilot, lambda: len(app.status.readers) == 2, what="two readers")
+        monitor.push(EventKind.INSERTED, "R2", failure=ReadFailure.CERTIFICATE, token=SERIAL)
+        await wait_until(pilot, on(app, CertificateLoginScreen))
+        await sign_in(pilot)
+        await wait_until(pilot, asked.is_set, what="the card asked to sign")
+        monitor.push(EventKind.INSERTED, "R1", failure=ReadFailure.CERTIFICATE,
+                     token="0000000000000001")
+        await wait_until(pilot, lambda: app.status.active == "R1", what="R1 active")
+        answer.set()
+        await says(pilot, app.catalog.t("err.cert.no_card"))
+        assert app.session is None and isinstance(app.screen, CertificateLoginScreen)
 
 
 async def test_the_login_screen_leads_to_the_certificate_and_it_waits_for_the_card(tmp_path):

@@ -14,6 +14,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
+from kiosk.domain.demo_people import DEMO_PASSWORD
+from kiosk.domain.errors import KioskError
 from kiosk.domain.moica import MoicaCertificate, Trust
 from kiosk.domain.registration.certificate_sign_in import CertificateSignIn
 from reader.demo import DEMO_BY_KEY
@@ -42,12 +44,16 @@ def signing_in(world, token, trust_dir: Path, crl: Path | None = None) -> Certif
 
 def test_a_valid_certificate_signs_its_registered_holder_in(world, trust_dir):
     token = card_of()
-    session = signing_in(world, token, trust_dir).login(CHANG.id_no.lower(), PIN)
+    with refused("err.cert.needs_password"):       # this card is not yet the account's
+        signing_in(world, token, trust_dir).login(CHANG.id_no, PIN)
+    session = signing_in(world, token, trust_dir).login(CHANG.id_no.lower(), PIN,
+                                                        password=DEMO_PASSWORD)
     assert (session.id_no, session.name, session.card_no) == (CHANG.id_no, CHANG.name,
                                                                CHANG.card_no)
     assert session.by_certificate and not session.by_card
     assert session.token == "c3075127ca7d7b21"
-    assert token.pins == [PIN]
+    assert token.pins == [PIN, PIN]
+    signing_in(world, token, trust_dir).login(CHANG.id_no, PIN)   # now the card alone
 
 
 @pytest.mark.parametrize("fault, key", [
@@ -102,7 +108,8 @@ def test_revocation_is_read_from_the_configured_crl(world, trust_dir, tmp_path):
         serialization.Encoding.DER))
     with refused("err.cert.revoked"):
         signing_in(world, card_of(serial=1001), trust_dir, crl).login(CHANG.id_no, PIN)
-    session = signing_in(world, card_of(serial=1002), trust_dir, crl).login(CHANG.id_no, PIN)
+    session = signing_in(world, card_of(serial=1002), trust_dir, crl).login(
+        CHANG.id_no, PIN, password=DEMO_PASSWORD)
     assert session.id_no == CHANG.id_no
 
     stale = TRUSTED.crl([], next_update=dt.datetime(2026, 11, 1, tzinfo=UTC))
@@ -143,36 +150,46 @@ def test_a_person_not_registered_or_suspended_is_told_so(world, trust_dir):
         signing_in(world, card_of(SUSPENDED), trust_dir).login(SUSPENDED.id_no, PIN)
 
 
-def test_an_account_keeps_to_its_certificate_card_while_that_card_is_good(
-        world, trust_dir, tmp_path):
-    """Two people can share a name and the ID's last four digits; the certificate names no
-    more. So the first card to sign in is the account's, and a second card of the same name
-    and digits is refused while the first is valid and not revoked."""
-    first = card_of(serial=1001, holder_serial="TP03175817011576")
-    signing_in(world, first, trust_dir).login(CHANG.id_no, PIN)
-    signing_in(world, first, trust_dir).login(CHANG.id_no, PIN)      # the same card again
-    other = card_of(serial=1002, key_label="another", holder_serial="TP09999999999999")
-    with refused("err.cert.other_card"):
-        signing_in(world, other, trust_dir).login(CHANG.id_no, PIN)
+def test_a_card_becomes_the_accounts_only_with_the_registration_password(world, trust_dir):
+    """Two people can share a name and the ID's last four digits, and the ID number is no
+    secret; the certificate names no more. So a card that is not yet the account's needs
+    the registration password too, counted as at the card login; then it signs in alone."""
+    namesake = card_of(serial=1002, key_label="another", holder_serial="TP09999999999999")
+    for tries_left in (4, 3):
+        with refused("err.login.password") as wrong:
+            signing_in(world, namesake, trust_dir).login(CHANG.id_no, PIN, password="Guess@123")
+        assert wrong.value.params["tries_left"] == tries_left
+    assert "certificate" not in world.services.accounts.get_by_id(CHANG.id_no)
 
-    crl = tmp_path / "moica.crl"                 # the first card reported lost: revoked
-    crl.write_bytes(TRUSTED.crl([1001], next_update=dt.datetime(2027, 1, 1, tzinfo=UTC))
-                    .public_bytes(serialization.Encoding.DER))
-    signing_in(world, other, trust_dir, crl).login(CHANG.id_no, PIN)
-    with refused("err.cert.revoked"):
-        signing_in(world, first, trust_dir, crl).login(CHANG.id_no, PIN)
+    first = card_of(serial=1001, holder_serial="TP03175817011576")
+    signing_in(world, first, trust_dir).login(CHANG.id_no, PIN, password=DEMO_PASSWORD)
+    signing_in(world, first, trust_dir).login(CHANG.id_no, PIN)       # the card alone now
+    with refused("err.cert.needs_password"):     # another card: not without the password
+        signing_in(world, namesake, trust_dir).login(CHANG.id_no, PIN)
+
+    renewed = namesake        # the holder's new card (a renewal, a lost one replaced)
+    signing_in(world, renewed, trust_dir).login(CHANG.id_no, PIN, password=DEMO_PASSWORD)
     bound = world.services.accounts.get_by_id(CHANG.id_no)["certificate"]
     assert bound["card"] == "TP09999999999999"
+    with refused("err.cert.needs_password"):     # the old card is no longer the account's
+        signing_in(world, first, trust_dir).login(CHANG.id_no, PIN)
 
 
-def test_a_card_that_expired_gives_way_to_the_new_one(world, trust_dir):
-    old = card_of(serial=1001, holder_serial="TP03175817011576")
-    signing_in(world, old, trust_dir).login(CHANG.id_no, PIN)
-    world.clock.advance(days=9 * 365)             # 2035: the old card expired in 2033
-    renewed = card_of(serial=1002, key_label="another", holder_serial="TP09999999999999",
-                      not_after=dt.datetime(2043, 1, 1, tzinfo=UTC))
-    session = signing_in(world, renewed, trust_dir).login(CHANG.id_no, PIN)
-    assert session.id_no == CHANG.id_no
+def test_the_password_is_checked_only_after_the_card_and_its_certificate(world, trust_dir):
+    """A wrong PIN, an untrusted card or a stranger's certificate never reaches the
+    password, so they cannot use up the holder's five tries."""
+    for token in (card_of(authority=LOOKALIKE), card_of(DEMO_BY_KEY["national"].card)):
+        with pytest.raises(KioskError):
+            signing_in(world, token, trust_dir).login(CHANG.id_no, PIN, password="Guess@123")
+    with refused("err.cert.pin_wrong"):
+        signing_in(world, card_of(), trust_dir).login(CHANG.id_no, "864213",
+                                                       password="Guess@123")
+    signing_in(world, card_of(), trust_dir).login(CHANG.id_no, PIN, password=DEMO_PASSWORD)
+    # nothing counted: a wrong password now is the first of five
+    with refused("err.login.password") as wrong:
+        signing_in(world, card_of(serial=1003, holder_serial="TP01111111111111"),
+                   trust_dir).login(CHANG.id_no, PIN, password="Guess@123")
+    assert wrong.value.params["tries_left"] == 4
 
 
 @pytest.mark.parametrize("id_no, pin, key", [
@@ -200,9 +217,10 @@ def test_the_pin_is_in_no_error_and_nowhere_in_the_store(world, trust_dir, tmp_p
     with refused("err.cert.pin_wrong") as wrong:
         signing_in(world, token, trust_dir).login(CHANG.id_no, secret)
     assert secret not in repr(wrong.value) + str(wrong.value.__dict__)
-    signing_in(world, token, trust_dir).login(CHANG.id_no, PIN)
+    signing_in(world, token, trust_dir).login(CHANG.id_no, PIN, password=DEMO_PASSWORD)
     stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert secret.encode() not in stored and PIN.encode() not in stored
+    assert DEMO_PASSWORD.encode() not in stored
 
 
 def test_the_id_digits_are_read_from_subject_directory_attributes():

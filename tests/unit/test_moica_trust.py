@@ -39,12 +39,15 @@ def usage(*, sign_certs: bool, digital: bool = False) -> x509.KeyUsage:
 def certificate(subject: x509.Name, key: rsa.RSAPrivateKey, issuer: x509.Name,
                 issuer_key: rsa.RSAPrivateKey, *, serial: int, ca: bool = True,
                 path_length: int | None = None, sign_certs: bool = True,
-                extensions: tuple[tuple[x509.ExtensionType, bool], ...] = ()
+                digital: bool | None = None,
+                extensions: tuple[tuple[x509.ExtensionType, bool], ...] = (),
                 ) -> x509.Certificate:
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
                .public_key(key.public_key()).serial_number(serial)
                .not_valid_before(FROM).not_valid_after(UNTIL)
-               .add_extension(usage(sign_certs=sign_certs, digital=not ca), critical=True))
+               .add_extension(usage(sign_certs=sign_certs,
+                                    digital=not ca if digital is None else digital),
+                              critical=True))
     if ca:
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=path_length),
                                         critical=True)
@@ -76,8 +79,9 @@ def test_a_card_issued_on_the_trusted_path_passes():
 
 
 def test_a_ca_certificate_is_not_a_card():
+    """Even one whose key may sign (digitalSignature) and that MOICA's CA did issue."""
     leaf = certificate(TRUSTED.moica_name, rsa_key("citizen"), TRUSTED.moica_name,
-                       TRUSTED.moica_key, serial=3002)
+                       TRUSTED.moica_key, serial=3002, digital=True)
     as_card = MoicaCertificate(name="張志明", id_last4="5432", serial_number="",
                                certificate=leaf)
     with refused("err.cert.usage"):
@@ -96,6 +100,15 @@ def test_a_root_whose_path_length_is_used_up_ends_the_path():
                        serial=1, path_length=0)
     with refused("err.cert.untrusted"):
         trust(root, TRUSTED.moica).check(card(), NOW)
+
+
+def test_a_path_within_every_path_length_is_whole():
+    """The root allows one CA below it, and MOICA's CA allows none: the card's path fits."""
+    root = certificate(name(ROOT_UNIT), TRUSTED.root_key, name(ROOT_UNIT), TRUSTED.root_key,
+                       serial=1, path_length=1)
+    moica = certificate(TRUSTED.moica_name, TRUSTED.moica_key, name(ROOT_UNIT),
+                        TRUSTED.root_key, serial=2, path_length=0)
+    trust(root, moica).check(card(), NOW)
 
 
 def test_a_root_that_did_not_sign_itself_is_no_root():
@@ -131,15 +144,16 @@ def test_a_rule_the_kiosk_does_not_know_is_not_waved_through():
 def crl(revoked: list[int], *, key: rsa.RSAPrivateKey | None = None,
         last_update: dt.datetime = dt.datetime(2026, 11, 1, tzinfo=UTC),
         next_update: dt.datetime = dt.datetime(2026, 12, 1, tzinfo=UTC),
-        extensions: tuple[x509.ExtensionType, ...] = ()) -> x509.CertificateRevocationList:
+        extensions: tuple[tuple[x509.ExtensionType, bool], ...] = ()
+        ) -> x509.CertificateRevocationList:
     builder = (x509.CertificateRevocationListBuilder().issuer_name(TRUSTED.moica_name)
                .last_update(last_update).next_update(next_update))
     for serial in revoked:
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial)
             .revocation_date(last_update).build())
-    for extension in extensions:
-        builder = builder.add_extension(extension, critical=True)
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
     return builder.sign(key or TRUSTED.moica_key, hashes.SHA256())
 
 
@@ -164,17 +178,19 @@ def checked(*crls: x509.CertificateRevocationList, cert: MoicaCertificate | None
 def test_the_partition_that_names_the_cards_distribution_point_is_the_one_read():
     listed = card(serial=3001, extensions=pointed())
     with refused("err.cert.revoked"):
-        checked(crl([3001], extensions=(partition(POINT),)), cert=listed)
+        checked(crl([3001], extensions=((partition(POINT), True),)), cert=listed)
     with refused("err.cert.crl_not_issuers"):      # another partition says nothing of it
-        checked(crl([], extensions=(partition(POINT + ".other"),)), cert=listed)
+        checked(crl([], extensions=((partition(POINT + ".other"), True),)), cert=listed)
     with refused("err.cert.crl_not_issuers"):      # a card without a point is in no part
-        checked(crl([], extensions=(partition(POINT),)), cert=card(serial=3001))
+        checked(crl([], extensions=((partition(POINT), True),)), cert=card(serial=3001))
     checked(crl([]), cert=listed)                   # the complete list speaks for all
 
 
 def test_a_delta_crl_is_not_the_list():
-    with refused("err.cert.crl_not_issuers"):
-        checked(crl([], extensions=(x509.DeltaCRLIndicator(7),)))
+    """Marked critical or not (RFC 5280 wants it critical; the kiosk takes neither)."""
+    for critical in (True, False):
+        with refused("err.cert.crl_not_issuers"):
+            checked(crl([], extensions=((x509.DeltaCRLIndicator(7), critical),)))
 
 
 @pytest.mark.parametrize("when", [
@@ -202,8 +218,8 @@ def test_a_crl_folder_is_read_whole(tmp_path: Path):
     lists = tmp_path / "crl"
     lists.mkdir()
     (lists / "a.crl").write_bytes(crl([]).public_bytes(serialization.Encoding.DER))
-    (lists / "b.crl").write_bytes(crl([3001], extensions=(partition(POINT),)).public_bytes(
-        serialization.Encoding.PEM))
+    part = crl([3001], extensions=((partition(POINT), True),))
+    (lists / "b.crl").write_bytes(part.public_bytes(serialization.Encoding.PEM))
     loaded = Trust.load(trust_dir, lists)
     with refused("err.cert.revoked"):
         loaded.check(card(extensions=pointed()), NOW)

@@ -211,3 +211,9 @@ def test_the_card_in_a_reader_is_the_token_in_the_slot_named_after_it():
         raise OSError("no module")
 
     assert Pkcs11Token(Path("/hicos.so"), load=broken).in_reader(long_name) is None
+
+    def two_slots(tokenPresent):
+        return [3, 7]      # the same long name twice: which card is in which is unknown
+
+    module.getSlotList = two_slots   # type: ignore[method-assign]
+    assert token(module).in_reader(long_name) is None

@@ -8,6 +8,13 @@ kiosk's clock, and carry the ID number's last four characters. Then the registra
 it must exist, be active, and hold the certificate's name. The session lives while that
 certificate card (by its serial) stays in the reader.
 
+A certificate names only the holder's name and the ID's last four characters, which two
+people can share; the ID number is no secret. So a certificate card signs in to an account
+by itself only once it is that account's card: the first time, and for a new card (a lost
+one replaced, a renewal), the registration password is asked as well, counted as at the
+card login. The card is then kept with the account (``certificate``: the subject's
+serialNumber, which is the card number, and the certificate), in one store transaction.
+
 The PIN goes to the module only: it is never stored, logged or put into an error. A
 wrong PIN is counted by the card itself (a real card locks; the message says when few
 tries are left, and what to do when it is locked).
@@ -23,6 +30,7 @@ from typing import Any, cast
 from kiosk.domain.accounts import Services, State
 from kiosk.domain.errors import InvalidInput, KioskError
 from kiosk.domain.moica import MoicaCertificate, Trust, der
+from kiosk.domain.passwords import MAX_LEN, MIN_LEN
 from kiosk.domain.records import Account, BoundCertificate
 from kiosk.domain.registration.sign_in import active_account
 from kiosk.domain.session import Session
@@ -66,12 +74,17 @@ class CertificateSignIn:
         self.token = token
         self.trust = trust
 
-    def login(self, id_no: str, pin: str, serial: str | None = None) -> Session:
+    def login(self, id_no: str, pin: str, serial: str | None = None,
+              password: str = "") -> Session:
+        """``password``: the registration password, needed only when this certificate
+        card is not yet the account's (see the module's rule); else it is not looked at."""
         id_no = id_no.strip().upper()
         if not is_valid_id(id_no):
             raise InvalidInput("id", "err.qr.id")
         if not 0 < len(pin) <= MAX_PIN:
             raise InvalidInput("pin", "err.cert.pin_length", most=MAX_PIN)
+        if len(password) > MAX_LEN:
+            raise InvalidInput("password", "err.password.length", min=MIN_LEN, max=MAX_LEN)
         trust = self.trust()           # a kiosk without its CA folder refuses before the PIN
         challenge = secrets.token_bytes(CHALLENGE_BYTES)
         try:
@@ -84,8 +97,14 @@ class CertificateSignIn:
         if not moica.holds_id(id_no):
             raise KioskError("err.cert.id_mismatch")
         account = self._holders_account(moica, id_no)
-        account = self.s.modify_account(id_no, lambda stored: self._bind(
-            stored, moica, trust))
+        card = BoundCertificate(card=moica.serial_number, der=base64.b64encode(
+            der(moica.certificate)).decode())
+        if _card_of(account) != card["card"]:
+            if not password:
+                raise InvalidInput("password", "err.cert.needs_password")
+            self.s.check_password(account, password)     # counted: 5 wrong ones lock
+            account = self.s.modify_account(id_no, lambda stored: self._bind(
+                stored, moica, card))
         return Session(account["id_no"], account["card_no"] or "", account["name"],
                        self.s.clock.now(), bool(account.get("must_change_password")),
                        via="certificate", token=signed.serial)
@@ -99,33 +118,19 @@ class CertificateSignIn:
             raise KioskError("err.cert.not_registered")
         return active_account(self.s, id_no, missing="err.cert.not_registered")
 
-    def _bind(self, account: Account, moica: MoicaCertificate, trust: Trust
+    @staticmethod
+    def _bind(account: Account, moica: MoicaCertificate, card: BoundCertificate
               ) -> dict[str, Any]:
-        """In the store's transaction: the account's certificate card becomes this one,
-        unless it already has another that is still valid and not revoked."""
+        """In the store's transaction, after the password: this card becomes the
+        account's, if the account is still the holder's (staff may have just suspended it)."""
         if not moica.holds_name(account["name"]) or account["state"] != State.ACTIVE:
-            raise KioskError("err.cert.not_registered")     # changed since it was read
-        bound = account.get("certificate")
-        if bound and bound["card"] != moica.serial_number and self._still_good(bound, trust):
-            raise KioskError("err.cert.other_card")
-        card = BoundCertificate(card=moica.serial_number, der=base64.b64encode(
-            der(moica.certificate)).decode())
-        return {} if bound == card else {"certificate": card}
-
-    def _still_good(self, bound: BoundCertificate, trust: Trust) -> bool:
-        """Whether the card bound earlier could still sign in (a lost card is revoked, an
-        old one expires); a kiosk whose CRL is out of date cannot tell, so it holds."""
-        try:
-            trust.check(MoicaCertificate.parse(base64.b64decode(bound["der"])),
-                        self.s.clock.now())
-        except KioskError as refusal:
-            return refusal.key in _CANNOT_TELL
-        except ValueError:
-            return False
-        return True
+            raise KioskError("err.cert.not_registered")
+        return {"certificate": card}
 
 
-_CANNOT_TELL = {"err.cert.crl_stale", "err.cert.crl_not_issuers"}
+def _card_of(account: Account) -> str | None:
+    bound = account.get("certificate")
+    return bound["card"] if bound else None
 
 
 def _verify(moica: MoicaCertificate, signature: bytes, challenge: bytes) -> None:

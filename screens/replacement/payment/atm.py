@@ -273,7 +273,6 @@ class ReinsertScreen(KioskScreen):
     session ends — the chip card's owner may not be the person logged in."""
 
     card_policy = CardPolicy.SWAPS
-    title_key = "reinsert.title"
     error_line = True
     WAIT_S = 60
     BINDINGS = [Binding("escape", "leave", "svc.logout")]
@@ -294,8 +293,17 @@ class ReinsertScreen(KioskScreen):
             self.deadline = now + self.WAIT_S
         return max(0, int(self.deadline - now))
 
+    def _said(self, key: str) -> str:
+        """The NHI card's words, or the certificate card's for a certificate sign-in."""
+        session = self.host.session
+        return f"{key}_cert" if session is not None and session.by_certificate else key
+
+    @property
+    def title_key(self) -> str:   # type: ignore[override]
+        return self._said("reinsert.title")
+
     def _text(self) -> str:
-        return self.t("reinsert.text", s=self._left())
+        return self.t(self._said("reinsert.text"), s=self._left())
 
     def _tick(self) -> None:
         if self._left() <= 0:
@@ -310,7 +318,7 @@ class ReinsertScreen(KioskScreen):
         if session.holds_card_of(event):
             self.dismiss()
         else:
-            self.query_one("#form-error", Notice).say("reinsert.wrong")
+            self.query_one("#form-error", Notice).say(self._said("reinsert.wrong"))
 
     def action_leave(self) -> None:
         self.host.action_go_idle()   # ends the session

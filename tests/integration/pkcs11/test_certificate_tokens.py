@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.domain.demo_people import DEMO_PASSWORD
 from kiosk.domain.moica import Trust
 from kiosk.domain.registration.certificate_sign_in import CertificateSignIn
 from reader.token import Pkcs11Token
@@ -32,10 +33,10 @@ def test_the_card_signs_its_holder_in_and_is_known_by_its_serial(world, tokens):
     assert serial in Pkcs11Token(tokens.module).present()
     signed = Pkcs11Token(tokens.module).sign(PIN, b"challenge", serial)
     assert len(signed.ca_certificates) == 2          # CACert and ROOTCACert, read back
-    session = signing_in(world, tokens).login(CHANG.id_no, PIN, serial)
+    session = signing_in(world, tokens).login(CHANG.id_no, PIN, serial, DEMO_PASSWORD)
     assert session.by_certificate and session.token == serial
     assert (session.id_no, session.name) == (CHANG.id_no, CHANG.name)
-    # logged out and closed: the next login finds the token as it was
+    # logged out and closed: the next login finds the token as it was, the account's now
     assert signing_in(world, tokens).login(CHANG.id_no, PIN, serial).token == serial
 
 
@@ -45,7 +46,8 @@ def test_a_wrong_pin_is_said_and_the_right_one_still_works(world, tokens, caplog
     # SoftHSM sets CKF_USER_PIN_COUNT_LOW once a login has failed (it never locks)
     with refused("err.cert.pin_low"):
         signing_in(world, tokens).login(CHANG.id_no, "999999", serial)
-    assert signing_in(world, tokens).login(CHANG.id_no, PIN, serial).token == serial
+    assert signing_in(world, tokens).login(CHANG.id_no, PIN, serial, DEMO_PASSWORD).token \
+        == serial
     assert "999999" not in caplog.text and PIN not in caplog.text
 
 
@@ -62,7 +64,8 @@ def test_a_card_that_may_not_sign_in_says_why(world, tokens, card, key):  # noqa
 
 def test_revocation_needs_the_crl_configured(world, tokens):  # noqa: F811
     serial = tokens.serials["revoked"]
-    assert signing_in(world, tokens, crl=False).login(CHANG.id_no, PIN, serial).token == serial
+    assert signing_in(world, tokens, crl=False).login(
+        CHANG.id_no, PIN, serial, DEMO_PASSWORD).token == serial
 
 
 def test_no_card_and_no_module_are_messages(world, tokens):  # noqa: F811

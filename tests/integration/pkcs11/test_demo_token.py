@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 
-from kiosk.domain.demo_people import DEMO_CERTIFICATE_PIN
+from kiosk.domain.demo_people import DEMO_CERTIFICATE_PIN, DEMO_PASSWORD
 from reader.demo import DEMO_BY_KEY
 from tests.integration.helpers import cli_command
 
@@ -24,7 +24,7 @@ config = load_config({"demo": True, "db": str(folder / "store" / "demo.json")})
 store = open_at(config)
 sign_in = Domain(config, store, demo=True).certificate_sign_in   # as the kiosk wires it
 try:
-    session = sign_in.login(sys.argv[3], pin)
+    session = sign_in.login(sys.argv[3], pin, password=sys.argv[4])
     print(json.dumps({"id": session.id_no, "via": session.via, "token": session.token}))
 except Exception as exc:
     print(json.dumps({"refused": getattr(exc, "key", repr(exc))}))
@@ -54,7 +54,8 @@ def test_the_demo_card_signs_the_demo_person_in(cli_env, tmp_path):
     env = cli_env | printed                    # what the user is told to set, and only that
 
     def sign_in(pin: str, id_no: str = chang.id_no) -> dict[str, str]:
-        done = subprocess.run([sys.executable, "-c", SIGN_IN, str(folder), pin, id_no],
+        done = subprocess.run([sys.executable, "-c", SIGN_IN, str(folder), pin, id_no,
+                               DEMO_PASSWORD],
                               env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
