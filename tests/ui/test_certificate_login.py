@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -175,25 +176,33 @@ async def test_the_pin_is_in_no_log(tmp_path, caplog):
         assert typed not in caplog.text
 
 
+@dataclass
+class HeldCard:
+    """A card whose signing waits until the test lets it go: ``asked`` once the card is
+    asked to sign, ``answer`` to let it answer, ``done`` once it has."""
+
+    card: CardToken
+    asked: threading.Event = field(default_factory=threading.Event)
+    answer: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        real_sign = self.card.sign
+
+        def sign(pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
+            self.asked.set()
+            try:
+                self.answer.wait(10)
+                return real_sign(pin, challenge, serial)
+            finally:
+                self.done.set()
+
+        self.card.sign = sign   # type: ignore[method-assign]
+
+
 async def test_a_card_pulled_while_it_signs_starts_no_session(tmp_path):
-    card = card_of()
-    asked, answer = threading.Event(), threading.Event()
-    real_sign = card.sign
-
-    def slow_sign(pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
-        asked.set()
-        answer.wait(10)
-        return real_sign(pin, challenge, serial)
-
-    done = threading.Event()
-
-    def signing(pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
-        try:
-            return slow_sign(pin, challenge, serial)
-        finally:
-            done.set()
-
-    card.sign = signing   # type: ignore[method-assign]
+    held = HeldCard(card_of())
+    card, asked, answer, done = held.card, held.asked, held.answer, held.done
     app = certificate_app(tmp_path, card)
     async with app.run_test(size=SIZE) as pilot:
         await insert_certificate(pilot)
@@ -212,16 +221,8 @@ async def test_a_signature_for_a_card_no_longer_the_active_one_starts_no_session
     """Two readers: the citizen's card signs in R2 when someone puts another certificate
     card in R1, which becomes the reader the kiosk uses. The first card's signature must
     not open a session beside the second card."""
-    card = card_of()
-    asked, answer = threading.Event(), threading.Event()
-    real_sign = card.sign
-
-    def slow_sign(pin: str, challenge: bytes, serial: str | None = None) -> TokenSignature:
-        asked.set()
-        answer.wait(10)
-        return real_sign(pin, challenge, serial)
-
-    card.sign = slow_sign   # type: ignore[method-assign]
+    held = HeldCard(card_of())
+    card, asked, answer = held.card, held.asked, held.answer
     monitor = ScriptedMonitor()
     app = certificate_app(tmp_path, card, lang="en", monitor=monitor)
     async with app.run_test(size=SIZE) as pilot:
