@@ -71,18 +71,14 @@ def choose_monitor(config: Config) -> tuple[PcscMonitor | SimulatedMonitor, bool
     return PcscMonitor(only=config.reader_name, certificates=probe), False
 
 
-def certificates_configured(config: Config) -> bool:
-    """自然人憑證 login needs the card's PKCS#11 module and the trusted MOICA CAs."""
-    return config.pkcs11_module is not None and config.moica_ca_dir is not None
-
-
 def certificate_probe(config: Config) -> Callable[[str], str | None] | None:
     """How the monitor tells a certificate card in a reader, when the kiosk takes them.
     On a counter, the module's slot named after that reader must hold a token; the demo's
     token is a SoftHSM one, whose slot names no reader: the tray's certificate card stands
-    for it, so its first token is the card."""
+    for it, so its first token is the card. None when the kiosk takes no certificates:
+    that needs both the card's module and the trusted MOICA CAs (Domain's rule too)."""
     module = config.pkcs11_module
-    if module is None or not certificates_configured(config):
+    if module is None or config.moica_ca_dir is None:
         return None
 
     def probe(reader: str) -> str | None:

@@ -122,6 +122,13 @@ class FormScreen(KioskScreen):
     def value(self, name: str) -> str:
         return self.query_one(f"#f-{name}", Input).value
 
+    def take_secret(self, name: str) -> str:
+        """A secret box's value (a password, a PIN), the box emptied as it is read: what
+        was typed is not left on screen for the next person, whatever the outcome."""
+        box = self.query_one(f"#f-{name}", Input)
+        secret, box.value = box.value, ""
+        return secret
+
     def clear_errors(self) -> None:
         """Every notice of the form: its errors and what the last try did."""
         for notice in self.query(Notice):

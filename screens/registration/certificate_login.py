@@ -64,17 +64,12 @@ class CertificateLoginScreen(FormScreen):
         self.query_one("#card-line", Computed).refresh_text()
         self.query_one("#form-error", Notice).say(None)
 
-    def take(self, name: str) -> str:
-        """A secret box's value, the box emptied at once."""
-        box = self.query_one(f"#f-{name}", Input)
-        secret, box.value = box.value, ""
-        return secret
-
     def submit(self) -> None:
         if self.signing:             # one signature at a time: Enter pressed twice
             return
         service, card = self.host.certificate_sign_in, self._card()
-        id_no, pin, password = self.value("id"), self.take("pin"), self.take("password")
+        id_no = self.value("id")
+        pin, password = self.take_secret("pin"), self.take_secret("password")
         self.clear_errors()
         if service is None:
             self.show_failure(KioskError("cert.not_here"))

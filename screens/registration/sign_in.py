@@ -28,9 +28,7 @@ class PasswordCardForm(CardForm):
 
     def take_password(self) -> str:
         """The typed password, cleared from the box at once."""
-        box = self.query_one("#f-password", Input)
-        password, box.value = box.value, ""
-        return password
+        return self.take_secret("password")
 
 
 class LoginScreen(PasswordCardForm):
